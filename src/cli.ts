@@ -1,0 +1,118 @@
+// Builds the commander program, registers every command, and is the one place that maps errors to exit codes.
+import { Command, CommanderError } from 'commander';
+import { EtsyhookError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, describeSystemError } from './errors.js';
+import { version } from './version.js';
+import { register as registerSend } from './commands/send.js';
+import { register as registerSign } from './commands/sign.js';
+import { register as registerVerify } from './commands/verify.js';
+import { register as registerDev } from './commands/dev.js';
+import { register as registerEvents } from './commands/events.js';
+import { register as registerReplay } from './commands/replay.js';
+import { register as registerTail } from './commands/tail.js';
+import { register as registerAuth } from './commands/auth.js';
+import { register as registerConfigs } from './commands/configs.js';
+import { register as registerConfig } from './commands/config.js';
+
+export function buildProgram(): Command {
+  const program = new Command('etsyhook')
+    .description(
+      'Etsy shop webhooks from the command line: receive and verify them locally (behind an ngrok tunnel), ' +
+        'store, forward, replay, sign and send test events, and manage push configurations.',
+    )
+    .version(version(), '-V, --version', 'print the version')
+    .option('--json', 'machine-readable output on stdout (NDJSON for streams); messages stay on stderr')
+    .option('-v, --verbose', 'show detail (requests, stack traces); also DEBUG=etsyhook')
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ etsyhook dev --no-tunnel                 receive on http://127.0.0.1:5000/webhook
+  $ etsyhook send order.paid                 sign and send a test event to it
+  $ etsyhook tail                            follow what arrives, from another terminal
+  $ etsyhook configs list --json             the shop's push configurations
+
+Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
+    );
+
+  registerDev(program);
+  registerSend(program);
+  registerSign(program);
+  registerVerify(program);
+  registerEvents(program);
+  registerReplay(program);
+  registerTail(program);
+  registerAuth(program);
+  registerConfigs(program);
+  registerConfig(program);
+
+  applyToAll(program, (cmd) => {
+    cmd.exitOverride();
+    cmd.configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      // Commander's errors come as several lines ("error: unknown command 'x'\n(Did you mean y?)"): make them one.
+      outputError: (s, write) => write(`${oneLine(s)}\n`),
+    });
+  });
+  return program;
+}
+
+function applyToAll(cmd: Command, fn: (c: Command) => void): void {
+  fn(cmd);
+  for (const sub of cmd.commands) applyToAll(sub, fn);
+}
+
+function oneLine(s: string): string {
+  return s
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ')
+    .replace(/\(Did you mean (.+)\?\)/, '(did you mean $1?)');
+}
+
+function wantsVerbose(argv: readonly string[]): boolean {
+  return argv.includes('--verbose') || argv.includes('-v') || /(^|,)\s*(etsyhook|\*)/.test(process.env.DEBUG ?? '');
+}
+
+/** Turn anything thrown into a message on stderr and an exit code. The only place that decides exit codes. */
+export function handleError(err: unknown, argv: readonly string[] = process.argv): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT_OK;
+    if (err.code === 'commander.help') return EXIT_USAGE;
+    return EXIT_USAGE;
+  }
+  if (err instanceof EtsyhookError) {
+    if (err.message !== '') {
+      const hint = err.hint ? `; ${err.hint}` : '';
+      process.stderr.write(`error: ${err.message}${hint}\n`);
+    }
+    if (wantsVerbose(argv) && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+    return err.exitCode;
+  }
+  const system = describeSystemError(err);
+  const message = system ?? (err instanceof Error ? err.message : String(err));
+  process.stderr.write(`error: ${message}\n`);
+  if (wantsVerbose(argv) && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  else if (!system) process.stderr.write('run again with --verbose for details\n');
+  return EXIT_FAILURE;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = argv.slice(2);
+  // The cheapest path: `etsyhook --version` loads nothing else.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${version()}\n`);
+    return EXIT_OK;
+  }
+  try {
+    const program = buildProgram();
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    return handleError(err, argv);
+  }
+}

@@ -1,0 +1,127 @@
+// The one place that decides where output goes: data on stdout, humans on stderr, colour and spinners on a TTY only.
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface OutputOptions {
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface Spinner {
+  update(text: string): void;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  stop(): void;
+}
+
+function colourLevel(stream: { isTTY?: boolean }): 0 | 1 | 2 | 3 {
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return 1;
+  if (force === '0' || force === 'false') return 0;
+  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return 0;
+  if (!stream.isTTY) return 0;
+  if (process.env.TERM === 'dumb') return 0;
+  return 1;
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly quiet: boolean;
+  /** Colours for stderr text (humans); no colour unless stderr is a terminal. */
+  readonly c: ChalkInstance;
+  private readonly out: NodeJS.WritableStream & { isTTY?: boolean };
+  private readonly err: NodeJS.WritableStream & { isTTY?: boolean };
+
+  constructor(options: OutputOptions = {}) {
+    this.json = options.json ?? false;
+    this.verbose = options.verbose ?? isDebugEnv();
+    this.quiet = options.quiet ?? false;
+    this.out = options.stdout ?? process.stdout;
+    this.err = options.stderr ?? process.stderr;
+    this.c = new Chalk({ level: colourLevel(this.err) });
+  }
+
+  get interactive(): boolean {
+    return Boolean(this.err.isTTY) && Boolean(process.stdin.isTTY) && !isCI();
+  }
+
+  /** One JSON value on stdout, on one line (NDJSON-friendly). */
+  data(value: unknown): void {
+    this.out.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** Plain data text on stdout (e.g. signature headers, a raw body). */
+  raw(text: string | Uint8Array): void {
+    this.out.write(text);
+  }
+
+  /** A line of data on stdout. */
+  line(text: string): void {
+    this.out.write(`${text}\n`);
+  }
+
+  /** A message for humans on stderr. */
+  info(message: string): void {
+    if (!this.quiet) this.err.write(`${message}\n`);
+  }
+
+  success(message: string): void {
+    if (!this.quiet) this.err.write(`${this.c.green('✔')} ${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.err.write(`${this.c.yellow('warning:')} ${message}\n`);
+  }
+
+  error(message: string): void {
+    this.err.write(`${this.c.red('error:')} ${message}\n`);
+  }
+
+  debug(message: string): void {
+    if (this.verbose) this.err.write(`${this.c.dim(`debug: ${message}`)}\n`);
+  }
+
+  /** A spinner on a TTY; elsewhere a no-op (final texts still go to stderr). */
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.err.isTTY || this.quiet || isCI()) {
+      return {
+        update: () => {},
+        succeed: (t) => t && this.success(t),
+        fail: (t) => t && this.error(t),
+        stop: () => {},
+      };
+    }
+    const { default: ora } = await import('ora');
+    const s = ora({ text, stream: this.err }).start();
+    return {
+      update: (t) => {
+        s.text = t;
+      },
+      succeed: (t) => void s.succeed(t),
+      fail: (t) => void s.fail(t),
+      stop: () => void s.stop(),
+    };
+  }
+}
+
+export function isCI(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+export function isDebugEnv(): boolean {
+  const d = process.env.DEBUG ?? '';
+  return d.split(',').some((p) => p.trim() === 'etsyhook' || p.trim() === 'etsyhook:*' || p.trim() === '*');
+}
+
+/** Show the first and last few characters of a secret, never the middle. */
+export function mask(secret: string | undefined): string {
+  if (!secret) return '(none)';
+  if (secret.length <= 10) return '•'.repeat(secret.length);
+  const prefix = secret.startsWith('whsec_') ? 'whsec_' : '';
+  const rest = secret.slice(prefix.length);
+  return `${prefix}${rest.slice(0, 4)}…${rest.slice(-4)}`;
+}
