@@ -1,0 +1,118 @@
+// What the store holds: one JSON object per line, either a received request or a delivery attempt.
+import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import type { Scheme } from './signature.js';
+
+/** What the receiver decided about a request. */
+export type Verdict = 'accepted' | 'rejected' | 'duplicate' | 'ignored';
+
+/** Where an accepted event's delivery stands. */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'dead';
+
+/** The status users filter on: the verdict, or for accepted events with deliveries, where delivery stands. */
+export type EventStatus = Verdict | DeliveryOutcome;
+export const EVENT_STATUSES: readonly EventStatus[] = ['accepted', 'rejected', 'duplicate', 'ignored', 'delivered', 'failed', 'dead'];
+
+export interface ReceivedRecord {
+  kind: 'received';
+  /** Store id, `evt_…`; unique across receivers sharing a store. */
+  id: string;
+  /** ISO 8601 */
+  at: string;
+  method: string;
+  path: string;
+  /** Header names lower-case, as received. */
+  headers: Record<string, string>;
+  /** The exact body, when it is valid UTF-8 … */
+  body?: string;
+  /** … otherwise base64 of the exact bytes. */
+  body64?: string;
+  verdict: Verdict;
+  reason?: string;
+  type?: string;
+  webhookId?: string;
+  scheme?: Scheme;
+  remote?: string;
+  /** Where the receiver was forwarding when this arrived (replay's default target). */
+  forwardTo?: string;
+}
+
+export interface DeliveryRecord {
+  kind: 'delivery';
+  /** The store id of the event delivered. */
+  id: string;
+  at: string;
+  target: string;
+  attempt: number;
+  status?: number;
+  ms?: number;
+  error?: string;
+  /** delivered: 2xx; failed: will be retried (or was a one-off replay that failed); dead: gave up. */
+  outcome: DeliveryOutcome;
+  /** Set when the attempt came from `etsyhook replay`. */
+  replay?: boolean;
+  /** Short start of the response body. */
+  response?: string;
+}
+
+export type StoreRecord = ReceivedRecord | DeliveryRecord;
+
+const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A random store id: random from the first character, so short prefixes are unique. */
+export function newEventId(): string {
+  const bytes = randomBytes(16);
+  let s = 'evt_';
+  for (const b of bytes) s += ID_ALPHABET[b % 36];
+  return s;
+}
+
+/** The exact body bytes of a received record. */
+export function bodyBytes(rec: ReceivedRecord): Buffer {
+  if (rec.body64 !== undefined) return Buffer.from(rec.body64, 'base64');
+  return Buffer.from(rec.body ?? '', 'utf8');
+}
+
+/** Store a body as text when it round-trips exactly as UTF-8, else as base64. */
+export function encodeBody(bytes: Buffer): { body: string } | { body64: string } {
+  const text = bytes.toString('utf8');
+  if (Buffer.byteLength(text, 'utf8') === bytes.length && Buffer.from(text, 'utf8').equals(bytes)) return { body: text };
+  return { body64: bytes.toString('base64') };
+}
+
+/**
+ * One stored line: the record's JSON, a tab, and the CRC-32 of the JSON in hex. JSON never holds a raw tab, so the
+ * line stays readable, and a torn or corrupted line is detected instead of being read as a different event.
+ */
+export function formatRecord(rec: StoreRecord): string {
+  const json = JSON.stringify(rec);
+  return `${json}\t${crc32(json).toString(16).padStart(8, '0')}\n`;
+}
+
+/** Parse one stored line (without its newline); undefined for a torn write, a failed checksum, or garbage. */
+export function parseRecord(line: string): StoreRecord | undefined {
+  if (line.length < 12 || line.charCodeAt(0) !== 123 /* { */) return undefined;
+  const tab = line.length - 9;
+  if (line.charCodeAt(tab) !== 9 /* \t */) return undefined;
+  const json = line.slice(0, tab);
+  const sum = line.slice(tab + 1);
+  if (crc32(json).toString(16).padStart(8, '0') !== sum) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  if (typeof r.id !== 'string' || typeof r.at !== 'string') return undefined;
+  if (r.kind === 'received') {
+    if (typeof r.verdict !== 'string' || typeof r.headers !== 'object' || r.headers === null) return undefined;
+    return r as unknown as ReceivedRecord;
+  }
+  if (r.kind === 'delivery') {
+    if (typeof r.outcome !== 'string' || typeof r.target !== 'string') return undefined;
+    return r as unknown as DeliveryRecord;
+  }
+  return undefined;
+}

@@ -1,0 +1,277 @@
+// The durable event log: one append-only file of checksummed NDJSON lines (see records.ts).
+// Appends are group-committed: records arriving while an fsync is in flight are written and synced together, so
+// every append resolves only once its bytes are on disk, and durability costs one fsync per batch, not per event.
+import { constants, promises as fsp, closeSync, openSync, readSync, fstatSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { StoreUnavailableError } from '../errors.js';
+import { formatRecord, parseRecord, type StoreRecord } from './records.js';
+
+export const LOG_FILE = 'events.ndjson';
+
+/** Where records go. The file store is the embedded default; a queue sink (Redis, as in the seed chapter) can come later. */
+export interface EventSink {
+  /** Resolves once the record is durable; rejects with StoreUnavailableError when it cannot be written. */
+  append(record: StoreRecord): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function logPath(dir: string): string {
+  return join(dir, LOG_FILE);
+}
+
+interface Pending {
+  bytes: Buffer;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class EventStore implements EventSink {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  /** After a failed (possibly partial) write, the next write starts on a fresh line so it cannot merge with the torn one. */
+  private needsNewline: boolean;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly handle: fsp.FileHandle,
+    endsClean: boolean,
+  ) {
+    this.needsNewline = !endsClean;
+  }
+
+  static async open(dir: string): Promise<EventStore> {
+    try {
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+      const file = logPath(dir);
+      // O_APPEND: each batch is one write(2) at the end of the file, so two receivers sharing a store never interleave.
+      const handle = await fsp.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+      const { size } = await handle.stat();
+      let endsClean = true;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        const reader = await fsp.open(file, 'r');
+        try {
+          await reader.read(last, 0, 1, size - 1);
+        } finally {
+          await reader.close();
+        }
+        endsClean = last[0] === 10;
+      }
+      return new EventStore(dir, handle, endsClean);
+    } catch (err) {
+      throw new StoreUnavailableError(`cannot open the event store in ${dir}: ${(err as Error).message}`, err);
+    }
+  }
+
+  append(record: StoreRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the event store is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ bytes: Buffer.from(formatRecord(record), 'utf8'), resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        const parts = batch.map((p) => p.bytes);
+        if (this.needsNewline) parts.unshift(Buffer.from('\n'));
+        const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+        try {
+          await this.writeFully(data);
+          await this.handle.datasync();
+          this.needsNewline = false;
+          for (const p of batch) p.resolve();
+        } catch (err) {
+          this.needsNewline = true;
+          const e = new StoreUnavailableError(`cannot write the event store: ${(err as Error).message}`, err);
+          for (const p of batch) p.reject(e);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async writeFully(data: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset);
+      if (bytesWritten <= 0) throw new Error('short write');
+      offset += bytesWritten;
+    }
+  }
+
+  /** Waits for writes in flight, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    await this.handle.close();
+  }
+}
+
+export interface ReadOptions {
+  /** Told once per unreadable line (a torn final write after a crash, corruption). */
+  onBadLine?: (offset: number, length: number) => void;
+  chunkSize?: number;
+}
+
+/**
+ * Records newest first, reading the file backwards in chunks: `events list --limit 20` touches only the end of a
+ * large store. Stop early by breaking out of the loop.
+ */
+export function* readBackward(file: string, options: ReadOptions = {}): Generator<StoreRecord> {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const chunkSize = options.chunkSize ?? 1 << 20;
+    let pos = fstatSync(fd).size;
+    let carry: Buffer = Buffer.alloc(0);
+    while (pos > 0) {
+      const len = Math.min(chunkSize, pos);
+      pos -= len;
+      const chunk = Buffer.allocUnsafe(len);
+      readSync(fd, chunk, 0, len, pos);
+      let buf = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
+      let end = buf.length;
+      // Lines are complete only from the first newline on; what precedes it joins the next (earlier) chunk.
+      for (let i = buf.length - 1; i >= 0; i--) {
+        if (buf[i] !== 10) continue;
+        if (end > i + 1) {
+          const rec = parseLine(buf, i + 1, end, pos, options);
+          if (rec) yield rec;
+        }
+        end = i;
+      }
+      carry = Buffer.from(buf.subarray(0, end));
+      buf = Buffer.alloc(0);
+    }
+    if (carry.length > 0) {
+      const rec = parseLine(carry, 0, carry.length, 0, options);
+      if (rec) yield rec;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseLine(buf: Buffer, start: number, end: number, base: number, options: ReadOptions): StoreRecord | undefined {
+  if (end - start === 0) return undefined;
+  const rec = parseRecord(buf.toString('utf8', start, end));
+  if (!rec) options.onBadLine?.(base + start, end - start);
+  return rec;
+}
+
+/**
+ * Records oldest first from byte `offset`; returns the offset just past the last complete line read, so a
+ * follower can call again later. An incomplete last line (a write in progress) is left for the next call.
+ */
+export function readForward(
+  file: string,
+  offset: number,
+  onRecord: (rec: StoreRecord) => void,
+  options: ReadOptions = {},
+): number {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return offset;
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < offset) offset = 0; // the file was replaced (events clear): start again
+    const chunkSize = options.chunkSize ?? 1 << 20;
+    let pos = offset;
+    let carry: Buffer = Buffer.alloc(0);
+    let consumed = offset;
+    while (pos < size) {
+      const len = Math.min(chunkSize, size - pos);
+      const chunk = Buffer.allocUnsafe(len);
+      const n = readSync(fd, chunk, 0, len, pos);
+      if (n <= 0) break;
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      const bufBase = pos - carry.length;
+      pos += n;
+      let start = 0;
+      for (let i = 0; i < buf.length; i++) {
+        if (buf[i] !== 10) continue;
+        if (i > start) {
+          const rec = parseLine(buf, start, i, bufBase, options);
+          if (rec) onRecord(rec);
+        }
+        start = i + 1;
+        consumed = bufBase + start;
+      }
+      carry = Buffer.from(buf.subarray(start));
+    }
+    return consumed;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface Follower {
+  stop(): void;
+}
+
+/**
+ * Follow the log from `offset`, calling `onRecord` for each new record as it is written (by this or another
+ * process). Uses fs.watch where it works and a short poll as a fallback, and reads only the new bytes.
+ */
+export function follow(
+  file: string,
+  offset: number,
+  onRecord: (rec: StoreRecord) => void,
+  options: ReadOptions & { pollMs?: number } = {},
+): Follower {
+  let pos = offset;
+  let watcher: FSWatcher | undefined;
+  let stopped = false;
+  let scheduled = false;
+  const read = (): void => {
+    scheduled = false;
+    if (stopped) return;
+    pos = readForward(file, pos, onRecord, options);
+  };
+  const kick = (): void => {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    setImmediate(read);
+  };
+  const tryWatch = (): void => {
+    if (watcher || stopped) return;
+    try {
+      watcher = watch(file, { persistent: false }, kick);
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch {
+      watcher = undefined; // not there yet: the poll below finds it
+    }
+  };
+  tryWatch();
+  const timer = setInterval(() => {
+    tryWatch();
+    kick();
+  }, options.pollMs ?? 250);
+  kick();
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+      watcher?.close();
+    },
+  };
+}
