@@ -1,0 +1,172 @@
+// One HTTP delivery of stored bytes to a target: the exact body, the original headers minus hop-by-hop ones.
+// Never throws for HTTP or network failures: the result says what happened, so callers record it and retry.
+import { performance } from 'node:perf_hooks';
+import { Agent, type Dispatcher } from 'undici';
+
+export interface DeliveryResult {
+  /** The target's HTTP status, when it answered. */
+  status?: number;
+  /** Time from sending to the end of the response (or the failure). */
+  ms: number;
+  /** Why there is no status: 'connection refused', 'timed out after 30000 ms' … */
+  error?: string;
+  /** The first ~200 characters of the response body. */
+  response?: string;
+}
+
+export interface DeliverOptions {
+  /** Whole-request deadline; default 30 s. */
+  timeoutMs?: number;
+  /** Accept a self-signed certificate on an https target. */
+  insecure?: boolean;
+  /** Sent as `x-etsyhook-attempt` so the app can tell retries apart. */
+  attempt?: number;
+  /** Added after the copied headers (e.g. x-forwarded-for). */
+  extraHeaders?: Record<string, string>;
+}
+
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
+const RESPONSE_PREVIEW_CHARS = 200;
+/** Read at most this much of a response: enough for the preview, without swallowing a huge body. */
+const RESPONSE_READ_LIMIT = 16 * 1024;
+
+/** Headers that describe one connection, not the message: never copied to the target. */
+const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'trailer']);
+
+export function isHopByHop(name: string): boolean {
+  const n = name.toLowerCase();
+  return HOP_BY_HOP.has(n) || n.startsWith('proxy-');
+}
+
+/** The headers to send: the given ones minus hop-by-hop, then the extras. */
+export function forwardableHeaders(headers: Record<string, string>, extra?: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    if (!isHopByHop(name)) out[name.toLowerCase()] = headers[name]!;
+  }
+  if (extra) for (const name of Object.keys(extra)) out[name.toLowerCase()] = extra[name]!;
+  return out;
+}
+
+export class Deliverer {
+  private readonly connections: number;
+  private readonly insecureDefault: boolean;
+  private agent: Agent | undefined;
+  private insecureAgent: Agent | undefined;
+  private closed = false;
+
+  constructor(options: { connections?: number; insecure?: boolean } = {}) {
+    this.connections = options.connections ?? 16;
+    this.insecureDefault = options.insecure ?? false;
+  }
+
+  private dispatcher(insecure: boolean): Agent {
+    if (insecure) {
+      this.insecureAgent ??= new Agent({
+        connections: this.connections,
+        keepAliveTimeout: 10_000,
+        connect: { rejectUnauthorized: false },
+      });
+      return this.insecureAgent;
+    }
+    this.agent ??= new Agent({ connections: this.connections, keepAliveTimeout: 10_000 });
+    return this.agent;
+  }
+
+  async send(target: string, headers: Record<string, string>, body: Buffer, options: DeliverOptions = {}): Promise<DeliveryResult> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    if (this.closed) return { ms: 0, error: 'delivery stopped' };
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      return { ms: 0, error: `invalid target URL '${target}'` };
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
+    const extra: Record<string, string> = { ...options.extraHeaders };
+    if (options.attempt !== undefined) extra['x-etsyhook-attempt'] = String(options.attempt);
+    const sendHeaders = forwardableHeaders(headers, extra);
+    const insecure = options.insecure ?? this.insecureDefault;
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    try {
+      const res = await this.dispatcher(insecure).request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: sendHeaders,
+        body,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const response = await readPreview(res.body);
+      return { status: res.statusCode, ms: elapsed(), ...(response === '' ? {} : { response }) };
+    } catch (err) {
+      return { ms: elapsed(), error: timedOut ? `timed out after ${timeoutMs} ms` : describeNetworkError(err, timeoutMs) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const agents = [this.agent, this.insecureAgent].filter((a): a is Agent => a !== undefined);
+    // destroy, not close: a hung target must not hold up shutdown.
+    await Promise.all(agents.map((a) => a.destroy().catch(() => {})));
+  }
+}
+
+async function readPreview(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= RESPONSE_READ_LIMIT) {
+      body.destroy();
+      break;
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text.length > RESPONSE_PREVIEW_CHARS ? `${text.slice(0, RESPONSE_PREVIEW_CHARS)}…` : text;
+}
+
+/** A short, human description of why a request got no answer. */
+export function describeNetworkError(err: unknown, timeoutMs: number): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'host unreachable';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return `timed out after ${timeoutMs} ms`;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'CERT_HAS_EXPIRED':
+      return `TLS certificate rejected (${code}); use --insecure for a self-signed target`;
+    default:
+      return (e.message ?? String(err)).split('\n')[0] ?? 'request failed';
+  }
+}
