@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { applySet, buildFixture, closeMatches, EVENT_TYPES, findEventType, parseSetValue, SetSyntaxError, typeMatcher } from '../src/core/catalog.js';
+
+describe('event catalog', () => {
+  it('builds Etsy\'s thin order payloads with a resource_url on the same shop', () => {
+    const f = buildFixture(findEventType('order.paid')!, { shopId: 12345678 });
+    expect(Object.keys(f).sort()).toEqual(['event_type', 'resource_url', 'shop_id']);
+    expect(f.resource_url).toMatch(/^https:\/\/api\.etsy\.com\/v3\/application\/shops\/12345678\/receipts\/\d{10}$/);
+  });
+
+  it('builds the seed chapter\'s payloads with a current unix timestamp and distinct resource ids', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const a = buildFixture(findEventType('listing.created')!);
+    const b = buildFixture(findEventType('listing.created')!);
+    expect(a).toMatchObject({ event_type: 'listing.created' });
+    expect(Math.abs((a.timestamp as number) - now)).toBeLessThan(5);
+    expect(a.resource_id).not.toBe(b.resource_id);
+    expect(EVENT_TYPES.filter((t) => t.source === 'seed')).toHaveLength(8);
+  });
+
+  it('parses --set values as numbers, booleans, null and strings, along dot paths', () => {
+    const target = { event_type: 'order.paid', shop_id: 1 } as Record<string, unknown> as Parameters<typeof applySet>[0];
+    applySet(target, 'shop_id=987');
+    applySet(target, 'buyer.vip=true');
+    applySet(target, 'buyer.note=hello=world');
+    applySet(target, 'gift=null');
+    applySet(target, 'code=007');
+    expect(target).toEqual({ event_type: 'order.paid', shop_id: 987, buyer: { vip: true, note: 'hello=world' }, gift: null, code: '007' });
+    expect(parseSetValue('1.5')).toBe(1.5);
+    expect(parseSetValue('12345678901234567890')).toBe('12345678901234567890');
+    expect(() => applySet(target, 'novalue')).toThrow(SetSyntaxError);
+    expect(() => applySet(target, 'a..b=1')).toThrow(SetSyntaxError);
+  });
+
+  it('matches type globs and suggests close names', () => {
+    const m = typeMatcher(['order.*', 'shop.updated']);
+    expect(m('order.paid')).toBe(true);
+    expect(m('shop.updated')).toBe(true);
+    expect(m('listing.created')).toBe(false);
+    expect(m(undefined)).toBe(false);
+    expect(typeMatcher([])('anything')).toBe(true);
+    expect(closeMatches('order.payed')[0]).toBe('order.paid');
+  });
+});

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanEnv, runCli, tempHome } from './helpers.js';
+
+const homes: (() => void)[] = [];
+afterEach(() => homes.splice(0).forEach((c) => c()));
+function env(): NodeJS.ProcessEnv {
+  const h = tempHome();
+  homes.push(h.cleanup);
+  return cleanEnv(h.dir);
+}
+
+describe('the CLI surface', () => {
+  it('prints the version from package.json and nothing else', async () => {
+    const { version } = (await import('../package.json', { with: { type: 'json' } })).default as { version: string };
+    const r = await runCli(['--version'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+    expect(r.stderr).toBe('');
+  });
+
+  it('shows help with examples and the exit codes', async () => {
+    const r = await runCli(['--help'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: etsyhook/);
+    expect(r.stdout).toMatch(/Examples:/);
+    expect(r.stdout).toMatch(/Exit codes: 0 success, 1 the operation failed, 2 usage error/);
+  });
+
+  it('names an unknown command and the nearest valid one in one line, exit 2', async () => {
+    const r = await runCli(['evnts'], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual(["error: unknown command 'evnts' (did you mean events?)"]);
+  });
+
+  it('names an unknown flag in one line, exit 2', async () => {
+    const r = await runCli(['events', 'types', '--jsn'], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(["error: unknown option '--jsn' (did you mean --json?)"]);
+  });
+
+  it('lists the 12 event types; --json is an array of {name, source, description} and nothing else on stdout', async () => {
+    const r = await runCli(['events', 'types', '--json'], { env: env() });
+    expect(r.code).toBe(0);
+    const types = JSON.parse(r.stdout) as { name: string; source: string; description: string }[];
+    expect(types).toHaveLength(12);
+    expect(types.filter((t) => t.source === 'etsy').map((t) => t.name)).toEqual(['order.paid', 'order.canceled', 'order.shipped', 'order.delivered']);
+    for (const t of types) expect(Object.keys(t).sort()).toEqual(['description', 'name', 'source']);
+    const human = await runCli(['events', 'types'], { env: env() });
+    expect(human.stdout.trim().split('\n')).toHaveLength(12);
+  });
+});
