@@ -1,0 +1,47 @@
+import { statSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigStore, configFile, parseDurationMs, parseIntFlag, parseSince, parseUrlFlag, resolveSetting, storeDir } from '../src/config.js';
+import { UsageError } from '../src/errors.js';
+import { tempHome } from './helpers.js';
+
+const homes: (() => void)[] = [];
+afterEach(() => homes.splice(0).forEach((c) => c()));
+
+describe('config', () => {
+  it('keeps everything under ETSYHOOK_HOME, in a file only its owner can read', async () => {
+    const h = tempHome();
+    homes.push(h.cleanup);
+    const env = { ETSYHOOK_HOME: h.dir };
+    const config = new ConfigStore(env);
+    await config.set({ webhookSecret: 'whsec_abc', shopId: 42 });
+    expect(configFile(env)).toBe(`${h.dir}/config.json`);
+    expect(storeDir(env)).toBe(`${h.dir}/events`);
+    expect(statSync(configFile(env)).mode & 0o777).toBe(0o600);
+    expect(await new ConfigStore(env).get('shopId')).toBe(42);
+  });
+
+  it('lets flags beat environment variables beat stored config', async () => {
+    const h = tempHome();
+    homes.push(h.cleanup);
+    const config = new ConfigStore({ ETSYHOOK_HOME: h.dir });
+    await config.set({ webhookSecret: 'stored' });
+    const env = { ETSYHOOK_HOME: h.dir, ETSY_WEBHOOK_SECRET: 'from-env' };
+    expect(await resolveSetting('flag', 'ETSY_WEBHOOK_SECRET', 'webhookSecret', config, env)).toEqual({ value: 'flag', source: 'flag' });
+    expect(await resolveSetting(undefined, 'ETSY_WEBHOOK_SECRET', 'webhookSecret', config, env)).toEqual({ value: 'from-env', source: 'env' });
+    expect(await resolveSetting(undefined, 'ETSY_WEBHOOK_SECRET', 'webhookSecret', config, { ETSYHOOK_HOME: h.dir })).toEqual({ value: 'stored', source: 'config' });
+  });
+
+  it('parses durations, dates, numbers and URLs, naming the flag when they are wrong', () => {
+    const now = Date.UTC(2026, 0, 10);
+    expect(parseSince('--since', '2h', now)).toBe(now - 7_200_000);
+    expect(parseSince('--since', '2026-01-01', now)).toBe(Date.UTC(2026, 0, 1));
+    expect(() => parseSince('--since', 'yesterday')).toThrow(/--since must be a duration/);
+    expect(parseDurationMs('--timeout', '30s')).toBe(30_000);
+    expect(parseDurationMs('--timeout', '5')).toBe(5_000);
+    expect(parseDurationMs('--timeout', '250ms')).toBe(250);
+    expect(() => parseIntFlag('--port', '50x')).toThrow(UsageError);
+    expect(() => parseIntFlag('--port', '70000', { min: 1, max: 65535 })).toThrow(/--port must be a whole number from 1 to 65535/);
+    expect(() => parseUrlFlag('--to', 'localhost:3000')).toThrow(/--to must be an http or https URL|--to is not a valid URL/);
+    expect(parseUrlFlag('--to', 'http://127.0.0.1:3000/x').port).toBe('3000');
+  });
+});
