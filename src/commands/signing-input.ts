@@ -1,0 +1,116 @@
+// Edge validation shared by `send`, `sign` and `verify`: the secret (flag > env > stored), the scheme, timestamps,
+// and bodies read from a FILE or stdin. Everything here turns raw flags into typed values or throws a UsageError.
+import { readFile } from 'node:fs/promises';
+import { ConfigStore, resolveSetting } from '../config.js';
+import { UsageError, describeSystemError } from '../errors.js';
+import { SCHEMES, decodeStandardSecret, type Scheme } from '../core/signature.js';
+
+export const SECRET_ENV = 'ETSY_WEBHOOK_SECRET';
+
+export interface ResolvedSecret {
+  value: string;
+  /** Where it came from, for messages: `--secret`, `ETSY_WEBHOOK_SECRET` or `stored config`. */
+  origin: string;
+}
+
+/** The signing secret: --secret, else ETSY_WEBHOOK_SECRET, else the stored one; none is a usage error naming all three. */
+export async function resolveSecret(flag: string | undefined): Promise<ResolvedSecret> {
+  const found = await resolveSetting(flag, SECRET_ENV, 'webhookSecret', new ConfigStore());
+  if (found === undefined) {
+    throw new UsageError(
+      'no signing secret',
+      `pass --secret, set ${SECRET_ENV}, or run \`etsyhook dev\` once to create and store one`,
+    );
+  }
+  const origin = found.source === 'flag' ? '--secret' : found.source === 'env' ? SECRET_ENV : 'the stored config';
+  return { value: found.value, origin };
+}
+
+/** A standard-scheme secret must be whsec_<base64> (or plain base64); legacy takes any string. */
+export function checkSecretFormat(secret: ResolvedSecret, scheme: Scheme): void {
+  if (scheme === 'legacy') return;
+  try {
+    decodeStandardSecret(secret.value);
+  } catch {
+    throw new UsageError(
+      `the secret from ${secret.origin} is not a Standard Webhooks secret: expected whsec_ followed by base64`,
+      'for a receiver using X-Etsy-Signature pass --scheme legacy',
+    );
+  }
+}
+
+export function parseScheme(raw: string | undefined): Scheme | undefined {
+  if (raw === undefined) return undefined;
+  const s = raw.trim().toLowerCase();
+  if ((SCHEMES as readonly string[]).includes(s)) return s as Scheme;
+  throw new UsageError(`--scheme must be one of ${SCHEMES.join(', ')}, got '${raw}'`);
+}
+
+/** Unix seconds, digits only (a millisecond timestamp is caught: it would be thousands of years ahead). */
+export function parseTimestamp(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const t = raw.trim();
+  if (!/^\d{1,15}$/.test(t)) throw new UsageError(`--timestamp must be unix seconds (e.g. ${Math.floor(Date.now() / 1000)}), got '${raw}'`);
+  const n = Number(t);
+  if (n > 99_999_999_999) throw new UsageError(`--timestamp must be unix seconds, not milliseconds: got '${raw}'`);
+  return n;
+}
+
+/** A webhook-id as given; whitespace would not survive being sent as a header value. */
+export function parseWebhookId(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === '' || /[\s]/.test(raw)) throw new UsageError(`--id must be a non-empty id without spaces, got '${raw}'`);
+  return raw;
+}
+
+/** Where a body comes from: a named file, or stdin (`-`). */
+export interface BodySource {
+  kind: 'file' | 'stdin';
+  /** The file path as the user typed it (for messages and `curl --data-binary @FILE`). */
+  path: string | undefined;
+  label: string;
+}
+
+export function bodySource(arg: string | undefined): BodySource {
+  if (arg === undefined || arg === '-') return { kind: 'stdin', path: undefined, label: 'stdin' };
+  return { kind: 'file', path: arg, label: arg };
+}
+
+/** Read a file or all of stdin as raw bytes; an unreadable file is a usage error naming it. */
+export async function readSource(source: BodySource, flag = 'FILE'): Promise<Buffer> {
+  if (source.kind === 'stdin') {
+    if (process.stdin.isTTY) {
+      throw new UsageError(`no input: ${flag} not given and stdin is a terminal`, `pass ${flag}, or pipe the body in (… | etsyhook …)`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    return Buffer.concat(chunks);
+  }
+  try {
+    return await readFile(source.path!);
+  } catch (err) {
+    const why = describeSystemError(err) ?? (err as Error).message;
+    throw new UsageError(`cannot read ${source.path}: ${why.replace(/: .*$/, '')}`);
+  }
+}
+
+/** Bytes that are valid UTF-8 text. */
+export function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the bytes are one JSON value (what a webhook body should be). */
+export function isJson(bytes: Uint8Array): boolean {
+  if (!isUtf8(bytes)) return false;
+  try {
+    JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
