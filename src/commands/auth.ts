@@ -1,4 +1,323 @@
+// `etsyhook auth login | status | logout`: OAuth with PKCE against Etsy, and what is stored about it.
 import type { Command } from 'commander';
+import { context } from './common.js';
+import { addApiOptions } from './etsy-shared.js';
+import { OperationError, UsageError } from '../errors.js';
 
-// Not written yet: registers nothing, so the command does not appear until it works.
-export function register(_program: Command): void {}
+interface LoginFlags {
+  apiKey?: string;
+  sharedSecret?: string;
+  port?: string;
+  scopes?: string;
+  browser?: boolean;
+  timeout?: string;
+  apiBase?: string;
+  authorizeUrl?: string;
+}
+
+interface LogoutFlags {
+  all?: boolean;
+}
+
+export interface AuthStatus {
+  loggedIn: boolean;
+  userId: number | null;
+  shopId: number | null;
+  scopes: string[];
+  /** ISO 8601, or null when unknown (a token from ETSY_ACCESS_TOKEN). */
+  expiresAt: string | null;
+}
+
+export function register(program: Command): void {
+  const auth = program
+    .command('auth')
+    .description('log in to the Etsy Open API (OAuth 2.0 with PKCE), show who is logged in, log out')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ etsyhook auth login                      open the browser, approve, tokens are stored (mode 0600)
+  $ etsyhook auth status --json              {"loggedIn":true,"userId":…,"shopId":…,"scopes":[…],"expiresAt":"…"}
+  $ etsyhook auth logout
+
+In CI, set ETSY_API_KEY, ETSY_SHARED_SECRET and ETSY_ACCESS_TOKEN (optionally ETSY_REFRESH_TOKEN) instead.`,
+    );
+
+  const login = auth
+    .command('login')
+    .description("authorize etsyhook for your shop in the browser; stores tokens, user id and shop id")
+    .option('--api-key <keystring>', "your Etsy app's keystring (env ETSY_API_KEY; prompted on a terminal)")
+    .option('--shared-secret <secret>', "your Etsy app's shared secret (env ETSY_SHARED_SECRET; prompted on a terminal)")
+    .option('--port <port>', 'port of the local callback server; the redirect URI is http://localhost:<port>/oauth/redirect', '3003')
+    .option('--scopes <scopes>', 'space- or comma-separated OAuth scopes', 'shops_r shops_w transactions_r')
+    .option('--no-browser', 'only print the authorize URL; do not open a browser')
+    .option('--timeout <duration>', 'how long to wait for the approval in the browser', '5m');
+  addApiOptions(login, { timeout: false });
+  login
+    .option('--authorize-url <url>', "Etsy's authorize page (env ETSY_OAUTH_AUTHORIZE_URL; default https://www.etsy.com/oauth/connect)")
+    .addHelpText(
+      'after',
+      `
+Add http://localhost:3003/oauth/redirect to your app's redirect URIs at https://www.etsy.com/developers/your-apps first.
+
+Examples:
+  $ etsyhook auth login
+  $ ETSY_API_KEY=… ETSY_SHARED_SECRET=… etsyhook auth login --no-browser --port 4000`,
+    )
+    .action(async (_opts: LoginFlags, cmd: Command) => {
+      const { opts, out } = context<LoginFlags>(cmd);
+      await login_(opts, out);
+    });
+
+  auth
+    .command('status')
+    .description('show the stored login: user id, shop id, scopes, expiry, keystring (masked); exit 1 when not logged in')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ etsyhook auth status
+  $ etsyhook auth status --json | jq -r .shopId`,
+    )
+    .action(async (_opts: object, cmd: Command) => {
+      const { out } = context<object>(cmd);
+      await status(out);
+    });
+
+  auth
+    .command('logout')
+    .description('forget the stored tokens, user id and shop id (the keystring and shared secret stay unless --all)')
+    .option('--all', 'also forget the stored keystring and shared secret')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ etsyhook auth logout
+  $ etsyhook auth logout --all`,
+    )
+    .action(async (_opts: LogoutFlags, cmd: Command) => {
+      const { opts, out } = context<LogoutFlags>(cmd);
+      await logout(opts, out);
+    });
+}
+
+type Out = ReturnType<typeof context>['out'];
+
+async function login_(opts: LoginFlags, out: Out): Promise<void> {
+  const env = process.env;
+  const { ConfigStore, parseDurationMs, parseIntFlag, resolveSetting } = await import('../config.js');
+  const oauth = await import('../etsy/oauth.js');
+  const { resolveApiBase, parseMe } = await import('../etsy/session.js');
+  const { isCI } = await import('../ui/output.js');
+
+  // Validate everything the user typed before anything starts listening.
+  const apiBase = resolveApiBase(opts.apiBase, env);
+  const port = parseIntFlag('--port', opts.port, { min: 1, max: 65535 }) ?? 3003;
+  const waitMs = parseDurationMs('--timeout', opts.timeout ?? '5m');
+  if (waitMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${opts.timeout}'`);
+  const scopes = oauth.parseScopes(opts.scopes);
+  const authorizeBase = checkedAuthorizeUrl(opts.authorizeUrl, env.ETSY_OAUTH_AUTHORIZE_URL, oauth.DEFAULT_AUTHORIZE_URL);
+
+  const config = new ConfigStore(env);
+  const key = await resolveSetting(opts.apiKey, 'ETSY_API_KEY', 'apiKey', config, env);
+  const secret = await resolveSetting(opts.sharedSecret, 'ETSY_SHARED_SECRET', 'sharedSecret', config, env);
+  const apiKey = key?.value ?? (await askOrFail(out, '--api-key', 'ETSY_API_KEY', "your Etsy app's keystring", false));
+  const sharedSecret =
+    secret?.value ?? (await askOrFail(out, '--shared-secret', 'ETSY_SHARED_SECRET', "your Etsy app's shared secret", true));
+
+  const pkce = oauth.createPkce();
+  const state = oauth.createState();
+  const server = await oauth.startCallbackServer(port, state, (line) => out.warn(line));
+  const { EtsyClient } = await import('../etsy/client.js');
+  const client = new EtsyClient({ apiBase, apiKey, sharedSecret, env, log: (l) => out.debug(l), onNotice: (l) => out.warn(l) });
+  try {
+    const url = oauth.authorizeUrl(authorizeBase, {
+      clientId: apiKey,
+      redirectUri: server.redirectUri,
+      scopes,
+      state,
+      challenge: pkce.challenge,
+    });
+    out.info(`Open this URL in a browser and approve access (${scopes.join(' ')}):`);
+    out.info(`  ${url}`);
+    if (opts.browser !== false && !isCI()) {
+      if (await openBrowser(url)) out.info('(opened in your browser)');
+    }
+    const spinner = await out.spinner(`Waiting for Etsy to redirect to ${server.redirectUri}`);
+    if (!out.interactive) out.info(`Waiting for Etsy to redirect to ${server.redirectUri} (up to ${opts.timeout ?? '5m'})`);
+    let callback;
+    try {
+      callback = await server.waitForCode(waitMs);
+    } finally {
+      spinner.stop();
+    }
+    let me;
+    let tokens;
+    try {
+      tokens = await oauth.exchangeCode(client, { clientId: apiKey, redirectUri: server.redirectUri, code: callback.code, verifier: pkce.verifier });
+      me = parseMe((await client.send('GET', '/application/users/me', { bearer: tokens.accessToken })).body);
+      callback.finish(true, 'etsyhook is now authorized.');
+    } catch (err) {
+      callback.finish(false, `etsyhook could not finish the login: ${err instanceof Error ? err.message : String(err)}.`);
+      throw err;
+    }
+
+    const expiresAt = new Date(tokens.expiresAt).toISOString();
+    await config.set({
+      // Keys typed in (flag or prompt) are remembered; ones from the environment stay there.
+      ...(key?.source !== 'env' ? { apiKey } : {}),
+      ...(secret?.source !== 'env' ? { sharedSecret } : {}),
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt,
+      refreshExpiresAt: tokens.refreshToken ? new Date(Date.now() + oauth.REFRESH_TOKEN_LIFETIME_MS).toISOString() : undefined,
+      userId: me.userId,
+      shopId: me.shopId,
+      scopes,
+    });
+    const result: AuthStatus = { loggedIn: true, userId: me.userId, shopId: me.shopId ?? null, scopes, expiresAt };
+    if (out.json) out.data(result);
+    out.success(
+      `Logged in to Etsy as user ${me.userId}${me.shopId !== undefined ? ` (shop ${me.shopId})` : ' (no shop)'}; ` +
+        `the token is refreshed automatically`,
+    );
+    if (env.ETSY_ACCESS_TOKEN) out.warn('ETSY_ACCESS_TOKEN is set and takes precedence over this login; unset it to use the stored one');
+  } finally {
+    await server.close();
+    await client.close();
+  }
+}
+
+function checkedAuthorizeUrl(flag: string | undefined, fromEnv: string | undefined, fallback: string): string {
+  const name = flag ? '--authorize-url' : fromEnv ? 'ETSY_OAUTH_AUTHORIZE_URL' : undefined;
+  const raw = flag || fromEnv || fallback;
+  if (name === undefined) return raw;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${name} is not a valid URL: '${raw}'`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${name} must be an http or https URL, got '${raw}'`);
+  return raw;
+}
+
+async function askOrFail(out: Out, flag: string, envName: string, what: string, secret: boolean): Promise<string> {
+  if (!out.interactive) {
+    throw new UsageError(`${what} is required: pass ${flag} or set ${envName}`, 'find both at https://www.etsy.com/developers/your-apps');
+  }
+  const prompts = await import('../ui/prompts.js');
+  const label = `${what[0]?.toUpperCase()}${what.slice(1)}:`;
+  return secret ? prompts.askSecret(label) : prompts.askText(label);
+}
+
+/** Best effort: the URL is printed anyway, so a missing opener is not an error. */
+async function openBrowser(url: string): Promise<boolean> {
+  const { spawn } = await import('node:child_process');
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
+        : ['xdg-open', [url]];
+  return new Promise((resolve) => {
+    try {
+      const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
+      child.once('error', () => resolve(false));
+      child.once('spawn', () => {
+        child.unref();
+        resolve(true);
+      });
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+async function currentStatus(): Promise<{ status: AuthStatus; keystring: { value: string; source: string } | undefined; detail: string; configPath: string }> {
+  const env = process.env;
+  const { ConfigStore } = await import('../config.js');
+  const config = new ConfigStore(env);
+  const stored = await config.all();
+  const configPath = await config.path();
+  const keystring = env.ETSY_API_KEY
+    ? { value: env.ETSY_API_KEY, source: 'ETSY_API_KEY' }
+    : stored.apiKey
+      ? { value: stored.apiKey, source: 'stored' }
+      : undefined;
+  const haveSecret = Boolean(env.ETSY_SHARED_SECRET || stored.sharedSecret);
+
+  if (env.ETSY_ACCESS_TOKEN || env.ETSY_REFRESH_TOKEN) {
+    const token = env.ETSY_ACCESS_TOKEN ?? '';
+    const prefix = Number(token.split('.')[0]);
+    const status: AuthStatus = {
+      loggedIn: Boolean(keystring && haveSecret),
+      userId: Number.isSafeInteger(prefix) && prefix > 0 ? prefix : null,
+      shopId: env.ETSY_SHOP_ID && /^\d+$/.test(env.ETSY_SHOP_ID) ? Number(env.ETSY_SHOP_ID) : null,
+      scopes: [],
+      expiresAt: null,
+    };
+    return { status, keystring, detail: 'token from ETSY_ACCESS_TOKEN', configPath };
+  }
+
+  const now = Date.now();
+  const expires = stored.expiresAt ? Date.parse(stored.expiresAt) : NaN;
+  const refreshExpires = stored.refreshExpiresAt ? Date.parse(stored.refreshExpiresAt) : NaN;
+  const accessValid = Boolean(stored.accessToken) && (Number.isNaN(expires) || expires > now);
+  const canRefresh = Boolean(stored.refreshToken) && (Number.isNaN(refreshExpires) || refreshExpires > now);
+  const status: AuthStatus = {
+    loggedIn: Boolean(keystring && haveSecret) && (accessValid || canRefresh),
+    userId: stored.userId ?? null,
+    shopId: stored.shopId ?? null,
+    scopes: stored.scopes ?? [],
+    expiresAt: stored.expiresAt ?? null,
+  };
+  let detail = 'stored login';
+  if (!stored.accessToken && !stored.refreshToken) detail = 'no stored login';
+  else if (!accessValid && canRefresh) detail = 'stored login; the access token has expired and is refreshed on the next call';
+  else if (!accessValid) detail = 'the stored login has expired';
+  return { status, keystring, detail, configPath };
+}
+
+async function status(out: Out): Promise<void> {
+  const { status: s, keystring, detail, configPath } = await currentStatus();
+  const { mask } = await import('../ui/output.js');
+  if (out.json) out.data(s);
+  else if (s.loggedIn) {
+    const rows: [string, string][] = [
+      ['Logged in', `yes (${detail})`],
+      ['User id', s.userId === null ? 'unknown' : String(s.userId)],
+      ['Shop id', s.shopId === null ? 'unknown (looked up on first use)' : String(s.shopId)],
+      ['Scopes', s.scopes.length > 0 ? s.scopes.join(' ') : 'unknown'],
+      ['Expires', s.expiresAt === null ? 'unknown' : `${s.expiresAt} (${relative(Date.parse(s.expiresAt))})`],
+      ['Keystring', keystring ? `${mask(keystring.value)} (${keystring.source})` : '(none)'],
+      ['Config file', configPath],
+    ];
+    for (const [k, v] of rows) out.line(`${`${k}:`.padEnd(13)}${v}`);
+  }
+  if (!s.loggedIn) {
+    const why = !keystring ? 'no keystring (ETSY_API_KEY)' : detail;
+    throw new OperationError(`not logged in to Etsy: ${why}`, { hint: 'run etsyhook auth login' });
+  }
+}
+
+function relative(at: number): string {
+  const diff = at - Date.now();
+  const mins = Math.round(Math.abs(diff) / 60_000);
+  const span = mins < 120 ? `${mins} min` : mins < 2880 ? `${Math.round(mins / 60)} h` : `${Math.round(mins / 1440)} days`;
+  return diff >= 0 ? `in ${span}` : `${span} ago; refreshed on the next call`;
+}
+
+async function logout(opts: LogoutFlags, out: Out): Promise<void> {
+  const { ConfigStore } = await import('../config.js');
+  const config = new ConfigStore(process.env);
+  const stored = await config.all();
+  const keys = ['accessToken', 'refreshToken', 'expiresAt', 'refreshExpiresAt', 'userId', 'shopId', 'scopes'] as const;
+  const forget = [...keys, ...(opts.all ? (['apiKey', 'sharedSecret'] as const) : [])];
+  const present = forget.filter((k) => stored[k] !== undefined);
+  await config.delete(...forget);
+  if (out.json) out.data({ loggedOut: true, forgot: present });
+  if (present.length === 0) out.info('Nothing stored to forget: not logged in.');
+  else out.success(`Logged out: forgot the stored ${opts.all ? 'tokens and app keys' : 'tokens'} (${await config.path()})`);
+  if (process.env.ETSY_ACCESS_TOKEN) out.warn('ETSY_ACCESS_TOKEN is still set in the environment and is used by etsyhook');
+}
