@@ -218,8 +218,10 @@ export function createVerifier(secret: string): (body: Uint8Array, headers: Head
       if (comma <= 0) return fail(scheme, 'malformed_header', `malformed webhook-signature entry '${truncate(entry)}': expected <version>,<base64>`, id, ts);
       if (entry.slice(0, comma) !== 'v1') continue;
       sawV1 = true;
-      const given = Buffer.from(entry.slice(comma + 1), 'base64');
-      expected ??= standardDigest(standardKey, id!, tsRaw, body);
+      // Compare the base64 text, as the reference library does: decoding first would accept altered signatures
+      // (changed padding bits, dropped '=', stray characters) that decode to the same bytes.
+      const given = Buffer.from(entry.slice(comma + 1), 'utf8');
+      expected ??= Buffer.from(standardDigest(standardKey, id!, tsRaw, body).toString('base64'), 'utf8');
       if (given.length === expected.length && timingSafeEqual(given, expected)) {
         return { valid: true, scheme, id, timestamp: ts, reason: undefined, message: `valid (standard, id ${id})` };
       }
