@@ -32,6 +32,8 @@ export class Output {
   readonly quiet: boolean;
   /** Colours for stderr text (humans); no colour unless stderr is a terminal. */
   readonly c: ChalkInstance;
+  /** Colours for stdout text (tables, event lines): none when stdout is piped, whatever stderr is. */
+  readonly cOut: ChalkInstance;
   private readonly out: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly err: NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -42,6 +44,7 @@ export class Output {
     this.out = options.stdout ?? process.stdout;
     this.err = options.stderr ?? process.stderr;
     this.c = new Chalk({ level: colourLevel(this.err) });
+    this.cOut = new Chalk({ level: colourLevel(this.out) });
   }
 
   get interactive(): boolean {
