@@ -150,12 +150,12 @@ function errorCode(err: unknown): string {
   let e: unknown = err;
   // undici wraps system errors; the code that says what happened is on the innermost cause.
   for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code && !code.startsWith('UND_ERR_ABORT')) return code;
+    const code: unknown = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '' && !code.startsWith('UND_ERR_ABORT')) return code;
     if (e instanceof AggregateError && e.errors.length > 0) e = e.errors[0];
     else e = e.cause;
   }
-  return err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.name) : 'UNKNOWN';
+  return err instanceof Error ? err.name : 'UNKNOWN';
 }
 
 export function describeFailure(err: unknown, url: URL, timeoutMs: number, timedOut: boolean): DeliveryError {
@@ -173,7 +173,13 @@ export function describeFailure(err: unknown, url: URL, timeoutMs: number, timed
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
     return new DeliveryError('reset', code, `the connection to ${where} was closed before an answer`, undefined, err);
   }
-  const detail = err instanceof Error ? err.message : String(err);
+  if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
+    return new DeliveryError('other', code, `TLS handshake with ${where} failed (${code})`, url.protocol === 'https:' ? 'is the receiver really serving https?' : undefined, err);
+  }
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return new DeliveryError('other', code, `the TLS certificate of ${url.host} is not trusted (${code})`, undefined, err);
+  }
+  const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
   return new DeliveryError('other', code, `request to ${where} failed: ${detail}`, undefined, err);
 }
 
