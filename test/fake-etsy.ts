@@ -160,7 +160,7 @@ export class FakeEtsy {
       ({ match }) => (match.method === undefined || match.method === method) && (match.path === undefined || match.path.test(url.pathname)),
     );
     if (i >= 0) {
-      const [{ fault }] = this.faults.splice(i, 1) as [{ fault: Fault }];
+      const { fault } = this.faults.splice(i, 1)[0]!;
       switch (fault.kind) {
         case '429':
           return this.json(res, 429, { error: 'You have exceeded your quota of requests per second' }, { 'retry-after': String(fault.retryAfter) }, 0);
