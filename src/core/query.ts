@@ -1,0 +1,293 @@
+// Reading stored events: each received request assembled with its delivery attempts, newest first, filtered, and
+// found by id prefix. The log is read backwards from its end, so a question about recent events reads only the tail
+// of a large store, and lines a filter rules out are skipped before they are decoded.
+import { OperationError } from '../errors.js';
+import { typeMatcher } from './catalog.js';
+import type { DeliveryRecord, EventStatus, ReceivedRecord, StoreRecord, Verdict } from './records.js';
+import { lineHead, linesBackward, looksComplete, parseLine, typeMayMatch } from './scan.js';
+
+/** A received request and what happened to it since. */
+export interface StoredEvent {
+  record: ReceivedRecord;
+  /** Delivery attempts, oldest first: all of them, or the newest MAX_ATTEMPTS_KEPT when there were more. */
+  deliveries: DeliveryRecord[];
+  /** How many attempts the log holds for this event (may exceed deliveries.length). */
+  attempts: number;
+  status: EventStatus;
+}
+
+export interface EventFilter {
+  /** Globs such as `order.*`; empty matches every type. */
+  types?: readonly string[];
+  statuses?: readonly EventStatus[];
+  /** Received at or after this time (ms since epoch). */
+  since?: number;
+  verdicts?: readonly Verdict[];
+}
+
+export interface ScanOptions {
+  /** Told once per unreadable line (a torn write after a crash, corruption). */
+  onBadLine?: (offset: number, length: number) => void;
+  /** Read the log only up to this byte offset (what was there when a command started). */
+  end?: number;
+  chunkSize?: number;
+}
+
+/** Attempts kept per event while scanning; more are counted, not kept (a replay loop can add thousands). */
+export const MAX_ATTEMPTS_KEPT = 100;
+/** Events whose attempts are held while the scan looks for the request they belong to; the oldest held go first. */
+export const MAX_PENDING_EVENTS = 100_000;
+/** The log is in arrival order only roughly (group commit, two receivers): read this far past a --since cut-off. */
+const SINCE_SLACK_MS = 5 * 60_000;
+
+/** An accepted event's status is where its last delivery stands; otherwise the receiver's verdict. */
+export function eventStatus(record: ReceivedRecord, lastDelivery: DeliveryRecord | undefined): EventStatus {
+  if (record.verdict === 'accepted' && lastDelivery !== undefined) return lastDelivery.outcome;
+  return record.verdict;
+}
+
+interface HeldLine {
+  text: string;
+  offset: number;
+}
+
+interface Held {
+  newestFirst: (HeldLine | DeliveryRecord)[];
+  count: number;
+}
+
+/** Delivery attempts seen (the scan runs backwards, so before their request), waiting for the request. Bounded. */
+class PendingDeliveries {
+  private readonly map = new Map<string, Held>();
+
+  add(id: string, item: HeldLine | DeliveryRecord): void {
+    let held = this.map.get(id);
+    if (held === undefined) {
+      if (this.map.size >= MAX_PENDING_EVENTS) {
+        // Held the longest: most likely attempts whose request was cleared or lost.
+        const oldest = this.map.keys().next();
+        if (!oldest.done) this.map.delete(oldest.value);
+      }
+      held = { newestFirst: [], count: 0 };
+      this.map.set(id, held);
+    }
+    held.count++;
+    if (held.newestFirst.length < MAX_ATTEMPTS_KEPT) held.newestFirst.push(item);
+  }
+
+  take(id: string): Held | undefined {
+    const held = this.map.get(id);
+    if (held !== undefined) this.map.delete(id);
+    return held;
+  }
+
+  drop(id: string): void {
+    this.map.delete(id);
+  }
+}
+
+interface AssembleOptions extends ScanOptions {
+  /** A cheap test on an event id: false skips the request and its attempts without decoding them. */
+  keepId?: (id: string) => boolean;
+  /** A cheap test on a request's raw line: false skips it without decoding. Must never reject a line that matches. */
+  mayMatch?: (bytes: Buffer) => boolean;
+  /** Stop once requests are older than this (ms since epoch). */
+  stopBefore?: number;
+}
+
+/** Every received request (that the cheap tests keep), newest first, with its delivery attempts attached. */
+function* assemble(file: string, options: AssembleOptions): Generator<StoredEvent> {
+  const pending = new PendingDeliveries();
+  const { keepId, mayMatch, stopBefore, onBadLine } = options;
+  const bad = (offset: number, length: number): void => onBadLine?.(offset, length);
+  const lines = linesBackward(file, {
+    ...(options.end === undefined ? {} : { end: options.end }),
+    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+  });
+  for (const line of lines) {
+    const bytes = line.bytes;
+    if (!looksComplete(bytes)) {
+      bad(line.offset, bytes.length);
+      continue;
+    }
+    const head = lineHead(bytes);
+    let record: StoreRecord | undefined;
+    if (head !== undefined) {
+      if (head.kind === 'delivery') {
+        if (keepId === undefined || keepId(head.id)) pending.add(head.id, { text: bytes.toString('utf8'), offset: line.offset });
+        continue;
+      }
+      if (stopBefore !== undefined && head.at < stopBefore) return;
+      if ((keepId !== undefined && !keepId(head.id)) || (mayMatch !== undefined && !mayMatch(bytes))) {
+        pending.drop(head.id);
+        continue;
+      }
+    }
+    record = parseLine(bytes);
+    if (record === undefined) {
+      bad(line.offset, bytes.length);
+      continue;
+    }
+    if (keepId !== undefined && !keepId(record.id)) continue;
+    if (record.kind === 'delivery') {
+      pending.add(record.id, record);
+      continue;
+    }
+    if (stopBefore !== undefined && Date.parse(record.at) < stopBefore) return;
+    const held = pending.take(record.id);
+    const deliveries: DeliveryRecord[] = [];
+    if (held !== undefined) {
+      for (let i = held.newestFirst.length - 1; i >= 0; i--) {
+        const item = held.newestFirst[i]!;
+        if ('kind' in item) {
+          deliveries.push(item);
+          continue;
+        }
+        const d = parseRecord(item);
+        if (d === undefined || d.kind !== 'delivery' || d.id !== record.id) bad(item.offset, Buffer.byteLength(item.text));
+        else deliveries.push(d);
+      }
+    }
+    yield { record, deliveries, attempts: held?.count ?? 0, status: eventStatus(record, deliveries[deliveries.length - 1]) };
+  }
+}
+
+function parseRecord(item: HeldLine): StoreRecord | undefined {
+  return parseLine(Buffer.from(item.text, 'utf8'));
+}
+
+/** Events matching `filter`, newest first. Stop early by breaking out of the loop. */
+export function* queryEvents(file: string, filter: EventFilter = {}, options: ScanOptions = {}): Generator<StoredEvent> {
+  const types = filter.types ?? [];
+  const typeOk = typeMatcher(types);
+  const statuses = filter.statuses ?? [];
+  const verdicts = filter.verdicts ?? [];
+  const since = filter.since;
+  const events = assemble(file, {
+    ...options,
+    ...(types.length > 0 ? { mayMatch: (bytes: Buffer) => typeMayMatch(bytes, typeOk) } : {}),
+    ...(since === undefined ? {} : { stopBefore: since - SINCE_SLACK_MS }),
+  });
+  for (const ev of events) {
+    const r = ev.record;
+    if (since !== undefined && !(Date.parse(r.at) >= since)) continue;
+    if (!typeOk(r.type)) continue;
+    if (verdicts.length > 0 && !verdicts.includes(r.verdict)) continue;
+    if (statuses.length > 0 && !statuses.includes(ev.status)) continue;
+    yield ev;
+  }
+}
+
+/** How users name an event: its full id, a unique prefix of it, with or without `evt_`. */
+export function normaliseRef(ref: string): string {
+  const r = ref.trim();
+  if (r.startsWith('evt_') || 'evt_'.startsWith(r)) return r;
+  return `evt_${r}`;
+}
+
+export const FULL_ID_LENGTH = 'evt_'.length + 16;
+
+export interface RefMatch {
+  ref: string;
+  /** The event, when exactly one matched. */
+  event: StoredEvent | undefined;
+  /** How many events matched. */
+  count: number;
+  /** Ids of the first few matches, newest first (for an "ambiguous" message). */
+  candidates: string[];
+}
+
+/** Look events up by id or id prefix, in one pass over the log. */
+export function findEvents(file: string, refs: readonly string[], options: ScanOptions = {}): RefMatch[] {
+  const wanted = refs.map((ref) => ({ ref, prefix: normaliseRef(ref) }));
+  const matches: RefMatch[] = refs.map((ref) => ({ ref, event: undefined, count: 0, candidates: [] }));
+  const keepId = (id: string): boolean => wanted.some((w) => id.startsWith(w.prefix));
+  // Full ids are unique: once each is found, the rest of the log need not be read. Prefixes must read it all.
+  const allFull = wanted.every((w) => w.prefix.length >= FULL_ID_LENGTH);
+  for (const ev of assemble(file, { ...options, keepId })) {
+    wanted.forEach((w, i) => {
+      if (!ev.record.id.startsWith(w.prefix)) return;
+      const m = matches[i]!;
+      m.count++;
+      if (m.count === 1) m.event = ev;
+      else m.event = undefined;
+      if (m.candidates.length < 5) m.candidates.push(ev.record.id);
+    });
+    if (allFull && matches.every((m) => m.count > 0)) break;
+  }
+  return matches;
+}
+
+/** The one event `ref` names; OperationError naming the candidates when there are none or several. */
+export function resolveRef(m: RefMatch): StoredEvent {
+  if (m.event !== undefined) return m.event;
+  if (m.count === 0) {
+    throw new OperationError(`no stored event matches '${m.ref}'`, { hint: 'see the ids with `etsyhook events list`' });
+  }
+  const more = m.count > m.candidates.length ? `, … (${m.count} in all)` : '';
+  throw new OperationError(`'${m.ref}' is ambiguous: it matches ${m.candidates.join(', ')}${more}`, {
+    hint: 'type more of the id',
+  });
+}
+
+export interface DeliveryJson {
+  at: string;
+  target: string;
+  attempt: number;
+  status: number | null;
+  ms: number | null;
+  error: string | null;
+  outcome: DeliveryRecord['outcome'];
+  replay: boolean;
+}
+
+export interface EventJson {
+  id: string;
+  type: string | null;
+  status: EventStatus;
+  receivedAt: string;
+  verdict: Verdict;
+  reason: string | null;
+  webhookId: string | null;
+  scheme: string | null;
+  method: string;
+  path: string;
+  forwardTo: string | null;
+  size: number;
+  attempts: number;
+  deliveries: DeliveryJson[];
+}
+
+export function deliveryJson(d: DeliveryRecord): DeliveryJson {
+  return {
+    at: d.at,
+    target: d.target,
+    attempt: d.attempt,
+    status: d.status ?? null,
+    ms: d.ms ?? null,
+    error: d.error ?? null,
+    outcome: d.outcome,
+    replay: d.replay ?? false,
+  };
+}
+
+/** The JSON shape scripts rely on (`events list --json`). */
+export function eventJson(ev: StoredEvent): EventJson {
+  const r = ev.record;
+  return {
+    id: r.id,
+    type: r.type ?? null,
+    status: ev.status,
+    receivedAt: r.at,
+    verdict: r.verdict,
+    reason: r.reason ?? null,
+    webhookId: r.webhookId ?? null,
+    scheme: r.scheme ?? null,
+    method: r.method,
+    path: r.path,
+    forwardTo: r.forwardTo ?? null,
+    size: r.body64 !== undefined ? Buffer.from(r.body64, 'base64').length : Buffer.byteLength(r.body ?? '', 'utf8'),
+    attempts: ev.attempts,
+    deliveries: ev.deliveries.map(deliveryJson),
+  };
+}

@@ -1,0 +1,160 @@
+// `events show`: one stored event for humans (headers, the body pretty-printed, verdict, attempts) and as JSON.
+import type { ChalkInstance } from 'chalk';
+import { eventJson, type EventJson, type StoredEvent } from '../core/query.js';
+import { bodyBytes } from '../core/records.js';
+import { formatEventLine } from './event-line.js';
+import { colourStatus, localTime } from './event-table.js';
+
+export interface EventDetailJson extends EventJson {
+  headers: Record<string, string>;
+  /** The exact body when it is valid UTF-8, else null (see bodyBase64). */
+  body: string | null;
+  bodyBase64?: string;
+  /** The body parsed as JSON, when it is JSON; null otherwise. */
+  payload: unknown;
+}
+
+export function eventDetailJson(ev: StoredEvent): EventDetailJson {
+  const r = ev.record;
+  const text = r.body64 === undefined ? (r.body ?? '') : undefined;
+  return {
+    ...eventJson(ev),
+    headers: r.headers,
+    body: text ?? null,
+    ...(r.body64 === undefined ? {} : { bodyBase64: r.body64 }),
+    payload: text === undefined ? null : parseJson(text),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+const SHOW_BODY_BYTES = 64 * 1024;
+
+export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.now()): string {
+  const r = ev.record;
+  const lines: string[] = [];
+  const field = (name: string, value: string): void => void lines.push(`  ${c.dim(name.padEnd(11))}${value}`);
+  lines.push(`${c.bold(r.id)}  ${r.type ?? c.dim('(unknown type)')}  ${colourStatus(ev.status, c)}`);
+  lines.push('');
+  field('received', `${localTime(r.at)}  ${c.dim(`(${ago(Date.parse(r.at), now)})`)}`);
+  field('request', `${r.method} ${r.path}${r.remote ? c.dim(`  from ${r.remote}`) : ''}`);
+  field('verdict', colourStatus(r.verdict, c));
+  if (r.reason) field('reason', r.reason);
+  if (r.webhookId) field('webhook-id', r.webhookId);
+  if (r.scheme) field('scheme', r.scheme);
+  if (r.forwardTo) field('forward to', r.forwardTo);
+
+  lines.push('', c.bold('Headers'));
+  const names = Object.keys(r.headers);
+  if (names.length === 0) lines.push(c.dim('  (none)'));
+  for (const name of names) lines.push(`  ${name}: ${r.headers[name]}`);
+
+  const bytes = bodyBytes(r);
+  lines.push('');
+  if (bytes.length === 0) {
+    lines.push(`${c.bold('Body')} ${c.dim('(empty)')}`);
+  } else if (r.body64 !== undefined) {
+    lines.push(`${c.bold('Body')} ${c.dim(`(${bytes.length} bytes, not valid UTF-8: shown as hex; --raw writes the bytes)`)}`);
+    lines.push(...hexDump(bytes.subarray(0, 512)).map((l) => `  ${l}`));
+    if (bytes.length > 512) lines.push(c.dim(`  … ${bytes.length - 512} more bytes`));
+  } else {
+    const text = r.body ?? '';
+    const json = parseJson(text) !== null || text.trim() === 'null' ? prettyJson(text) : undefined;
+    lines.push(`${c.bold('Body')} ${c.dim(`(${bytes.length} bytes${json === undefined ? ', not JSON' : ', JSON'})`)}`);
+    const shown = json ?? text;
+    lines.push(shown.length > SHOW_BODY_BYTES ? `${shown.slice(0, SHOW_BODY_BYTES)}\n${c.dim('… (cut; --raw for all of it)')}` : shown);
+  }
+
+  lines.push('', `${c.bold('Delivery attempts')} ${c.dim(`(${ev.attempts})`)}`);
+  if (ev.attempts === 0) {
+    lines.push(c.dim(r.verdict === 'accepted' ? '  none yet (no --forward-to, or still queued)' : `  none (${r.verdict} requests are not forwarded)`));
+  }
+  if (ev.attempts > ev.deliveries.length) lines.push(c.dim(`  … ${ev.attempts - ev.deliveries.length} older attempts not shown`));
+  for (const d of ev.deliveries) lines.push(`  ${formatEventLine(d, c, { date: true })}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function ago(t: number, now: number): string {
+  const s = Math.round((now - t) / 1000);
+  if (Number.isNaN(s)) return '?';
+  if (s < 0) return 'in the future';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} days ago`;
+}
+
+/**
+ * Re-indent JSON text without parsing its values, so what is shown is what was sent: JSON.parse would round
+ * numbers beyond 2^53 and drop duplicate keys.
+ */
+export function prettyJson(text: string, indent = '  '): string {
+  let out = '';
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inString) {
+      out += ch;
+      if (ch === '\\') out += text[++i] ?? '';
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    switch (ch) {
+      case '"':
+        inString = true;
+        out += ch;
+        break;
+      case '{':
+      case '[': {
+        // Empty containers stay on one line.
+        let j = i + 1;
+        while (j < text.length && /\s/.test(text[j]!)) j++;
+        if (text[j] === (ch === '{' ? '}' : ']')) {
+          out += ch === '{' ? '{}' : '[]';
+          i = j;
+        } else {
+          depth++;
+          out += `${ch}\n${indent.repeat(depth)}`;
+        }
+        break;
+      }
+      case '}':
+      case ']':
+        depth = Math.max(0, depth - 1);
+        out += `\n${indent.repeat(depth)}${ch}`;
+        break;
+      case ',':
+        out += `,\n${indent.repeat(depth)}`;
+        break;
+      case ':':
+        out += ': ';
+        break;
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+function hexDump(bytes: Buffer): string[] {
+  const rows: string[] = [];
+  for (let off = 0; off < bytes.length; off += 16) {
+    const row = bytes.subarray(off, off + 16);
+    const hex = [...row].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    const ascii = [...row].map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '.')).join('');
+    rows.push(`${off.toString(16).padStart(6, '0')}  ${hex.padEnd(47)}  ${ascii}`);
+  }
+  return rows;
+}
