@@ -1,0 +1,672 @@
+#!/usr/bin/env node
+// `npm run bench`: every side of every comparison in one run, with one load generator (autocannon's API), the same
+// settings and payload size, and distinct, correctly signed events. Prints a table of figures with each target's
+// pass/fail and writes bench/RESULTS.md. Exits non-zero, saying why, when any side could not run.
+//
+//   node bench/run.mjs [--only a,b,c,d,e] [--duration 10] [--connections 20] [--runs 20] [--store-events 1000000]
+//                      [--strict] [--no-write]
+//   a receiver vs bare Node vs seed Flask · b with --forward-to · c start-up · d replay · e store scale and tail
+import autocannon from 'autocannon';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { killAll, memoryMB, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
+import { formatRecord, generateSecret, receivedRecord, runTag, signedRequests, storeFile, writeStore } from './lib/events.mjs';
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const BIN = join(ROOT, 'bin', 'etsyhook.js');
+const BARE = join(ROOT, 'bench', 'lib', 'bare-server.mjs');
+const FLASK = resolve(ROOT, '..', 'shared', 'peers', 'seed-flask', 'start.sh');
+
+const { values: flags } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'a,b,c,d,e' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '20' },
+    'store-events': { type: 'string', default: '1000000' },
+    'burst-events': { type: 'string', default: '100000' },
+    strict: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const parts = new Set(flags.only.split(',').map((s) => s.trim()));
+const DURATION = Number(flags.duration);
+const WARMUP = Number(flags.warmup);
+const CONNECTIONS = Number(flags.connections);
+const RUNS = Number(flags.runs);
+const STORE_EVENTS = Number(flags['store-events']);
+const BURST_EVENTS = Number(flags['burst-events']);
+
+/** Figures: { part, what, value, unit, target, ok } — ok undefined for figures without a target. */
+const rows = [];
+/** Sides or checks that could not run: each makes the run fail. */
+const failures = [];
+const notes = [];
+
+function figure(part, what, value, unit, target, ok) {
+  rows.push({ part, what, value, unit, target, ok });
+}
+function failure(part, message) {
+  failures.push({ part, message });
+  process.stderr.write(`\n!! [${part}] ${message}\n`);
+}
+function log(msg) {
+  process.stderr.write(`${msg}\n`);
+}
+const fmt = (v, d = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }) : String(v));
+
+const homes = [];
+function tempHome(label) {
+  const dir = mkdtempSync(join(tmpdir(), `etsyhook-bench-${label}-`));
+  homes.push(dir);
+  return dir;
+}
+function cleanup() {
+  killAll();
+  for (const h of homes) rmSync(h, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+
+function env(home, extra = {}) {
+  const e = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(ETSY|ETSYHOOK|NGROK|DEBUG|FORCE_COLOR|NO_COLOR)/.test(k)) e[k] = v;
+  return { ...e, ETSYHOOK_HOME: home, CI: 'true', NO_COLOR: '1', ...extra };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Servers
+
+async function startBare({ count = false } = {}) {
+  const h = await startProcess(process.execPath, [BARE, '0'], { env: { ...process.env, COUNT: count ? '1' : '0' }, ready: /ready \d+/, name: 'bare Node server' });
+  const port = Number(/ready (\d+)/.exec(h.out())[1]);
+  return { ...h, port, url: `http://127.0.0.1:${port}/webhook` };
+}
+
+async function bareStats(port) {
+  const r = await fetch(`http://127.0.0.1:${port}/__stats`);
+  return r.json();
+}
+
+async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+async function startDev({ home, secret, forwardTo }) {
+  const port = await freePort();
+  const args = [BIN, 'dev', '--no-tunnel', '--port', String(port), '--secret', secret];
+  if (forwardTo) args.push('--forward-to', forwardTo);
+  const h = await startProcess(process.execPath, args, { env: env(home), ready: /ready|listening/i, name: `etsyhook dev${forwardTo ? ' --forward-to' : ''}` });
+  return { ...h, port, url: `http://127.0.0.1:${port}/webhook` };
+}
+
+async function startFlask(secret) {
+  if (!existsSync(FLASK)) throw new Error(`the seed's Flask receiver is not at ${FLASK}`);
+  const port = await freePort();
+  let pid;
+  try {
+    pid = Number(execFileSync('bash', [FLASK, String(port), secret, '2'], { encoding: 'utf8', timeout: 240_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop());
+  } catch (e) {
+    throw new Error(`seed Flask receiver did not start: ${e.stderr?.toString() || e.message}`);
+  }
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error('seed Flask receiver printed no PID');
+  // gunicorn runs in its own session (setsid): its process group id is its PID; stop the whole group by that id.
+  const kill = (sig) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      /* gone */
+    }
+  };
+  const untrack = track(() => kill('SIGKILL'));
+  return {
+    pid,
+    port,
+    url: `http://127.0.0.1:${port}/webhook`,
+    async stop() {
+      kill('SIGTERM');
+      for (let i = 0; i < 50; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
+        await sleep(100);
+      }
+      kill('SIGKILL');
+      untrack();
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load
+
+/**
+ * autocannon writes the next request on a connection as soon as a response completes, even when the server said
+ * `Connection: close` (gunicorn's sync workers do, on every response): that request is lost with the socket, its
+ * slot in autocannon's queue is matched to a later response (inflating latencies), and writes to the closed socket
+ * count as errors. This per-connection hook (autocannon's documented `setupClient`) holds the next request back
+ * until autocannon has reconnected. Keep-alive servers never take the branch, so every side runs the same code.
+ */
+function honourConnectionClose(client) {
+  let closingConn;
+  client.on('headers', (info) => {
+    if (info && info.shouldKeepAlive === false) closingConn = client.conn;
+  });
+  const doRequest = client._doRequest;
+  client._doRequest = function (...args) {
+    if (closingConn !== undefined && this.conn === closingConn) return undefined; // wait for 'end' → reconnect
+    closingConn = undefined;
+    return doRequest.apply(this, args);
+  };
+}
+
+function cannon({ setupClient, ...opts }) {
+  return new Promise((res, rej) => {
+    const setup = (client) => {
+      setupClient?.(client);
+      honourConnectionClose(client);
+    };
+    const inst = autocannon({ ...opts, timeout: 10, setupClient: setup }, (err, result) => (err ? rej(err) : res(result)));
+    track(() => inst.stop());
+  });
+}
+
+/**
+ * Warm up, then measure one side. Every request is a distinct, freshly signed event; the server's CPU seconds per
+ * 1,000 requests are measured too (less noisy than the rate on a shared machine).
+ */
+async function measure(name, { url, scheme, secret, pid }) {
+  const u = new URL(url);
+  const tag = runTag();
+  const gen = signedRequests({ host: u.host, path: u.pathname, scheme, secret, tag });
+  const base = { url: u.origin, connections: CONNECTIONS, ...gen.request, setupClient: gen.setupClient };
+  log(`  ${name}: warm-up ${WARMUP}s`);
+  const warm = await cannon({ ...base, duration: WARMUP });
+  const cpu0 = pid ? treeCpuSeconds(pid) : undefined;
+  const gen0 = process.cpuUsage();
+  log(`  ${name}: measuring ${DURATION}s at ${CONNECTIONS} connections`);
+  const r = await cannon({ ...base, duration: DURATION });
+  const gen1 = process.cpuUsage(gen0);
+  const cpu1 = pid ? treeCpuSeconds(pid) : undefined;
+  const ok = r['2xx'];
+  const side = {
+    name,
+    rps: ok / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    ok,
+    okTotal: ok + warm['2xx'],
+    non2xx: r.non2xx + warm.non2xx,
+    errors: r.errors + warm.errors + r.timeouts + warm.timeouts,
+    sent: gen.count(),
+    genCpuUs: (gen1.user + gen1.system) / Math.max(1, r.requests.total),
+    genCpuShare: (gen1.user + gen1.system) / 1e6 / r.duration,
+    cpuMsPer1k: cpu0 !== undefined ? ((cpu1 - cpu0) * 1e6) / Math.max(1, r.requests.total) : undefined,
+    statusCodes: { ...warm.statusCodeStats, ...r.statusCodeStats },
+  };
+  log(`  ${name}: ${fmt(side.rps, 0)} req/s, p50 ${side.p50} ms, p99 ${side.p99} ms, non-2xx ${side.non2xx}, errors ${side.errors}; generator ${fmt(side.genCpuUs, 1)} µs CPU/request (${fmt(side.genCpuShare * 100, 0)}% of a core)`);
+  if (ok === 0) throw new Error(`${name} answered no request with a 2xx (status codes: ${JSON.stringify(side.statusCodes)}, errors: ${side.errors})`);
+  if (side.non2xx > 0 || side.errors > 0) {
+    throw new Error(`${name}: ${side.non2xx} non-2xx answers and ${side.errors} errors/timeouts (status codes: ${JSON.stringify(side.statusCodes)}): the figures would not be of the same work`);
+  }
+  return side;
+}
+
+async function readStore(home) {
+  const { readForward } = await import(new URL('../dist/core/store.js', import.meta.url).href);
+  const verdicts = {};
+  const deliveries = {};
+  const deliveredIds = new Map();
+  let bad = 0;
+  readForward(storeFile(home), 0, (rec) => {
+    if (rec.kind === 'received') verdicts[rec.verdict] = (verdicts[rec.verdict] ?? 0) + 1;
+    else {
+      deliveries[rec.outcome] = (deliveries[rec.outcome] ?? 0) + 1;
+      if (rec.outcome === 'delivered') deliveredIds.set(rec.id, (deliveredIds.get(rec.id) ?? 0) + 1);
+    }
+  }, { onBadLine: () => bad++ });
+  return { verdicts, deliveries, deliveredDistinct: deliveredIds.size, bad };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parts
+
+const sides = {};
+
+async function side(part, name, fn) {
+  try {
+    sides[name] = await fn();
+    return sides[name];
+  } catch (e) {
+    failure(part, `${name} could not run: ${e.message}`);
+    return undefined;
+  }
+}
+
+async function partBare() {
+  log('\n[a/b] bare Node http server (reads the body, answers 200)');
+  await side('a', 'bare', async () => {
+    const bare = await startBare();
+    try {
+      return await measure('bare Node', { url: bare.url, scheme: 'standard', secret: SECRET, pid: bare.pid });
+    } finally {
+      await bare.stop();
+    }
+  });
+}
+
+const SECRET = generateSecret();
+
+async function partA({ peersOnly = false } = {}) {
+  if (!peersOnly) log('\n[a] etsyhook dev --no-tunnel (standard scheme, verification + fsync\'d store, no forwarding)');
+  const dev = peersOnly ? undefined : await side('a', 'etsyhook', async () => {
+    const home = tempHome('dev');
+    const d = await startDev({ home, secret: SECRET });
+    try {
+      const s = await measure('etsyhook dev', { url: d.url, scheme: 'standard', secret: SECRET, pid: d.pid });
+      s.mem = memoryMB(d.pid);
+      await d.stop();
+      const st = await readStore(home);
+      s.store = st;
+      if ((st.verdicts.accepted ?? 0) !== s.okTotal) {
+        throw new Error(`the store holds ${st.verdicts.accepted ?? 0} accepted events but ${s.okTotal} requests got a 2xx (verdicts: ${JSON.stringify(st.verdicts)})`);
+      }
+      return s;
+    } finally {
+      await d.stop();
+    }
+  });
+
+  log('\n[a] seed Flask receiver under gunicorn, 2 workers (legacy X-Etsy-Signature scheme)');
+  const flask = await side('a', 'flask', async () => {
+    const f = await startFlask(SECRET);
+    try {
+      return await measure('seed Flask (gunicorn -w 2)', { url: f.url, scheme: 'legacy', secret: SECRET, pid: f.pid });
+    } finally {
+      await f.stop();
+    }
+  });
+
+  const bare = sides.bare;
+  if (bare) figure('a', 'bare Node http: req/s', bare.rps, 'req/s');
+  if (flask) figure('a', 'seed Flask (gunicorn -w 2): req/s', flask.rps, 'req/s');
+  if (dev) {
+    figure('a', 'etsyhook dev: req/s', dev.rps, 'req/s');
+    if (bare) figure('a', 'etsyhook / bare Node', dev.rps / bare.rps, '×', '≥ 0.5×', dev.rps / bare.rps >= 0.5);
+    if (flask) figure('a', 'etsyhook / seed Flask', dev.rps / flask.rps, '×', '≥ 10×', dev.rps / flask.rps >= 10);
+    figure('a', `etsyhook p99 at ${CONNECTIONS} connections`, dev.p99, 'ms', '≤ 10 ms', dev.p99 <= 10);
+    figure('a', 'etsyhook p50', dev.p50, 'ms');
+    if (dev.mem) figure('a', 'etsyhook resident memory (VmHWM)', dev.mem.hwm, 'MB', '≤ 150 MB', dev.mem.hwm <= 150);
+    else failure('a', 'could not read the memory of etsyhook dev');
+    figure('a', 'etsyhook events stored (accepted / 2xx answers)', `${dev.store.verdicts.accepted} / ${dev.okTotal}`, '', 'all', true);
+  }
+  for (const [k, label] of [['bare', 'bare Node'], ['etsyhook', 'etsyhook dev'], ['flask', 'seed Flask']]) {
+    const s = sides[k];
+    if (s?.cpuMsPer1k !== undefined) figure('a', `${label}: server CPU per request`, s.cpuMsPer1k, 'µs');
+  }
+  if (sides.bare && sides.bare.p99 !== undefined) figure('a', 'bare Node p99', sides.bare.p99, 'ms');
+  if (sides.bare) figure('a', 'load generator CPU during the bare Node run', sides.bare.genCpuShare * 100, '% of a core');
+  if (flask) figure('a', 'seed Flask p99', flask.p99, 'ms');
+}
+
+async function partB() {
+  log('\n[b] etsyhook dev --no-tunnel --forward-to a bare local server');
+  const s = await side('b', 'forward', async () => {
+    const home = tempHome('fwd');
+    const target = await startBare({ count: true });
+    const d = await startDev({ home, secret: SECRET, forwardTo: target.url });
+    try {
+      const r = await measure('etsyhook dev --forward-to', { url: d.url, scheme: 'standard', secret: SECRET, pid: d.pid });
+      // Every accepted event must reach the target, once.
+      const t0 = Date.now();
+      let stats = await bareStats(target.port);
+      while (stats.distinct < r.okTotal && Date.now() - t0 < 60_000) {
+        await sleep(200);
+        stats = await bareStats(target.port);
+      }
+      r.drainMs = Date.now() - t0;
+      r.target = stats;
+      r.mem = memoryMB(d.pid);
+      await d.stop();
+      r.store = await readStore(home);
+      return r;
+    } finally {
+      await d.stop();
+      await target.stop();
+    }
+  });
+  if (!s) return;
+  const bare = sides.bare;
+  figure('b', 'etsyhook dev --forward-to: req/s', s.rps, 'req/s');
+  if (bare) figure('b', 'forwarding etsyhook / bare Node', s.rps / bare.rps, '×', '≥ 0.35×', s.rps / bare.rps >= 0.35);
+  figure('b', 'forwarding p99', s.p99, 'ms');
+  const allDelivered = s.target.distinct === s.okTotal && s.target.duplicates === 0;
+  figure('b', 'delivered to target (distinct ids / accepted)', `${s.target.distinct} / ${s.okTotal}`, '', 'all, once', allDelivered);
+  figure('b', 'duplicate deliveries at target', s.target.duplicates, '', '0', s.target.duplicates === 0);
+  figure('b', 'time to drain after load stopped', s.drainMs, 'ms');
+  figure('b', 'store: delivery records delivered / failed / dead', `${s.store.deliveries.delivered ?? 0} / ${s.store.deliveries.failed ?? 0} / ${s.store.deliveries.dead ?? 0}`, '');
+  if (s.mem) figure('b', 'forwarding etsyhook resident memory (VmHWM)', s.mem.hwm, 'MB', '≤ 150 MB', s.mem.hwm <= 150);
+}
+
+async function partC() {
+  log(`\n[c] start-up, median of ${RUNS} runs each`);
+  const home = tempHome('startup');
+  const e = env(home);
+  const time = (label, cmd, args, check) => {
+    const ms = [];
+    for (let i = 0; i < RUNS + 2; i++) {
+      const r = runTimed(cmd, args, { env: e, cwd: ROOT });
+      if (r.code !== 0 || (check && !check(r))) {
+        throw new Error(`${label} failed (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).slice(0, 500)}`);
+      }
+      if (i >= 2) ms.push(r.ms); // the first two warm the file cache
+    }
+    const m = median(ms);
+    log(`  ${label}: ${fmt(m, 1)} ms`);
+    return m;
+  };
+  let node;
+  try {
+    node = time('node -e 0', process.execPath, ['-e', '0']);
+    figure('c', 'node -e 0', node, 'ms');
+  } catch (err) {
+    failure('c', err.message);
+    return;
+  }
+  try {
+    const v = time('etsyhook --version', process.execPath, [BIN, '--version'], (r) => /\d+\.\d+\.\d+/.test(r.stdout));
+    figure('c', 'etsyhook --version', v, 'ms');
+    figure('c', '--version / node -e 0', v / node, '×', '≤ 1.5×', v / node <= 1.5);
+  } catch (err) {
+    failure('c', err.message);
+  }
+  try {
+    const h = time('etsyhook --help', process.execPath, [BIN, '--help'], (r) => /Usage/i.test(r.stdout + r.stderr));
+    figure('c', 'etsyhook --help', h, 'ms');
+    figure('c', '--help / node -e 0', h / node, '×');
+  } catch (err) {
+    failure('c', err.message);
+  }
+  let d;
+  try {
+    d = await startDev({ home: tempHome('startup-dev'), secret: SECRET });
+    const s = time('etsyhook send order.paid (to etsyhook dev)', process.execPath, [BIN, 'send', 'order.paid', '--to', d.url, '--secret', SECRET, '--expect', '2xx']);
+    figure('c', 'etsyhook send order.paid → running etsyhook dev', s, 'ms');
+    figure('c', 'send / node -e 0', s / node, '×');
+  } catch (err) {
+    failure('c', `send to a running receiver: ${err.message}`);
+  } finally {
+    await d?.stop();
+  }
+}
+
+async function partD() {
+  const N = 10_000;
+  log(`\n[d] replay ${fmt(N)} stored events to a local server`);
+  try {
+    const home = tempHome('replay');
+    mkdirSync(join(home, 'events'), { recursive: true, mode: 0o700 });
+    const tag = runTag();
+    const now = Date.now();
+    writeStore(storeFile(home), { count: N, tag, secret: SECRET, fromMs: now - 10 * 60_000, toMs: now - 1000, types: ['order.paid', 'order.shipped'], deliveries: false });
+    const target = await startBare({ count: true });
+    try {
+      const r = runTimed(process.execPath, [BIN, 'replay', '--since', '1h', '--to', target.url, '--json'], { env: env(home, { ETSY_WEBHOOK_SECRET: SECRET }), cwd: ROOT, timeoutMs: 120_000 });
+      const stats = await bareStats(target.port);
+      log(`  replay: exit ${r.code}, ${fmt(r.ms, 0)} ms, target got ${stats.distinct} distinct of ${N} (${stats.duplicates} duplicates)`);
+      if (r.code !== 0) throw new Error(`etsyhook replay exited ${r.code ?? r.signal}: ${r.stderr.slice(0, 500)}`);
+      const rate = N / (r.ms / 1000);
+      figure('d', `replay ${fmt(N)} events (whole command, start-up included)`, rate, 'events/s', '≥ 5,000/s', rate >= 5000);
+      figure('d', 'replay: target received (distinct / stored)', `${stats.distinct} / ${N}`, '', 'all', stats.distinct === N && stats.duplicates === 0);
+    } finally {
+      await target.stop();
+    }
+  } catch (err) {
+    failure('d', err.message);
+  }
+}
+
+async function partE() {
+  log(`\n[e] store scale: ${fmt(STORE_EVENTS)} stored events`);
+  const home = tempHome('scale');
+  mkdirSync(join(home, 'events'), { recursive: true, mode: 0o700 });
+  const file = storeFile(home);
+  const tag = runTag();
+  const now = Date.now();
+  const t0 = Date.now();
+  // 11 types in rotation (order.paid is 1 in 11); shop.updated is never written, so filtering on it scans everything.
+  writeStore(file, { count: STORE_EVENTS, tag, secret: SECRET, fromMs: now - 30 * 86_400_000, toMs: now - 60_000 });
+  const size = statSync(file).size;
+  log(`  wrote ${fmt(STORE_EVENTS)} events (${fmt(size / 2 ** 20, 0)} MB) in ${fmt((Date.now() - t0) / 1000, 1)} s`);
+  figure('e', 'store size', `${fmt(STORE_EVENTS)} events, ${fmt(size / 2 ** 20, 0)} MB`, '');
+
+  const timedList = (label, args, target) => {
+    const out = join(home, 'time.txt');
+    const r = runTimed('/usr/bin/time', ['-f', '%M %e', '-o', out, process.execPath, BIN, ...args], { env: env(home), cwd: ROOT, timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code ?? r.signal}: ${r.stderr.slice(0, 500)}`);
+    const [kb] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    let list;
+    try {
+      list = JSON.parse(r.stdout);
+    } catch {
+      throw new Error(`${args.join(' ')} did not print a JSON array on stdout: ${r.stdout.slice(0, 200)}`);
+    }
+    log(`  ${label}: ${fmt(r.ms, 0)} ms, ${fmt(kb / 1024, 0)} MB, ${Array.isArray(list) ? list.length : '?'} items`);
+    return { ms: r.ms, mb: kb / 1024, list };
+  };
+  try {
+    const r = timedList('events list --type order.paid --limit 20 --json', ['events', 'list', '--type', 'order.paid', '--limit', '20', '--json']);
+    const okItems = Array.isArray(r.list) && r.list.length === 20 && r.list.every((x) => x.type === 'order.paid');
+    if (!okItems) failure('e', `events list --type order.paid --limit 20 --json did not give 20 order.paid events (${JSON.stringify(r.list).slice(0, 300)})`);
+    figure('e', 'events list --type order.paid --limit 20 --json: time', r.ms, 'ms', '≤ 2,000 ms', r.ms <= 2000);
+    figure('e', 'events list …: max resident memory', r.mb, 'MB', '≤ 200 MB', r.mb <= 200);
+  } catch (err) {
+    failure('e', `events list: ${err.message}`);
+  }
+  try {
+    const r = timedList('events list --type shop.updated --limit 20 --json (no match: full scan)', ['events', 'list', '--type', 'shop.updated', '--limit', '20', '--json']);
+    figure('e', 'full scan, no match (--type shop.updated): time', r.ms, 'ms');
+    figure('e', 'full scan: max resident memory', r.mb, 'MB');
+  } catch (err) {
+    failure('e', `events list (full scan): ${err.message}`);
+  }
+
+  // tail: follow the big store, then append a burst and time until tail has printed every burst event.
+  let tail;
+  try {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'tail', '--json'], { env: env(home), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const untrack = track(() => child.kill('SIGKILL'));
+    tail = { child, untrack };
+    let seen = 0;
+    let other = 0;
+    let lastAt = 0;
+    let rest = '';
+    let stderr = '';
+    const marker = `"evt_zz${tag}`;
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      const text = rest + d.toString('utf8');
+      const lines = text.split('\n');
+      rest = lines.pop();
+      for (const l of lines) {
+        if (l.includes(marker)) {
+          seen++;
+          lastAt = performance.now();
+        } else if (l.trim()) other++;
+      }
+    });
+    const exited = new Promise((r) => child.on('exit', r));
+    await sleep(1500); // let it open the store and reach its end
+    if (child.exitCode !== null) throw new Error(`tail exited ${child.exitCode} at start: ${stderr.slice(0, 500)}`);
+    // Build the burst first, then append it in 1,000-record writes as a receiver's group commits would.
+    const burst = [];
+    for (let i = 0; i < BURST_EVENTS; i++) {
+      burst.push(formatRecord(receivedRecord({ i, tag: `b${tag}`, secret: SECRET, atMs: Date.now(), idPrefix: `evt_zz${tag}`, type: 'order.paid' })));
+    }
+    const fd = openSync(file, 'a');
+    const start = performance.now();
+    for (let i = 0; i < burst.length; i += 1000) {
+      const buf = Buffer.from(burst.slice(i, i + 1000).join(''), 'utf8');
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off);
+    }
+    closeSync(fd);
+    const wroteMs = performance.now() - start;
+    const deadline = Date.now() + 60_000;
+    while (seen < BURST_EVENTS && Date.now() < deadline && child.exitCode === null) await sleep(50);
+    if (seen < BURST_EVENTS) throw new Error(`tail printed ${seen} of ${BURST_EVENTS} burst events within 60 s (exit ${child.exitCode}; stderr: ${stderr.slice(0, 300)})`);
+    const rate = BURST_EVENTS / ((lastAt - start) / 1000);
+    log(`  tail: ${fmt(BURST_EVENTS)} events in ${fmt(lastAt - start, 0)} ms (burst written in ${fmt(wroteMs, 0)} ms; ${other} other lines)`);
+    figure('e', `tail --json catching up on a ${fmt(BURST_EVENTS)}-event burst`, rate, 'events/s', '≥ 20,000/s', rate >= 20000);
+    if (other > 0) notes.push(`tail printed ${other} lines besides the burst (it should start at the end of the store unless --since)`);
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, sleep(5000).then(() => 'timeout')]);
+    figure('e', 'tail exit on SIGINT', String(code), '', '0', code === 0);
+  } catch (err) {
+    failure('e', `tail: ${err.message}`);
+  } finally {
+    if (tail) {
+      tail.child.kill('SIGKILL');
+      tail.untrack();
+    }
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function table() {
+  const head = ['part', 'figure', 'value', 'target', ''];
+  const body = rows.map((r) => [r.part, r.what, `${typeof r.value === 'number' ? fmt(r.value, r.unit === '×' ? 2 : 1) : r.value}${r.unit && r.unit !== '' ? ` ${r.unit}` : ''}`, r.target ?? '', r.ok === undefined ? '' : r.ok ? 'PASS' : 'MISS']);
+  return [head, ...body];
+}
+
+function printTable(t) {
+  const w = t[0].map((_, i) => Math.max(...t.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => String(c).padEnd(w[i])).join('  ');
+  process.stdout.write(`\n${line(t[0])}\n${w.map((n) => '-'.repeat(n)).join('  ')}\n${t.slice(1).map(line).join('\n')}\n`);
+}
+
+function markdown(t, meta) {
+  const md = (r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+  let reliability = '';
+  const relFile = join(ROOT, 'bench', 'reliability-figures.json');
+  if (existsSync(relFile)) {
+    try {
+      const rel = JSON.parse(readFileSync(relFile, 'utf8'));
+      reliability = `## Reliability suite (\`npm run test:reliability\`, last recorded ${rel.date ?? '?'})\n\n| test | figures |\n| --- | --- |\n${Object.entries(rel.figures ?? {}).map(([k, v]) => `| ${k} | ${String(v).replace(/\|/g, '\\|')} |`).join('\n')}\n\n`;
+    } catch {
+      reliability = '';
+    }
+  }
+  return `# Benchmarks
+
+${reliability}## \`npm run bench\` — ${meta.date}
+
+Command: \`${meta.command}\` (${meta.settings})
+
+Machine: ${meta.machine}. Load average before / after: ${meta.loadBefore} / ${meta.loadAfter}${meta.busy ? ` — **other work was running on this machine during the run; treat rates as noisy and ratios as the figure that counts**` : ''}.
+
+Every side driven by the same generator (autocannon ${meta.autocannon}, programmatic API, in this process), the same settings
+and payload (${meta.payload}-byte \`order.paid\` body), each request a distinct event with a fresh \`webhook-id\` and the
+current timestamp, correctly signed (standard scheme for etsyhook and bare Node; legacy \`X-Etsy-Signature\` for the seed's
+Flask app, which only knows that one). Rates count 2xx answers only; any non-2xx or socket error fails the run.
+
+${md(t[0])}
+${md(t[0].map(() => '---'))}
+${t.slice(1).map(md).join('\n')}
+
+${failures.length ? `**Could not run:**\n\n${failures.map((f) => `- [${f.part}] ${f.message.split('\n')[0]}`).join('\n')}\n\n` : ''}${notes.length ? `Notes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n` : ''}How each figure is taken:
+
+- a/b: ${WARMUP} s warm-up then ${DURATION} s at ${CONNECTIONS} connections per side, one side at a time; memory is the receiver's
+  VmHWM from /proc after its load; "server CPU per 1,000 requests" is utime+stime of the server process tree from /proc
+  (less sensitive to a busy machine than the rate). For b the target counts deliveries per \`webhook-id\`; after the
+  load stops the bench waits until every accepted event has arrived.
+- c: wall time of the whole process, median of ${RUNS} runs after 2 discarded; \`send\` posts to a running \`etsyhook dev\`.
+- d: ${'10,000'} accepted events written with the project's own record format, then \`etsyhook replay --since 1h --to URL --json\`
+  timed as a whole command (start-up included); the target counts distinct \`webhook-id\`s.
+- e: ${fmt(STORE_EVENTS)} events (11 types in rotation, every 10th with a delivery record) written with \`formatRecord\`
+  from dist/; \`events list\` timed and measured with /usr/bin/time (max RSS); \`tail --json\` started on the big store,
+  then a ${fmt(BURST_EVENTS)}-event burst appended in 1,000-record writes, timed until tail printed the last one.
+`;
+}
+
+async function main() {
+  const started = Date.now();
+  const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
+    failure('setup', 'dist/ is missing: run `npm run build` (npm run bench does)');
+  } else {
+    const probe = runTimed(process.execPath, [BIN, '--help'], { env: env(tempHome('probe')), cwd: ROOT });
+    const commands = probe.stdout + probe.stderr;
+    const missing = new Set();
+    for (const [p, cmd] of [['a', 'dev'], ['b', 'dev'], ['c', 'send'], ['d', 'replay'], ['e', 'events'], ['e', 'tail']]) {
+      if (parts.has(p) && !new RegExp(`^\\s+${cmd}\\b`, 'm').test(commands)) {
+        failure(p, `\`etsyhook ${cmd}\` does not exist in this build (not in \`etsyhook --help\`): part ${p} cannot run`);
+        missing.add(p);
+      }
+    }
+    const run = (p) => parts.has(p) && !missing.has(p);
+    if (parts.has('a') || parts.has('b')) await partBare();
+    if (parts.has('a') && missing.has('a')) {
+      // The receiver is missing, but the peers still run: their figures show the harness works.
+      await partA({ peersOnly: true });
+    } else if (run('a')) await partA();
+    if (run('b')) await partB();
+    if (run('c')) await partC();
+    if (run('d')) await partD();
+    if (run('e')) await partE();
+  }
+  const t = table();
+  printTable(t);
+  const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const cpu = cpus();
+  const meta = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: 'npm run bench',
+    settings: `node bench/run.mjs ${process.argv.slice(2).join(' ') || '(defaults)'}; took ${fmt((Date.now() - started) / 1000, 0)} s`,
+    machine: `${cpu.length} cores (nproc), ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${process.platform} ${process.arch}`,
+    loadBefore,
+    loadAfter,
+    busy: Number(loadBefore.split(' ')[0]) > 0.7,
+    autocannon: JSON.parse(readFileSync(join(ROOT, 'node_modules', 'autocannon', 'package.json'), 'utf8')).version,
+    payload: Buffer.byteLength((await import('./lib/events.mjs')).orderBody(0)),
+  };
+  if (!flags['no-write']) {
+    writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), markdown(t, meta));
+    log(`\nwrote bench/RESULTS.md`);
+  }
+  const missed = rows.filter((r) => r.ok === false);
+  if (missed.length) log(`\n${missed.length} target(s) missed: ${missed.map((r) => r.what).join('; ')}`);
+  if (failures.length) {
+    log(`\nBENCH FAILED: ${failures.length} side(s) or check(s) could not run:`);
+    for (const f of failures) log(`  [${f.part}] ${f.message.split('\n')[0]}`);
+    process.exitCode = 1;
+  } else if (missed.length && flags.strict) {
+    process.exitCode = 1;
+  } else {
+    log(`\nbench done in ${fmt((Date.now() - started) / 1000, 0)} s`);
+  }
+}
+
+main().catch((err) => {
+  log(`BENCH FAILED: ${err.stack ?? err}`);
+  process.exitCode = 1;
+}).finally(() => cleanup());
