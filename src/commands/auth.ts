@@ -143,14 +143,9 @@ async function login_(opts: LoginFlags, out: Out): Promise<void> {
     if (opts.browser !== false && !isCI()) {
       if (await openBrowser(url)) out.info('(opened in your browser)');
     }
-    const spinner = await out.spinner(`Waiting for Etsy to redirect to ${server.redirectUri}`);
-    if (!out.interactive) out.info(`Waiting for Etsy to redirect to ${server.redirectUri} (up to ${opts.timeout ?? '5m'})`);
-    let callback;
-    try {
-      callback = await server.waitForCode(waitMs);
-    } finally {
-      spinner.stop();
-    }
+    // A plain line rather than a spinner: notices about stray callbacks may arrive while we wait.
+    out.info(`Waiting for Etsy to redirect to ${server.redirectUri} (up to ${opts.timeout ?? '5m'}; Ctrl-C to stop)`);
+    const callback = await server.waitForCode(waitMs);
     let me;
     let tokens;
     try {
