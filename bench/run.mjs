@@ -364,7 +364,7 @@ async function partB() {
   if (s.mem) figure('b', 'forwarding etsyhook resident memory (VmHWM)', s.mem.hwm, 'MB', '≤ 150 MB', s.mem.hwm <= 150);
 }
 
-async function partC() {
+async function partC({ send = true } = {}) {
   log(`\n[c] start-up, median of ${RUNS} runs each`);
   const home = tempHome('startup');
   const e = env(home);
@@ -404,6 +404,7 @@ async function partC() {
     failure('c', err.message);
   }
   let d;
+  if (!send) return;
   try {
     d = await startDev({ home: tempHome('startup-dev'), secret: SECRET });
     const s = time('etsyhook send order.paid (to etsyhook dev)', process.execPath, [BIN, 'send', 'order.paid', '--to', d.url, '--secret', SECRET, '--expect', '2xx']);
@@ -442,7 +443,7 @@ async function partD() {
   }
 }
 
-async function partE() {
+async function partE({ tail: withTail = true } = {}) {
   log(`\n[e] store scale: ${fmt(STORE_EVENTS)} stored events`);
   const home = tempHome('scale');
   mkdirSync(join(home, 'events'), { recursive: true, mode: 0o700 });
@@ -490,6 +491,7 @@ async function partE() {
   // tail: follow the big store, then append a burst and time until tail has printed every burst event.
   let tail;
   try {
+    if (!withTail) return;
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [BIN, 'tail', '--json'], { env: env(home), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const untrack = track(() => child.kill('SIGKILL'));
@@ -616,23 +618,20 @@ async function main() {
   } else {
     const probe = runTimed(process.execPath, [BIN, '--help'], { env: env(tempHome('probe')), cwd: ROOT });
     const commands = probe.stdout + probe.stderr;
-    const missing = new Set();
-    for (const [p, cmd] of [['a', 'dev'], ['b', 'dev'], ['c', 'send'], ['d', 'replay'], ['e', 'events'], ['e', 'tail']]) {
-      if (parts.has(p) && !new RegExp(`^\\s+${cmd}\\b`, 'm').test(commands)) {
-        failure(p, `\`etsyhook ${cmd}\` does not exist in this build (not in \`etsyhook --help\`): part ${p} cannot run`);
-        missing.add(p);
+    // A command that does not exist yet fails its part loudly (and the run), but the rest of the part still runs.
+    const has = (cmd) => new RegExp(`^\\s+${cmd}\\b`, 'm').test(commands);
+    const need = { a: ['dev'], b: ['dev'], c: ['send', 'dev'], d: ['replay'], e: ['events', 'tail'] };
+    for (const [p, cmds] of Object.entries(need)) {
+      for (const cmd of cmds) {
+        if (parts.has(p) && !has(cmd)) failure(p, `\`etsyhook ${cmd}\` does not exist in this build (not in \`etsyhook --help\`)`);
       }
     }
-    const run = (p) => parts.has(p) && !missing.has(p);
     if (parts.has('a') || parts.has('b')) await partBare();
-    if (parts.has('a') && missing.has('a')) {
-      // The receiver is missing, but the peers still run: their figures show the harness works.
-      await partA({ peersOnly: true });
-    } else if (run('a')) await partA();
-    if (run('b')) await partB();
-    if (run('c')) await partC();
-    if (run('d')) await partD();
-    if (run('e')) await partE();
+    if (parts.has('a')) await partA({ peersOnly: !has('dev') });
+    if (parts.has('b') && has('dev')) await partB();
+    if (parts.has('c')) await partC({ send: has('send') && has('dev') });
+    if (parts.has('d') && has('replay')) await partD();
+    if (parts.has('e') && has('events')) await partE({ tail: has('tail') });
   }
   const t = table();
   printTable(t);
