@@ -1,4 +1,263 @@
+// `etsyhook replay`: send stored events again, byte-exact or re-signed, and record every attempt.
 import type { Command } from 'commander';
+import { collect, context } from './common.js';
+import { STATUS_HELP, type FilterFlags } from './event-filters.js';
 
-// Not written yet: registers nothing, so the command does not appear until it works.
-export function register(_program: Command): void {}
+interface ReplayFlags extends FilterFlags {
+  failed?: boolean;
+  to?: string;
+  resign?: boolean;
+  newId?: boolean;
+  secret?: string;
+  scheme?: string;
+  dryRun?: boolean;
+  concurrency?: string;
+  timeout?: string;
+  insecure?: boolean;
+}
+
+/** Above this many events, a terminal gets a progress bar instead of a line per event. */
+const LINES_ON_A_TERMINAL = 20;
+
+export function register(program: Command): void {
+  program
+    .command('replay')
+    .description('send stored events again: byte-exact by default, or re-signed with a fresh timestamp')
+    .argument('[ids...]', 'event ids (evt_…) or unique prefixes; or select with the flags below')
+    .option('--type <types>', 'every stored event of these types: names or globs, comma-separated', collect)
+    .option('--since <when>', 'every stored event received within a duration (30m, 2h, 7d) or since a date')
+    .option('--status <statuses>', `every stored event with this status (comma-separated): ${STATUS_HELP}`, collect)
+    .option('--failed', 'every event whose delivery failed or went dead (same as --status failed,dead)')
+    .option('--to <url>', "where to send (default: the event's recorded --forward-to, else http://127.0.0.1:5000/webhook)")
+    .option('--resign', 'sign again with a fresh timestamp and the current secret, keeping webhook-id')
+    .option('--new-id', 'with --resign: a fresh webhook-id too (so a deduplicating receiver takes it again)')
+    .option('--secret <secret>', 'with --resign: signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)')
+    .option('--scheme <scheme>', "with --resign: standard or legacy (default: the scheme the event arrived with)")
+    .option('--dry-run', 'list what would be sent, send nothing')
+    .option('--concurrency <n>', 'requests in flight at once', '8')
+    .option('--timeout <duration>', 'per-request timeout, e.g. 10s', '30s')
+    .option('--insecure', 'accept a self-signed certificate on an https target')
+    .addHelpText(
+      'after',
+      `
+Selecting by flags replays accepted events only, oldest first, unless --status names another verdict.
+Byte-exact replays carry the original signature, whose timestamp a verifying receiver rejects after 5 minutes:
+use --resign for those. Each attempt is recorded (events show lists it, marked replay).
+
+Examples:
+  $ etsyhook replay evt_4k2j                               byte-exact, to where it was forwarded
+  $ etsyhook replay --failed --resign --to http://localhost:3000/webhooks
+  $ etsyhook replay --type 'order.*' --since 1h --dry-run
+  $ etsyhook replay --since 30m --json | jq -c 'select(.status != 200)'
+
+Exit codes: 0 every replay got a 2xx, 1 any did not, 2 usage.`,
+    )
+    .action(async (ids: string[], _flags: ReplayFlags, cmd: Command) => {
+      const { opts, out } = context<ReplayFlags>(cmd);
+      await runReplay(ids, opts, out);
+    });
+}
+
+async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, out: import('../ui/output.js').Output): Promise<void> {
+  const { UsageError, OperationError } = await import('../errors.js');
+  const { parseIntFlag, parseUrlFlag, parseDurationMs } = await import('../config.js');
+  const f = await import('./event-filters.js');
+
+  // Validate every flag before reading the store.
+  const filters = f.parseFilters(opts, out);
+  if (opts.failed && filters.statuses.length > 0) throw new UsageError('--failed and --status cannot be combined', '--failed is --status failed,dead');
+  if (opts.failed) filters.statuses = ['failed', 'dead'];
+  const byFilter = filters.types.length > 0 || filters.statuses.length > 0 || filters.since !== undefined;
+  if (ids.length > 0 && byFilter) throw new UsageError('name events by id or select them with --type/--since/--status/--failed, not both');
+  if (ids.length === 0 && !byFilter) {
+    throw new UsageError('which events? name ids, or select with --type, --since, --status or --failed', 'see etsyhook events list');
+  }
+  const to = opts.to === undefined ? undefined : parseUrlFlag('--to', opts.to).href;
+  const concurrency = parseIntFlag('--concurrency', opts.concurrency, { min: 1, max: 256 }) ?? 8;
+  const timeoutMs = parseDurationMs('--timeout', opts.timeout ?? '30s');
+  if (timeoutMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${opts.timeout}'`);
+  if (!opts.resign && (opts.newId || opts.secret !== undefined || opts.scheme !== undefined)) {
+    throw new UsageError(`${opts.newId ? '--new-id' : opts.secret !== undefined ? '--secret' : '--scheme'} only applies with --resign`);
+  }
+  let resign: import('../core/replay.js').Resign | undefined;
+  let secretOrigin = '';
+  if (opts.resign) {
+    const input = await import('./signing-input.js');
+    const scheme = input.parseScheme(opts.scheme);
+    const secret = await input.resolveSecret(opts.secret);
+    if (scheme !== 'legacy') input.checkSecretFormat(secret, 'standard');
+    secretOrigin = secret.origin;
+    resign = { secret: secret.value, ...(scheme === undefined ? {} : { scheme }), newId: opts.newId ?? false };
+  }
+
+  // Select.
+  const loc = f.storeLocation();
+  if (loc.size === 0) {
+    out.info(f.emptyStoreMessage(loc));
+    if (ids.length > 0) throw new OperationError(`no stored event matches '${ids[0]}'`);
+    return;
+  }
+  const query = await import('../core/query.js');
+  const bad = f.badLineReporter(out, loc.file);
+  let events: import('../core/query.js').StoredEvent[];
+  if (ids.length > 0) {
+    const unique = [...new Set(ids)];
+    const matches = query.findEvents(loc.file, unique, { onBadLine: bad.onBadLine, end: loc.size });
+    bad.report();
+    const problems: string[] = [];
+    const resolved = matches.flatMap((m) => {
+      try {
+        return [query.resolveRef(m)];
+      } catch (err) {
+        problems.push((err as Error).message);
+        return [];
+      }
+    });
+    if (problems.length > 0) {
+      throw new OperationError(problems.join('; '), { hint: 'nothing was sent; see the ids with `etsyhook events list`' });
+    }
+    const seen = new Set<string>();
+    events = resolved.filter((e) => !seen.has(e.record.id) && seen.add(e.record.id));
+  } else {
+    // Replaying rejected or duplicate requests is opt-in: only when --status names that verdict.
+    const verdictsNamed = filters.statuses.filter((s) => s === 'rejected' || s === 'duplicate' || s === 'ignored');
+    events = [];
+    const scan = query.queryEvents(
+      loc.file,
+      {
+        types: filters.types,
+        statuses: filters.statuses,
+        ...(filters.since === undefined ? {} : { since: filters.since }),
+        verdicts: ['accepted', ...verdictsNamed],
+      },
+      { onBadLine: bad.onBadLine, end: loc.size },
+    );
+    for (const ev of scan) events.push(ev);
+    bad.report();
+    events.reverse(); // oldest first
+  }
+  if (events.length === 0) {
+    out.info('nothing to replay: no stored events match');
+    return;
+  }
+
+  const replay = await import('../core/replay.js');
+  const now = Math.floor(Date.now() / 1000);
+  const requests = events.map((ev) => replay.buildReplayRequest(ev, replay.replayTarget(ev.record, to), resign, now));
+  const mode = describeMode(resign, secretOrigin);
+  const targets = [...new Set(requests.map((r) => r.target))];
+  const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
+
+  if (opts.dryRun) {
+    for (const r of requests) {
+      if (out.json) {
+        out.data({ id: r.event.record.id, type: r.event.record.type ?? null, target: r.target, webhookId: r.webhookId ?? null, resigned: r.resigned, dryRun: true });
+      } else {
+        out.line(`${r.event.record.id}  ${(r.event.record.type ?? '(unknown type)').padEnd(19)}  → ${r.target}`);
+      }
+    }
+    out.info(`dry run: would replay ${plural(requests.length, 'event')} ${mode} to ${where}; nothing was sent`);
+    return;
+  }
+
+  if (!resign) {
+    const stale = requests.filter((r) => (replay.signatureAge(r.event.record, now) ?? 0) > 300).length;
+    if (stale > 0) {
+      out.warn(
+        `${stale === requests.length ? (stale === 1 ? 'the event was' : `all ${stale} were`) : `${stale} of ${requests.length} were`} signed more than 5 minutes ago: ` +
+          'a verifying receiver will reject the timestamp; add --resign to sign again',
+      );
+    }
+  }
+  out.info(`replaying ${plural(requests.length, 'event')} ${mode} to ${where}`);
+
+  const { Deliverer } = await import('../core/deliver.js');
+  const { EventStore } = await import('../core/store.js');
+  const { formatEventLine } = await import('../ui/event-line.js');
+  const { isCI } = await import('../ui/output.js');
+  const store = await EventStore.open(loc.dir);
+  const sender = new Deliverer({ connections: concurrency, insecure: opts.insecure ?? false });
+  const progress = !out.json && requests.length > LINES_ON_A_TERMINAL && Boolean(process.stderr.isTTY) && !isCI();
+  const spinner = progress ? await out.spinner(`replaying 0/${requests.length}`) : undefined;
+  let done = 0;
+  let lastDraw = 0;
+  const failures: string[] = [];
+  let summary: import('../core/replay.js').ReplaySummary;
+  try {
+    summary = await replay.replayEvents(requests, {
+      sender,
+      sink: store,
+      concurrency,
+      timeoutMs,
+      insecure: opts.insecure ?? false,
+      onResult: ({ request, record }) => {
+        done++;
+        if (out.json) {
+          out.data({
+            id: record.id,
+            type: request.event.record.type ?? null,
+            status: record.status ?? null,
+            ms: record.ms ?? null,
+            error: record.error ?? null,
+            outcome: record.outcome,
+            target: record.target,
+            attempt: record.attempt,
+            webhookId: request.webhookId ?? null,
+            resigned: request.resigned,
+          });
+          return;
+        }
+        const type = request.event.record.type;
+        if (!progress) {
+          out.line(formatEventLine(record, out.cOut, type === undefined ? {} : { type }));
+          return;
+        }
+        if (record.outcome !== 'delivered' && failures.length < 10) failures.push(formatEventLine(record, out.c, type === undefined ? {} : { type }));
+        const t = Date.now();
+        if (t - lastDraw > 100 || done === requests.length) {
+          lastDraw = t;
+          spinner?.update(`replaying ${bar(done, requests.length)} ${done}/${requests.length}`);
+        }
+      },
+    });
+  } finally {
+    spinner?.stop();
+    await sender.close();
+    await store.close();
+  }
+  for (const line of failures) out.info(line);
+
+  const took = summary.elapsedMs < 1000 ? `${summary.elapsedMs} ms` : `${(summary.elapsedMs / 1000).toFixed(1)} s`;
+  const rate = summary.count >= 100 && summary.elapsedMs > 0 ? `, ${Math.round((summary.count / summary.elapsedMs) * 1000)}/s` : '';
+  const reasons = Object.entries(summary.reasons)
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, n]) => `${n}× ${reason}`)
+    .join(', ');
+  const line = `replayed ${plural(summary.count, 'event')} ${mode} in ${took}${rate}: ${summary.delivered} delivered, ${summary.failed} failed${reasons === '' ? '' : ` (${reasons})`}`;
+  if (summary.failed === 0) out.success(line);
+  else out.info(line);
+  if (summary.storeError !== undefined) out.warn(`some attempts could not be recorded in the store: ${summary.storeError.message}`);
+  if (summary.failed > 0) {
+    const refused = summary.reasons['connection refused'] ?? 0;
+    const hint =
+      refused === summary.failed
+        ? `nothing is listening at ${where}: ${to === undefined ? 'start your app, or pass --to URL' : 'is your app running?'}`
+        : 'see `etsyhook events show <id>` for the answers';
+    throw new OperationError(`${summary.failed} of ${summary.count} replays failed`, { hint });
+  }
+}
+
+function describeMode(resign: import('../core/replay.js').Resign | undefined, secretOrigin: string): string {
+  if (!resign) return 'byte-exact (original body and signature headers)';
+  const id = resign.newId ? 'a new webhook-id' : 'webhook-id kept';
+  return `re-signed with a fresh timestamp and the secret from ${secretOrigin} (${id})`;
+}
+
+function bar(done: number, total: number, width = 24): string {
+  const filled = Math.round((done / total) * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,143 @@
+// Send stored events again: byte-exact (the original body and headers), or re-signed with a fresh timestamp.
+// Every attempt is recorded in the store as a delivery with `replay: true`. No terminal I/O: results go to callbacks.
+import { performance } from 'node:perf_hooks';
+import type { DeliverOptions, DeliveryResult } from './deliver.js';
+import type { StoredEvent } from './query.js';
+import { bodyBytes, type DeliveryRecord, type ReceivedRecord } from './records.js';
+import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from './signature.js';
+import type { EventSink } from './store.js';
+
+export const DEFAULT_REPLAY_TARGET = 'http://127.0.0.1:5000/webhook';
+
+/** The part of Deliverer that replay needs (tests may pass their own). */
+export interface Sender {
+  send(target: string, headers: Record<string, string>, body: Buffer, options?: DeliverOptions): Promise<DeliveryResult>;
+}
+
+export interface Resign {
+  secret: string;
+  /** Sign with this scheme instead of the one the event arrived with. */
+  scheme?: Scheme;
+  /** A fresh webhook-id instead of the original (the receiver's dedup would otherwise drop the replay). */
+  newId?: boolean;
+}
+
+export interface ReplayRequest {
+  event: StoredEvent;
+  target: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** webhook-id sent, if any. */
+  webhookId: string | undefined;
+  scheme: Scheme | undefined;
+  resigned: boolean;
+}
+
+const SIGNATURE_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-etsy-signature', 'x-etsy-timestamp']);
+
+/** Where an event goes: --to, else where the receiver was forwarding it, else the default local app. */
+export function replayTarget(record: ReceivedRecord, to: string | undefined): string {
+  return to ?? record.forwardTo ?? DEFAULT_REPLAY_TARGET;
+}
+
+/** The exact request to send for `event`. */
+export function buildReplayRequest(event: StoredEvent, target: string, resign: Resign | undefined, nowSeconds: number): ReplayRequest {
+  const r = event.record;
+  const body = bodyBytes(r);
+  const original = r.scheme ?? detectScheme(r.headers);
+  if (resign === undefined) {
+    return { event, target, headers: { ...r.headers }, body, webhookId: r.headers['webhook-id'], scheme: original, resigned: false };
+  }
+  const scheme = resign.scheme ?? original ?? 'standard';
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(r.headers)) {
+    if (!SIGNATURE_HEADERS.has(name.toLowerCase())) headers[name] = value;
+  }
+  const webhookId = scheme === 'standard' ? (resign.newId ? newWebhookId() : (r.headers['webhook-id'] ?? r.webhookId ?? newWebhookId())) : undefined;
+  const signed = signatureHeaders(scheme, resign.secret, body, { timestamp: nowSeconds, ...(webhookId === undefined ? {} : { id: webhookId }) });
+  for (const [name, value] of Object.entries(signed)) headers[name.toLowerCase()] = value;
+  return { event, target, headers, body, webhookId, scheme, resigned: true };
+}
+
+/** Seconds since the signature timestamp the event carries (undefined when unsigned): a receiver rejects > 300. */
+export function signatureAge(record: ReceivedRecord, nowSeconds: number): number | undefined {
+  const raw = record.headers['webhook-timestamp'] ?? record.headers['x-etsy-timestamp'];
+  if (raw === undefined || !/^\d+$/.test(raw.trim())) return undefined;
+  return nowSeconds - Number(raw.trim());
+}
+
+export interface ReplayResult {
+  request: ReplayRequest;
+  record: DeliveryRecord;
+}
+
+export interface ReplaySummary {
+  count: number;
+  delivered: number;
+  failed: number;
+  /** Failures per reason: 'HTTP 500', 'connection refused' … */
+  reasons: Record<string, number>;
+  elapsedMs: number;
+  /** A store append that failed (the replays still happened). */
+  storeError: Error | undefined;
+}
+
+export interface ReplayOptions {
+  sender: Sender;
+  sink: EventSink;
+  concurrency: number;
+  timeoutMs?: number;
+  insecure?: boolean;
+  onResult?: (result: ReplayResult) => void;
+}
+
+/** Send every request, at most `concurrency` at a time, recording each attempt; oldest first as given. */
+export async function replayEvents(requests: readonly ReplayRequest[], options: ReplayOptions): Promise<ReplaySummary> {
+  const summary: ReplaySummary = { count: requests.length, delivered: 0, failed: 0, reasons: {}, elapsedMs: 0, storeError: undefined };
+  const started = performance.now();
+  const appends = new Set<Promise<void>>();
+  let next = 0;
+  const deliverOptions: DeliverOptions = {
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.insecure === undefined ? {} : { insecure: options.insecure }),
+  };
+  const worker = async (): Promise<void> => {
+    while (next < requests.length) {
+      const request = requests[next++]!;
+      const result = await options.sender.send(request.target, request.headers, request.body, deliverOptions);
+      const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
+      const record: DeliveryRecord = {
+        kind: 'delivery',
+        id: request.event.record.id,
+        at: new Date().toISOString(),
+        target: request.target,
+        attempt: request.event.attempts + 1,
+        ...(result.status === undefined ? {} : { status: result.status }),
+        ms: result.ms,
+        ...(result.error === undefined ? {} : { error: result.error }),
+        outcome: ok ? 'delivered' : 'failed',
+        replay: true,
+        ...(result.response === undefined ? {} : { response: result.response }),
+      };
+      if (ok) summary.delivered++;
+      else {
+        summary.failed++;
+        const reason = result.status !== undefined ? `HTTP ${result.status}` : (result.error ?? 'no answer');
+        summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1;
+      }
+      // Not awaited here: the store's group commit syncs many attempts at once instead of one per request.
+      const appended: Promise<void> = options.sink
+        .append(record)
+        .catch((err: unknown) => {
+          summary.storeError ??= err instanceof Error ? err : new Error(String(err));
+        })
+        .finally(() => appends.delete(appended));
+      appends.add(appended);
+      options.onResult?.({ request, record });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, requests.length)) }, worker));
+  await Promise.all([...appends]);
+  summary.elapsedMs = Math.round(performance.now() - started);
+  return summary;
+}
