@@ -14,11 +14,11 @@ export function tempHome(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** An environment with nothing of the developer's leaking in: no Etsy or ngrok variables, no colour. */
+/** An environment with nothing of the developer's leaking in: no Etsy or ngrok variables, no proxies, no colour. */
 export function cleanEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(ETSY|ETSYHOOK|NGROK|DEBUG|FORCE_COLOR|NO_COLOR)/.test(k)) continue;
+    if (/^(ETSY|ETSYHOOK|NGROK|DEBUG|FORCE_COLOR|NO_COLOR|HTTPS?_PROXY|NO_PROXY|ALL_PROXY)$|^(ETSY|ETSYHOOK|NGROK)_/i.test(k)) continue;
     env[k] = v;
   }
   env.ETSYHOOK_HOME = home;

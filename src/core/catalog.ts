@@ -30,12 +30,18 @@ export function findEventType(name: string): EventType | undefined {
   return EVENT_TYPES.find((t) => t.name === name);
 }
 
-/** Names close to `name` (edit distance ≤ 3, or sharing the prefix before the dot), best first. */
+/**
+ * Names close to `name`, best first: those within a small edit distance; failing that, those sharing the part before
+ * the dot (`order` → the order.* events) or containing what was typed.
+ */
 export function closeMatches(name: string, candidates: readonly string[] = EVENT_TYPE_NAMES, max = 3): string[] {
-  return candidates
-    .map((c) => ({ c, d: editDistance(name.toLowerCase(), c) }))
-    .filter(({ c, d }) => d <= 3 || c.split('.')[0] === name.split('.')[0] || c.includes(name.toLowerCase()))
-    .sort((a, b) => a.d - b.d)
+  const typed = name.toLowerCase();
+  const scored = candidates.map((c) => ({ c, d: editDistance(typed, c) })).sort((a, b) => a.d - b.d);
+  const near = scored.filter(({ d }) => d <= Math.max(2, Math.floor(typed.length / 4)));
+  if (near.length > 0) return near.slice(0, max).map(({ c }) => c);
+  const prefix = typed.split('.')[0] ?? typed;
+  return scored
+    .filter(({ c }) => c.split('.')[0] === prefix || (typed.length >= 3 && c.includes(typed)))
     .slice(0, max)
     .map(({ c }) => c);
 }
