@@ -1,4 +1,105 @@
+// `etsyhook tail`: follow, live, what a receiver stores (from another terminal, even before the receiver starts).
 import type { Command } from 'commander';
+import { collect, context } from './common.js';
+import { STATUS_HELP, type FilterFlags } from './event-filters.js';
 
-// Not written yet: registers nothing, so the command does not appear until it works.
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('tail')
+    .description('follow, live, what a running receiver accepts and delivers (works from another terminal)')
+    .option('--type <types>', 'only these event types: names or globs, comma-separated (order.*)', collect)
+    .option('--status <statuses>', `only lines with this status (comma-separated): ${STATUS_HELP}`, collect)
+    .option('--since <when>', 'first show what is already stored from this far back (30m, 2h, 7d) or since a date')
+    .addHelpText(
+      'after',
+      `
+One line per received request (-->) and per delivery attempt (<--). A request's status is the receiver's verdict
+(accepted, rejected, duplicate, ignored); an attempt's is its outcome (delivered, failed, dead).
+--json: one object per line with kind (received|delivery), id, type, status, at, and for attempts httpStatus, ms,
+error, target, attempt. Stop with Ctrl-C (exit 0).
+
+Examples:
+  $ etsyhook tail
+  $ etsyhook tail --type 'order.*' --status rejected,failed,dead
+  $ etsyhook tail --since 10m --json | jq -c 'select(.kind == "delivery")'`,
+    )
+    .action(async (_flags: FilterFlags, cmd: Command) => {
+      const { opts, out } = context<FilterFlags>(cmd);
+      const f = await import('./event-filters.js');
+      const filters = f.parseFilters(opts, out);
+      const { dir, file } = f.storeLocation();
+      const tail = await import('../core/tail.js');
+      const { formatEventLine } = await import('../ui/event-line.js');
+
+      const filter = new tail.TailFilter({
+        types: filters.types,
+        statuses: filters.statuses,
+        ...(filters.since === undefined ? {} : { since: filters.since }),
+      });
+      const end = tail.completeEnd(file, tail.logSize(file));
+      const start = tail.planTail(file, end, filter, filters.since);
+
+      const render = (rec: import('../core/records.js').StoreRecord): string => {
+        const type = filter.typeOf(rec);
+        if (!out.json) return formatEventLine(rec, out.cOut, type === undefined ? {} : { type });
+        if (rec.kind === 'received') {
+          return JSON.stringify({
+            kind: 'received',
+            id: rec.id,
+            type: rec.type ?? null,
+            status: rec.verdict,
+            at: rec.at,
+            reason: rec.reason ?? null,
+            webhookId: rec.webhookId ?? null,
+            method: rec.method,
+            path: rec.path,
+          });
+        }
+        return JSON.stringify({
+          kind: 'delivery',
+          id: rec.id,
+          type: type ?? null,
+          status: rec.outcome,
+          at: rec.at,
+          httpStatus: rec.status ?? null,
+          ms: rec.ms ?? null,
+          error: rec.error ?? null,
+          target: rec.target,
+          attempt: rec.attempt,
+          replay: rec.replay ?? false,
+        });
+      };
+
+      await new Promise<void>((resolve) => {
+        const follower = new tail.LogFollower(file, start, {
+          onRecords: (records) => {
+            let text = '';
+            for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
+            if (text !== '' && !process.stdout.write(text)) {
+              follower.pause();
+              process.stdout.once('drain', () => follower.resume());
+            }
+          },
+          onBadLine: (offset) => {
+            // Said as it happens: a tail has no "afterwards".
+            out.warn(`skipped an unreadable record at byte ${offset} of ${file}: a write torn by a crash, or corruption`);
+          },
+        });
+        const finish = (): void => {
+          follower.stop();
+          process.off('SIGINT', finish);
+          process.off('SIGTERM', finish);
+          resolve();
+        };
+        process.on('SIGINT', finish);
+        process.on('SIGTERM', finish);
+        // `etsyhook tail | head` closing the pipe is a normal way to stop.
+        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EPIPE') finish();
+        });
+        if (end === 0) out.info(`waiting for events in ${dir} (start a receiver with \`etsyhook dev\`)…`);
+        else out.info(out.c.dim(`following ${file}; Ctrl-C to stop`));
+        follower.start();
+      });
+    });
+}
