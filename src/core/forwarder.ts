@@ -1,0 +1,203 @@
+// Delivery of accepted events to the app under development: bounded concurrency, exponential backoff with jitter,
+// dead letters after the last attempt, and every attempt recorded in the store. Nothing here can delay the
+// receiver's acknowledgements: dispatch() only queues.
+import type { DeliveryOutcome, DeliveryRecord, ReceivedRecord } from './records.js';
+import { bodyBytes } from './records.js';
+import type { EventSink } from './store.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './deliver.js';
+
+export interface ForwarderOptions {
+  target: string;
+  /** Where delivery attempts are recorded. */
+  sink: EventSink;
+  deliverer?: Deliverer;
+  /** Deliveries in flight at once; default 16. */
+  concurrency?: number;
+  /** Attempts before an event is dead; default 5. */
+  maxAttempts?: number;
+  timeoutMs?: number;
+  insecure?: boolean;
+  /** First retry delay; doubles each attempt, with jitter; default 1 s. */
+  baseDelayMs?: number;
+  /** Longest wait between attempts; default 5 min. */
+  maxDelayMs?: number;
+  /** Called after each attempt is recorded (or failed to be). */
+  onAttempt?: (attempt: AttemptReport) => void;
+  /** Called when an attempt could not be recorded (the delivery itself happened). */
+  onRecordError?: (err: Error) => void;
+  random?: () => number;
+}
+
+export interface AttemptReport {
+  record: DeliveryRecord;
+  event: ReceivedRecord;
+  /** Milliseconds until the next attempt, when one is scheduled. */
+  retryInMs?: number;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_BASE_DELAY_MS = 1_000;
+export const DEFAULT_MAX_DELAY_MS = 5 * 60_000;
+
+interface Job {
+  event: ReceivedRecord;
+  /** Attempts already made (recorded) for this event. */
+  attempts: number;
+}
+
+/** The wait after `attempt` failed: base·2^(attempt−1), capped, then scaled by a random factor in [0.5, 1). */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp * (0.5 + random() * 0.5));
+}
+
+export class Forwarder {
+  readonly target: string;
+  private readonly deliverer: Deliverer;
+  private readonly ownsDeliverer: boolean;
+  private readonly concurrency: number;
+  readonly maxAttempts: number;
+  private readonly timeoutMs: number;
+  private readonly insecure: boolean;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly random: () => number;
+  private readonly queue: Job[] = [];
+  private queueHead = 0;
+  private active = 0;
+  private readonly waiting = new Set<NodeJS.Timeout>();
+  private stopping = false;
+  /** Set once shutdown stops waiting: results that arrive later are not recorded, so the event stays pending. */
+  private abandoned = false;
+  private idleWaiters: (() => void)[] = [];
+  private activeDone: (() => void) | undefined;
+
+  constructor(private readonly options: ForwarderOptions) {
+    this.target = options.target;
+    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
+    this.insecure = options.insecure ?? false;
+    this.baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+    this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+    this.random = options.random ?? Math.random;
+    this.ownsDeliverer = options.deliverer === undefined;
+    this.deliverer = options.deliverer ?? new Deliverer({ connections: this.concurrency, insecure: this.insecure });
+  }
+
+  /** Events queued, in flight, or waiting for a retry. */
+  get pending(): number {
+    return this.queue.length - this.queueHead + this.active + this.waiting.size;
+  }
+
+  /** Queue an accepted event for delivery; `attemptsSoFar` continues the count of a resumed event. */
+  dispatch(event: ReceivedRecord, attemptsSoFar = 0): void {
+    if (this.stopping) return;
+    if (attemptsSoFar >= this.maxAttempts) attemptsSoFar = this.maxAttempts - 1; // a resumed event gets one more try
+    this.queue.push({ event, attempts: attemptsSoFar });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.queueHead < this.queue.length && !this.stopping) {
+      const job = this.queue[this.queueHead]!;
+      this.queue[this.queueHead] = undefined as unknown as Job;
+      this.queueHead++;
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      this.active++;
+      void this.attempt(job).finally(() => {
+        this.active--;
+        if (this.active === 0) this.activeDone?.();
+        this.pump();
+        this.checkIdle();
+      });
+    }
+  }
+
+  private async attempt(job: Job): Promise<void> {
+    const attempt = job.attempts + 1;
+    const { event } = job;
+    const forwardedFor = event.headers['x-forwarded-for'];
+    const extraHeaders: Record<string, string> = {};
+    if (event.remote !== undefined) extraHeaders['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${event.remote}` : event.remote;
+    const result: DeliveryResult = await this.deliverer.send(this.target, event.headers, bodyBytes(event), {
+      timeoutMs: this.timeoutMs,
+      insecure: this.insecure,
+      attempt,
+      extraHeaders,
+    });
+    if (this.abandoned) return;
+    const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
+    const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
+    const record: DeliveryRecord = {
+      kind: 'delivery',
+      id: event.id,
+      at: new Date().toISOString(),
+      target: this.target,
+      attempt,
+      outcome,
+      ms: result.ms,
+      ...(result.status !== undefined ? { status: result.status } : {}),
+      ...(result.error !== undefined ? { error: result.error } : {}),
+      ...(result.response !== undefined ? { response: result.response } : {}),
+    };
+    try {
+      await this.options.sink.append(record);
+    } catch (err) {
+      this.options.onRecordError?.(err as Error);
+    }
+    let retryInMs: number | undefined;
+    if (outcome === 'failed' && !this.stopping) {
+      retryInMs = backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs, this.random);
+      const timer = setTimeout(() => {
+        this.waiting.delete(timer);
+        if (this.stopping) return;
+        this.queue.push({ event, attempts: attempt });
+        this.pump();
+      }, retryInMs);
+      this.waiting.add(timer);
+    }
+    this.options.onAttempt?.({ record, event, ...(retryInMs !== undefined ? { retryInMs } : {}) });
+  }
+
+  private checkIdle(): void {
+    if (this.pending > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves when nothing is queued, in flight or waiting for a retry. */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /**
+   * Stop: no new attempts; retries not yet due stay pending in the store (resumed at the next start). Attempts in
+   * flight get `graceMs` to finish and be recorded; after that they are cut off and left pending.
+   */
+  async close(graceMs = 2_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.waiting) clearTimeout(t);
+    this.waiting.clear();
+    this.queue.length = 0;
+    this.queueHead = 0;
+    if (this.active > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => (this.activeDone = r)),
+        new Promise<void>((r) => (timer = setTimeout(r, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.abandoned = true;
+    if (this.ownsDeliverer) await this.deliverer.close();
+    this.checkIdle();
+  }
+}

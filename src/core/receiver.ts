@@ -1,0 +1,415 @@
+// The HTTP receiver: read the raw bytes → verify → record durably → acknowledge → hand accepted events on.
+// Uses node:http directly; the hot path allocates little beyond the record itself. A 2xx is sent only after the
+// store says the record is on disk; when the store cannot write, the answer is 503.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { OperationError, StoreUnavailableError } from '../errors.js';
+import { encodeBody, newEventId, type ReceivedRecord, type Verdict } from './records.js';
+import { createVerifier, type Scheme, type VerifyOptions } from './signature.js';
+import type { EventSink } from './store.js';
+
+export const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export interface ReceiverOptions {
+  host: string;
+  port: number;
+  /** The path that receives webhooks, e.g. /webhook. */
+  path: string;
+  secret: string;
+  /** Force a scheme instead of detecting it from the headers. */
+  scheme?: Scheme;
+  toleranceSeconds?: number;
+  maxBody?: number;
+  /** Which event types are dispatched; others are acknowledged and stored as ignored. */
+  accepts?: (type: string) => boolean;
+  sink: EventSink;
+  /** Recorded on accepted events: where they are being forwarded (replay's default target). */
+  forwardTo?: string;
+  /** webhook-ids already accepted (from the store), for duplicate detection. */
+  seen?: DuplicateIndex;
+  /** An accepted event is durable and acknowledged: forward it. */
+  onAccepted?: (record: ReceivedRecord) => void;
+  /** One call per answered request (health checks excepted), after the answer. */
+  onRequest?: (report: RequestReport) => void;
+  /** Extra fields for GET /health. */
+  health?: () => Record<string, unknown>;
+  /** Slow-loris protection: whole headers within this time (default 10 s) … */
+  headersTimeoutMs?: number;
+  /** … and the whole request within this (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
+export interface RequestReport {
+  /** The record, when the request was recorded (or meant to be: see `stored`). */
+  record: ReceivedRecord | undefined;
+  /** The HTTP status answered. */
+  status: number;
+  /** False when the store could not write it. */
+  stored: boolean;
+  /** Milliseconds from the request's arrival to the answer. */
+  ms: number;
+  method: string;
+  path: string;
+  /** Why the store could not write, when it could not. */
+  storeError?: string;
+}
+
+/** The webhook-ids already accepted, in arrival order; the oldest are forgotten beyond `capacity`. */
+export class DuplicateIndex {
+  private readonly ids = new Set<string>();
+  constructor(
+    initial: Iterable<string> = [],
+    private readonly capacity = 1_000_000,
+  ) {
+    for (const id of initial) this.add(id);
+  }
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  add(id: string): void {
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) {
+      const oldest = this.ids.values().next();
+      if (!oldest.done) this.ids.delete(oldest.value);
+    }
+  }
+  delete(id: string): void {
+    this.ids.delete(id);
+  }
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+function flatHeaders(h: IncomingMessage['headers']): Record<string, string> {
+  // Node joins repeated headers with ', ' already; only set-cookie stays an array.
+  const sc = h['set-cookie'];
+  if (sc === undefined) return h as Record<string, string>;
+  return { ...(h as Record<string, string>), 'set-cookie': sc.join(', ') };
+}
+
+function normalisePath(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+export class Receiver {
+  private readonly server: Server;
+  private readonly path: string;
+  private readonly verify: ReturnType<typeof createVerifier>;
+  private readonly verifyOptions: VerifyOptions;
+  private readonly maxBody: number;
+  private readonly seen: DuplicateIndex;
+  private readonly started = Date.now();
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  private closing = false;
+  readonly counts = { received: 0, accepted: 0, rejected: 0, duplicate: 0, ignored: 0, unstored: 0 };
+  private address: AddressInfo | undefined;
+
+  private constructor(private readonly options: ReceiverOptions) {
+    this.path = normalisePath(options.path);
+    this.verify = createVerifier(options.secret);
+    this.verifyOptions = {
+      ...(options.scheme !== undefined ? { scheme: options.scheme } : {}),
+      ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
+    };
+    this.maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
+    this.seen = options.seen ?? new DuplicateIndex();
+    const headersTimeout = options.headersTimeoutMs ?? 10_000;
+    this.server = createServer(
+      {
+        headersTimeout,
+        requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout),
+        keepAliveTimeout: 5_000,
+        // Check for slow clients every second (Node's default is 30 s), so slow-loris connections go quickly.
+        connectionsCheckingInterval: 1_000,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const text = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    });
+  }
+
+  /** Listen; a port already in use is one clear error. */
+  static async start(options: ReceiverOptions): Promise<Receiver> {
+    const receiver = new Receiver(options);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        if (err.code === 'EADDRINUSE') {
+          reject(new OperationError(`port ${options.port} on ${options.host} is already in use`, { hint: `choose another with --port, e.g. --port ${options.port + 1}` }));
+        } else if (err.code === 'EACCES') {
+          reject(new OperationError(`not allowed to listen on port ${options.port}`, { hint: 'choose a port above 1023 with --port' }));
+        } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+          reject(new OperationError(`cannot listen on ${options.host}: no such local address`, { hint: 'use --host 127.0.0.1 or 0.0.0.0' }));
+        } else {
+          reject(new OperationError(`cannot listen on ${options.host}:${options.port}: ${err.message}`, { cause: err }));
+        }
+      };
+      receiver.server.once('error', onError);
+      receiver.server.listen(options.port, options.host, () => {
+        receiver.server.off('error', onError);
+        resolve();
+      });
+    });
+    receiver.address = receiver.server.address() as AddressInfo;
+    return receiver;
+  }
+
+  get port(): number {
+    return this.address?.port ?? this.options.port;
+  }
+
+  /** The local URL of the webhook path. */
+  get url(): string {
+    const host = this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host;
+    const h = host.includes(':') ? `[${host}]` : host;
+    return `http://${h}:${this.port}${this.path}`;
+  }
+
+  get webhookPath(): string {
+    return this.path;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const t0 = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = normalisePath(q === -1 ? url : url.slice(0, q));
+    if (pathname === this.path) {
+      if (req.method === 'POST') {
+        this.receive(req, res, t0, url);
+        return;
+      }
+      this.refuse(req, res, t0, 405, 'method not allowed: webhooks are POSTed', { allow: 'POST' });
+      return;
+    }
+    if (pathname === '/health') {
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const body = JSON.stringify({
+          status: 'healthy',
+          path: this.path,
+          uptime_s: Math.round((Date.now() - this.started) / 1000),
+          ...this.counts,
+          ...this.options.health?.(),
+        });
+        res.writeHead(200, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
+      }
+      res.writeHead(405, { ...JSON_HEADERS, allow: 'GET' });
+      res.end('{"error":"method not allowed"}');
+      return;
+    }
+    this.refuse(req, res, t0, 404, `not found: webhooks are received on ${this.path}`);
+  }
+
+  /** 404/405: recorded (headers only; the body is not read), so a wrong URL in the portal shows up in `events`. */
+  private refuse(req: IncomingMessage, res: ServerResponse, t0: number, status: number, reason: string, headers: Record<string, string> = {}): void {
+    const rec = this.record(req, undefined, 'rejected', reason);
+    // Do not read a body we will not use; close the connection rather than drain it.
+    if (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') headers.connection = 'close';
+    else if (req.headers['transfer-encoding'] !== undefined) headers.connection = 'close';
+    void this.finish(req, res, t0, rec, status, JSON.stringify({ error: reason, id: rec.id }), headers);
+  }
+
+  private receive(req: IncomingMessage, res: ServerResponse, t0: number, url: string): void {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > this.maxBody) {
+      this.tooLarge(req, res, t0, Number(declared));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > this.maxBody) {
+        over = true;
+        chunks.length = 0;
+        this.tooLarge(req, res, t0, undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (over) return;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      this.decide(req, res, t0, url, body);
+    });
+  }
+
+  /** 413 without reading the rest: answer now and close the connection instead of swallowing a huge body. */
+  private tooLarge(req: IncomingMessage, res: ServerResponse, t0: number, declared: number | undefined): void {
+    const what = declared !== undefined ? `${declared} bytes` : 'the body';
+    const reason = `body too large: ${what} over the ${this.maxBody}-byte limit (--max-body)`;
+    req.removeAllListeners('data');
+    req.pause();
+    const rec = this.record(req, undefined, 'rejected', reason);
+    void this.finish(req, res, t0, rec, 413, JSON.stringify({ error: reason, id: rec.id }), { connection: 'close' }).then(() => {
+      // The answer is out; cut the connection so the client stops sending.
+      setTimeout(() => req.socket.destroy(), 200).unref();
+    });
+  }
+
+  private decide(req: IncomingMessage, res: ServerResponse, t0: number, url: string, body: Buffer): void {
+    const result = this.verify(body, req.headers, this.verifyOptions);
+    if (!result.valid) {
+      const rec = this.record(req, body, 'rejected', result.message, url);
+      if (result.scheme !== undefined) rec.scheme = result.scheme;
+      if (result.id !== undefined) rec.webhookId = result.id;
+      const type = peekType(body);
+      if (type !== undefined) rec.type = type;
+      void this.finish(req, res, t0, rec, 401, JSON.stringify({ error: result.message, reason: result.reason, id: rec.id }));
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      const rec = this.record(req, body, 'rejected', 'body is not JSON', url);
+      this.signed(rec, result.scheme, result.id);
+      void this.finish(req, res, t0, rec, 400, JSON.stringify({ error: 'body is not JSON', id: rec.id }));
+      return;
+    }
+    const type = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { event_type?: unknown }).event_type : undefined;
+    if (typeof type !== 'string' || type === '') {
+      const reason = 'no event_type: the body must be a JSON object with a string event_type';
+      const rec = this.record(req, body, 'rejected', reason, url);
+      this.signed(rec, result.scheme, result.id);
+      void this.finish(req, res, t0, rec, 400, JSON.stringify({ error: reason, id: rec.id }));
+      return;
+    }
+    let verdict: Verdict = 'accepted';
+    let reason: string | undefined;
+    const webhookId = result.id;
+    if (this.options.accepts !== undefined && !this.options.accepts(type)) {
+      verdict = 'ignored';
+      reason = 'not in --events';
+    } else if (webhookId !== undefined && this.seen.has(webhookId)) {
+      verdict = 'duplicate';
+      reason = `webhook-id ${webhookId} was already accepted`;
+    }
+    const rec = this.record(req, body, verdict, reason, url);
+    rec.type = type;
+    this.signed(rec, result.scheme, webhookId);
+    if (verdict === 'accepted') {
+      if (this.options.forwardTo !== undefined) rec.forwardTo = this.options.forwardTo;
+      // Claimed now, so a retry arriving while this one is being written is a duplicate too.
+      if (webhookId !== undefined) this.seen.add(webhookId);
+    }
+    const ok = `{"status":"received","id":"${rec.id}"${verdict === 'accepted' ? '' : `,"verdict":"${verdict}"`}}`;
+    void this.finish(req, res, t0, rec, 200, ok).then((stored) => {
+      if (verdict !== 'accepted') return;
+      if (!stored) {
+        if (webhookId !== undefined) this.seen.delete(webhookId);
+        return;
+      }
+      this.options.onAccepted?.(rec);
+    });
+  }
+
+  private signed(rec: ReceivedRecord, scheme: Scheme | undefined, webhookId: string | undefined): void {
+    if (scheme !== undefined) rec.scheme = scheme;
+    if (webhookId !== undefined) rec.webhookId = webhookId;
+  }
+
+  private record(req: IncomingMessage, body: Buffer | undefined, verdict: Verdict, reason: string | undefined, url = req.url ?? '/'): ReceivedRecord {
+    const rec: ReceivedRecord = {
+      kind: 'received',
+      id: newEventId(),
+      at: new Date().toISOString(),
+      method: req.method ?? 'GET',
+      path: url,
+      headers: flatHeaders(req.headers),
+      verdict,
+    };
+    if (body !== undefined && body.length > 0) Object.assign(rec, encodeBody(body));
+    if (reason !== undefined) rec.reason = reason;
+    const remote = req.socket.remoteAddress;
+    if (remote !== undefined) rec.remote = remote;
+    return rec;
+  }
+
+  /**
+   * Store the record, then answer. A 2xx is turned into a 503 when the store cannot write; other answers stand
+   * (the verdict does not depend on the store). Resolves whether the record is durable.
+   */
+  private async finish(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t0: number,
+    rec: ReceivedRecord,
+    status: number,
+    body: string,
+    headers: Record<string, string> = {},
+  ): Promise<boolean> {
+    this.inFlight++;
+    let stored = true;
+    let storeError: string | undefined;
+    try {
+      await this.options.sink.append(rec);
+    } catch (err) {
+      stored = false;
+      storeError = err instanceof StoreUnavailableError ? err.message : `cannot write the event store: ${(err as Error).message}`;
+    }
+    this.counts.received++;
+    if (!stored) this.counts.unstored++;
+    else this.counts[rec.verdict]++;
+    if (!stored && status < 300) {
+      status = 503;
+      body = JSON.stringify({ error: `${storeError}; the event was not stored, send it again later`, id: null });
+      headers['retry-after'] = '5';
+    }
+    if (this.closing) headers.connection = 'close';
+    if (!res.destroyed) {
+      res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body), ...headers });
+      res.end(body);
+    }
+    this.options.onRequest?.({
+      record: rec,
+      status,
+      stored,
+      ms: performance.now() - t0,
+      method: rec.method,
+      path: rec.path,
+      ...(storeError !== undefined ? { storeError } : {}),
+    });
+    if (--this.inFlight === 0) this.drained?.();
+    void req;
+    return stored;
+  }
+
+  /** Stop accepting connections, let requests in flight finish (up to graceMs), then close every connection. */
+  async close(graceMs = 5_000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => (this.drained = r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+}
+
+/** The event_type of a body, cheaply and without trusting it (used only to label rejected requests). */
+function peekType(body: Buffer): string | undefined {
+  if (body.length === 0 || body.length > 65_536) return undefined;
+  try {
+    const v = JSON.parse(body.toString('utf8')) as { event_type?: unknown };
+    return typeof v === 'object' && v !== null && typeof v.event_type === 'string' ? v.event_type : undefined;
+  } catch {
+    return undefined;
+  }
+}

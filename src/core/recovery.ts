@@ -1,0 +1,59 @@
+// What a starting receiver needs from its store: the webhook-ids already accepted (duplicates are acknowledged but
+// not dispatched twice) and the deliveries left pending by the last run. A bounded backwards scan: the recent days
+// only, so start-up stays fast on a large store.
+import { readBackward } from './store.js';
+import type { ReceivedRecord } from './records.js';
+
+export interface RecentState {
+  /** webhook-ids of accepted events, oldest first. */
+  acceptedIds: string[];
+  /** Accepted events meant for forwarding whose delivery neither succeeded nor died, oldest first. */
+  pending: { event: ReceivedRecord; attempts: number }[];
+  /** Records read. */
+  scanned: number;
+  /** Unreadable lines skipped (a torn final write after a crash). */
+  badLines: number;
+  /** True when the scan stopped at maxRecords before reaching the time limit. */
+  truncated: boolean;
+}
+
+export const RECENT_WINDOW_MS = 7 * 86_400_000;
+export const RECENT_MAX_RECORDS = 500_000;
+
+export function scanRecent(file: string, options: { sinceMs?: number; maxRecords?: number; now?: number } = {}): RecentState {
+  const cutoff = new Date((options.now ?? Date.now()) - (options.sinceMs ?? RECENT_WINDOW_MS)).toISOString();
+  const maxRecords = options.maxRecords ?? RECENT_MAX_RECORDS;
+  const acceptedIds: string[] = [];
+  const pending: { event: ReceivedRecord; attempts: number }[] = [];
+  // Newest first, deliveries are met before their event: remember per event id whether delivery is settled.
+  const deliveries = new Map<string, { settled: boolean; attempts: number }>();
+  let scanned = 0;
+  let badLines = 0;
+  let truncated = false;
+  for (const rec of readBackward(file, { onBadLine: () => badLines++ })) {
+    if (rec.at < cutoff) break;
+    if (++scanned > maxRecords) {
+      truncated = true;
+      break;
+    }
+    if (rec.kind === 'delivery') {
+      let d = deliveries.get(rec.id);
+      if (!d) {
+        d = { settled: false, attempts: 0 };
+        deliveries.set(rec.id, d);
+      }
+      if (rec.outcome === 'delivered' || (rec.outcome === 'dead' && !rec.replay)) d.settled = true;
+      if (!rec.replay && rec.attempt > d.attempts) d.attempts = rec.attempt;
+      continue;
+    }
+    if (rec.verdict !== 'accepted') continue;
+    if (rec.webhookId !== undefined) acceptedIds.push(rec.webhookId);
+    if (rec.forwardTo === undefined) continue;
+    const d = deliveries.get(rec.id);
+    deliveries.delete(rec.id);
+    if (!d?.settled) pending.push({ event: rec, attempts: d?.attempts ?? 0 });
+  }
+  acceptedIds.reverse();
+  pending.reverse();
+  return { acceptedIds, pending, scanned: Math.min(scanned, maxRecords), badLines, truncated };
+}
