@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatRecord, type StoreRecord } from '../src/core/records.js';
+import { cleanEnv, ROOT, startCli, tempHome } from './helpers.js';
+import { delivery, eventsDir, logFile, received, writeStore } from './event-fixtures.js';
+
+const cleanups: (() => void | Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function home(): { dir: string; env: NodeJS.ProcessEnv } {
+  const h = tempHome();
+  cleanups.push(h.cleanup);
+  return { dir: h.dir, env: cleanEnv(h.dir) };
+}
+
+async function tail(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Awaited<ReturnType<typeof startCli>>> {
+  const t = await startCli(['tail', ...args], { env, ready: /waiting for events|following/ });
+  cleanups.push(() => t.stop('SIGKILL'));
+  return t;
+}
+
+/** Append records from a separate process, as a receiver would. */
+function appendFromAnotherProcess(home: string, records: readonly StoreRecord[]): Promise<void> {
+  const script = `
+    const { EventStore } = await import(${JSON.stringify(join(ROOT, 'dist', 'core', 'store.js'))});
+    const records = JSON.parse(process.argv[1]);
+    const store = await EventStore.open(${JSON.stringify(eventsDir(home))});
+    await Promise.all(records.map((r) => store.append(r)));
+    await store.close();`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(records)], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+  });
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('tail', () => {
+  it('started before any store exists, shows what another process writes; SIGINT exits 0', async () => {
+    const { dir, env } = home();
+    const t = await tail(env);
+    expect(t.stderr()).toMatch(/waiting for events/);
+    const ev = received();
+    const rejected = received({ verdict: 'rejected', reason: 'stale timestamp', type: 'listing.created' });
+    await appendFromAnotherProcess(dir, [ev, rejected]);
+    await until(() => t.stdout().includes(rejected.id), 'the received lines');
+    await appendFromAnotherProcess(dir, [delivery(ev, { target: 'http://127.0.0.1:3000/webhooks' })]);
+    await until(() => t.stdout().includes('<--'), 'the delivery line');
+    const lines = t.stdout().trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`--> order\\.paid\\s+${ev.id}\\s+accepted`));
+    expect(lines[1]).toMatch(/--> listing\.created .*rejected\s+stale timestamp/);
+    expect(lines[2]).toMatch(new RegExp(`<-- \\[200\\] POST http://127\\.0\\.0\\.1:3000/webhooks\\s+7 ms\\s+${ev.id}\\s+delivered\\s+\\(order\\.paid\\)`));
+    expect(await t.stop('SIGINT')).toBe(0);
+  });
+
+  it('--json: NDJSON with kind, id, type, status, at; filters by type (deliveries too) and status', async () => {
+    const { dir, env } = home();
+    const earlier = received({ type: 'order.shipped', minutesAgo: 2 }); // stored before tail starts
+    await writeStore(dir, [earlier]);
+    const t = await tail(env, '--json', '--type', 'order.s*', '--status', 'accepted,failed');
+    const listing = received({ type: 'listing.updated' });
+    const shipped = received({ type: 'order.shipped' });
+    await appendFromAnotherProcess(dir, [
+      listing,
+      shipped,
+      delivery(listing, { outcome: 'failed', status: 500 }),
+      delivery(earlier, { outcome: 'failed', status: 503 }),
+      delivery(shipped), // delivered: filtered out by --status
+      received({ type: 'order.shipped', verdict: 'rejected', reason: 'bad signature' }), // rejected: filtered out
+    ]);
+    await until(() => jsonLines(t.stdout()).length >= 2, 'two lines');
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = jsonLines(t.stdout());
+    expect(lines).toEqual([
+      { kind: 'received', id: shipped.id, type: 'order.shipped', status: 'accepted', at: shipped.at, reason: null, webhookId: shipped.webhookId, method: 'POST', path: '/webhook' },
+      expect.objectContaining({ kind: 'delivery', id: earlier.id, type: 'order.shipped', status: 'failed', httpStatus: 503, attempt: 1, replay: false }),
+    ]);
+    expect(t.stderr()).not.toMatch(/warning/);
+    expect(await t.stop('SIGINT')).toBe(0);
+  });
+
+  it('--since first shows what is stored from that far back; without it, only what comes next', async () => {
+    const { dir, env } = home();
+    const old = received({ minutesAgo: 90 });
+    const recent = received({ minutesAgo: 10 });
+    await writeStore(dir, [old, recent, delivery(recent)]);
+    const withSince = await tail(env, '--since', '30m', '--json');
+    await until(() => jsonLines(withSince.stdout()).length >= 2, 'the backlog');
+    expect(jsonLines(withSince.stdout()).map((l) => [l.kind, l.id])).toEqual([
+      ['received', recent.id],
+      ['delivery', recent.id],
+    ]);
+    const without = await tail(env, '--json');
+    const next = received();
+    await appendFromAnotherProcess(dir, [next]);
+    await until(() => jsonLines(without.stdout()).length >= 1 && jsonLines(withSince.stdout()).length >= 3, 'the new event in both');
+    expect(jsonLines(without.stdout()).map((l) => l.id)).toEqual([next.id]);
+    expect(jsonLines(withSince.stdout()).map((l) => l.id)).toEqual([recent.id, recent.id, next.id]);
+    expect(await withSince.stop('SIGINT')).toBe(0);
+    expect(await without.stop('SIGINT')).toBe(0);
+  });
+
+  it('warns about a torn record and carries on with the next one', async () => {
+    const { dir, env } = home();
+    await writeStore(dir, [received()]);
+    const t = await tail(env, '--json');
+    const torn = formatRecord(received());
+    appendFileSync(logFile(dir), torn.slice(0, 40)); // a receiver killed mid-write
+    const after = received();
+    await appendFromAnotherProcess(dir, [after]); // EventStore.open starts it on a fresh line
+    await until(() => t.stdout().includes(after.id), 'the record after the torn one');
+    expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([after.id]);
+    expect(t.stderr()).toMatch(/warning: skipped an unreadable record at byte \d+/);
+    expect(await t.stop('SIGINT')).toBe(0);
+  });
+
+  it('keeps up with a burst of 20,000 records written at once, in order, none lost', async () => {
+    const { dir, env } = home();
+    const t = await tail(env, '--json');
+    const burst: StoreRecord[] = Array.from({ length: 20_000 }, (_, i) => received({ type: i % 2 ? 'order.paid' : 'listing.updated' }));
+    const started = Date.now();
+    await writeBurst(dir, burst);
+    await until(() => t.stdout().split('\n').length > 20_000, 'the whole burst', 20_000);
+    const took = Date.now() - started;
+    const ids = jsonLines(t.stdout()).map((l) => l.id);
+    expect(ids).toEqual(burst.map((r) => r.id));
+    expect(took).toBeLessThan(10_000); // generous for a shared CI machine; the bench measures the rate
+    expect(await t.stop('SIGINT')).toBe(0);
+  });
+
+  it('carries on after events clear replaces the log, without repeating what it showed', async () => {
+    const { dir, env } = home();
+    const old = received({ minutesAgo: 120 });
+    await writeStore(dir, [old]);
+    const t = await tail(env, '--json');
+    const before = received();
+    await appendFromAnotherProcess(dir, [before]);
+    await until(() => t.stdout().includes(before.id), 'the first event');
+    const { clearEvents } = await import('../src/core/clear.js');
+    await clearEvents(logFile(dir), { olderThan: Date.now() - 3_600_000, graceMs: 0 });
+    const after = received();
+    await appendFromAnotherProcess(dir, [after]);
+    await until(() => t.stdout().includes(after.id), 'the event after the clear');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([before.id, after.id]);
+    expect(await t.stop('SIGINT')).toBe(0);
+  });
+});
+
+async function writeBurst(home: string, records: readonly StoreRecord[]): Promise<void> {
+  const { EventStore } = await import('../src/core/store.js');
+  const store = await EventStore.open(eventsDir(home));
+  await Promise.all(records.map((r) => store.append(r)));
+  await store.close();
+}
