@@ -176,7 +176,7 @@ describe('events show', () => {
     expect(human.stdout).toContain(ev.id);
     expect(human.stdout).toContain(`webhook-signature: ${ev.headers['webhook-signature']}`);
     expect(human.stdout).toContain('  "event_type": "order.paid"');
-    expect(human.stdout).toMatch(/\[502\] POST http:\/\/127\.0\.0\.1:3000\/webhooks/);
+    expect(human.stdout).toMatch(/→ 502  order\.paid  evt_abcd\w+  attempt 1, failed  \(http:\/\/127\.0\.0\.1:3000\/webhooks\)/);
     expect(human.stdout).toMatch(/failed/);
 
     const json = await runCli(['events', 'show', 'abcd', '--json'], { env });

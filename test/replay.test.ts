@@ -46,7 +46,7 @@ describe('replay', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/byte-exact/);
     expect(r.stderr).toMatch(/signed more than 5 minutes ago.*--resign/);
-    expect(r.stdout).toMatch(/<-- \[200\] POST/);
+    expect(r.stdout).toMatch(new RegExp(`→ 200 \\d+ ms  order\\.paid  ${ev.id}  \\(replay\\)`));
     expect(server.requests).toHaveLength(1);
     const got = server.requests[0]!;
     expect(got.body.equals(bodyBytes(ev))).toBe(true);

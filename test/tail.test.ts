@@ -63,12 +63,13 @@ describe('tail', () => {
     await appendFromAnotherProcess(dir, [ev, rejected]);
     await until(() => t.stdout().includes(rejected.id), 'the received lines');
     await appendFromAnotherProcess(dir, [delivery(ev, { target: 'http://127.0.0.1:3000/webhooks' })]);
-    await until(() => t.stdout().includes('<--'), 'the delivery line');
+    await until(() => t.stdout().includes(' → '), 'the delivery line');
     const lines = t.stdout().trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(new RegExp(`--> order\\.paid\\s+${ev.id}\\s+accepted`));
-    expect(lines[1]).toMatch(/--> listing\.created .*rejected\s+stale timestamp/);
-    expect(lines[2]).toMatch(new RegExp(`<-- \\[200\\] POST http://127\\.0\\.0\\.1:3000/webhooks\\s+7 ms\\s+${ev.id}\\s+delivered\\s+\\(order\\.paid\\)`));
+    // The look of `etsyhook dev`'s own lines.
+    expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  accepted  order\\.paid\\s+${ev.id}$`));
+    expect(lines[1]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  rejected  listing\\.created\\s+${rejected.id}  stale timestamp$`));
+    expect(lines[2]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d    → 200 7 ms  order\\.paid  ${ev.id}$`));
     expect(await t.stop('SIGINT')).toBe(0);
   });
 

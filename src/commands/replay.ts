@@ -208,11 +208,12 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
           return;
         }
         const type = request.event.record.type;
+        const lineOptions = { target: targets.length > 1, ...(type === undefined ? {} : { type }) };
         if (!progress) {
-          out.line(formatEventLine(record, out.cOut, type === undefined ? {} : { type }));
+          out.line(formatEventLine(record, out.cOut, lineOptions));
           return;
         }
-        if (record.outcome !== 'delivered' && failures.length < 10) failures.push(formatEventLine(record, out.c, type === undefined ? {} : { type }));
+        if (record.outcome !== 'delivered' && failures.length < 10) failures.push(formatEventLine(record, out.c, lineOptions));
         const t = Date.now();
         if (t - lastDraw > 100 || done === requests.length) {
           lastDraw = t;

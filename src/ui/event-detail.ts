@@ -76,7 +76,7 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
     lines.push(c.dim(r.verdict === 'accepted' ? '  none yet (no --forward-to, or still queued)' : `  none (${r.verdict} requests are not forwarded)`));
   }
   if (ev.attempts > ev.deliveries.length) lines.push(c.dim(`  … ${ev.attempts - ev.deliveries.length} older attempts not shown`));
-  for (const d of ev.deliveries) lines.push(`  ${formatEventLine(d, c, { date: true })}`);
+  for (const d of ev.deliveries) lines.push(`  ${formatEventLine(d, c, { date: true, target: true, ...(r.type === undefined ? {} : { type: r.type }) })}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,6 +1,9 @@
-// One line per stored record, the same look in `dev`, `tail` and `replay`:
-//   14:03:22  --> order.paid          evt_4k2j9x0q1m3n5b7v  accepted
-//   14:03:22  <-- [200] POST http://127.0.0.1:3000/webhooks  12 ms  evt_4k2j9x0q1m3n5b7v  delivered
+// One line per stored record, the look of `etsyhook dev`'s own lines, built from the record alone so that `tail`,
+// `replay` and `events show` (and `dev`, if it likes) print the same thing:
+//   14:03:22  accepted  order.paid        evt_4k2j9x0q1m3n5b7v
+//   14:03:22  rejected  order.paid        evt_8d0c2kq1m3n5b7vx  stale timestamp: signed 400 s ago
+//   14:03:23    → 200 12 ms  order.paid  evt_4k2j9x0q1m3n5b7v
+//   14:03:23    → connection refused  order.paid  evt_4k2j9x0q1m3n5b7v  attempt 2, failed
 import type { ChalkInstance } from 'chalk';
 import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../core/records.js';
 
@@ -9,9 +12,9 @@ export interface EventLineOptions {
   type?: string;
   /** Show the date as well as the time (for events older than today). */
   date?: boolean;
+  /** Name the delivery target (when attempts went to more than one place). */
+  target?: boolean;
 }
-
-const TYPE_WIDTH = 19; // 'listing.deactivated'
 
 /** One human line for a received request or a delivery attempt; no trailing newline. */
 export function formatEventLine(record: StoreRecord, c: ChalkInstance, options: EventLineOptions = {}): string {
@@ -19,29 +22,31 @@ export function formatEventLine(record: StoreRecord, c: ChalkInstance, options: 
 }
 
 function receivedLine(rec: ReceivedRecord, c: ChalkInstance, options: EventLineOptions): string {
-  const type = rec.type ?? '(unknown type)';
+  const label = rec.verdict.padEnd(9);
   const verdict =
-    rec.verdict === 'accepted'
-      ? c.green(rec.verdict)
-      : rec.verdict === 'rejected'
-        ? c.red(rec.verdict)
-        : c.yellow(rec.verdict);
-  const reason = rec.reason ? `  ${c.dim(rec.reason)}` : '';
-  return `${stamp(rec.at, c, options)}  ${c.dim('-->')} ${c.bold(type.padEnd(TYPE_WIDTH))} ${c.dim(rec.id)}  ${verdict}${reason}`;
+    rec.verdict === 'accepted' ? c.green(label) : rec.verdict === 'rejected' ? c.red(label) : rec.verdict === 'duplicate' ? c.yellow(label) : c.dim(label);
+  const where = rec.method === 'POST' ? '' : `${rec.method} ${rec.path}  `;
+  const reason = rec.verdict !== 'accepted' && rec.reason ? c.dim(rec.reason) : '';
+  return `${stamp(rec.at, c, options)}  ${verdict} ${(rec.type ?? '-').padEnd(17)} ${c.dim(rec.id)}  ${where}${reason}`.trimEnd();
 }
 
 function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineOptions): string {
-  const ok = rec.outcome === 'delivered';
-  const code = rec.status === undefined ? 'ERR' : String(rec.status);
-  const badge = ok ? c.green(`[${code}]`) : c.red(`[${code}]`);
-  const ms = rec.ms === undefined ? '' : `  ${formatMs(rec.ms)}`;
-  const error = rec.error ? `  ${c.red(rec.error)}` : '';
-  const outcome = ok ? c.green(rec.outcome) : rec.outcome === 'dead' ? c.red.bold(rec.outcome) : c.red(rec.outcome);
-  const tags = [rec.attempt > 1 ? `attempt ${rec.attempt}` : '', rec.replay ? 'replay' : '', options.type ?? '']
-    .filter((t) => t !== '')
-    .join(', ');
-  const extra = tags === '' ? '' : `  ${c.dim(`(${tags})`)}`;
-  return `${stamp(rec.at, c, options)}  ${c.dim('<--')} ${badge} POST ${rec.target}${ms}${error}  ${c.dim(rec.id)}  ${outcome}${extra}`;
+  const head = `${stamp(rec.at, c, options)}  ${c.dim('  →')}`;
+  const tail = `${options.type ?? '-'}  ${c.dim(rec.id)}`;
+  const notes: string[] = [];
+  if (rec.replay) notes.push('replay');
+  if (options.target) notes.push(rec.target);
+  if (rec.outcome === 'delivered') {
+    if (rec.attempt > 1) notes.unshift(`attempt ${rec.attempt}`);
+    const ms = rec.ms === undefined ? '' : ` ${formatMs(rec.ms)}`;
+    return `${head} ${c.green(String(rec.status ?? ''))}${ms}  ${tail}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
+  }
+  const why = rec.status !== undefined ? String(rec.status) : (rec.error ?? 'failed');
+  const verdict =
+    rec.outcome === 'dead'
+      ? c.red(`dead after ${rec.attempt} attempts; resend with: etsyhook replay ${rec.id}`)
+      : c.dim(`attempt ${rec.attempt}, failed`);
+  return `${head} ${c.yellow(why)}  ${tail}  ${verdict}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
 }
 
 function stamp(at: string, c: ChalkInstance, options: EventLineOptions): string {
