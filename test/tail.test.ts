@@ -3,8 +3,10 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatRecord, type StoreRecord } from '../src/core/records.js';
-import { cleanEnv, ROOT, startCli, tempHome } from './helpers.js';
-import { delivery, eventsDir, logFile, received, writeStore } from './event-fixtures.js';
+import { signatureHeaders } from '../src/core/signature.js';
+import { cleanEnv, freePort, ROOT, startCli, tempHome } from './helpers.js';
+import { startRecorder } from './http-recorder.js';
+import { delivery, eventsDir, logFile, received, SECRET, writeStore } from './event-fixtures.js';
 
 const cleanups: (() => void | Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -54,6 +56,33 @@ function jsonLines(text: string): Record<string, unknown>[] {
 }
 
 describe('tail', () => {
+  it('follows a running etsyhook dev from another process: requests and delivery attempts', async () => {
+    const { env } = home();
+    const t = await tail(env);
+    const app = await startRecorder();
+    cleanups.push(() => app.close());
+    const port = await freePort();
+    const dev = await startCli(['dev', '--no-tunnel', '--port', String(port), '--secret', SECRET, '--forward-to', app.url], { env, ready: /Ready: listening/ });
+    cleanups.push(() => dev.stop('SIGKILL'));
+    const body = JSON.stringify({ event_type: 'order.shipped', resource_url: 'https://api.etsy.com/v3/application/shops/1/receipts/2', shop_id: 1 });
+    const res = await fetch(`http://127.0.0.1:${port}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signatureHeaders('standard', SECRET, body) },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: string };
+    const bad = await fetch(`http://127.0.0.1:${port}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(bad.status).toBe(401);
+    await until(() => t.stdout().split('\n').length > 3, 'three lines');
+    const lines = t.stdout().trim().split('\n');
+    expect(lines.find((l) => l.includes(id) && l.includes('accepted'))).toMatch(/accepted  order\.shipped/);
+    expect(lines.find((l) => l.includes(id) && l.includes('→'))).toMatch(/→ 200 \d+ ms  order\.shipped/);
+    expect(lines.find((l) => l.includes('rejected'))).toMatch(/rejected  order\.shipped .*missing signature headers/);
+    expect(await dev.stop('SIGINT')).toBe(0);
+    expect(await t.stop('SIGINT')).toBe(0);
+  });
+
   it('started before any store exists, shows what another process writes; SIGINT exits 0', async () => {
     const { dir, env } = home();
     const t = await tail(env);
