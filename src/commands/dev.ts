@@ -255,7 +255,7 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
       sink: events,
       ...(forwardTo ? { forwardTo: forwardTo.href } : {}),
       seen: new DuplicateIndex(recent.acceptedIds),
-      ...(forwarder ? { onAccepted: (rec) => forwarder.dispatch(rec) } : {}),
+      ...(forwarder ? { onAccepted: (rec, body) => forwarder.dispatch(rec, 0, body) } : {}),
       health: () => ({ store: dir, ...(forwarder ? { forward_to: forwarder.target, pending_deliveries: forwarder.pending } : {}) }),
       onRequest: (r) => {
         const rec = r.record;

@@ -1,7 +1,7 @@
 // One HTTP delivery of stored bytes to a target: the exact body, the original headers minus hop-by-hop ones.
 // Never throws for HTTP or network failures: the result says what happened, so callers record it and retry.
 import { performance } from 'node:perf_hooks';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 
 export interface DeliveryResult {
   /** The target's HTTP status, when it answered. */
@@ -89,30 +89,61 @@ export class Deliverer {
     const sendHeaders = forwardableHeaders(headers, extra);
     const insecure = options.insecure ?? this.insecureDefault;
 
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    try {
-      const res = await this.dispatcher(insecure).request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
-        headers: sendHeaders,
-        body,
-        signal: controller.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const response = await readPreview(res.body);
-      return { status: res.statusCode, ms: elapsed(), ...(response === '' ? {} : { response }) };
-    } catch (err) {
-      return { ms: elapsed(), error: timedOut ? `timed out after ${timeoutMs} ms` : describeNetworkError(err, timeoutMs) };
-    } finally {
-      clearTimeout(timer);
-    }
+    // The low-level dispatch API: no response stream, no promise chain, no AbortController per request. undici's
+    // own phase timeouts bound the wait: headersTimeout for the answer, bodyTimeout for silence while it streams.
+    return new Promise<DeliveryResult>((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let status: number | undefined;
+      let settled = false;
+      const finish = (error?: string): void => {
+        if (settled) return;
+        settled = true;
+        if (status === undefined) {
+          resolve({ ms: elapsed(), error: error ?? 'no response' });
+          return;
+        }
+        const text = size === 0 ? '' : (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+        const response = text.length > RESPONSE_PREVIEW_CHARS ? `${text.slice(0, RESPONSE_PREVIEW_CHARS)}…` : text;
+        resolve({ status, ms: elapsed(), ...(response === '' ? {} : { response }) });
+      };
+      try {
+        this.dispatcher(insecure).dispatch(
+          {
+            origin: url.origin,
+            path: `${url.pathname}${url.search}`,
+            method: 'POST',
+            headers: sendHeaders,
+            body,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          },
+          {
+            onRequestStart: () => {},
+            onResponseStart: (_controller, statusCode) => {
+              if (statusCode >= 200) status = statusCode; // 1xx informational answers are not the answer
+            },
+            onResponseData: (controller, chunk) => {
+              if (size >= RESPONSE_READ_LIMIT) return;
+              chunks.push(chunk);
+              size += chunk.length;
+              // Enough for the preview: stop reading a huge body (the connection is dropped, not drained).
+              if (size >= RESPONSE_READ_LIMIT) {
+                finish();
+                controller.abort(new Error('response preview complete'));
+              }
+            },
+            onResponseEnd: () => finish(),
+            onResponseError: (_controller, err) => {
+              // A response cut short still has a status: keep what arrived.
+              finish(describeNetworkError(err, timeoutMs));
+            },
+          },
+        );
+      } catch (err) {
+        finish(describeNetworkError(err, timeoutMs));
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -122,21 +153,6 @@ export class Deliverer {
     // destroy, not close: a hung target must not hold up shutdown.
     await Promise.all(agents.map((a) => a.destroy().catch(() => {})));
   }
-}
-
-async function readPreview(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= RESPONSE_READ_LIMIT) {
-      body.destroy();
-      break;
-    }
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text.length > RESPONSE_PREVIEW_CHARS ? `${text.slice(0, RESPONSE_PREVIEW_CHARS)}…` : text;
 }
 
 /** A short, human description of why a request got no answer. */

@@ -42,6 +42,8 @@ export const DEFAULT_MAX_DELAY_MS = 5 * 60_000;
 
 interface Job {
   event: ReceivedRecord;
+  /** The exact body bytes when the receiver still has them (saves decoding the record). */
+  body?: Buffer;
   /** Attempts already made (recorded) for this event. */
   attempts: number;
 }
@@ -71,6 +73,7 @@ export class Forwarder {
   /** Set once shutdown stops waiting: results that arrive later are not recorded, so the event stays pending. */
   private abandoned = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly recording = new Set<Promise<unknown>>();
   private activeDone: (() => void) | undefined;
 
   constructor(private readonly options: ForwarderOptions) {
@@ -92,10 +95,10 @@ export class Forwarder {
   }
 
   /** Queue an accepted event for delivery; `attemptsSoFar` continues the count of a resumed event. */
-  dispatch(event: ReceivedRecord, attemptsSoFar = 0): void {
+  dispatch(event: ReceivedRecord, attemptsSoFar = 0, body?: Buffer): void {
     if (this.stopping) return;
     if (attemptsSoFar >= this.maxAttempts) attemptsSoFar = this.maxAttempts - 1; // a resumed event gets one more try
-    this.queue.push({ event, attempts: attemptsSoFar });
+    this.queue.push(body === undefined ? { event, attempts: attemptsSoFar } : { event, attempts: attemptsSoFar, body });
     this.pump();
   }
 
@@ -124,7 +127,8 @@ export class Forwarder {
     const forwardedFor = event.headers['x-forwarded-for'];
     const extraHeaders: Record<string, string> = {};
     if (event.remote !== undefined) extraHeaders['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${event.remote}` : event.remote;
-    const result: DeliveryResult = await this.deliverer.send(this.target, event.headers, bodyBytes(event), {
+    const body = job.body ?? bodyBytes(event);
+    const result: DeliveryResult = await this.deliverer.send(this.target, event.headers, body, {
       timeoutMs: this.timeoutMs,
       insecure: this.insecure,
       attempt,
@@ -145,18 +149,17 @@ export class Forwarder {
       ...(result.error !== undefined ? { error: result.error } : {}),
       ...(result.response !== undefined ? { response: result.response } : {}),
     };
-    try {
-      await this.options.sink.append(record);
-    } catch (err) {
-      this.options.onRecordError?.(err as Error);
-    }
+    // Recorded in the background: the slot is free for the next delivery while the group commit runs.
+    const recorded = this.options.sink.append(record).catch((err: unknown) => this.options.onRecordError?.(err as Error));
+    this.recording.add(recorded);
+    void recorded.finally(() => this.recording.delete(recorded));
     let retryInMs: number | undefined;
     if (outcome === 'failed' && !this.stopping) {
       retryInMs = backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs, this.random);
       const timer = setTimeout(() => {
         this.waiting.delete(timer);
         if (this.stopping) return;
-        this.queue.push({ event, attempts: attempt });
+        this.queue.push({ event, attempts: attempt, body });
         this.pump();
       }, retryInMs);
       this.waiting.add(timer);
@@ -197,6 +200,7 @@ export class Forwarder {
       clearTimeout(timer);
     }
     this.abandoned = true;
+    await Promise.all(this.recording);
     if (this.ownsDeliverer) await this.deliverer.close();
     this.checkIdle();
   }

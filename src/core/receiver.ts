@@ -29,7 +29,7 @@ export interface ReceiverOptions {
   /** webhook-ids already accepted (from the store), for duplicate detection. */
   seen?: DuplicateIndex;
   /** An accepted event is durable and acknowledged: forward it. */
-  onAccepted?: (record: ReceivedRecord) => void;
+  onAccepted?: (record: ReceivedRecord, body: Buffer) => void;
   /** One call per answered request (health checks excepted), after the answer. */
   onRequest?: (report: RequestReport) => void;
   /** Extra fields for GET /health. */
@@ -312,7 +312,7 @@ export class Receiver {
         if (webhookId !== undefined) this.seen.delete(webhookId);
         return;
       }
-      this.options.onAccepted?.(rec);
+      this.options.onAccepted?.(rec, body);
     });
   }
 
