@@ -34,7 +34,8 @@ export class EventStore implements EventSink {
 
   private constructor(
     readonly dir: string,
-    private readonly handle: fsp.FileHandle,
+    private handle: fsp.FileHandle,
+    private ino: number,
     endsClean: boolean,
   ) {
     this.needsNewline = !endsClean;
@@ -43,25 +44,32 @@ export class EventStore implements EventSink {
   static async open(dir: string): Promise<EventStore> {
     try {
       await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-      const file = logPath(dir);
-      // O_APPEND: each batch is one write(2) at the end of the file, so two receivers sharing a store never interleave.
-      const handle = await fsp.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
-      const { size } = await handle.stat();
-      let endsClean = true;
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        const reader = await fsp.open(file, 'r');
-        try {
-          await reader.read(last, 0, 1, size - 1);
-        } finally {
-          await reader.close();
-        }
-        endsClean = last[0] === 10;
-      }
-      return new EventStore(dir, handle, endsClean);
+      const { handle, ino, endsClean } = await openLog(logPath(dir));
+      return new EventStore(dir, handle, ino, endsClean);
     } catch (err) {
       throw new StoreUnavailableError(`cannot open the event store in ${dir}: ${(err as Error).message}`, err);
     }
+  }
+
+  /**
+   * `events clear` replaces the log with a rewritten copy (rename): switch to the new file, or every later record
+   * would go to the unlinked old one and vanish. One stat per batch, next to an fsync per batch.
+   */
+  private async followReplacement(): Promise<void> {
+    const file = logPath(this.dir);
+    let ino: number | undefined;
+    try {
+      ino = (await fsp.stat(file)).ino;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return; // the write itself will say what is wrong
+    }
+    if (ino === this.ino) return;
+    const next = await openLog(file);
+    const old = this.handle;
+    this.handle = next.handle;
+    this.ino = next.ino;
+    this.needsNewline = !next.endsClean;
+    await old.close().catch(() => {});
   }
 
   append(record: StoreRecord): Promise<void> {
@@ -78,9 +86,10 @@ export class EventStore implements EventSink {
         const batch = this.queue;
         this.queue = [];
         const parts = batch.map((p) => p.bytes);
-        if (this.needsNewline) parts.unshift(Buffer.from('\n'));
-        const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
         try {
+          await this.followReplacement();
+          if (this.needsNewline) parts.unshift(Buffer.from('\n'));
+          const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
           await this.writeFully(data);
           await this.handle.datasync();
           this.needsNewline = false;
@@ -112,6 +121,24 @@ export class EventStore implements EventSink {
     while (this.flushing) await this.flushing;
     await this.handle.close();
   }
+}
+
+/** Open the log for appending; O_APPEND: each batch is one write(2) at the end, so two receivers never interleave. */
+async function openLog(file: string): Promise<{ handle: fsp.FileHandle; ino: number; endsClean: boolean }> {
+  const handle = await fsp.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+  const { size, ino } = await handle.stat();
+  let endsClean = true;
+  if (size > 0) {
+    const last = Buffer.alloc(1);
+    const reader = await fsp.open(file, 'r');
+    try {
+      await reader.read(last, 0, 1, size - 1);
+    } finally {
+      await reader.close();
+    }
+    endsClean = last[0] === 10;
+  }
+  return { handle, ino, endsClean };
 }
 
 export interface ReadOptions {
