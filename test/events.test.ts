@@ -3,10 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatRecord, type ReceivedRecord } from '../src/core/records.js';
 import { cleanEnv, runCli, tempHome } from './helpers.js';
 import { delivery, eventsDir, logFile, received, writeStore } from './event-fixtures.js';
+import { startFakeEtsy } from './fake-etsy.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 function home(): { dir: string; env: NodeJS.ProcessEnv } {
@@ -228,6 +229,33 @@ describe('events show', () => {
     const asJson = JSON.parse((await runCli(['events', 'show', e2.id, '--json'], { env })).stdout) as { body: null; bodyBase64: string };
     expect(asJson.body).toBeNull();
     expect(Buffer.from(asJson.bodyBase64, 'base64').equals(binary)).toBe(true);
+  });
+
+  it('--expand fetches the resource the event names, with the user\'s token', async () => {
+    const { dir } = home();
+    const fake = await startFakeEtsy();
+    cleanups.push(() => fake.close());
+    const t = fake.issueTokens();
+    const env = cleanEnv(dir, { ETSY_API_KEY: fake.keystring, ETSY_SHARED_SECRET: fake.sharedSecret, ETSY_ACCESS_TOKEN: t.accessToken, ETSY_API_BASE: fake.apiBase });
+    const body = { event_type: 'order.paid', resource_url: `https://api.etsy.com/v3/application/shops/${fake.shopId}/receipts/2912345678`, shop_id: fake.shopId };
+    const ev = received({ bytes: Buffer.from(JSON.stringify(body)) });
+    const plain = received({ bytes: Buffer.from('{"hello":"world"}') });
+    await writeStore(dir, [ev, plain]);
+    const json = await runCli(['events', 'show', ev.id, '--expand', '--json'], { env });
+    expect(json.code).toBe(0);
+    const shown = JSON.parse(json.stdout) as { id: string; resource: { url: string; data: { receipt_id: number } } };
+    expect(shown.id).toBe(ev.id);
+    expect(shown.resource).toEqual({ url: body.resource_url, data: expect.objectContaining({ receipt_id: 2912345678, shop_id: fake.shopId }) });
+    const human = await runCli(['events', 'show', ev.id, '--expand'], { env });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Resource \(GET https:\/\/api\.etsy\.com\/v3\/application\/shops\/\d+\/receipts\/2912345678\)/);
+    expect(human.stdout).toContain('"receipt_id": 2912345678');
+    const none = await runCli(['events', 'show', plain.id, '--expand'], { env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/names no Etsy resource/);
+    const loggedOut = await runCli(['events', 'show', ev.id, '--expand'], { env: cleanEnv(dir) });
+    expect(loggedOut.code).toBe(2);
+    expect(loggedOut.stderr).toMatch(/not logged in/);
   });
 
   it('refuses --raw with --json (exit 2)', async () => {

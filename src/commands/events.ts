@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import { collect, context } from './common.js';
 import { STATUS_HELP, type FilterFlags } from './event-filters.js';
+import { addApiOptions, type ApiFlags } from './etsy-shared.js';
 
 interface ListFlags extends FilterFlags {
   limit?: string;
 }
 
-interface ShowFlags {
+interface ShowFlags extends ApiFlags {
   raw?: boolean;
   expand?: boolean;
 }
@@ -85,23 +86,28 @@ Examples:
       if (found.length === limit) out.info(out.c.dim(`showing the newest ${limit}; --limit N for more`));
     });
 
-  events
+  const show = events
     .command('show')
     .description('one stored event: headers, body, verdict and every delivery attempt')
     .argument('<id>', 'the event id (evt_…), or a unique prefix of it')
     .option('--raw', 'write the exact stored body bytes to stdout, nothing else')
+    .option('--expand', "also fetch the resource the event names (its resource_url) from the Etsy API, as the logged-in user");
+  addApiOptions(show);
+  show
     .addHelpText(
       'after',
       `
 Examples:
   $ etsyhook events show evt_4k2j
   $ etsyhook events show evt_4k2j --raw > fixture.json && etsyhook send order.paid --data fixture.json
+  $ etsyhook events show evt_4k2j --expand              the receipt behind an order.paid (needs etsyhook auth login)
   $ etsyhook events show evt_4k2j --json | jq .headers`,
     )
     .action(async (ref: string, _flags: ShowFlags, cmd: Command) => {
       const { opts, out } = context<ShowFlags>(cmd);
-      const { UsageError } = await import('../errors.js');
+      const { UsageError, OperationError } = await import('../errors.js');
       if (opts.raw && out.json) throw new UsageError('--raw and --json cannot be combined: pick one output');
+      if (opts.raw && opts.expand) throw new UsageError('--raw writes only the body: drop --expand');
       if (ref.trim() === '') throw new UsageError('name the event: etsyhook events show <id>');
       const f = await import('./event-filters.js');
       const loc = f.storeLocation();
@@ -115,12 +121,29 @@ Examples:
         out.raw(bodyBytes(ev.record));
         return;
       }
-      const { eventDetailJson, renderEventDetail } = await import('../ui/event-detail.js');
+      const { eventDetailJson, renderEventDetail, prettyJson } = await import('../ui/event-detail.js');
+      let fetchResource: (() => Promise<{ url: string; data: unknown }>) | undefined;
+      if (opts.expand) {
+        const { resourceUrlOf } = await import('../core/resource.js');
+        const url = resourceUrlOf(ev.record);
+        if (url === undefined) {
+          throw new OperationError(`event ${ev.record.id} names no Etsy resource to fetch (no resource_url, or resource_id and shop_id)`);
+        }
+        const { openSession } = await import('./etsy-shared.js');
+        const session = await openSession(opts, out);
+        fetchResource = async () => ({ url, data: await session.getJson(url) });
+      }
       if (out.json) {
-        out.data(eventDetailJson(ev));
+        const resource = fetchResource ? await fetchResource() : undefined;
+        out.data({ ...eventDetailJson(ev), ...(resource ? { resource } : {}) });
         return;
       }
       out.raw(renderEventDetail(ev, out.cOut));
+      if (fetchResource) {
+        // The event first: if the API call fails, what was stored has still been shown.
+        const resource = await fetchResource();
+        out.raw(`\n${out.cOut.bold('Resource')} ${out.cOut.dim(`(GET ${resource.url})`)}\n${prettyJson(JSON.stringify(resource.data))}\n`);
+      }
     });
 
   events
