@@ -1,0 +1,351 @@
+// `etsyhook dev` through the built CLI: every answer, what is recorded, the secret, the terminal and --json.
+import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanEnv, freePort, runCli, startCli, tempHome } from './helpers.js';
+import { configFileMode, home, post, readConfig, readRecords, SECRET, send, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
+
+const cleanups: Cleanup[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('dev answers', () => {
+  it('200 with the stored id for a signed event, only once it is on disk', async () => {
+    const dev = await startDev(cleanups);
+    const ev = signed();
+    const res = await post(dev.url, ev);
+    expect(res.status).toBe(200);
+    const answer = res.json();
+    expect(answer.status).toBe('received');
+    expect(typeof answer.id).toBe('string');
+    // The 200 came after the write: the record is readable now, with the exact bytes.
+    const rec = dev.received().find((r) => r.id === answer.id);
+    expect(rec).toBeDefined();
+    expect(rec!.verdict).toBe('accepted');
+    expect(rec!.type).toBe('order.paid');
+    expect(rec!.webhookId).toBe(ev.id);
+    expect(rec!.body).toBe(ev.body.toString());
+    expect(rec!.headers['webhook-signature']).toBe(ev.headers['webhook-signature']);
+  });
+
+  it('401 with the reason for bad, missing and stale signatures, each recorded', async () => {
+    const dev = await startDev(cleanups);
+    const good = signed();
+    const bad = await post(dev.url, { body: good.body, headers: { ...good.headers, 'webhook-signature': 'v1,AAAA' } });
+    expect(bad.status).toBe(401);
+    expect(bad.json().error).toMatch(/no matching signature/);
+    const missing = await send(dev.url, { body: good.body, headers: { 'content-type': 'application/json' } });
+    expect(missing.status).toBe(401);
+    expect(missing.json().error).toMatch(/missing signature headers/);
+    const stale = await post(dev.url, signed({ timestamp: Math.floor(Date.now() / 1000) - 3600 }));
+    expect(stale.status).toBe(401);
+    expect(stale.json().reason).toBe('stale_timestamp');
+    const wrongSecret = await post(dev.url, signed({ secret: 'whsec_' + Buffer.alloc(32, 7).toString('base64') }));
+    expect(wrongSecret.status).toBe(401);
+    const rejected = dev.received().filter((r) => r.verdict === 'rejected');
+    expect(rejected).toHaveLength(4);
+    expect(rejected.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/no matching signature/),
+      expect.stringMatching(/missing signature headers/),
+      expect.stringMatching(/stale timestamp/),
+      expect.stringMatching(/no matching signature/),
+    ]);
+    // The bytes of a rejected request are kept, to debug the mismatch.
+    expect(rejected[0]!.body).toBe(good.body.toString());
+  });
+
+  it('accepts the legacy X-Etsy-Signature scheme, and --scheme standard refuses it', async () => {
+    const dev = await startDev(cleanups);
+    expect((await post(dev.url, signed({ scheme: 'legacy' }))).status).toBe(200);
+    const strict = await startDev(cleanups, ['--scheme', 'standard']);
+    const res = await post(strict.url, signed({ scheme: 'legacy' }));
+    expect(res.status).toBe(401);
+    expect(res.json().error).toMatch(/missing header webhook-id/);
+  });
+
+  it('400 for a signed body that is not JSON or has no event_type', async () => {
+    const dev = await startDev(cleanups);
+    const notJson = await post(dev.url, signed({ body: 'hello' }));
+    expect(notJson.status).toBe(400);
+    expect(notJson.json().error).toBe('body is not JSON');
+    const noType = await post(dev.url, signed({ body: '{"shop_id": 1}' }));
+    expect(noType.status).toBe(400);
+    expect(noType.json().error).toMatch(/no event_type/);
+    const reasons = dev.received().map((r) => [r.verdict, r.reason]);
+    expect(reasons).toEqual([
+      ['rejected', 'body is not JSON'],
+      ['rejected', expect.stringMatching(/no event_type/)],
+    ]);
+  });
+
+  it('413 over --max-body, answered early without reading a 50 MB body, and keeps serving', async () => {
+    const dev = await startDev(cleanups, ['--max-body', '1kb']);
+    const over = await post(dev.url, signed({ body: JSON.stringify({ event_type: 'order.paid', pad: 'x'.repeat(1100) }) }));
+    expect(over.status).toBe(413);
+    expect(over.json().error).toMatch(/over the 1024-byte limit/);
+
+    // 50 MB announced: the answer arrives before we have sent more than a sliver of it.
+    const answer = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
+      let sent = 0;
+      const req = httpRequest(dev.url, { method: 'POST', headers: { 'content-length': String(50 * 1024 * 1024), 'content-type': 'application/json' }, agent: false }, (res) => {
+        resolve({ status: res.statusCode ?? 0, sent });
+        res.resume();
+      });
+      req.on('error', (err) => (sent > 0 ? resolve({ status: -1, sent }) : reject(err)));
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = (): void => {
+        while (sent < 50 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!req.write(chunk)) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.sent).toBeLessThan(50 * 1024 * 1024);
+
+    // Chunked, no content-length: cut off once over the limit.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(dev.url, { method: 'POST', agent: false }, (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+      });
+      req.on('error', reject);
+      req.write('x'.repeat(800));
+      req.write('x'.repeat(800));
+      req.end();
+    });
+    expect(chunked).toBe(413);
+    expect((await post(dev.url, signed())).status).toBe(200);
+    const rejected = dev.received().filter((r) => r.reason?.startsWith('body too large'));
+    expect(rejected).toHaveLength(3);
+    expect(rejected.every((r) => r.body === undefined && r.body64 === undefined)).toBe(true);
+  });
+
+  it('405 for other methods on the path, 404 elsewhere, /health answers', async () => {
+    const dev = await startDev(cleanups);
+    const get = await send(dev.url, { method: 'GET' });
+    expect(get.status).toBe(405);
+    expect(get.headers.allow).toBe('POST');
+    const put = await send(dev.url, { method: 'PUT', body: '{}' });
+    expect(put.status).toBe(405);
+    const missing = await send(`http://127.0.0.1:${dev.port}/hooks`, { body: '{}' });
+    expect(missing.status).toBe(404);
+    expect(missing.json().error).toMatch(/\/webhook/);
+    const health = await send(`http://127.0.0.1:${dev.port}/health`, { method: 'GET' });
+    expect(health.status).toBe(200);
+    expect(health.json()).toMatchObject({ status: 'healthy', path: '/webhook', received: 3, rejected: 3 });
+    // Recorded with their method and path, so a wrong URL in the portal shows up in `events`.
+    expect(dev.received().map((r) => `${r.method} ${r.path} ${r.verdict}`)).toEqual(['GET /webhook rejected', 'PUT /webhook rejected', 'POST /hooks rejected']);
+  });
+
+  it('--path changes where webhooks are received; a query string is fine', async () => {
+    const dev = await startDev(cleanups, ['--path', 'etsy/hooks']);
+    expect((await post(`http://127.0.0.1:${dev.port}/etsy/hooks?source=etsy`, signed())).status).toBe(200);
+    expect((await post(`http://127.0.0.1:${dev.port}/webhook`, signed())).status).toBe(404);
+  });
+
+  it('503 when the store cannot write (disk full), never a 2xx for an unstored event', async () => {
+    const h = home(cleanups);
+    const { mkdirSync, symlinkSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    mkdirSync(join(h.dir, 'events'), { recursive: true });
+    // Every write to /dev/full fails with ENOSPC: a disk that is full from the start.
+    symlinkSync('/dev/full', join(h.dir, 'events', 'events.ndjson'));
+    const dev = await startDev(cleanups, [], { home: h });
+    const res = await post(dev.url, signed());
+    expect(res.status).toBe(503);
+    expect(res.json().error).toMatch(/cannot write the event store.*not stored/);
+    expect(res.headers['retry-after']).toBe('5');
+    // A rejected request keeps its own answer: the verdict does not depend on the disk.
+    expect((await send(dev.url, { body: '{}' })).status).toBe(401);
+    const health = await send(`http://127.0.0.1:${dev.port}/health`, { method: 'GET' });
+    expect(health.json()).toMatchObject({ status: 'healthy', accepted: 0, unstored: 2 });
+    await waitFor(() => /unstored +503/.test(dev.proc.stderr()), 5000, 'the 503 line');
+  });
+});
+
+describe('dev duplicates and filters', () => {
+  it('a webhook-id already accepted is answered 200 again and recorded as a duplicate', async () => {
+    const dev = await startDev(cleanups);
+    const ev = signed();
+    const first = await post(dev.url, ev);
+    const again = await post(dev.url, ev);
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.json().verdict).toBe('duplicate');
+    expect(dev.received().map((r) => r.verdict)).toEqual(['accepted', 'duplicate']);
+  });
+
+  it('remembers accepted ids across a restart', async () => {
+    const h = home(cleanups);
+    const ev = signed();
+    const a = await startDev(cleanups, [], { home: h });
+    expect((await post(a.url, ev)).status).toBe(200);
+    expect(await a.proc.stop('SIGTERM')).toBe(0);
+    const b = await startDev(cleanups, [], { home: h });
+    expect((await post(b.url, ev)).json().verdict).toBe('duplicate');
+  });
+
+  it('--events: other types get 200 and are stored as ignored', async () => {
+    const dev = await startDev(cleanups, ['--events', 'order.*,listing.created']);
+    expect((await post(dev.url, signed({ type: 'order.shipped' }))).json().verdict).toBeUndefined();
+    expect((await post(dev.url, signed({ type: 'listing.created' }))).status).toBe(200);
+    const ignored = await post(dev.url, signed({ type: 'shop.updated' }));
+    expect(ignored.status).toBe(200);
+    expect(ignored.json().verdict).toBe('ignored');
+    expect(dev.received().map((r) => `${r.type}:${r.verdict}`)).toEqual(['order.shipped:accepted', 'listing.created:accepted', 'shop.updated:ignored']);
+  });
+
+  it('warns about an --events name that is not a known type', async () => {
+    const dev = await startDev(cleanups, ['--events', 'order.payed']);
+    expect(dev.proc.stderr()).toMatch(/'order\.payed' is not a known event type \(did you mean order\.paid/);
+  });
+});
+
+describe('dev secret', () => {
+  it('with none anywhere, creates one, stores it 0600, prints it in full once, then reuses it masked', async () => {
+    const h = home(cleanups);
+    const first = await startDev(cleanups, [], { home: h, secret: null });
+    const stored = readConfig(h.dir).webhookSecret as string;
+    expect(stored).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(configFileMode(h.dir)).toBe(0o600);
+    expect(first.proc.stderr()).toContain(stored);
+    // It works: a delivery signed with it is accepted.
+    expect((await post(first.url, signed({ secret: stored }))).status).toBe(200);
+    expect(await first.proc.stop('SIGINT')).toBe(0);
+
+    const second = await startDev(cleanups, [], { home: h, secret: null });
+    expect(readConfig(h.dir).webhookSecret).toBe(stored);
+    expect(second.proc.stderr()).not.toContain(stored);
+    expect(second.proc.stderr()).toMatch(/whsec_\S{4}…\S{4}/);
+    expect((await post(second.url, signed({ secret: stored }))).status).toBe(200);
+  });
+
+  it('--print-secret prints only the secret and exits; the same one dev then uses', async () => {
+    const h = tempHome();
+    cleanups.push(h.cleanup);
+    const env = cleanEnv(h.dir);
+    const r = await runCli(['dev', '--print-secret'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^whsec_[A-Za-z0-9+/=]+\n$/);
+    const again = await runCli(['dev', '--print-secret'], { env });
+    expect(again.stdout).toBe(r.stdout);
+    const fromEnv = await runCli(['dev', '--print-secret'], { env: { ...env, ETSY_WEBHOOK_SECRET: SECRET } });
+    expect(fromEnv.stdout).toBe(`${SECRET}\n`);
+  });
+
+  it('ETSY_WEBHOOK_SECRET is used and never shown in full', async () => {
+    const dev = await startDev(cleanups, [], { env: { ETSY_WEBHOOK_SECRET: SECRET }, secret: null });
+    expect(dev.proc.stderr()).not.toContain(SECRET);
+    expect(dev.proc.stderr()).toContain('whsec_MfKQ…LaSw');
+    expect((await post(dev.url, signed())).status).toBe(200);
+  });
+});
+
+describe('dev terminal', () => {
+  it('prints the banner and one line per request; SIGINT stops with exit 0', async () => {
+    const dev = await startDev(cleanups, ['--events', 'order.*']);
+    const err = dev.proc.stderr();
+    expect(err).toContain(`Local    http://127.0.0.1:${dev.port}/webhook`);
+    expect(err).toMatch(/Public +none \(--no-tunnel\)/);
+    expect(err).toMatch(/Events +order\.\*/);
+    expect(err).toMatch(/Ctrl-C/);
+    const ok = (await post(dev.url, signed())).json().id as string;
+    await post(dev.url, signed({ body: 'nope' }));
+    await waitFor(() => dev.proc.stderr().includes('body is not JSON'), 5000, 'request lines');
+    const lines = dev.proc.stderr().split('\n');
+    expect(lines.find((l) => l.includes(ok))).toMatch(/^\d\d:\d\d:\d\d +accepted +200 +order\.paid +evt_/);
+    expect(lines.find((l) => l.includes('body is not JSON'))).toMatch(/rejected +400/);
+    expect(dev.proc.stdout()).toBe('');
+    expect(await dev.proc.stop('SIGINT')).toBe(0);
+    expect(dev.proc.stderr()).toMatch(/stopped: 2 received \(1 accepted, 1 rejected/);
+  });
+
+  it('--json writes one NDJSON object per request on stdout', async () => {
+    const dev = await startDev(cleanups, ['--json']);
+    const ev = signed();
+    const id = (await post(dev.url, ev)).json().id;
+    await post(dev.url, { body: ev.body, headers: { ...ev.headers, 'webhook-signature': 'v1,AAAA' } });
+    await waitFor(() => dev.proc.stdout().split('\n').filter(Boolean).length >= 2, 5000, 'two NDJSON lines');
+    expect(await dev.proc.stop('SIGTERM')).toBe(0);
+    const lines = dev.proc.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ kind: 'received', id, status: 200, verdict: 'accepted', type: 'order.paid', webhookId: ev.id });
+    expect(typeof lines[0]!.at).toBe('string');
+    expect(lines[1]).toMatchObject({ kind: 'received', status: 401, verdict: 'rejected', reason: expect.stringMatching(/no matching signature/) });
+  });
+
+  it('port in use: one line suggesting --port, exit 1', async () => {
+    const h = tempHome();
+    cleanups.push(h.cleanup);
+    const port = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => blocker.close(r)));
+    const r = await runCli(['dev', '--no-tunnel', '--port', String(port), '--secret', SECRET], { env: cleanEnv(h.dir) });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: port ${port} on 127.0.0.1 is already in use; choose another with --port, e.g. --port ${port + 1}`]);
+  });
+
+  it('bad flags are usage errors (exit 2) naming the flag', async () => {
+    const h = tempHome();
+    cleanups.push(h.cleanup);
+    const env = cleanEnv(h.dir);
+    for (const [args, pattern] of [
+      [['--port', 'abc'], /--port must be a whole number/],
+      [['--max-body', 'lots'], /--max-body must be a size/],
+      [['--forward-to', 'ftp://x'], /--forward-to must be an http or https URL/],
+      [['--scheme', 'v2'], /--scheme must be standard or legacy/],
+      [['--max-attempts', '0'], /--max-attempts must be a whole number from 1/],
+      [['--forward-timeout', 'soon'], /--forward-timeout must be a duration/],
+    ] as const) {
+      const r = await runCli(['dev', '--no-tunnel', ...args], { env });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+    }
+  });
+
+  it('works with no config at all and stays up under slow-loris while serving others', async () => {
+    const dev = await startDev(cleanups, [], { secret: null });
+    // A client that sends half a request line and then nothing.
+    const slow = connect(dev.port, '127.0.0.1');
+    cleanups.push(() => slow.destroy());
+    let answer = '';
+    slow.on('data', (d: Buffer) => (answer += d.toString()));
+    slow.write('POST /webhook HTTP/1.1\r\nHost: x\r\n');
+    const secret = readConfig(dev.home).webhookSecret as string;
+    expect((await post(dev.url, signed({ secret }))).status).toBe(200);
+    const closed = await new Promise<boolean>((resolve) => {
+      slow.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 15_000);
+    });
+    expect(closed).toBe(true);
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
+    expect((await post(dev.url, signed({ secret }))).status).toBe(200);
+  }, 30_000);
+});
+
+describe('the store after a crash', () => {
+  it('a torn final record is skipped with a warning; the receiver appends after it cleanly', async () => {
+    const h = home(cleanups);
+    const a = await startDev(cleanups, [], { home: h });
+    const id = (await post(a.url, signed())).json().id as string;
+    await a.proc.stop('SIGKILL');
+    const { appendFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    appendFileSync(join(h.dir, 'events', 'events.ndjson'), '{"kind":"received","id":"evt_torn","at":"2026-');
+    const b = await startDev(cleanups, [], { home: h });
+    expect(b.proc.stderr()).toMatch(/skipped 1 unreadable line/);
+    const id2 = (await post(b.url, signed())).json().id as string;
+    const ids = readRecords(h.dir).map((r) => r.id);
+    expect(ids).toEqual([id, id2]);
+  });
+});
+
+void startCli;
