@@ -115,6 +115,7 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
   const config = await import('../config.js');
   const sig = await import('../core/signature.js');
   const { mask } = await import('../ui/output.js');
+  const c0 = out.c;
 
   // ---- flags, validated once, at the edge ----
   const port = config.parseIntFlag('--port', opts.port, { min: 0, max: 65535 })!;
@@ -166,6 +167,11 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
   if (opts.printSecret) {
     out.line(secret.value);
     return;
+  }
+  if (created) {
+    // Shown at once, in full, this one time: whatever fails later in start-up, the user has seen the stored secret.
+    out.info(`${c0.yellow('Created a signing secret')} (stored in ${await store.path()}; later runs show it masked):`);
+    out.info(`  ${secret.value}`);
   }
   const standardOk = sig.isValidSecret(secret.value, 'standard');
   if (scheme === 'standard' && !standardOk) {
@@ -358,7 +364,7 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
   // ---- the banner ----
   const secretShown =
     created
-      ? `${secret.value}  ${c.yellow('(new; stored in')} ${await store.path()}${c.yellow(', shown in full only this once)')}`
+      ? `${mask(secret.value)}  ${c.dim('(new, shown in full above; --print-secret shows it again)')}`
       : `${mask(secret.value)}  ${c.dim(`(from ${secret.source === 'flag' ? '--secret' : secret.source === 'env' ? 'ETSY_WEBHOOK_SECRET' : 'the stored config'}; --print-secret shows it)`)}`;
   const row = (k: string, v: string): void => out.info(`  ${c.bold(k.padEnd(9))}${v}`);
   out.info(c.bold('etsyhook dev: receiving Etsy webhooks'));
