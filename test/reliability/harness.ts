@@ -6,7 +6,7 @@ import { existsSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { cleanEnv, freePort, ROOT, runCli, startCli, tempHome } from '../helpers.js';
 import { decodeStandardSecret, generateSecret } from '../../src/core/signature.js';
 import { readForward } from '../../src/core/store.js';
@@ -18,16 +18,43 @@ export { cleanEnv, freePort, runCli, startCli, tempHome, ROOT, generateSecret };
 // Everything a test starts is registered here and killed after the test, passed or failed.
 
 const cleanups: (() => unknown)[] = [];
+const fileCleanups: (() => unknown)[] = [];
+/** While true (inside beforeAll), what is started lives until the end of the file instead of the test. */
+let fileScope = false;
 
 export function onCleanup(fn: () => unknown): void {
-  cleanups.push(fn);
+  (fileScope ? fileCleanups : cleanups).push(fn);
 }
 
-afterEach(async () => {
-  while (cleanups.length > 0) {
-    const fn = cleanups.pop()!;
+/** Run `fn` (from a beforeAll) so that what it starts is killed after the whole file, not after the first test. */
+export async function forWholeFile<T>(fn: () => Promise<T>): Promise<T> {
+  fileScope = true;
+  try {
+    return await fn();
+  } finally {
+    fileScope = false;
+  }
+}
+
+async function drain(list: (() => unknown)[]): Promise<void> {
+  while (list.length > 0) {
+    const fn = list.pop()!;
     try {
       await fn();
+    } catch {
+      /* best effort */
+    }
+  }
+}
+
+afterEach(() => drain(cleanups));
+afterAll(() => drain(fileCleanups));
+// A test run that is interrupted still kills what it started.
+process.once('exit', () => {
+  for (const fn of [...cleanups, ...fileCleanups]) {
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch(() => {});
     } catch {
       /* best effort */
     }

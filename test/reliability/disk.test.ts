@@ -1,0 +1,125 @@
+// Reliability 4: the store cannot write. As root, chmod does not stop writes, so the store is put on a small tmpfs
+// that is then filled (ENOSPC), and separately pointed at /dev/full. The receiver answers 503 — never a 2xx for an
+// event that is not stored — stays up, and once space returns it accepts again; every 2xx'd event is in the store.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeSync, openSync, closeSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateSecret, healthy, listEvents, onCleanup, orderBody, recordFigure, send, signed, startDev, home } from './harness.js';
+
+/** A tmpfs of `size` mounted on a fresh directory, unmounted after the test; or why it cannot be had here. */
+function tmpfs(size: string): { dir: string } | { reason: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'etsyhook-tmpfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    return { reason: `mount -t tmpfs failed: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}` };
+  }
+  onCleanup(() => {
+    try {
+      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  return { dir };
+}
+
+/** Fill the file system holding `dir` until a write fails with ENOSPC; returns the filler's path. */
+function fill(dir: string): string {
+  const path = join(dir, 'filler');
+  const fd = openSync(path, 'w');
+  const block = Buffer.alloc(4096, 0x7a);
+  try {
+    for (let i = 0; i < 1_000_000; i++) writeSync(fd, block);
+    throw new Error('the file system never filled up');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    closeSync(fd);
+  }
+  // Also take the last scraps smaller than a block.
+  const fd2 = openSync(join(dir, 'filler2'), 'w');
+  try {
+    for (let i = 0; i < 4096; i++) writeSync(fd2, Buffer.alloc(1));
+  } catch {
+    /* full */
+  } finally {
+    closeSync(fd2);
+  }
+  return path;
+}
+
+async function sendOne(url: string, secret: string): Promise<{ status: number; id: string }> {
+  const body = orderBody();
+  const hd = signed(secret, body);
+  const r = await send(url, { body, headers: hd });
+  return { status: r.status, id: hd['webhook-id']! };
+}
+
+describe('disk trouble', () => {
+  it('a full disk: 503, never 2xx; still up; accepts again once space returns; every 2xx stored', async (ctx) => {
+    const fs = tmpfs('512k');
+    if ('reason' in fs) {
+      ctx.skip(`no way to make a full disk here: ${fs.reason}`);
+      return;
+    }
+    const h = fs.dir;
+    const secret = generateSecret();
+    const dev = await startDev(h, { secret });
+    const ok: string[] = [];
+    const before = await sendOne(dev.url, secret);
+    expect(before.status).toBe(200);
+    ok.push(before.id);
+
+    const filler = fill(h);
+    // The log's last page may still hold a few records; keep sending until the disk says no, and never a 2xx then.
+    const whileFull: number[] = [];
+    for (let i = 0; i < 60 && !whileFull.includes(503); i++) {
+      const r = await sendOne(dev.url, secret);
+      whileFull.push(r.status);
+      if (r.status === 200) ok.push(r.id);
+    }
+    expect(whileFull, 'the full disk must show as 503').toContain(503);
+    const firstFail = whileFull.indexOf(503);
+    // Once a write has failed, everything after it fails too while the disk stays full.
+    const after: number[] = [];
+    for (let i = 0; i < 10; i++) after.push((await sendOne(dev.url, secret)).status);
+    expect(after.every((s) => s === 503), `while full: ${after.join(',')}`).toBe(true);
+    expect(whileFull.slice(firstFail).every((s) => s === 503)).toBe(true);
+    expect(await healthy(dev.origin), 'receiver still up with a full disk').toBe(true);
+
+    // Space returns.
+    unlinkSync(filler);
+    rmSync(join(h, 'filler2'), { force: true });
+    const recovered: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await sendOne(dev.url, secret);
+      recovered.push(r.status);
+      if (r.status === 200) ok.push(r.id);
+    }
+    expect(recovered.every((s) => s === 200), `after space returned: ${recovered.join(',')}`).toBe(true);
+    await dev.stop();
+
+    const listed = await listEvents(h);
+    const accepted = new Set(listed.filter((e) => e.verdict === 'accepted' || e.status === 'accepted').map((e) => e.webhookId));
+    for (const id of ok) expect(accepted.has(id), `2xx'd ${id} is stored`).toBe(true);
+    recordFigure('4. disk full (tmpfs 512k)', `${whileFull.length + after.length} requests while full: ${whileFull.filter((s) => s === 200).length} × 200 that still fit in the log's last page (all stored), then ${whileFull.filter((s) => s === 503).length + after.length} × 503, 0 × 2xx unstored; receiver up; 10/10 × 200 once space returned; ${ok.length} acknowledged events all in the store`);
+  });
+
+  it('a store that cannot write at all (/dev/full): 503 for every event, never 2xx, still up', async () => {
+    const h = home();
+    mkdirSync(join(h, 'events'), { recursive: true, mode: 0o700 });
+    symlinkSync('/dev/full', join(h, 'events', 'events.ndjson'));
+    const secret = generateSecret();
+    const dev = await startDev(h, { secret });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await sendOne(dev.url, secret)).status);
+    expect(statuses.every((s) => s === 503), statuses.join(',')).toBe(true);
+    expect(await healthy(dev.origin)).toBe(true);
+    expect(dev.child.exitCode).toBeNull();
+    recordFigure('4b. store on /dev/full', `10 × 503, 0 × 2xx; receiver up`);
+  });
+});
