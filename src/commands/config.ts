@@ -33,8 +33,11 @@ async function findKey(raw: string): Promise<KeySpec> {
   const spec = KEYS.find((k) => k.name === n || k.key.toLowerCase() === n.replace(/-/g, '') || k.env?.toLowerCase() === raw.toLowerCase());
   if (spec) return spec;
   const { UsageError } = await import('../errors.js');
-  const { closeMatches } = await import('../core/catalog.js');
-  const near = closeMatches(n, KEYS.map((k) => k.name), 1);
+  const { editDistance } = await import('../core/catalog.js');
+  const near = KEYS.map((k) => ({ name: k.name, d: editDistance(n, k.name) - (k.name.split('-')[0] === n.split('-')[0] ? 2 : 0) }))
+    .filter((x) => x.d <= 3)
+    .sort((a, b) => a.d - b.d)
+    .map((x) => x.name);
   throw new UsageError(
     `unknown config key '${raw}'${near[0] ? ` (did you mean ${near[0]}?)` : ''}`,
     `keys: ${KEY_LIST}`,
