@@ -129,6 +129,12 @@ export class Receiver {
       },
       (req, res) => this.handle(req, res),
     );
+    // Expect: 100-continue: refuse an announced oversize body before the client sends it.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      const declared = Number(req.headers['content-length']);
+      if (!(declared > this.maxBody)) res.writeContinue();
+      this.handle(req, res);
+    });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
       const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
@@ -228,6 +234,7 @@ export class Receiver {
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    let ended = false;
     req.on('data', (chunk: Buffer) => {
       if (over) return;
       size += chunk.length;
@@ -240,9 +247,18 @@ export class Receiver {
       chunks.push(chunk);
     });
     req.on('end', () => {
+      ended = true;
       if (over) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       this.decide(req, res, t0, url, body);
+    });
+    req.on('close', () => {
+      if (ended || over) return;
+      // The client went away mid-body (or the request timed out): still recorded, with what arrived.
+      const expected = declared !== undefined ? ` of ${declared}` : '';
+      const reason = `incomplete request: the connection closed after ${size}${expected} body bytes`;
+      const rec = this.record(req, chunks.length === 0 ? undefined : Buffer.concat(chunks, size), 'rejected', reason, url);
+      void this.finish(req, res, t0, rec, 499, '');
     });
   }
 
@@ -272,7 +288,9 @@ export class Receiver {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
+      // A UTF-8 byte-order mark is tolerated for reading event_type; the stored and forwarded bytes keep it.
+      const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+      parsed = JSON.parse(body.toString('utf8', bom ? 3 : 0));
     } catch {
       const rec = this.record(req, body, 'rejected', 'body is not JSON', url);
       this.signed(rec, result.scheme, result.id);
