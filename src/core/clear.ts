@@ -2,7 +2,7 @@
 // renaming it over the original, so a crash leaves either the old log or the new one, never half of each.
 import { closeSync, fstatSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { lineHead, linesForward, looksComplete, parseLine } from './scan.js';
+import { lineHead, lineTime, linesForward, looksComplete, parseLine } from './scan.js';
 
 export interface ClearOptions {
   /** Keep events received at or after this time (ms since epoch); without it, everything goes. */
@@ -23,7 +23,10 @@ export interface ClearResult {
 /** What a line is, for deciding whether it stays: kind, id, time. */
 function classify(bytes: Buffer): { kind: 'received' | 'delivery'; id: string; at: number } | undefined {
   const head = lineHead(bytes);
-  if (head !== undefined && !Number.isNaN(head.at)) return head;
+  if (head !== undefined) {
+    const at = lineTime(bytes, head);
+    if (!Number.isNaN(at)) return { kind: head.kind, id: head.id, at };
+  }
   const rec = parseLine(bytes);
   if (rec === undefined) return undefined;
   return { kind: rec.kind, id: rec.id, at: Date.parse(rec.at) };

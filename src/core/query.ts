@@ -4,7 +4,8 @@
 import { OperationError } from '../errors.js';
 import { typeMatcher } from './catalog.js';
 import type { DeliveryRecord, EventStatus, ReceivedRecord, StoreRecord, Verdict } from './records.js';
-import { lineHead, linesBackward, looksComplete, parseLine, typeMayMatch } from './scan.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { chunksBackward, eachLineBackward, lineHead, lineTime, looksComplete, OUTCOME_BITS, outcomeBit, parseLine, typeMayMatch, valuesOf } from './scan.js';
 
 /** A received request and what happened to it since. */
 export interface StoredEvent {
@@ -46,21 +47,30 @@ export function eventStatus(record: ReceivedRecord, lastDelivery: DeliveryRecord
   return record.verdict;
 }
 
+/** Where a delivery line is in the log: kept instead of its bytes, read again only if its event is wanted. */
 interface HeldLine {
-  text: string;
   offset: number;
+  length: number;
 }
 
 interface Held {
   newestFirst: (HeldLine | DeliveryRecord)[];
   count: number;
+  /**
+   * What the newest intact attempt's outcome can be (OUTCOME_BITS), read from the bytes of every attempt held (a
+   * damaged newest line gives way to the one before); -1 when unknown.
+   */
+  outcomes: number;
 }
 
 /** Delivery attempts seen (the scan runs backwards, so before their request), waiting for the request. Bounded. */
 class PendingDeliveries {
   private readonly map = new Map<string, Held>();
 
-  add(id: string, item: HeldLine | DeliveryRecord): void {
+  /** `outcomes` is asked only when `wantOutcomes`. */
+  constructor(private readonly wantOutcomes: boolean) {}
+
+  add(id: string, item: HeldLine | DeliveryRecord, outcome: () => number): void {
     let held = this.map.get(id);
     if (held === undefined) {
       if (this.map.size >= MAX_PENDING_EVENTS) {
@@ -68,8 +78,12 @@ class PendingDeliveries {
         const oldest = this.map.keys().next();
         if (!oldest.done) this.map.delete(oldest.value);
       }
-      held = { newestFirst: [], count: 0 };
+      held = { newestFirst: [], count: 0, outcomes: this.wantOutcomes ? 0 : -1 };
       this.map.set(id, held);
+    }
+    if (held.outcomes >= 0) {
+      const bit = outcome();
+      held.outcomes = bit === 0 ? -1 : held.outcomes | bit;
     }
     held.count++;
     if (held.newestFirst.length < MAX_ATTEMPTS_KEPT) held.newestFirst.push(item);
@@ -81,60 +95,84 @@ class PendingDeliveries {
     return held;
   }
 
-  drop(id: string): void {
-    this.map.delete(id);
-  }
 }
 
 interface AssembleOptions extends ScanOptions {
   /** A cheap test on an event id: false skips the request and its attempts without decoding them. */
   keepId?: (id: string) => boolean;
+  /** Chunks of the log containing none of these byte strings hold nothing wanted (see chunksBackward). */
+  skipUnless?: readonly Buffer[];
   /** A cheap test on a request's raw line: false skips it without decoding. Must never reject a line that matches. */
-  mayMatch?: (bytes: Buffer) => boolean;
+  mayMatch?: (bytes: Buffer, held: Held | undefined) => boolean;
   /** Stop once requests are older than this (ms since epoch). */
   stopBefore?: number;
+  /** mayMatch looks at Held.newestOutcomes. */
+  wantOutcomes?: boolean;
+  /**
+   * Every wanted request's line contains one needle of each group: in a chunk where a group has no hit, requests
+   * are skipped with no further look (their attempts are still gathered, for requests in earlier chunks).
+   */
+  requestNeedles?: readonly (readonly Buffer[])[];
 }
 
 /** Every received request (that the cheap tests keep), newest first, with its delivery attempts attached. */
 function* assemble(file: string, options: AssembleOptions): Generator<StoredEvent> {
-  const pending = new PendingDeliveries();
+  const pending = new PendingDeliveries(options.wantOutcomes ?? false);
   const { keepId, mayMatch, stopBefore, onBadLine } = options;
   const bad = (offset: number, length: number): void => onBadLine?.(offset, length);
-  const lines = linesBackward(file, {
-    ...(options.end === undefined ? {} : { end: options.end }),
-    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
-  });
-  for (const line of lines) {
-    const bytes = line.bytes;
+  let fd: number | undefined; // for reading held attempts back
+  const readBack = (h: HeldLine): Buffer => {
+    fd ??= openSync(file, 'r');
+    const buf = Buffer.allocUnsafe(h.length);
+    readSync(fd, buf, 0, h.length, h.offset);
+    return buf;
+  };
+  const found: StoredEvent[] = [];
+  let stop = false;
+  let chunkMayMatch = true;
+  const needles = options.requestNeedles;
+
+  const onLine = (buf: Buffer, base: number, s: number, e: number): boolean => {
+    const bytes = buf.subarray(s, e);
+    const offset = base + s;
     if (!looksComplete(bytes)) {
-      bad(line.offset, bytes.length);
-      continue;
+      bad(offset, bytes.length);
+      return true;
     }
     const head = lineHead(bytes);
     let record: StoreRecord | undefined;
+    let held: Held | undefined;
     if (head !== undefined) {
       if (head.kind === 'delivery') {
-        if (keepId === undefined || keepId(head.id)) pending.add(head.id, { text: bytes.toString('utf8'), offset: line.offset });
-        continue;
+        if (keepId === undefined || keepId(head.id)) {
+          pending.add(head.id, { offset, length: bytes.length }, () => outcomeBit(bytes));
+        }
+        return true;
       }
-      if (stopBefore !== undefined && head.at < stopBefore) return;
-      if ((keepId !== undefined && !keepId(head.id)) || (mayMatch !== undefined && !mayMatch(bytes))) {
-        pending.drop(head.id);
-        continue;
+      if (stopBefore !== undefined && lineTime(bytes, head) < stopBefore) {
+        stop = true;
+        return false;
       }
+      // The request comes before its attempts in the log: whatever happens to it, no more attempts will join.
+      held = pending.take(head.id);
+      if (!chunkMayMatch || (keepId !== undefined && !keepId(head.id)) || (mayMatch !== undefined && !mayMatch(bytes, held))) return true;
     }
     record = parseLine(bytes);
     if (record === undefined) {
-      bad(line.offset, bytes.length);
-      continue;
+      bad(offset, bytes.length);
+      return true;
     }
-    if (keepId !== undefined && !keepId(record.id)) continue;
+    if (keepId !== undefined && !keepId(record.id)) return true;
     if (record.kind === 'delivery') {
-      pending.add(record.id, record);
-      continue;
+      const outcome = record.outcome;
+      pending.add(record.id, record, () => OUTCOME_BITS[outcome] ?? 0);
+      return true;
     }
-    if (stopBefore !== undefined && Date.parse(record.at) < stopBefore) return;
-    const held = pending.take(record.id);
+    if (stopBefore !== undefined && Date.parse(record.at) < stopBefore) {
+      stop = true;
+      return false;
+    }
+    if (head === undefined) held = pending.take(record.id);
     const deliveries: DeliveryRecord[] = [];
     if (held !== undefined) {
       for (let i = held.newestFirst.length - 1; i >= 0; i--) {
@@ -143,17 +181,63 @@ function* assemble(file: string, options: AssembleOptions): Generator<StoredEven
           deliveries.push(item);
           continue;
         }
-        const d = parseRecord(item);
-        if (d === undefined || d.kind !== 'delivery' || d.id !== record.id) bad(item.offset, Buffer.byteLength(item.text));
+        const d = parseLine(readBack(item));
+        if (d === undefined || d.kind !== 'delivery' || d.id !== record.id) bad(item.offset, item.length);
         else deliveries.push(d);
       }
     }
-    yield { record, deliveries, attempts: held?.count ?? 0, status: eventStatus(record, deliveries[deliveries.length - 1]) };
+    found.push({ record, deliveries, attempts: held?.count ?? 0, status: eventStatus(record, deliveries[deliveries.length - 1]) });
+    return true;
+  };
+
+  try {
+    const chunks = chunksBackward(file, {
+      ...(options.end === undefined ? {} : { end: options.end }),
+      ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+      ...(options.skipUnless === undefined ? {} : { skipUnless: options.skipUnless }),
+    });
+    for (const chunk of chunks) {
+      chunkMayMatch = needles === undefined || needles.every((group) => group.some((n) => chunk.buf.indexOf(n, chunk.start) >= 0));
+      eachLineBackward(chunk, (s, e) => onLine(chunk.buf, chunk.base, s, e));
+      // Events are handed out a chunk at a time: the caller may stop after any of them.
+      for (let i = 0; i < found.length; i++) yield found[i]!;
+      found.length = 0;
+      if (stop) return;
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-function parseRecord(item: HeldLine): StoreRecord | undefined {
-  return parseLine(Buffer.from(item.text, 'utf8'));
+const VERDICT_STATUSES: readonly EventStatus[] = ['rejected', 'duplicate', 'ignored'];
+
+/** Could an event whose request is `bytes` (with these attempts held) have one of `statuses`? */
+function statusMayMatch(bytes: Buffer, held: Held | undefined, statuses: readonly EventStatus[]): boolean {
+  // If the verdict is accepted, the status is the newest attempt's outcome, or accepted when there is none.
+  const ifAccepted = held === undefined ? statuses.includes('accepted') : held.outcomes < 0 || (held.outcomes & outcomeMask(statuses)) !== 0;
+  // Otherwise it is the verdict: only worth reading the verdict when such a status is wanted.
+  if (!statuses.some((st) => VERDICT_STATUSES.includes(st))) return ifAccepted;
+  const verdicts = valuesOf(bytes, 'verdict');
+  if (verdicts === undefined) return true;
+  return verdicts.some((v) => (v === 'accepted' ? ifAccepted : statuses.includes(v as EventStatus)));
+}
+
+function outcomeMask(statuses: readonly EventStatus[]): number {
+  let mask = 0;
+  for (const st of statuses) if (st === 'delivered' || st === 'failed' || st === 'dead') mask |= OUTCOME_BITS[st];
+  return mask;
+}
+
+/** What every line of a request whose type passes one of `globs` contains: "type":" and the glob's literal start. */
+function typeNeedles(globs: readonly string[]): Buffer[] | undefined {
+  const needles: Buffer[] = [];
+  for (const g of globs) {
+    const literal = /^[^*?]*/.exec(g.trim())?.[0] ?? '';
+    // JSON.stringify would escape these; keep it simple and do without needles.
+    if (/["\\\u0000-\u001f\ud800-\udfff]/.test(literal)) return undefined;
+    needles.push(Buffer.from(`"type":"${literal}`));
+  }
+  return needles;
 }
 
 /** Events matching `filter`, newest first. Stop early by breaking out of the loop. */
@@ -163,9 +247,21 @@ export function* queryEvents(file: string, filter: EventFilter = {}, options: Sc
   const statuses = filter.statuses ?? [];
   const verdicts = filter.verdicts ?? [];
   const since = filter.since;
+  // Cheapest first: the status test often decides from the attempts alone, without reading the request's bytes.
+  const tests: ((bytes: Buffer, held: Held | undefined) => boolean)[] = [];
+  if (statuses.length > 0) tests.push((bytes, held) => statusMayMatch(bytes, held, statuses));
+  if (types.length > 0) tests.push((bytes) => typeMayMatch(bytes, typeOk));
+  const needles: Buffer[][] = [];
+  const byType = types.length > 0 ? typeNeedles(types) : undefined;
+  if (byType !== undefined) needles.push(byType);
+  if (statuses.length > 0) {
+    needles.push([...new Set(statuses.map((st) => (VERDICT_STATUSES.includes(st) ? st : 'accepted')))].map((v) => Buffer.from(`"verdict":"${v}"`)));
+  }
   const events = assemble(file, {
     ...options,
-    ...(types.length > 0 ? { mayMatch: (bytes: Buffer) => typeMayMatch(bytes, typeOk) } : {}),
+    wantOutcomes: statuses.length > 0,
+    ...(tests.length > 0 ? { mayMatch: (bytes: Buffer, held: Held | undefined) => tests.every((t) => t(bytes, held)) } : {}),
+    ...(needles.length > 0 ? { requestNeedles: needles } : {}),
     ...(since === undefined ? {} : { stopBefore: since - SINCE_SLACK_MS }),
   });
   for (const ev of events) {
@@ -204,7 +300,9 @@ export function findEvents(file: string, refs: readonly string[], options: ScanO
   const keepId = (id: string): boolean => wanted.some((w) => id.startsWith(w.prefix));
   // Full ids are unique: once each is found, the rest of the log need not be read. Prefixes must read it all.
   const allFull = wanted.every((w) => w.prefix.length >= FULL_ID_LENGTH);
-  for (const ev of assemble(file, { ...options, keepId })) {
+  // A chunk of the log that mentions none of the prefixes holds neither the events nor their attempts.
+  const skipUnless = wanted.map((w) => Buffer.from(`"id":"${w.prefix}`));
+  for (const ev of assemble(file, { ...options, keepId, skipUnless })) {
     wanted.forEach((w, i) => {
       if (!ev.record.id.startsWith(w.prefix)) return;
       const m = matches[i]!;

@@ -60,6 +60,74 @@ export function* linesBackward(file: string, options: { end?: number; chunkSize?
   }
 }
 
+/** A stretch of complete lines in `buf[start, end)`, separated by newlines; `base` is the file offset of buf[0]. */
+export interface LineChunk {
+  buf: Buffer;
+  start: number;
+  end: number;
+  base: number;
+}
+
+/**
+ * The log backwards in chunks of complete lines, for readers that walk the lines of a chunk in a tight loop
+ * (see eachLineBackward). With `skipUnless`, a chunk none of whose lines contains any of these byte strings is not
+ * yielded at all (except the last chunk of the file, so a torn final record is always seen).
+ */
+export function* chunksBackward(file: string, options: { end?: number; chunkSize?: number; skipUnless?: readonly Buffer[] } = {}): Generator<LineChunk> {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const chunkSize = options.chunkSize ?? 1 << 20;
+    const needles = options.skipUnless;
+    let pos = Math.min(options.end ?? Number.MAX_SAFE_INTEGER, fstatSync(fd).size);
+    let carry: Buffer | undefined;
+    let first = true;
+    while (pos > 0) {
+      const len = Math.min(chunkSize, pos);
+      pos -= len;
+      const chunk = Buffer.allocUnsafe(len);
+      const n = readSync(fd, chunk, 0, len, pos);
+      if (n < len) throw new Error(`short read in ${file}`);
+      const buf = carry !== undefined ? Buffer.concat([chunk, carry]) : chunk;
+      // Lines before the first newline may continue in the previous chunk: they are carried over, unless the file starts here.
+      const firstNl = pos === 0 ? -1 : buf.indexOf(NEWLINE);
+      if (firstNl < 0 && pos > 0) {
+        carry = buf; // one line longer than the chunk: keep reading
+        continue;
+      }
+      const start = firstNl + 1;
+      carry = start > 0 ? Buffer.from(buf.subarray(0, start - 1)) : undefined;
+      if (start < buf.length && (first || needles === undefined || containsAny(buf, start, needles))) yield { buf, start, end: buf.length, base: pos };
+      first = false;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function containsAny(buf: Buffer, from: number, needles: readonly Buffer[]): boolean {
+  for (const n of needles) if (buf.indexOf(n, from) >= 0) return true;
+  return false;
+}
+
+/** Calls `fn(lineStart, lineEnd)` for each non-empty line of a chunk, last line first; stops when fn returns false. */
+export function eachLineBackward(chunk: LineChunk, fn: (start: number, end: number) => boolean | void): boolean {
+  const { buf, start } = chunk;
+  let e = chunk.end;
+  while (e > start) {
+    const nl = buf.lastIndexOf(NEWLINE, e - 1);
+    const s = nl < start ? start : nl + 1;
+    if (e > s && fn(s, e) === false) return false;
+    e = nl < start ? start : nl;
+  }
+  return true;
+}
+
 /**
  * Complete lines oldest first from `offset` up to the end of the file as it is now, through an open descriptor.
  * Returns the offset just past the last complete line: an incomplete last line (a write in progress) is left for
@@ -132,39 +200,54 @@ export function parseLine(bytes: Buffer): StoreRecord | undefined {
   return parseRecord(bytes.toString('utf8'));
 }
 
-const RECEIVED_PREFIX = Buffer.from('{"kind":"received","id":"');
-const DELIVERY_PREFIX = Buffer.from('{"kind":"delivery","id":"');
+const KIND_PREFIX = Buffer.from('{"kind":"');
+const RECEIVED_REST = Buffer.from('received","id":"');
+const DELIVERY_REST = Buffer.from('delivery","id":"');
 const AT_INFIX = Buffer.from('","at":"');
-const PREFIX_LENGTH = RECEIVED_PREFIX.length; // both prefixes have the same length
+const ID_START = KIND_PREFIX.length + RECEIVED_REST.length; // both kinds have the same length
+
+function bytesAt(bytes: Buffer, at: number, expected: Buffer): boolean {
+  if (at + expected.length > bytes.length) return false;
+  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
+}
 
 export interface LineHead {
   kind: 'received' | 'delivery';
   id: string;
-  /** ms since epoch, when `at` follows the id; NaN otherwise. */
-  at: number;
+  /** Where the id's closing quote is (for lineTime). */
+  idEnd: number;
 }
 
 /**
- * The kind, id and time of a line written by JSON.stringify of a record that starts with kind, id and at — read
- * from the bytes without parsing. undefined when the line has another shape: parse it instead. Only trustworthy
- * once the line's checksum is verified, but good enough to decide that a line can be skipped.
+ * The kind and id of a line written by JSON.stringify of a record that starts with kind and id, read from the
+ * bytes without parsing; undefined when the line has another shape (parse it instead). Trustworthy only once the
+ * line's checksum is verified, but good enough to decide that a line can be skipped.
  */
 export function lineHead(bytes: Buffer): LineHead | undefined {
+  if (!bytesAt(bytes, 0, KIND_PREFIX)) return undefined;
+  const c = bytes[KIND_PREFIX.length];
   let kind: LineHead['kind'];
-  if (bytes.compare(RECEIVED_PREFIX, 0, PREFIX_LENGTH, 0, PREFIX_LENGTH) === 0) kind = 'received';
-  else if (bytes.compare(DELIVERY_PREFIX, 0, PREFIX_LENGTH, 0, PREFIX_LENGTH) === 0) kind = 'delivery';
+  if (c === 114 /* r */ && bytesAt(bytes, KIND_PREFIX.length, RECEIVED_REST)) kind = 'received';
+  else if (c === 100 /* d */ && bytesAt(bytes, KIND_PREFIX.length, DELIVERY_REST)) kind = 'delivery';
   else return undefined;
-  const idEnd = bytes.indexOf(34 /* " */, PREFIX_LENGTH);
-  if (idEnd < 0) return undefined;
-  const id = bytes.toString('latin1', PREFIX_LENGTH, idEnd);
-  if (id.includes('\\')) return undefined;
-  let at = Number.NaN;
-  if (bytes.compare(AT_INFIX, 0, AT_INFIX.length, idEnd, idEnd + AT_INFIX.length) === 0) {
-    const start = idEnd + AT_INFIX.length;
-    const end = bytes.indexOf(34, start);
-    if (end > start && end - start <= 40) at = Date.parse(bytes.toString('latin1', start, end));
+  // Store ids are evt_ and 16 characters: look there first.
+  const idEnd = bytes[ID_START + 20] === 34 /* " */ ? ID_START + 20 : bytes.indexOf(34, ID_START);
+  if (idEnd < 0 || idEnd - ID_START > 64) return undefined;
+  for (let i = ID_START; i < idEnd; i++) {
+    const b = bytes[i]!;
+    if (b === 92 /* backslash */ || b >= 128) return undefined;
   }
-  return { kind, id, at };
+  return { kind, id: bytes.toString('latin1', ID_START, idEnd), idEnd };
+}
+
+/** The record's time (ms since epoch) when `at` directly follows the id; NaN otherwise. */
+export function lineTime(bytes: Buffer, head: LineHead): number {
+  if (!bytesAt(bytes, head.idEnd, AT_INFIX)) return Number.NaN;
+  const start = head.idEnd + AT_INFIX.length;
+  const end = bytes.indexOf(34, start);
+  if (end <= start || end - start > 40) return Number.NaN;
+  return Date.parse(bytes.toString('latin1', start, end));
 }
 
 const TYPE_KEY = Buffer.from('"type":"');
@@ -175,7 +258,8 @@ const TYPE_KEY = Buffer.from('"type":"');
  * escape in it is not decoded here: the line is kept for a full parse.
  */
 export function typeMayMatch(bytes: Buffer, matches: (type: string | undefined) => boolean): boolean {
-  for (let at = bytes.indexOf(TYPE_KEY); at >= 0; at = bytes.indexOf(TYPE_KEY, at + 1)) {
+  // From the end: the record's own type follows its headers and body, so it is usually the first found.
+  for (let at = bytes.lastIndexOf(TYPE_KEY); at >= 0; at = at > 0 ? bytes.lastIndexOf(TYPE_KEY, at - 1) : -1) {
     const start = at + TYPE_KEY.length;
     const end = bytes.indexOf(34, start);
     if (end < 0) return true;
@@ -183,4 +267,45 @@ export function typeMayMatch(bytes: Buffer, matches: (type: string | undefined) 
     if (value.includes('\\') || matches(value)) return true;
   }
   return false;
+}
+
+const OUTCOME_KEY = Buffer.from('"outcome":"');
+const VERDICT_KEY = Buffer.from('"verdict":"');
+
+/**
+ * Every value `"key":"value"` in the line could hold for `key` ("outcome", "verdict"): a superset of the record's
+ * real value, read without parsing. undefined when a value has an escape (parse instead).
+ */
+export function valuesOf(bytes: Buffer, key: 'outcome' | 'verdict'): string[] | undefined {
+  const needle = key === 'outcome' ? OUTCOME_KEY : VERDICT_KEY;
+  const values: string[] = [];
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+    const start = at + needle.length;
+    const end = bytes.indexOf(34, start);
+    if (end < 0) return undefined;
+    const value = bytes.toString('utf8', start, end);
+    if (value.includes('\\')) return undefined;
+    values.push(value);
+  }
+  return values;
+}
+
+/** Delivery outcomes as bits, so a set of them is one number. */
+export const OUTCOME_BITS = { delivered: 1, failed: 2, dead: 4 } as const;
+const DELIVERED = Buffer.from('delivered"');
+const FAILED = Buffer.from('failed"');
+const DEAD = Buffer.from('dead"');
+
+/**
+ * The outcome of a delivery line as a bit (OUTCOME_BITS), read without parsing; 0 when it cannot be told that way
+ * (the key appears more than once, or an unexpected value): treat as unknown.
+ */
+export function outcomeBit(bytes: Buffer): number {
+  const at = bytes.lastIndexOf(OUTCOME_KEY);
+  if (at < 0 || bytes.indexOf(OUTCOME_KEY) !== at) return 0;
+  const v = at + OUTCOME_KEY.length;
+  if (bytesAt(bytes, v, DELIVERED)) return OUTCOME_BITS.delivered;
+  if (bytesAt(bytes, v, FAILED)) return OUTCOME_BITS.failed;
+  if (bytesAt(bytes, v, DEAD)) return OUTCOME_BITS.dead;
+  return 0;
 }
