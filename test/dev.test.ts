@@ -127,6 +127,20 @@ describe('dev answers', () => {
     expect(rejected.every((r) => r.body === undefined && r.body64 === undefined)).toBe(true);
   });
 
+  it('records a request cut off mid-body, and reads event_type past a UTF-8 byte-order mark', async () => {
+    const dev = await startDev(cleanups);
+    const sock = connect(dev.port, '127.0.0.1');
+    sock.write('POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"event');
+    await new Promise((r) => setTimeout(r, 200));
+    sock.destroy();
+    await waitFor(() => dev.received().length === 1, 5000, 'the incomplete request record');
+    expect(dev.received()[0]).toMatchObject({ verdict: 'rejected', reason: 'incomplete request: the connection closed after 7 of 100 body bytes', body: '{"event' });
+    const bom = signed({ body: '\ufeff{"event_type":"order.paid"}' });
+    const res = await post(dev.url, bom);
+    expect(res.status).toBe(200);
+    expect(dev.received()[1]!.body).toBe('\ufeff{"event_type":"order.paid"}');
+  });
+
   it('405 for other methods on the path, 404 elsewhere, /health answers', async () => {
     const dev = await startDev(cleanups);
     const get = await send(dev.url, { method: 'GET' });
