@@ -222,7 +222,7 @@ export class Receiver {
     // Do not read a body we will not use; close the connection rather than drain it.
     if (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') headers.connection = 'close';
     else if (req.headers['transfer-encoding'] !== undefined) headers.connection = 'close';
-    void this.finish(req, res, t0, rec, status, JSON.stringify({ error: reason, id: rec.id }), headers);
+    void this.finish(res, t0, rec, status, JSON.stringify({ error: reason, id: rec.id }), headers);
   }
 
   private receive(req: IncomingMessage, res: ServerResponse, t0: number, url: string): void {
@@ -258,7 +258,7 @@ export class Receiver {
       const expected = declared !== undefined ? ` of ${declared}` : '';
       const reason = `incomplete request: the connection closed after ${size}${expected} body bytes`;
       const rec = this.record(req, chunks.length === 0 ? undefined : Buffer.concat(chunks, size), 'rejected', reason, url);
-      void this.finish(req, res, t0, rec, 499, '');
+      void this.finish(res, t0, rec, 499, '');
     });
   }
 
@@ -269,7 +269,7 @@ export class Receiver {
     req.removeAllListeners('data');
     req.pause();
     const rec = this.record(req, undefined, 'rejected', reason);
-    void this.finish(req, res, t0, rec, 413, JSON.stringify({ error: reason, id: rec.id }), { connection: 'close' }).then(() => {
+    void this.finish(res, t0, rec, 413, JSON.stringify({ error: reason, id: rec.id }), { connection: 'close' }).then(() => {
       // The answer is out; cut the connection so the client stops sending.
       setTimeout(() => req.socket.destroy(), 200).unref();
     });
@@ -283,7 +283,7 @@ export class Receiver {
       if (result.id !== undefined) rec.webhookId = result.id;
       const type = peekType(body);
       if (type !== undefined) rec.type = type;
-      void this.finish(req, res, t0, rec, 401, JSON.stringify({ error: result.message, reason: result.reason, id: rec.id }));
+      void this.finish(res, t0, rec, 401, JSON.stringify({ error: result.message, reason: result.reason, id: rec.id }));
       return;
     }
     let parsed: unknown;
@@ -294,7 +294,7 @@ export class Receiver {
     } catch {
       const rec = this.record(req, body, 'rejected', 'body is not JSON', url);
       this.signed(rec, result.scheme, result.id);
-      void this.finish(req, res, t0, rec, 400, JSON.stringify({ error: 'body is not JSON', id: rec.id }));
+      void this.finish(res, t0, rec, 400, JSON.stringify({ error: 'body is not JSON', id: rec.id }));
       return;
     }
     const type = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { event_type?: unknown }).event_type : undefined;
@@ -302,7 +302,7 @@ export class Receiver {
       const reason = 'no event_type: the body must be a JSON object with a string event_type';
       const rec = this.record(req, body, 'rejected', reason, url);
       this.signed(rec, result.scheme, result.id);
-      void this.finish(req, res, t0, rec, 400, JSON.stringify({ error: reason, id: rec.id }));
+      void this.finish(res, t0, rec, 400, JSON.stringify({ error: reason, id: rec.id }));
       return;
     }
     let verdict: Verdict = 'accepted';
@@ -324,7 +324,7 @@ export class Receiver {
       if (webhookId !== undefined) this.seen.add(webhookId);
     }
     const ok = `{"status":"received","id":"${rec.id}"${verdict === 'accepted' ? '' : `,"verdict":"${verdict}"`}}`;
-    void this.finish(req, res, t0, rec, 200, ok).then((stored) => {
+    void this.finish(res, t0, rec, 200, ok).then((stored) => {
       if (verdict !== 'accepted') return;
       if (!stored) {
         if (webhookId !== undefined) this.seen.delete(webhookId);
@@ -361,7 +361,6 @@ export class Receiver {
    * (the verdict does not depend on the store). Resolves whether the record is durable.
    */
   private async finish(
-    req: IncomingMessage,
     res: ServerResponse,
     t0: number,
     rec: ReceivedRecord,
@@ -401,7 +400,6 @@ export class Receiver {
       ...(storeError !== undefined ? { storeError } : {}),
     });
     if (--this.inFlight === 0) this.drained?.();
-    void req;
     return stored;
   }
 
