@@ -2,7 +2,7 @@
 // renaming it over the original, so a crash leaves either the old log or the new one, never half of each.
 import { closeSync, fstatSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { lineHead, lineTime, linesForward, looksComplete, parseLine } from './scan.js';
+import { checksumOk, lineHead, lineTime, linesForward, looksComplete, parseLine } from './scan.js';
 
 export interface ClearOptions {
   /** Keep events received at or after this time (ms since epoch); without it, everything goes. */
@@ -69,7 +69,8 @@ export async function clearEvents(file: string, options: ClearOptions = {}): Pro
       if (pendingBytes >= 1 << 20) flush();
     };
     const onLine = ({ bytes }: { bytes: Buffer }): void => {
-      const what = looksComplete(bytes) ? classify(bytes) : undefined;
+      // Damaged lines are dropped, never copied: only an intact line's kind, id and time are trusted.
+      const what = looksComplete(bytes) && checksumOk(bytes) ? classify(bytes) : undefined;
       if (what === undefined) {
         result.droppedBadLines++;
         return;

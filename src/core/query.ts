@@ -149,7 +149,8 @@ function* assemble(file: string, options: AssembleOptions): Generator<StoredEven
         }
         return true;
       }
-      if (stopBefore !== undefined && lineTime(bytes, head) < stopBefore) {
+      // Stopping is decided only on an intact line: a damaged one could claim any time.
+      if (stopBefore !== undefined && lineTime(bytes, head) < stopBefore && parseLine(bytes) !== undefined) {
         stop = true;
         return false;
       }
@@ -174,6 +175,7 @@ function* assemble(file: string, options: AssembleOptions): Generator<StoredEven
     }
     if (head === undefined) held = pending.take(record.id);
     const deliveries: DeliveryRecord[] = [];
+    let damaged = 0;
     if (held !== undefined) {
       for (let i = held.newestFirst.length - 1; i >= 0; i--) {
         const item = held.newestFirst[i]!;
@@ -182,11 +184,15 @@ function* assemble(file: string, options: AssembleOptions): Generator<StoredEven
           continue;
         }
         const d = parseLine(readBack(item));
-        if (d === undefined || d.kind !== 'delivery' || d.id !== record.id) bad(item.offset, item.length);
-        else deliveries.push(d);
+        if (d !== undefined && d.kind === 'delivery' && d.id === record.id) deliveries.push(d);
+        else {
+          bad(item.offset, item.length);
+          damaged++;
+        }
       }
     }
-    found.push({ record, deliveries, attempts: held?.count ?? 0, status: eventStatus(record, deliveries[deliveries.length - 1]) });
+    const attempts = (held?.count ?? 0) - damaged;
+    found.push({ record, deliveries, attempts, status: eventStatus(record, deliveries[deliveries.length - 1]) });
     return true;
   };
 

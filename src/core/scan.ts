@@ -2,6 +2,7 @@
 // a filter can rule a line out with a substring check before paying for decoding, the checksum and JSON.parse.
 // Every line that is used still goes through parseRecord (records.ts), checksum included.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { parseRecord, type StoreRecord } from './records.js';
 
 export interface RawLine {
@@ -193,6 +194,12 @@ export function looksComplete(bytes: Buffer): boolean {
     if (!((b >= 48 && b <= 57) || (b >= 97 && b <= 102))) return false;
   }
   return true;
+}
+
+/** The line's checksum holds (its shape must have passed looksComplete); decides nothing about its JSON. */
+export function checksumOk(bytes: Buffer): boolean {
+  const n = bytes.length;
+  return crc32(bytes.subarray(0, n - 9)) === Number.parseInt(bytes.toString('latin1', n - 8, n), 16);
 }
 
 /** Checksum, JSON and shape checks (records.ts): undefined for anything that is not an intact record. */

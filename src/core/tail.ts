@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { typeMatcher } from './catalog.js';
 import type { EventStatus, ReceivedRecord, StoreRecord } from './records.js';
-import { lineHead, lineTime, linesBackward, linesForward, looksComplete, parseLine } from './scan.js';
+import { checksumOk, lineHead, lineTime, linesBackward, linesForward, looksComplete, parseLine } from './scan.js';
 
 export interface FollowOptions {
   /** Called with each batch of new records, oldest first. */
@@ -261,7 +261,8 @@ export function planTail(file: string, end: number, filter: TailFilter, since: n
     const needParse = (inSeed && head?.kind !== 'delivery') || (since !== undefined && head === undefined);
     if (needParse && looksComplete(line.bytes)) rec = parseLine(line.bytes);
     const at = head?.kind === 'received' ? lineTime(line.bytes, head) : rec?.kind === 'received' ? Date.parse(rec.at) : Number.NaN;
-    if (since !== undefined && at < since - SINCE_SLACK_MS) break;
+    // Only an intact line may end the backlog: a damaged one could claim any time.
+    if (since !== undefined && at < since - SINCE_SLACK_MS && looksComplete(line.bytes) && checksumOk(line.bytes)) break;
     if (since !== undefined) start = line.offset;
     if (inSeed && rec?.kind === 'received') recent.push(rec);
   }
