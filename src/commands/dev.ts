@@ -83,8 +83,15 @@ export function parseSize(name: string, raw: string, UsageErrorCtor: new (m: str
 class LineWriter {
   private buf = '';
   private scheduled = false;
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  private broken = false;
+  constructor(private readonly stream: NodeJS.WritableStream) {
+    // `dev --json | head -1`: a closed pipe stops the lines, not the receiver.
+    stream.on('error', () => {
+      this.broken = true;
+    });
+  }
   write(line: string): void {
+    if (this.broken) return;
     this.buf += line;
     this.buf += '\n';
     if (!this.scheduled) {
@@ -97,7 +104,7 @@ class LineWriter {
     if (this.buf === '') return;
     const b = this.buf;
     this.buf = '';
-    this.stream.write(b);
+    if (!this.broken) this.stream.write(b);
   }
 }
 
