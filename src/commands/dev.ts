@@ -196,6 +196,10 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
   });
   const { scanRecent } = await import('../core/recovery.js');
   const recent = scanRecent(logPath(dir));
+  out.debug(
+    `start-up scan: ${recent.scanned} recent records, ${recent.acceptedIds.length} accepted webhook-ids, ${recent.pending.length} pending deliveries` +
+      (recent.truncated ? ' (stopped at the record limit; older events: etsyhook replay --failed)' : ''),
+  );
   if (recent.badLines > 0) out.warn(`skipped ${recent.badLines} unreadable line(s) in the event store (a write torn by a crash); nothing acknowledged was lost`);
 
   const { DuplicateIndex, Receiver } = await import('../core/receiver.js');

@@ -18,7 +18,7 @@ export interface RecentState {
 }
 
 export const RECENT_WINDOW_MS = 7 * 86_400_000;
-export const RECENT_MAX_RECORDS = 500_000;
+export const RECENT_MAX_RECORDS = 200_000;
 
 export function scanRecent(file: string, options: { sinceMs?: number; maxRecords?: number; now?: number } = {}): RecentState {
   const cutoff = new Date((options.now ?? Date.now()) - (options.sinceMs ?? RECENT_WINDOW_MS)).toISOString();
