@@ -1,5 +1,5 @@
-// Reliability 2: the forward target refuses connections for a while, then hangs (accepts and does not answer), then
-// returns. Acknowledgements never stall, and every accepted event ends delivered or dead: none lost, none delivered
+// Reliability 2: the forward target refuses connections for a while, then answers 500, then hangs (accepts and does
+// not answer), then returns. Acknowledgements never stall, and every accepted event ends delivered or dead: none lost, none delivered
 // twice (counted per webhook-id at the target).
 import { Agent } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -10,17 +10,17 @@ import {
 const CONCURRENCY = 8;
 
 describe('dead forward target', () => {
-  it('refused, then hanging, then back: acks stay fast; every event delivered once or dead', async () => {
+  it('refused, then 500, then hanging, then back: acks stay fast; every event delivered once or dead', async () => {
     const h = home();
     const secret = generateSecret();
     const target = await Target.start('refuse');
     const dev = await startDev(h, { secret, args: ['--forward-to', target.url] });
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    const latencies: Record<string, number[]> = { refuse: [], hang: [], ok: [] };
+    const latencies: Record<string, number[]> = { refuse: [], error: [], hang: [], ok: [] };
     const accepted = new Set<string>();
     const bad: string[] = [];
 
-    const load = async (phase: 'refuse' | 'hang' | 'ok', ms: number): Promise<void> => {
+    const load = async (phase: 'refuse' | 'error' | 'hang' | 'ok', ms: number): Promise<void> => {
       const until = Date.now() + ms;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -38,6 +38,8 @@ describe('dead forward target', () => {
     };
 
     await load('refuse', 3000);
+    await target.setMode('error');
+    await load('error', 1500);
     await target.setMode('hang');
     await load('hang', 2500);
     await target.setMode('ok'); // answers what it held, and everything from now on
@@ -68,14 +70,14 @@ describe('dead forward target', () => {
     // The target got nothing it was not sent.
     for (const wid of target.received.keys()) expect(accepted.has(wid)).toBe(true);
 
-    const all = [...latencies.refuse!, ...latencies.hang!, ...latencies.ok!];
+    const all = Object.values(latencies).flat();
     const p99 = (xs: number[]): number => Math.round(percentile(xs, 99) * 10) / 10;
     // Acknowledgements never wait for the target: the same few milliseconds whether it is refusing, hanging or fine.
     expect(p99(all)).toBeLessThan(250);
     expect(Math.max(...all)).toBeLessThan(2000);
     recordFigure(
-      '2. dead target (refuse 3 s, hang 2.5 s, back)',
-      `${accepted.size} events accepted: ${delivered.length} delivered once, ${dead.length} dead, 0 lost, 0 delivered twice; ack p99 ${p99(latencies.refuse!)} ms while refused, ${p99(latencies.hang!)} ms while hanging, ${p99(latencies.ok!)} ms when back (max ${Math.round(Math.max(...all))} ms)`,
+      '2. dead target (refuse 3 s, 500 for 1.5 s, hang 2.5 s, back)',
+      `${accepted.size} events accepted: ${delivered.length} delivered once, ${dead.length} dead, 0 lost, 0 delivered twice; ack p99 ${p99(latencies.refuse!)} ms while refused, ${p99(latencies.error!)} ms while answering 500, ${p99(latencies.hang!)} ms while hanging, ${p99(latencies.ok!)} ms when back (max ${Math.round(Math.max(...all))} ms)`,
     );
   });
 });
