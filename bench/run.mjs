@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, readFileSync, r
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAll, memoryMB, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
+import { killAll, machineBusySeconds, memoryMB, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
 import { wrkAvailable, wrkMeasure } from './lib/wrk.mjs';
 import { formatRecord, generateSecret, receivedRecord, runTag, signedRequests, storeFile, writeStore } from './lib/events.mjs';
 
@@ -198,20 +198,41 @@ async function measure(name, opts) {
   return opts.gen === 'wrk' ? measureWrk(name, opts) : measureCannon(name, opts);
 }
 
+/** CPU seconds the rest of the machine has used: everything but this bench, its children and the server. */
+function othersCpu(serverPid) {
+  const busy = machineBusySeconds();
+  const mine = serverPid ? treeCpuSeconds(process.pid, serverPid) : treeCpuSeconds(process.pid);
+  return busy - mine;
+}
+
+/** Sides measured while other work used the machine are named in RESULTS.md. */
+function noteNoise(name, gen, others) {
+  if (others !== undefined && others > 0.15) notes.push(`${name} [${gen}] was measured while other work used ${fmt(others * 100, 0)}% of a core: its rate is understated`);
+}
+
 async function measureWrk(name, { url, scheme, secret, pid }) {
   log(`  ${name} [wrk]: warm-up ${WARMUP}s, then ${DURATION}s at ${CONNECTIONS} connections`);
   let cpu0;
   let cpu1;
+  let o0;
+  let o1;
   const side = await wrkMeasure(name, {
     url, scheme, secret, connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, tag: runTag(),
     onMeasure: (at) => {
       if (!pid) return;
-      if (at === 'start') cpu0 = treeCpuSeconds(pid);
-      else cpu1 = treeCpuSeconds(pid);
+      if (at === 'start') {
+        cpu0 = treeCpuSeconds(pid);
+        o0 = othersCpu(pid);
+      } else {
+        cpu1 = treeCpuSeconds(pid);
+        o1 = othersCpu(pid);
+      }
     },
   });
   if (cpu0 !== undefined && cpu1 !== undefined) side.cpuMsPer1k = ((cpu1 - cpu0) * 1e6) / Math.max(1, side.requestsTotal);
-  log(`  ${name} [wrk]: ${fmt(side.rps, 0)} req/s, p50 ${fmt(side.p50, 2)} ms, p99 ${fmt(side.p99, 2)} ms, non-2xx ${side.non2xx}, errors ${side.errors}`);
+  if (o0 !== undefined && o1 !== undefined) side.others = (o1 - o0) / side.duration;
+  log(`  ${name} [wrk]: ${fmt(side.rps, 0)} req/s, p50 ${fmt(side.p50, 2)} ms, p99 ${fmt(side.p99, 2)} ms, non-2xx ${side.non2xx}, errors ${side.errors}; other work on the machine ${fmt((side.others ?? 0) * 100, 0)}% of a core`);
+  noteNoise(name, 'wrk', side.others);
   if (side.ok === 0) throw new Error(`${name} [wrk] answered no request with a 2xx`);
   if (side.non2xx > 0 || side.errors > 0) throw new Error(`${name} [wrk]: ${side.non2xx} non-2xx answers and ${side.errors} socket errors/timeouts: the figures would not be of the same work`);
   return side;
@@ -225,11 +246,13 @@ async function measureCannon(name, { url, scheme, secret, pid }) {
   log(`  ${name}: warm-up ${WARMUP}s`);
   const warm = await cannon({ ...base, duration: WARMUP });
   const cpu0 = pid ? treeCpuSeconds(pid) : undefined;
+  const others0 = othersCpu(pid);
   const gen0 = process.cpuUsage();
   log(`  ${name}: measuring ${DURATION}s at ${CONNECTIONS} connections`);
   const r = await cannon({ ...base, duration: DURATION });
   const gen1 = process.cpuUsage(gen0);
   const cpu1 = pid ? treeCpuSeconds(pid) : undefined;
+  const others = (othersCpu(pid) - others0) / r.duration;
   const ok = r['2xx'];
   const side = {
     name,
@@ -246,8 +269,10 @@ async function measureCannon(name, { url, scheme, secret, pid }) {
     genCpuShare: (gen1.user + gen1.system) / 1e6 / r.duration,
     cpuMsPer1k: cpu0 !== undefined ? ((cpu1 - cpu0) * 1e6) / Math.max(1, r.requests.total) : undefined,
     statusCodes: { ...warm.statusCodeStats, ...r.statusCodeStats },
+    others,
   };
-  log(`  ${name}: ${fmt(side.rps, 0)} req/s, p50 ${side.p50} ms, p99 ${side.p99} ms, non-2xx ${side.non2xx}, errors ${side.errors}; generator ${fmt(side.genCpuUs, 1)} µs CPU/request (${fmt(side.genCpuShare * 100, 0)}% of a core)`);
+  log(`  ${name}: ${fmt(side.rps, 0)} req/s, p50 ${side.p50} ms, p99 ${side.p99} ms, non-2xx ${side.non2xx}, errors ${side.errors}; generator ${fmt(side.genCpuUs, 1)} µs CPU/request (${fmt(side.genCpuShare * 100, 0)}% of a core); other work on the machine ${fmt(side.others * 100, 0)}% of a core`);
+  noteNoise(name, 'autocannon', side.others);
   if (ok === 0) throw new Error(`${name} answered no request with a 2xx (status codes: ${JSON.stringify(side.statusCodes)}, errors: ${side.errors})`);
   if (side.non2xx > 0 || side.errors > 0) {
     throw new Error(`${name}: ${side.non2xx} non-2xx answers and ${side.errors} errors/timeouts (status codes: ${JSON.stringify(side.statusCodes)}): the figures would not be of the same work`);
@@ -662,7 +687,7 @@ ${t.slice(1).map(md).join('\n')}
 ${failures.length ? `**Could not run:**\n\n${failures.map((f) => `- [${f.part}] ${f.message.split('\n')[0]}`).join('\n')}\n\n` : ''}${notes.length ? `Notes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n` : ''}How each figure is taken:
 
 - a/b: ${WARMUP} s warm-up then ${DURATION} s at ${CONNECTIONS} connections per side, one side at a time; memory is the receiver's
-  VmHWM from /proc after its load; "server CPU per 1,000 requests" is utime+stime of the server process tree from /proc
+  VmHWM from /proc after its load; "server CPU per request" is utime+stime of the server process tree from /proc
   (less sensitive to a busy machine than the rate). For b the target counts deliveries per \`webhook-id\`; after the
   load stops the bench waits until every accepted event has arrived.
 - wrk cross-check (rows marked [wrk], when Debian's wrk is installed: \`apt-get install wrk\`): wrk -t1, same connections

@@ -107,8 +107,8 @@ function statOf(pid) {
   return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
 }
 
-/** CPU seconds used so far by a process and all its descendants (gunicorn's workers, say). */
-export function treeCpuSeconds(root) {
+/** CPU seconds used so far by the processes under any of `roots` (and the roots themselves). */
+export function treeCpuSeconds(...roots) {
   const parent = new Map();
   const ticks = new Map();
   for (const name of readdirSync('/proc')) {
@@ -125,7 +125,7 @@ export function treeCpuSeconds(root) {
   for (const [pid, t] of ticks) {
     let p = pid;
     for (let depth = 0; depth < 20 && p > 1; depth++) {
-      if (p === root) {
+      if (roots.includes(p)) {
         total += t;
         break;
       }
@@ -147,4 +147,12 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+export function machineBusySeconds() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const [user, nice, system, , , irq, softirq, steal] = line;
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / CLK_TCK;
 }
