@@ -238,10 +238,10 @@ async function measureWrk(name, { url, scheme, secret, pid }) {
   return side;
 }
 
-async function measureCannon(name, { url, scheme, secret, pid }) {
+async function measureCannon(name, { url, scheme, secret, pid, type }) {
   const u = new URL(url);
   const tag = runTag();
-  const gen = signedRequests({ host: u.host, path: u.pathname, scheme, secret, tag });
+  const gen = signedRequests({ host: u.host, path: u.pathname, scheme, secret, tag, ...(type ? { type } : {}) });
   const base = { url: u.origin, connections: CONNECTIONS, ...gen.request, setupClient: gen.setupClient };
   log(`  ${name}: warm-up ${WARMUP}s`);
   const warm = await cannon({ ...base, duration: WARMUP });
@@ -360,8 +360,25 @@ async function partA(gen, { peersOnly = false } = {}) {
     }
   });
 
+  // For context only (not a target): the seed's own flagship event, which its app handles with INFO logging and a
+  // dispatcher that appends to its handler list on every call; the issue's "bare Node ≈ 21× Flask" looks like this.
+  let flaskOwn;
+  if (gen === 'autocannon') {
+    flaskOwn = await side(P, `${gen}:flask-own`, async () => {
+      const f = await startFlask(SECRET);
+      try {
+        return await measure('seed Flask, receipt.created events', { url: f.url, scheme: 'legacy', secret: SECRET, pid: f.pid, gen, type: 'receipt.created' });
+      } finally {
+        await f.stop();
+      }
+    });
+  }
+
   const bare = sides[`${gen}:bare`];
   if (bare) figure(P, `bare Node http: req/s ${g}`, bare.rps, 'req/s');
+  if (flaskOwn) figure(P, `(context) seed Flask with its own receipt.created events: req/s ${g}`, flaskOwn.rps, 'req/s');
+  if (flaskOwn && bare) figure(P, `(context) bare Node / seed Flask on receipt.created ${g}`, bare.rps / flaskOwn.rps, '×');
+  if (flaskOwn && dev) figure(P, `(context) etsyhook / seed Flask on receipt.created ${g}`, dev.rps / flaskOwn.rps, '×');
   if (flask) figure(P, `seed Flask (gunicorn -w 2): req/s ${g}`, flask.rps, 'req/s');
   if (bare && flask) figure(P, `bare Node / seed Flask ${g}`, bare.rps / flask.rps, '×');
   if (dev) {

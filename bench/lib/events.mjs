@@ -27,14 +27,14 @@ export function orderBody(i, type = 'order.paid') {
  * 2-core machine where the generator shares the CPU with the server, that would cap the bare Node figure.)
  * scheme 'standard' → webhook-* headers (etsyhook, bare Node); 'legacy' → X-Etsy-* headers (the seed's Flask app).
  */
-export function signedRequests({ host, path, scheme, secret, tag }) {
+export function signedRequests({ host, path, scheme, secret, tag, type = 'order.paid' }) {
   let n = 0;
   const key = scheme === 'standard' ? decodeStandardSecret(secret) : Buffer.from(secret, 'utf8');
   const prefix = `msg_${tag}`;
   const head = `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\ncontent-type: application/json\r\n`;
   const build = () => {
     const i = n++;
-    const body = orderBody(i);
+    const body = orderBody(i, type);
     const ts = Math.floor(Date.now() / 1000);
     let sigHeaders;
     if (scheme === 'standard') {
