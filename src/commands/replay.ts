@@ -178,7 +178,9 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   const store = await EventStore.open(loc.dir);
   const sender = new Deliverer({ connections: concurrency, insecure: opts.insecure ?? false });
   const progress = !out.json && requests.length > LINES_ON_A_TERMINAL && Boolean(process.stderr.isTTY) && !isCI();
-  const spinner = progress ? await out.spinner(`replaying 0/${requests.length}`) : undefined;
+  // One line redrawn in place (not a spinner library: those misbehave on a terminal that reports 0 columns).
+  const draw = (text: string): void => void process.stderr.write(`\r${text}\x1b[K`);
+  if (progress) draw(`replaying ${bar(0, requests.length)} 0/${requests.length}`);
   let done = 0;
   let lastDraw = 0;
   const failures: string[] = [];
@@ -217,16 +219,19 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
         const t = Date.now();
         if (t - lastDraw > 100 || done === requests.length) {
           lastDraw = t;
-          spinner?.update(`replaying ${bar(done, requests.length)} ${done}/${requests.length}`);
+          draw(`replaying ${bar(done, requests.length)} ${done}/${requests.length}`);
         }
       },
     });
   } finally {
-    spinner?.stop();
+    if (progress) process.stderr.write('\r\x1b[K');
     await sender.close();
     await store.close();
   }
   for (const line of failures) out.info(line);
+  if (progress && summary.failed > failures.length) {
+    out.info(out.c.dim(`… ${summary.failed - failures.length} more failed: etsyhook events list --status failed`));
+  }
 
   const took = summary.elapsedMs < 1000 ? `${summary.elapsedMs} ms` : `${(summary.elapsedMs / 1000).toFixed(1)} s`;
   const rate = summary.count >= 100 && summary.elapsedMs > 0 ? `, ${Math.round((summary.count / summary.elapsedMs) * 1000)}/s` : '';
