@@ -701,7 +701,7 @@ ${md(t[0])}
 ${md(t[0].map(() => '---'))}
 ${t.slice(1).map(md).join('\n')}
 
-${failures.length ? `**Could not run:**\n\n${failures.map((f) => `- [${f.part}] ${f.message.split('\n')[0]}`).join('\n')}\n\n` : ''}${notes.length ? `Notes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n` : ''}How each figure is taken:
+${failures.length ? `**Could not run:**\n\n${failures.map((f) => `- [${f.part}] ${f.message.split('\n')[0]}`).join('\n')}\n\n` : ''}${notes.length ? `Notes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n` : ''}${existsSync(join(ROOT, 'bench', 'ANALYSIS.md')) ? `${readFileSync(join(ROOT, 'bench', 'ANALYSIS.md'), 'utf8').trim()}\n\n` : ''}How each figure is taken:
 
 - a/b: ${WARMUP} s warm-up then ${DURATION} s at ${CONNECTIONS} connections per side, one side at a time; memory is the receiver's
   VmHWM from /proc after its load; "server CPU per request" is utime+stime of the server process tree from /proc
