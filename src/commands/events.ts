@@ -62,28 +62,39 @@ Examples:
       }
       const { queryEvents, eventJson } = await import('../core/query.js');
       const bad = f.badLineReporter(out, loc.file);
-      const found = [];
       const scan = queryEvents(
         loc.file,
         { types: filters.types, statuses: filters.statuses, ...(filters.since === undefined ? {} : { since: filters.since }) },
         { onBadLine: bad.onBadLine, end: loc.size },
       );
+      // Streamed: each event becomes output (JSON text or table cells) as it is read, so a large --limit holds no
+      // more than the output itself.
+      const { eventRow, renderEventRows } = await import('../ui/event-table.js');
+      const rows: string[][] = [];
+      let count = 0;
+      let json = '';
       for (const ev of scan) {
-        found.push(ev);
-        if (found.length >= limit) break;
+        if (out.json) {
+          json += `${count === 0 ? '[' : ','}${JSON.stringify(eventJson(ev))}`;
+          if (json.length >= 1 << 20) {
+            out.raw(json);
+            json = '';
+          }
+        } else rows.push(eventRow(ev, out.cOut));
+        count++;
+        if (count >= limit) break;
       }
       bad.report();
       if (out.json) {
-        out.data(found.map(eventJson));
+        out.raw(`${count === 0 ? '[' : json}]\n`);
         return;
       }
-      if (found.length === 0) {
+      if (count === 0) {
         out.info('no stored events match');
         return;
       }
-      const { renderEventTable } = await import('../ui/event-table.js');
-      out.line(renderEventTable(found, out.cOut));
-      if (found.length === limit) out.info(out.c.dim(`showing the newest ${limit}; --limit N for more`));
+      out.line(renderEventRows(rows, out.cOut));
+      if (count === limit) out.info(out.c.dim(`showing the newest ${limit}; --limit N for more`));
     });
 
   const show = events

@@ -5,7 +5,25 @@ import type { StoredEvent } from '../core/query.js';
 import type { EventStatus } from '../core/records.js';
 import { formatMs } from './event-line.js';
 
-export function renderEventTable(events: readonly StoredEvent[], c: ChalkInstance): string {
+/** The cells of one event's row. */
+export function eventRow(ev: StoredEvent, c: ChalkInstance): string[] {
+  const r = ev.record;
+  const last = ev.deliveries[ev.deliveries.length - 1];
+  const lastText =
+    last === undefined
+      ? ''
+      : `${last.status ?? 'ERR'} ${last.ms === undefined ? '' : formatMs(last.ms)}${last.error ? ` ${truncate(last.error, 40)}` : ''}`.trim();
+  return [
+    c.dim(localTime(r.at)),
+    r.id,
+    r.type ?? c.dim('(unknown)'),
+    colourStatus(ev.status, c),
+    String(ev.attempts),
+    lastText !== '' ? lastText : r.reason ? c.dim(truncate(r.reason, 60)) : '',
+  ];
+}
+
+export function renderEventRows(rows: readonly string[][], c: ChalkInstance): string {
   const table = new Table({
     head: ['received', 'id', 'type', 'status', 'attempts', 'last delivery / reason'].map((h) => c.bold(h)),
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
@@ -15,22 +33,7 @@ export function renderEventTable(events: readonly StoredEvent[], c: ChalkInstanc
       left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
     },
   });
-  for (const ev of events) {
-    const r = ev.record;
-    const last = ev.deliveries[ev.deliveries.length - 1];
-    const lastText =
-      last === undefined
-        ? ''
-        : `${last.status ?? 'ERR'} ${last.ms === undefined ? '' : formatMs(last.ms)}${last.error ? ` ${truncate(last.error, 40)}` : ''}`.trim();
-    table.push([
-      c.dim(localTime(r.at)),
-      r.id,
-      r.type ?? c.dim('(unknown)'),
-      colourStatus(ev.status, c),
-      String(ev.attempts),
-      lastText !== '' ? lastText : r.reason ? c.dim(truncate(r.reason, 60)) : '',
-    ]);
-  }
+  for (const row of rows) table.push(row);
   return table.toString();
 }
 
