@@ -132,7 +132,8 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       },
       { onBadLine: bad.onBadLine, end: loc.size },
     );
-    for (const ev of scan) events.push(ev);
+    // Only what sending needs: the request and how many attempts it has had.
+    for (const ev of scan) events.push({ ...ev, deliveries: [] });
     bad.report();
     events.reverse(); // oldest first
   }
@@ -143,13 +144,17 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
 
   const replay = await import('../core/replay.js');
   const now = Math.floor(Date.now() / 1000);
-  const requests = events.map((ev) => replay.buildReplayRequest(ev, replay.replayTarget(ev.record, to), resign, now));
+  const requests: import('../core/replay.js').ReplaySource = {
+    length: events.length,
+    at: (i) => replay.buildReplayRequest(events[i]!, replay.replayTarget(events[i]!.record, to), resign, Math.floor(Date.now() / 1000)),
+  };
   const mode = describeMode(resign, secretOrigin);
-  const targets = [...new Set(requests.map((r) => r.target))];
+  const targets = [...new Set(events.map((ev) => replay.replayTarget(ev.record, to)))];
   const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
 
   if (opts.dryRun) {
-    for (const r of requests) {
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests.at(i);
       if (out.json) {
         out.data({ id: r.event.record.id, type: r.event.record.type ?? null, target: r.target, webhookId: r.webhookId ?? null, resigned: r.resigned, dryRun: true });
       } else {
@@ -161,7 +166,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   }
 
   if (!resign) {
-    const stale = requests.filter((r) => (replay.signatureAge(r.event.record, now) ?? 0) > 300).length;
+    const stale = events.filter((ev) => (replay.signatureAge(ev.record, now) ?? 0) > 300).length;
     if (stale > 0) {
       out.warn(
         `${stale === requests.length ? (stale === 1 ? 'the event was' : `all ${stale} were`) : `${stale} of ${requests.length} were`} signed more than 5 minutes ago: ` +

@@ -91,8 +91,14 @@ export interface ReplayOptions {
   onResult?: (result: ReplayResult) => void;
 }
 
+/** The requests to send, built one at a time as they are sent (a large replay holds no request bodies in advance). */
+export interface ReplaySource {
+  length: number;
+  at(index: number): ReplayRequest;
+}
+
 /** Send every request, at most `concurrency` at a time, recording each attempt; oldest first as given. */
-export async function replayEvents(requests: readonly ReplayRequest[], options: ReplayOptions): Promise<ReplaySummary> {
+export async function replayEvents(requests: ReplaySource, options: ReplayOptions): Promise<ReplaySummary> {
   const summary: ReplaySummary = { count: requests.length, delivered: 0, failed: 0, reasons: {}, elapsedMs: 0, storeError: undefined };
   const started = performance.now();
   const appends = new Set<Promise<void>>();
@@ -103,7 +109,7 @@ export async function replayEvents(requests: readonly ReplayRequest[], options: 
   };
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
-      const request = requests[next++]!;
+      const request = requests.at(next++);
       const result = await options.sender.send(request.target, request.headers, request.body, deliverOptions);
       const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
       const record: DeliveryRecord = {
