@@ -97,7 +97,8 @@ export async function clearEvents(file: string, options: ClearOptions = {}): Pro
     renamed = true;
     syncDir(dirname(file));
     // A receiver still holding the old file may finish one more batch there before it notices the new one.
-    const graceUntil = Date.now() + (options.graceMs ?? 300);
+    // Receivers check for a replaced log every REPLACEMENT_CHECK_MS (100 ms); watch well past that.
+    const graceUntil = Date.now() + (options.graceMs ?? 1000);
     const appender = openSync(file, 'a');
     try {
       const copyLate = (): void => {

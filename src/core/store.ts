@@ -1,12 +1,16 @@
 // The durable event log: one append-only file of checksummed NDJSON lines (see records.ts).
 // Appends are group-committed: records arriving while an fsync is in flight are written and synced together, so
 // every append resolves only once its bytes are on disk, and durability costs one fsync per batch, not per event.
-import { constants, promises as fsp, closeSync, openSync, readSync, fstatSync, watch, type FSWatcher } from 'node:fs';
+import { constants, promises as fsp, closeSync, openSync, readSync, fstatSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../errors.js';
 import { formatRecord, parseRecord, type StoreRecord } from './records.js';
 
 export const LOG_FILE = 'events.ndjson';
+/** How often an appending store checks whether `events clear` replaced the log. */
+export const REPLACEMENT_CHECK_MS = 100;
+/** Batches whose fdatasync may run at once: one syncing while the next is written. */
+const MAX_SYNCS_IN_FLIGHT = 2;
 
 /** Where records go. The file store is the embedded default; a queue sink (Redis, as in the seed chapter) can come later. */
 export interface EventSink {
@@ -31,6 +35,8 @@ export class EventStore implements EventSink {
   /** After a failed (possibly partial) write, the next write starts on a fresh line so it cannot merge with the torn one. */
   private needsNewline: boolean;
   private closed = false;
+  private readonly syncing = new Set<Promise<void>>();
+  private checkedAt = Date.now();
 
   private constructor(
     readonly dir: string,
@@ -53,9 +59,13 @@ export class EventStore implements EventSink {
 
   /**
    * `events clear` replaces the log with a rewritten copy (rename): switch to the new file, or every later record
-   * would go to the unlinked old one and vanish. One stat per batch, next to an fsync per batch.
+   * would go to the unlinked old one and vanish. Checked at most every REPLACEMENT_CHECK_MS (clear keeps copying late
+   * records from the old file for longer than that), so the check stays off the per-batch path.
    */
   private async followReplacement(): Promise<void> {
+    const now = Date.now();
+    if (now - this.checkedAt < REPLACEMENT_CHECK_MS) return;
+    this.checkedAt = now;
     const file = logPath(this.dir);
     let ino: number | undefined;
     try {
@@ -69,6 +79,8 @@ export class EventStore implements EventSink {
     this.handle = next.handle;
     this.ino = next.ino;
     this.needsNewline = !next.endsClean;
+    // Syncs still running on the old file finish first; then it can close.
+    await Promise.allSettled([...this.syncing]);
     await old.close().catch(() => {});
   }
 
@@ -80,37 +92,55 @@ export class EventStore implements EventSink {
     });
   }
 
+  /**
+   * Group commit, pipelined: a batch is written (a quick write(2) into the page cache, in this thread) and its
+   * fdatasync started; while that sync runs, the next batch gathers, is written and gets its own sync. Each batch
+   * resolves only after a sync that began after its own write, so every acknowledged record is on disk.
+   */
   private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        if (this.syncing.size >= MAX_SYNCS_IN_FLIGHT) {
+          await Promise.race([...this.syncing]);
+          continue;
+        }
         const batch = this.queue;
         this.queue = [];
         const parts = batch.map((p) => p.bytes);
         try {
           await this.followReplacement();
           if (this.needsNewline) parts.unshift(Buffer.from('\n'));
-          const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-          await this.writeFully(data);
-          await this.handle.datasync();
+          this.writeFully(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
           this.needsNewline = false;
-          for (const p of batch) p.resolve();
         } catch (err) {
           this.needsNewline = true;
           const e = new StoreUnavailableError(`cannot write the event store: ${(err as Error).message}`, err);
           for (const p of batch) p.reject(e);
+          continue;
         }
+        const sync: Promise<void> = this.handle.datasync().then(
+          () => {
+            for (const p of batch) p.resolve();
+          },
+          (err: Error) => {
+            const e = new StoreUnavailableError(`cannot sync the event store to disk: ${err.message}`, err);
+            for (const p of batch) p.reject(e);
+          },
+        );
+        this.syncing.add(sync);
+        void sync.finally(() => this.syncing.delete(sync));
       }
     } finally {
       this.flushing = undefined;
     }
   }
 
-  private async writeFully(data: Buffer): Promise<void> {
+  private writeFully(data: Buffer): void {
     let offset = 0;
     while (offset < data.length) {
-      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset);
-      if (bytesWritten <= 0) throw new Error('short write');
-      offset += bytesWritten;
+      const n = writeSync(this.handle.fd, data, offset, data.length - offset);
+      if (n <= 0) throw new Error('short write');
+      offset += n;
     }
   }
 
@@ -119,6 +149,7 @@ export class EventStore implements EventSink {
     if (this.closed) return;
     this.closed = true;
     while (this.flushing) await this.flushing;
+    await Promise.allSettled([...this.syncing]);
     await this.handle.close();
   }
 }
