@@ -85,29 +85,23 @@ describe('dev answers', () => {
     expect(over.status).toBe(413);
     expect(over.json().error).toMatch(/over the 1024-byte limit/);
 
-    // 50 MB announced: the answer arrives before we have sent more than a sliver of it.
-    const answer = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
-      let sent = 0;
-      const req = httpRequest(dev.url, { method: 'POST', headers: { 'content-length': String(50 * 1024 * 1024), 'content-type': 'application/json' }, agent: false }, (res) => {
-        resolve({ status: res.statusCode ?? 0, sent });
-        res.resume();
-      });
-      req.on('error', (err) => (sent > 0 ? resolve({ status: -1, sent }) : reject(err)));
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      const pump = (): void => {
-        while (sent < 50 * 1024 * 1024) {
-          sent += chunk.length;
-          if (!req.write(chunk)) {
-            req.once('drain', pump);
-            return;
-          }
+    // 50 MB announced: the 413 comes back before the body is sent, and the server does not wait for it.
+    // (A raw socket, so the test reads the answer itself instead of racing a client that is still writing.)
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = connect(dev.port, '127.0.0.1');
+      let got = '';
+      sock.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n\r\n')) {
+          sock.destroy();
+          resolve(got);
         }
-        req.end();
-      };
-      pump();
+      });
+      sock.on('error', reject);
+      sock.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n`);
+      sock.write(Buffer.alloc(64 * 1024, 0x20));
     });
-    expect(answer.status).toBe(413);
-    expect(answer.sent).toBeLessThan(50 * 1024 * 1024);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
 
     // Chunked, no content-length: cut off once over the limit.
     const chunked = await new Promise<number>((resolve, reject) => {

@@ -267,11 +267,16 @@ export class Receiver {
     const what = declared !== undefined ? `${declared} bytes` : 'the body';
     const reason = `body too large: ${what} over the ${this.maxBody}-byte limit (--max-body)`;
     req.removeAllListeners('data');
-    req.pause();
+    // Keep discarding what arrives (never buffered): unread data at close would reset the connection.
+    req.resume();
     const rec = this.record(req, undefined, 'rejected', reason);
-    void this.finish(res, t0, rec, 413, JSON.stringify({ error: reason, id: rec.id }), { connection: 'close' }).then(() => {
-      // The answer is out; cut the connection so the client stops sending.
-      setTimeout(() => req.socket.destroy(), 200).unref();
+    void this.finish(res, t0, rec, 413, JSON.stringify({ error: reason, id: rec.id })).then(() => {
+      // The answer is out. Cut the connection only if the client is still sending after a while: closing a socket
+      // with unread data sends a reset, which makes the client's kernel drop the 413 it has not read yet (so no
+      // `connection: close` here: Node would close at once).
+      setTimeout(() => {
+        if (!req.complete) req.socket.destroy();
+      }, 2_000).unref();
     });
   }
 
