@@ -89,7 +89,9 @@ export class Output {
 
   /** A spinner on a TTY; elsewhere a no-op (final texts still go to stderr). */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.err.isTTY || this.quiet || isCI()) {
+    // ora redraws forever on a terminal that reports no width (e.g. under `script`): plain lines there too.
+    const columns = (this.err as { columns?: number }).columns ?? 0;
+    if (!this.err.isTTY || columns <= 0 || this.quiet || isCI()) {
       return {
         update: () => {},
         succeed: (t) => t && this.success(t),
