@@ -231,7 +231,7 @@ async function measureWrk(name, { url, scheme, secret, pid }) {
   });
   if (cpu0 !== undefined && cpu1 !== undefined) side.cpuMsPer1k = ((cpu1 - cpu0) * 1e6) / Math.max(1, side.requestsTotal);
   if (o0 !== undefined && o1 !== undefined) side.others = (o1 - o0) / side.duration;
-  log(`  ${name} [wrk]: ${fmt(side.rps, 0)} req/s, p50 ${fmt(side.p50, 2)} ms, p99 ${fmt(side.p99, 2)} ms, non-2xx ${side.non2xx}, errors ${side.errors}; other work on the machine ${fmt((side.others ?? 0) * 100, 0)}% of a core`);
+  log(`  ${name} [wrk]: ${fmt(side.rps, 0)} req/s, p50 ${fmt(side.p50, 2)} ms, p99 ${fmt(side.p99, 2)} ms, non-2xx ${side.non2xx}, errors ${side.errors}; other work on the machine ${fmt(Math.max(0, side.others ?? 0) * 100, 0)}% of a core`);
   noteNoise(name, 'wrk', side.others);
   if (side.ok === 0) throw new Error(`${name} [wrk] answered no request with a 2xx`);
   if (side.non2xx > 0 || side.errors > 0) throw new Error(`${name} [wrk]: ${side.non2xx} non-2xx answers and ${side.errors} socket errors/timeouts: the figures would not be of the same work`);
@@ -271,7 +271,7 @@ async function measureCannon(name, { url, scheme, secret, pid, type }) {
     statusCodes: { ...warm.statusCodeStats, ...r.statusCodeStats },
     others,
   };
-  log(`  ${name}: ${fmt(side.rps, 0)} req/s, p50 ${side.p50} ms, p99 ${side.p99} ms, non-2xx ${side.non2xx}, errors ${side.errors}; generator ${fmt(side.genCpuUs, 1)} µs CPU/request (${fmt(side.genCpuShare * 100, 0)}% of a core); other work on the machine ${fmt(side.others * 100, 0)}% of a core`);
+  log(`  ${name}: ${fmt(side.rps, 0)} req/s, p50 ${side.p50} ms, p99 ${side.p99} ms, non-2xx ${side.non2xx}, errors ${side.errors}; generator ${fmt(side.genCpuUs, 1)} µs CPU/request (${fmt(side.genCpuShare * 100, 0)}% of a core); other work on the machine ${fmt(Math.max(0, side.others) * 100, 0)}% of a core`);
   noteNoise(name, 'autocannon', side.others);
   if (ok === 0) throw new Error(`${name} answered no request with a 2xx (status codes: ${JSON.stringify(side.statusCodes)}, errors: ${side.errors})`);
   if (side.non2xx > 0 || side.errors > 0) {
