@@ -1,10 +1,11 @@
 // The durable event log: one append-only file of checksummed NDJSON lines (see records.ts).
 // Appends are group-committed: records arriving while an fsync is in flight are written and synced together, so
 // every append resolves only once its bytes are on disk, and durability costs one fsync per batch, not per event.
-import { constants, promises as fsp, closeSync, openSync, readSync, fstatSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { constants, promises as fsp, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../errors.js';
 import { formatRecord, parseRecord, type StoreRecord } from './records.js';
+import { linesBackward, linesForwardInFile } from './scan.js';
 
 export const LOG_FILE = 'events.ndjson';
 /** How often an appending store checks whether `events clear` replaced the log. */
@@ -183,50 +184,11 @@ export interface ReadOptions {
  * large store. Stop early by breaking out of the loop.
  */
 export function* readBackward(file: string, options: ReadOptions = {}): Generator<StoreRecord> {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+  for (const line of linesBackward(file, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {})) {
+    const rec = parseRecord(line.bytes.toString('utf8'));
+    if (rec) yield rec;
+    else options.onBadLine?.(line.offset, line.bytes.length);
   }
-  try {
-    const chunkSize = options.chunkSize ?? 1 << 20;
-    let pos = fstatSync(fd).size;
-    let carry: Buffer = Buffer.alloc(0);
-    while (pos > 0) {
-      const len = Math.min(chunkSize, pos);
-      pos -= len;
-      const chunk = Buffer.allocUnsafe(len);
-      readSync(fd, chunk, 0, len, pos);
-      let buf = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
-      let end = buf.length;
-      // Lines are complete only from the first newline on; what precedes it joins the next (earlier) chunk.
-      for (let i = buf.length - 1; i >= 0; i--) {
-        if (buf[i] !== 10) continue;
-        if (end > i + 1) {
-          const rec = parseLine(buf, i + 1, end, pos, options);
-          if (rec) yield rec;
-        }
-        end = i;
-      }
-      carry = Buffer.from(buf.subarray(0, end));
-      buf = Buffer.alloc(0);
-    }
-    if (carry.length > 0) {
-      const rec = parseLine(carry, 0, carry.length, 0, options);
-      if (rec) yield rec;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function parseLine(buf: Buffer, start: number, end: number, base: number, options: ReadOptions): StoreRecord | undefined {
-  if (end - start === 0) return undefined;
-  const rec = parseRecord(buf.toString('utf8', start, end));
-  if (!rec) options.onBadLine?.(base + start, end - start);
-  return rec;
 }
 
 /**
@@ -239,44 +201,17 @@ export function readForward(
   onRecord: (rec: StoreRecord) => void,
   options: ReadOptions = {},
 ): number {
-  let fd: number;
+  let from = offset;
   try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return offset;
-    throw err;
+    if (statSync(file).size < offset) from = 0; // the file was replaced (events clear): start again
+  } catch {
+    return offset; // not there (yet)
   }
-  try {
-    const size = fstatSync(fd).size;
-    if (size < offset) offset = 0; // the file was replaced (events clear): start again
-    const chunkSize = options.chunkSize ?? 1 << 20;
-    let pos = offset;
-    let carry: Buffer = Buffer.alloc(0);
-    let consumed = offset;
-    while (pos < size) {
-      const len = Math.min(chunkSize, size - pos);
-      const chunk = Buffer.allocUnsafe(len);
-      const n = readSync(fd, chunk, 0, len, pos);
-      if (n <= 0) break;
-      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      const bufBase = pos - carry.length;
-      pos += n;
-      let start = 0;
-      for (let i = 0; i < buf.length; i++) {
-        if (buf[i] !== 10) continue;
-        if (i > start) {
-          const rec = parseLine(buf, start, i, bufBase, options);
-          if (rec) onRecord(rec);
-        }
-        start = i + 1;
-        consumed = bufBase + start;
-      }
-      carry = Buffer.from(buf.subarray(start));
-    }
-    return consumed;
-  } finally {
-    closeSync(fd);
-  }
+  return linesForwardInFile(file, from, (line) => {
+    const rec = parseRecord(line.bytes.toString('utf8'));
+    if (rec) onRecord(rec);
+    else options.onBadLine?.(line.offset, line.bytes.length);
+  });
 }
 
 export interface Follower {
