@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, readFileSync, r
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAll, machineBusySeconds, memoryMB, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
+import { killAll, machineBusySeconds, memoryMB, reapedChildrenCpuSeconds, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
 import { wrkAvailable, wrkMeasure } from './lib/wrk.mjs';
 import { formatRecord, generateSecret, receivedRecord, runTag, signedRequests, storeFile, writeStore } from './lib/events.mjs';
 
@@ -201,7 +201,8 @@ async function measure(name, opts) {
 /** CPU seconds the rest of the machine has used: everything but this bench, its children and the server. */
 function othersCpu(serverPid) {
   const busy = machineBusySeconds();
-  const mine = serverPid ? treeCpuSeconds(process.pid, serverPid) : treeCpuSeconds(process.pid);
+  // Children that exited during the interval (wrk itself, at its end) count as this bench's too.
+  const mine = (serverPid ? treeCpuSeconds(process.pid, serverPid) : treeCpuSeconds(process.pid)) + reapedChildrenCpuSeconds();
   return busy - mine;
 }
 

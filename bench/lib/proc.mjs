@@ -156,3 +156,11 @@ export function machineBusySeconds() {
   const [user, nice, system, , , irq, softirq, steal] = line;
   return (user + nice + system + irq + softirq + (steal ?? 0)) / CLK_TCK;
 }
+
+/** CPU seconds of this process's children that have exited and been reaped (cutime + cstime). */
+export function reapedChildrenCpuSeconds() {
+  const s = readFileSync('/proc/self/stat', 'utf8');
+  const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  // after "(comm)": cutime is field 16, cstime 17 → rest[13], rest[14]
+  return (Number(rest[13]) + Number(rest[14])) / CLK_TCK;
+}
