@@ -680,7 +680,7 @@ function markdown(t, meta) {
   if (existsSync(relFile)) {
     try {
       const rel = JSON.parse(readFileSync(relFile, 'utf8'));
-      reliability = `## Reliability suite (\`npm run test:reliability\`, last recorded ${rel.date ?? '?'})\n\n| test | figures |\n| --- | --- |\n${Object.entries(rel.figures ?? {}).map(([k, v]) => `| ${k} | ${String(v).replace(/\|/g, '\\|')} |`).join('\n')}\n\n`;
+      reliability = `## Reliability suite (\`npm run test:reliability\`, last recorded ${rel.date ?? '?'})\n\n| test | figures |\n| --- | --- |\n${Object.entries(rel.figures ?? {}).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([k, v]) => `| ${k} | ${String(v).replace(/\|/g, '\\|')} |`).join('\n')}\n\n`;
     } catch {
       reliability = '';
     }
