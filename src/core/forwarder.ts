@@ -75,6 +75,16 @@ export class Forwarder {
   private idleWaiters: (() => void)[] = [];
   private readonly recording = new Set<Promise<unknown>>();
   private activeDone: (() => void) | undefined;
+  /**
+   * Circuit breaker: after a delivery fails without an HTTP answer (refused, reset, timed out), nothing more is sent
+   * until `openUntil`; then a single probe goes, and only its success lets the queue flow again. Without it, a dead
+   * app makes every queued event cost a connection attempt, an error and a record at once, which slows the receiver.
+   * Events held back by the breaker use up none of their attempts.
+   */
+  private breakerFailures = 0;
+  private openUntil = 0;
+  private probing = false;
+  private breakerTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ForwarderOptions) {
     this.target = options.target;
@@ -104,6 +114,18 @@ export class Forwarder {
 
   private pump(): void {
     while (this.active < this.concurrency && this.queueHead < this.queue.length && !this.stopping) {
+      if (this.breakerFailures > 0) {
+        const wait = this.openUntil - Date.now();
+        if (wait > 0) {
+          this.breakerTimer ??= setTimeout(() => {
+            this.breakerTimer = undefined;
+            this.pump();
+          }, wait);
+          return;
+        }
+        if (this.probing) return;
+        this.probing = true;
+      }
       const job = this.queue[this.queueHead]!;
       this.queue[this.queueHead] = undefined as unknown as Job;
       this.queueHead++;
@@ -135,6 +157,7 @@ export class Forwarder {
       extraHeaders,
     });
     if (this.abandoned) return;
+    this.updateBreaker(result);
     const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
     const record: DeliveryRecord = {
@@ -167,6 +190,19 @@ export class Forwarder {
     this.options.onAttempt?.({ record, event, ...(retryInMs !== undefined ? { retryInMs } : {}) });
   }
 
+  private updateBreaker(result: DeliveryResult): void {
+    this.probing = false;
+    if (result.status !== undefined) {
+      this.breakerFailures = 0; // the app answered (even with an error status): it is there
+      return;
+    }
+    const now = Date.now();
+    // Failures of attempts that were already in flight when the breaker opened do not lengthen the pause.
+    if (now < this.openUntil) return;
+    this.breakerFailures++;
+    this.openUntil = now + backoffDelay(this.breakerFailures, this.baseDelayMs, Math.min(this.maxDelayMs, 30_000), this.random);
+  }
+
   private checkIdle(): void {
     if (this.pending > 0) return;
     const waiters = this.idleWaiters;
@@ -189,6 +225,7 @@ export class Forwarder {
     this.stopping = true;
     for (const t of this.waiting) clearTimeout(t);
     this.waiting.clear();
+    clearTimeout(this.breakerTimer);
     this.queue.length = 0;
     this.queueHead = 0;
     if (this.active > 0) {
