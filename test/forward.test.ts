@@ -89,6 +89,9 @@ describe('dev --forward-to', () => {
     expect(attempts.at(-1)).toMatchObject({ outcome: 'delivered', status: 200 });
     expect(target.got[0]!.headers['x-etsyhook-attempt']).toBe(String(attempts.length));
     expect(dev.proc.stderr()).toMatch(/connection refused .*attempt 1\/20, retry in/);
+    // The circuit breaker says what it does, both ways.
+    expect(dev.proc.stderr()).toMatch(/is not answering: holding deliveries \(stored, not dropped\)/);
+    await waitFor(() => /the app answers again/.test(dev.proc.stderr()), 5000, 'the resume line');
   });
 
   it('marks an event dead after --max-attempts; non-2xx answers count as failures', async () => {

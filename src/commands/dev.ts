@@ -251,6 +251,12 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
           lines.write(`${head} ${c.yellow(why)}  ${tail}  ${next}`);
         }
       },
+      onHold: (probeInMs) => {
+        if (!out.json) lines.write(c.yellow(`${clock()}  the app at ${forwardTo.href} is not answering: holding deliveries (stored, not dropped); next try in ${seconds(probeInMs)}`));
+      },
+      onResume: () => {
+        if (!out.json) lines.write(c.green(`${clock()}  the app answers again: delivering what was held`));
+      },
       onRecordError: (err) => out.warn(`a delivery attempt could not be recorded: ${err.message}`),
     });
   }

@@ -23,6 +23,10 @@ export interface ForwarderOptions {
   maxDelayMs?: number;
   /** Called after each attempt is recorded (or failed to be). */
   onAttempt?: (attempt: AttemptReport) => void;
+  /** Called when the app stops answering and deliveries are held (circuit breaker opens), with the next probe's delay. */
+  onHold?: (probeInMs: number) => void;
+  /** Called when the app answers again after deliveries were held. */
+  onResume?: () => void;
   /** Called when an attempt could not be recorded (the delivery itself happened). */
   onRecordError?: (err: Error) => void;
   random?: () => number;
@@ -157,7 +161,6 @@ export class Forwarder {
       extraHeaders,
     });
     if (this.abandoned) return;
-    this.updateBreaker(result);
     const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
     const record: DeliveryRecord = {
@@ -188,19 +191,24 @@ export class Forwarder {
       this.waiting.add(timer);
     }
     this.options.onAttempt?.({ record, event, ...(retryInMs !== undefined ? { retryInMs } : {}) });
+    this.updateBreaker(result);
   }
 
   private updateBreaker(result: DeliveryResult): void {
     this.probing = false;
     if (result.status !== undefined) {
-      this.breakerFailures = 0; // the app answered (even with an error status): it is there
+      // The app answered (even with an error status): it is there.
+      if (this.breakerFailures > 0) this.options.onResume?.();
+      this.breakerFailures = 0;
       return;
     }
     const now = Date.now();
     // Failures of attempts that were already in flight when the breaker opened do not lengthen the pause.
     if (now < this.openUntil) return;
     this.breakerFailures++;
-    this.openUntil = now + backoffDelay(this.breakerFailures, this.baseDelayMs, Math.min(this.maxDelayMs, 30_000), this.random);
+    const pause = backoffDelay(this.breakerFailures, this.baseDelayMs, Math.min(this.maxDelayMs, 30_000), this.random);
+    this.openUntil = now + pause;
+    if (this.breakerFailures === 1) this.options.onHold?.(pause);
   }
 
   private checkIdle(): void {
