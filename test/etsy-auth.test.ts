@@ -3,20 +3,16 @@ import { statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, freePort, runCli, startCli, tempHome } from './helpers.js';
-import { readStoredConfig, startFakeEtsy, storeLogin, type FakeEtsy } from './fake-etsy.js';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, freePort, runCli, startCli } from './helpers.js';
+import { readStoredConfig, storeLogin, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;
 let home: { dir: string; cleanup: () => void };
 
-beforeEach(async () => {
-  fake = await startFakeEtsy();
-  home = tempHome();
-});
-afterEach(async () => {
-  await fake.close();
-  home.cleanup();
+useFakeEtsy((f, h) => {
+  fake = f;
+  home = h;
 });
 
 function exited(child: ChildProcess): Promise<number | null> {

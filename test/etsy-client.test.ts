@@ -5,31 +5,19 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
-import { readStoredConfig, startFakeEtsy, storeLogin, type FakeEtsy } from './fake-etsy.js';
+import { cleanEnv, runCli } from './helpers.js';
+import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;
 let home: { dir: string; cleanup: () => void };
 
-beforeEach(async () => {
-  fake = await startFakeEtsy();
-  home = tempHome();
-});
-afterEach(async () => {
-  await fake.close();
-  home.cleanup();
+useFakeEtsy((f, h) => {
+  fake = f;
+  home = h;
 });
 
 function ciEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const t = fake.issueTokens();
-  return cleanEnv(home.dir, {
-    ETSY_API_KEY: fake.keystring,
-    ETSY_SHARED_SECRET: fake.sharedSecret,
-    ETSY_ACCESS_TOKEN: t.accessToken,
-    ETSY_API_BASE: fake.apiBase,
-    ETSY_SHOP_ID: String(fake.shopId),
-    ...extra,
-  });
+  return tokenEnv(fake, home.dir, { ETSY_SHOP_ID: String(fake.shopId), ...extra });
 }
 
 const LIST = /push-configurations$/;

@@ -1,30 +1,18 @@
 // `etsyhook configs list | create | delete` through the built CLI against the fake Etsy API.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
-import { startFakeEtsy, storeLogin, type FakeEtsy } from './fake-etsy.js';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, runCli } from './helpers.js';
+import { storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;
 let home: { dir: string; cleanup: () => void };
 
-beforeEach(async () => {
-  fake = await startFakeEtsy();
-  home = tempHome();
-});
-afterEach(async () => {
-  await fake.close();
-  home.cleanup();
+useFakeEtsy((f, h) => {
+  fake = f;
+  home = h;
 });
 
-/** What a CI job sets: the app keys and a token, no stored login. */
 function ciEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const t = fake.issueTokens();
-  return cleanEnv(home.dir, {
-    ETSY_API_KEY: fake.keystring,
-    ETSY_SHARED_SECRET: fake.sharedSecret,
-    ETSY_ACCESS_TOKEN: t.accessToken,
-    ETSY_API_BASE: fake.apiBase,
-    ...extra,
-  });
+  return tokenEnv(fake, home.dir, extra);
 }
 
 describe('configs list', () => {

@@ -1,32 +1,21 @@
 // The session interface other commands build on (dev --register, events show --expand), used in-process.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigStore } from '../src/config.js';
 import { ApiError, UsageError } from '../src/errors.js';
 import { openEtsySession } from '../src/etsy/session.js';
-import { cleanEnv, tempHome } from './helpers.js';
-import { readStoredConfig, startFakeEtsy, storeLogin, type FakeEtsy } from './fake-etsy.js';
+import { cleanEnv } from './helpers.js';
+import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;
 let home: { dir: string; cleanup: () => void };
 
-beforeEach(async () => {
-  fake = await startFakeEtsy();
-  home = tempHome();
-});
-afterEach(async () => {
-  await fake.close();
-  home.cleanup();
+useFakeEtsy((f, h) => {
+  fake = f;
+  home = h;
 });
 
 function envWithToken(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const t = fake.issueTokens();
-  return cleanEnv(home.dir, {
-    ETSY_API_KEY: fake.keystring,
-    ETSY_SHARED_SECRET: fake.sharedSecret,
-    ETSY_ACCESS_TOKEN: t.accessToken,
-    ETSY_API_BASE: fake.apiBase,
-    ...extra,
-  });
+  return tokenEnv(fake, home.dir, extra);
 }
 
 describe('openEtsySession', () => {

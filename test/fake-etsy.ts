@@ -5,6 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { cleanEnv, tempHome } from './helpers.js';
 
 export type Fault =
   | { kind: '429'; retryAfter: number | string }
@@ -378,4 +380,29 @@ export function storeLogin(
 
 export function readStoredConfig(home: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as Record<string, unknown>;
+}
+
+/** A fresh fake Etsy and a fresh ETSYHOOK_HOME for every test of the file; `use` receives them before each test. */
+export function useFakeEtsy(use: (fake: FakeEtsy, home: { dir: string; cleanup: () => void }) => void): void {
+  let current: { fake: FakeEtsy; home: { dir: string; cleanup: () => void } } | undefined;
+  beforeEach(async () => {
+    current = { fake: await startFakeEtsy(), home: tempHome() };
+    use(current.fake, current.home);
+  });
+  afterEach(async () => {
+    await current?.fake.close();
+    current?.home.cleanup();
+  });
+}
+
+/** What a CI job sets: the app keys and a fresh access token, no stored login. */
+export function tokenEnv(fake: FakeEtsy, home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const t = fake.issueTokens();
+  return cleanEnv(home, {
+    ETSY_API_KEY: fake.keystring,
+    ETSY_SHARED_SECRET: fake.sharedSecret,
+    ETSY_ACCESS_TOKEN: t.accessToken,
+    ETSY_API_BASE: fake.apiBase,
+    ...extra,
+  });
 }
