@@ -5,7 +5,7 @@ import { OperationError } from '../errors.js';
 import { typeMatcher } from './catalog.js';
 import type { DeliveryRecord, EventStatus, ReceivedRecord, StoreRecord, Verdict } from './records.js';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { chunksBackward, eachLineBackward, lineHead, lineTime, looksComplete, OUTCOME_BITS, outcomeBit, parseLine, typeMayMatch, valuesOf } from './scan.js';
+import { checksumOk, chunksBackward, eachLineBackward, lineHead, lineTime, looksComplete, OUTCOME_BITS, outcomeBit, parseLine, typeMayMatch, valuesOf } from './scan.js';
 
 /** A received request and what happened to it since. */
 export interface StoredEvent {
@@ -145,6 +145,11 @@ function* assemble(file: string, options: AssembleOptions): Generator<StoredEven
     if (head !== undefined) {
       if (head.kind === 'delivery') {
         if (keepId === undefined || keepId(head.id)) {
+          // Only an intact attempt may count: a damaged line could claim any outcome, and filters trust it.
+          if (!checksumOk(bytes)) {
+            bad(offset, bytes.length);
+            return true;
+          }
           pending.add(head.id, { offset, length: bytes.length }, () => outcomeBit(bytes));
         }
         return true;
