@@ -20,44 +20,20 @@ const TAB = 9;
  * yielded each time with new contents: do not keep it.
  */
 export function* linesBackward(file: string, options: { end?: number; chunkSize?: number } = {}): Generator<RawLine> {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    const chunkSize = options.chunkSize ?? 1 << 20;
-    let pos = Math.min(options.end ?? Number.MAX_SAFE_INTEGER, fstatSync(fd).size);
-    let carry: Buffer | undefined;
-    const line: RawLine = { bytes: Buffer.alloc(0), offset: 0 };
-    while (pos > 0) {
-      const len = Math.min(chunkSize, pos);
-      pos -= len;
-      const chunk = Buffer.allocUnsafe(len);
-      const n = readSync(fd, chunk, 0, len, pos);
-      if (n < len) throw new Error(`short read in ${file}`);
-      const buf = carry !== undefined ? Buffer.concat([chunk, carry]) : chunk;
-      let end = buf.length;
-      // Only lines after the first newline are complete; what precedes it joins the next (earlier) chunk.
-      for (let nl = buf.lastIndexOf(NEWLINE, end - 1); nl >= 0; nl = end > 0 ? buf.lastIndexOf(NEWLINE, end - 1) : -1) {
-        if (end > nl + 1) {
-          line.bytes = buf.subarray(nl + 1, end);
-          line.offset = pos + nl + 1;
-          yield line;
-        }
-        end = nl;
+  const line: RawLine = { bytes: Buffer.alloc(0), offset: 0 };
+  for (const { buf, start, end, base } of chunksBackward(file, options)) {
+    // eachLineBackward's walk, inline: a generator cannot yield from inside its callback.
+    let e = end;
+    while (e > start) {
+      const nl = buf.lastIndexOf(NEWLINE, e - 1);
+      const s = nl < start ? start : nl + 1;
+      if (e > s) {
+        line.bytes = buf.subarray(s, e);
+        line.offset = base + s;
+        yield line;
       }
-      carry = end > 0 ? Buffer.from(buf.subarray(0, end)) : undefined;
+      e = nl < start ? start : nl;
     }
-    if (carry !== undefined && carry.length > 0) {
-      line.bytes = carry;
-      line.offset = 0;
-      yield line;
-    }
-  } finally {
-    closeSync(fd);
   }
 }
 

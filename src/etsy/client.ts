@@ -65,7 +65,8 @@ export class EtsyClient {
     this.sharedSecret = options.sharedSecret;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.log = options.log ?? (() => {});
-    this.notice = options.onNotice ?? ((line) => process.stderr.write(`${line}\n`));
+    // The client never prints: commands pass onNotice (to stderr); without one, notices are dropped.
+    this.notice = options.onNotice ?? (() => {});
     this.maxRetries = options.maxRetries ?? 3;
     this.backoffBaseMs = options.backoffBaseMs ?? 300;
     this.dispatcher = makeDispatcher(options.env ?? process.env, this.log);
