@@ -1,0 +1,82 @@
+// The colour and stream policy: data on stdout, humans on stderr; colour only on a terminal, NO_COLOR and
+// FORCE_COLOR honoured.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Output } from '../src/ui/output.js';
+import { cleanEnv, runCli, tempHome } from './helpers.js';
+
+const ESC = '\u001b[';
+const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR, TERM: process.env.TERM };
+afterEach(() => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+function stream(tty: boolean): PassThrough & { isTTY?: boolean; text: () => string } {
+  const s = new PassThrough() as PassThrough & { isTTY?: boolean; text: () => string };
+  if (tty) s.isTTY = true;
+  let buf = '';
+  s.on('data', (d: Buffer) => (buf += d.toString()));
+  s.text = () => buf;
+  return s;
+}
+
+function render(tty: boolean): { out: string; err: string } {
+  const stdout = stream(tty);
+  const stderr = stream(tty);
+  const o = new Output({ stdout, stderr });
+  o.warn('careful');
+  o.line(o.cOut.green('a data line'));
+  return { out: stdout.text(), err: stderr.text() };
+}
+
+describe('Output', () => {
+  it('colours only on a terminal, and keeps data on stdout and messages on stderr', () => {
+    delete process.env.NO_COLOR;
+    delete process.env.FORCE_COLOR;
+    process.env.TERM = 'xterm';
+    const piped = render(false);
+    expect(piped.err).toBe('warning: careful\n');
+    expect(piped.out).toBe('a data line\n');
+    const tty = render(true);
+    expect(tty.err).toContain(ESC);
+    expect(tty.out).toContain(ESC);
+  });
+
+  it('honours NO_COLOR on a terminal and FORCE_COLOR off one', () => {
+    delete process.env.FORCE_COLOR;
+    process.env.TERM = 'xterm';
+    process.env.NO_COLOR = '1';
+    expect(render(true).err).not.toContain(ESC);
+    delete process.env.NO_COLOR;
+    process.env.FORCE_COLOR = '1';
+    expect(render(false).err).toContain(ESC);
+  });
+
+  it('through the CLI: FORCE_COLOR colours a piped stderr, NO_COLOR keeps it plain', async () => {
+    const h = tempHome();
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{"status":"received"}'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
+    try {
+      const args = ['send', 'order.paid', '--to', url, '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'];
+      const forced = await runCli(args, { env: cleanEnv(h.dir, { FORCE_COLOR: '1' }) });
+      const plain = await runCli(args, { env: cleanEnv(h.dir, { NO_COLOR: '1' }) });
+      expect(forced.code).toBe(0);
+      expect(plain.code).toBe(0);
+      expect(forced.stderr).toContain(ESC);
+      expect(plain.stderr).not.toContain(ESC);
+      expect(plain.stderr).toMatch(/200/);
+    } finally {
+      server.close();
+      h.cleanup();
+    }
+  });
+});
