@@ -80,9 +80,16 @@ export function parseSize(name: string, raw: string, UsageErrorCtor: new (m: str
 }
 
 /** Writes lines in batches, once per turn of the event loop: one write(2) for many requests under load. */
+/**
+ * Lines for stderr (or NDJSON for stdout), written in batches: at most every FLUSH_MS or once FLUSH_BYTES are waiting.
+ * Under load a write per request (or per loop turn) costs the receiver, and whoever reads the pipe, more than the
+ * lines are worth; 20 ms is too short for a person (or a script reading NDJSON) to notice.
+ */
 class LineWriter {
+  private static readonly FLUSH_MS = 20;
+  private static readonly FLUSH_BYTES = 64 * 1024;
   private buf = '';
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private broken = false;
   constructor(private readonly stream: NodeJS.WritableStream) {
     // `dev --json | head -1`: a closed pipe stops the lines, not the receiver.
@@ -94,13 +101,12 @@ class LineWriter {
     if (this.broken) return;
     this.buf += line;
     this.buf += '\n';
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.buf.length >= LineWriter.FLUSH_BYTES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), LineWriter.FLUSH_MS);
   }
   flush(): void {
-    this.scheduled = false;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.buf === '') return;
     const b = this.buf;
     this.buf = '';

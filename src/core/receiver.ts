@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { OperationError, StoreUnavailableError } from '../errors.js';
-import { encodeBody, newEventId, type ReceivedRecord, type Verdict } from './records.js';
+import { encodeBody, isoNow, newEventId, type ReceivedRecord, type Verdict } from './records.js';
 import { createVerifier, type Scheme, type VerifyOptions } from './signature.js';
 import type { EventSink } from './store.js';
 
@@ -348,7 +348,7 @@ export class Receiver {
     const rec: ReceivedRecord = {
       kind: 'received',
       id: newEventId(),
-      at: new Date().toISOString(),
+      at: isoNow(),
       method: req.method ?? 'GET',
       path: url,
       headers: flatHeaders(req.headers),
@@ -365,45 +365,53 @@ export class Receiver {
    * Store the record, then answer. A 2xx is turned into a 503 when the store cannot write; other answers stand
    * (the verdict does not depend on the store). Resolves whether the record is durable.
    */
-  private async finish(
+  private finish(
     res: ServerResponse,
     t0: number,
     rec: ReceivedRecord,
     status: number,
     body: string,
-    headers: Record<string, string> = {},
+    headers?: Record<string, string>,
   ): Promise<boolean> {
     this.inFlight++;
-    let stored = true;
-    let storeError: string | undefined;
-    try {
-      await this.options.sink.append(rec);
-    } catch (err) {
-      stored = false;
-      storeError = err instanceof StoreUnavailableError ? err.message : `cannot write the event store: ${(err as Error).message}`;
-    }
+    return this.options.sink.append(rec).then(
+      () => this.answer(res, t0, rec, status, body, headers, undefined),
+      (err: unknown) => {
+        const storeError = err instanceof StoreUnavailableError ? err.message : `cannot write the event store: ${(err as Error).message}`;
+        return this.answer(res, t0, rec, status, body, headers, storeError);
+      },
+    );
+  }
+
+  private answer(
+    res: ServerResponse,
+    t0: number,
+    rec: ReceivedRecord,
+    status: number,
+    body: string,
+    headers: Record<string, string> | undefined,
+    storeError: string | undefined,
+  ): boolean {
+    const stored = storeError === undefined;
     this.counts.received++;
     if (!stored) this.counts.unstored++;
     else this.counts[rec.verdict]++;
     if (!stored && status < 300) {
       status = 503;
       body = JSON.stringify({ error: `${storeError}; the event was not stored, send it again later`, id: null });
-      headers['retry-after'] = '5';
+      headers = { ...headers, 'retry-after': '5' };
     }
-    if (this.closing) headers.connection = 'close';
+    if (this.closing) headers = { ...headers, connection: 'close' };
     if (!res.destroyed) {
-      res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body), ...headers });
+      const length = Buffer.byteLength(body);
+      res.writeHead(status, headers === undefined ? { 'content-type': 'application/json', 'content-length': length } : { ...JSON_HEADERS, 'content-length': length, ...headers });
       res.end(body);
     }
-    this.options.onRequest?.({
-      record: rec,
-      status,
-      stored,
-      ms: performance.now() - t0,
-      method: rec.method,
-      path: rec.path,
-      ...(storeError !== undefined ? { storeError } : {}),
-    });
+    if (this.options.onRequest !== undefined) {
+      const report: RequestReport = { record: rec, status, stored, ms: performance.now() - t0, method: rec.method, path: rec.path };
+      if (storeError !== undefined) report.storeError = storeError;
+      this.options.onRequest(report);
+    }
     if (--this.inFlight === 0) this.drained?.();
     return stored;
   }

@@ -1,4 +1,5 @@
 // What the store holds: one JSON object per line, either a received request or a delivery attempt.
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { Scheme } from './signature.js';
@@ -82,10 +83,21 @@ export function bodyBytes(rec: ReceivedRecord): Buffer {
 
 /** Store a body as text when it round-trips exactly as UTF-8, else as base64. */
 export function encodeBody(bytes: Buffer): { body: string } | { body64: string } {
-  const text = bytes.toString('utf8');
-  if (Buffer.byteLength(text, 'utf8') === bytes.length && Buffer.from(text, 'utf8').equals(bytes)) return { body: text };
+  if (isUtf8(bytes)) return { body: bytes.toString('utf8') };
   return { body64: bytes.toString('base64') };
 }
+
+/** `new Date().toISOString()`, computed once per millisecond (the receiver stamps many records per millisecond). */
+export function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoAt) {
+    isoAt = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+let isoAt = 0;
+let isoText = '';
 
 /**
  * One stored line: the record's JSON, a tab, and the CRC-32 of the JSON in hex. JSON never holds a raw tab, so the

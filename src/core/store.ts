@@ -23,7 +23,8 @@ export function logPath(dir: string): string {
 }
 
 interface Pending {
-  bytes: Buffer;
+  /** The formatted line; a batch is joined and written as one string (no Buffer per record). */
+  line: string;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -83,7 +84,7 @@ export class EventStore implements EventSink {
   append(record: StoreRecord): Promise<void> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the event store is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ bytes: Buffer.from(formatRecord(record), 'utf8'), resolve, reject });
+      this.queue.push({ line: formatRecord(record), resolve, reject });
       this.flushing ??= this.flush();
     });
   }
@@ -98,11 +99,11 @@ export class EventStore implements EventSink {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        const parts = batch.map((p) => p.bytes);
+        let text = '';
+        for (const p of batch) text += p.line;
         try {
           await this.followReplacement();
-          if (this.needsNewline) parts.unshift(Buffer.from('\n'));
-          this.writeFully(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+          this.writeFully(this.needsNewline ? `\n${text}` : text);
           this.needsNewline = false;
         } catch (err) {
           this.needsNewline = true;
@@ -125,9 +126,13 @@ export class EventStore implements EventSink {
     }
   }
 
-  private writeFully(data: Buffer): void {
-    let offset = 0;
+  private writeFully(text: string): void {
+    // One write(2) of the string in the common case; a short write (a nearly full disk) continues from the bytes.
+    let offset = writeSync(this.handle.fd, text);
+    if (offset === Buffer.byteLength(text)) return;
+    const data = Buffer.from(text, 'utf8');
     while (offset < data.length) {
+      if (offset <= 0) throw new Error('short write');
       const n = writeSync(this.handle.fd, data, offset, data.length - offset);
       if (n <= 0) throw new Error('short write');
       offset += n;
