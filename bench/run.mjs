@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { killAll, machineBusySeconds, memoryMB, reapedChildrenCpuSeconds, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
 import { wrkAvailable, wrkMeasure } from './lib/wrk.mjs';
@@ -19,6 +20,7 @@ import { formatRecord, generateSecret, receivedRecord, runTag, signedRequests, s
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const BIN = join(ROOT, 'bin', 'etsyhook.js');
 const BARE = join(ROOT, 'bench', 'lib', 'bare-server.mjs');
+const NO_FSYNC = pathToFileURL(join(ROOT, 'bench', 'lib', 'no-fsync.mjs')).href;
 const FLASK = resolve(ROOT, '..', 'shared', 'peers', 'seed-flask', 'start.sh');
 
 const { values: flags } = parseArgs({
@@ -107,9 +109,9 @@ async function freePort() {
   });
 }
 
-async function startDev({ home, secret, forwardTo }) {
+async function startDev({ home, secret, forwardTo, noFsync = false }) {
   const port = await freePort();
-  const args = [BIN, 'dev', '--no-tunnel', '--port', String(port), '--secret', secret];
+  const args = [...(noFsync ? ['--import', NO_FSYNC] : []), BIN, 'dev', '--no-tunnel', '--port', String(port), '--secret', secret];
   if (forwardTo) args.push('--forward-to', forwardTo);
   const h = await startProcess(process.execPath, args, { env: env(home), ready: /ready|listening/i, name: `etsyhook dev${forwardTo ? ' --forward-to' : ''}` });
   return { ...h, port, url: `http://127.0.0.1:${port}/webhook` };
@@ -351,6 +353,18 @@ async function partA(gen, { peersOnly = false } = {}) {
     }
   });
 
+  // An experiment, not a product mode: the same receiver with fdatasync made a no-op (bench/lib/no-fsync.mjs), to show
+  // how much of the gap to bare Node is the promise that a 2xx means the event is on disk.
+  const noSync = peersOnly ? undefined : await side(P, `${gen}:etsyhook-nosync`, async () => {
+    log(`\n[a] (experiment) etsyhook dev with fdatasync made a no-op — ${gen}`);
+    const d = await startDev({ home: tempHome('dev-nosync'), secret: SECRET, noFsync: true });
+    try {
+      return await measure('etsyhook dev without fdatasync', { url: d.url, scheme: 'standard', secret: SECRET, pid: d.pid, gen });
+    } finally {
+      await d.stop();
+    }
+  });
+
   log(`\n[a] seed Flask receiver under gunicorn, 2 workers (legacy X-Etsy-Signature scheme) — ${gen}`);
   const flask = await side(P, `${gen}:flask`, async () => {
     const f = await startFlask(SECRET);
@@ -392,7 +406,12 @@ async function partA(gen, { peersOnly = false } = {}) {
     else failure(P, 'could not read the memory of etsyhook dev');
     figure(P, `etsyhook: events stored accepted / 2xx answers / requests sent ${g}`, `${dev.store.verdicts.accepted} / ${dev.okTotal} / ${dev.sent}`, '', '2xx ≤ stored ≤ sent', true);
   }
-  for (const [k, label] of [['bare', 'bare Node'], ['etsyhook', 'etsyhook dev'], ['flask', 'seed Flask']]) {
+  if (noSync) {
+    figure(P, `(experiment) etsyhook without fdatasync: req/s ${g}`, noSync.rps, 'req/s');
+    if (bare) figure(P, `(experiment) etsyhook without fdatasync / bare Node ${g}`, noSync.rps / bare.rps, '×');
+    if (dev) figure(P, `(experiment) etsyhook / etsyhook without fdatasync ${g}`, dev.rps / noSync.rps, '×');
+  }
+  for (const [k, label] of [['bare', 'bare Node'], ['etsyhook', 'etsyhook dev'], ['etsyhook-nosync', '(experiment) etsyhook without fdatasync'], ['flask', 'seed Flask']]) {
     const x = sides[`${gen}:${k}`];
     if (x?.cpuMsPer1k !== undefined) figure(P, `${label}: server CPU per request ${g}`, x.cpuMsPer1k, 'µs');
   }

@@ -114,10 +114,19 @@ class LineWriter {
   }
 }
 
-function clock(d = new Date()): string {
-  const p = (n: number): string => (n < 10 ? `0${n}` : String(n));
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+/** HH:MM:SS local time, formatted once per second (a line per request under load). */
+function clock(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== clockAt) {
+    clockAt = second;
+    const d = new Date(second * 1000);
+    const p = (n: number): string => (n < 10 ? `0${n}` : String(n));
+    clockText = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  }
+  return clockText;
 }
+let clockAt = 0;
+let clockText = '';
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;

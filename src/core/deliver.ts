@@ -60,6 +60,19 @@ export class Deliverer {
     this.insecureDefault = options.insecure ?? false;
   }
 
+  /** The target's origin and path, parsed once per target (a forwarder sends every event to the same one). */
+  private parse(target: string): { origin: string; path: string } | undefined {
+    if (this.parsed?.target === target) return this.parsed;
+    try {
+      const url = new URL(target);
+      this.parsed = { target, origin: url.origin, path: `${url.pathname}${url.search}` };
+      return this.parsed;
+    } catch {
+      return undefined;
+    }
+  }
+  private parsed: { target: string; origin: string; path: string } | undefined;
+
   private dispatcher(insecure: boolean): Agent {
     if (insecure) {
       this.insecureAgent ??= new Agent({
@@ -77,16 +90,11 @@ export class Deliverer {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     if (this.closed) return { ms: 0, error: 'delivery stopped' };
-    let url: URL;
-    try {
-      url = new URL(target);
-    } catch {
-      return { ms: 0, error: `invalid target URL '${target}'` };
-    }
+    const url = this.parse(target);
+    if (url === undefined) return { ms: 0, error: `invalid target URL '${target}'` };
     const timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
-    const extra: Record<string, string> = { ...options.extraHeaders };
-    if (options.attempt !== undefined) extra['x-etsyhook-attempt'] = String(options.attempt);
-    const sendHeaders = forwardableHeaders(headers, extra);
+    const sendHeaders = forwardableHeaders(headers, options.extraHeaders);
+    if (options.attempt !== undefined) sendHeaders['x-etsyhook-attempt'] = String(options.attempt);
     const insecure = options.insecure ?? this.insecureDefault;
 
     // The low-level dispatch API: no response stream, no promise chain, no AbortController per request. undici's
@@ -111,7 +119,7 @@ export class Deliverer {
         this.dispatcher(insecure).dispatch(
           {
             origin: url.origin,
-            path: `${url.pathname}${url.search}`,
+            path: url.path,
             method: 'POST',
             headers: sendHeaders,
             body,

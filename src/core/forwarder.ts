@@ -2,7 +2,7 @@
 // dead letters after the last attempt, and every attempt recorded in the store. Nothing here can delay the
 // receiver's acknowledgements: dispatch() only queues.
 import type { DeliveryOutcome, DeliveryRecord, ReceivedRecord } from './records.js';
-import { bodyBytes } from './records.js';
+import { bodyBytes, isoNow } from './records.js';
 import type { EventSink } from './store.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './deliver.js';
 
@@ -151,30 +151,21 @@ export class Forwarder {
     const attempt = job.attempts + 1;
     const { event } = job;
     const forwardedFor = event.headers['x-forwarded-for'];
-    const extraHeaders: Record<string, string> = {};
-    if (event.remote !== undefined) extraHeaders['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${event.remote}` : event.remote;
+    const extraHeaders = event.remote === undefined ? undefined : { 'x-forwarded-for': forwardedFor ? `${forwardedFor}, ${event.remote}` : event.remote };
     const body = job.body ?? bodyBytes(event);
     const result: DeliveryResult = await this.deliverer.send(this.target, event.headers, body, {
       timeoutMs: this.timeoutMs,
       insecure: this.insecure,
       attempt,
-      extraHeaders,
+      ...(extraHeaders !== undefined ? { extraHeaders } : {}),
     });
     if (this.abandoned) return;
     const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
-    const record: DeliveryRecord = {
-      kind: 'delivery',
-      id: event.id,
-      at: new Date().toISOString(),
-      target: this.target,
-      attempt,
-      outcome,
-      ms: result.ms,
-      ...(result.status !== undefined ? { status: result.status } : {}),
-      ...(result.error !== undefined ? { error: result.error } : {}),
-      ...(result.response !== undefined ? { response: result.response } : {}),
-    };
+    const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target: this.target, attempt, outcome, ms: result.ms };
+    if (result.status !== undefined) record.status = result.status;
+    if (result.error !== undefined) record.error = result.error;
+    if (result.response !== undefined) record.response = result.response;
     // Recorded in the background: the slot is free for the next delivery while the group commit runs.
     const recorded = this.options.sink.append(record).catch((err: unknown) => this.options.onRecordError?.(err as Error));
     this.recording.add(recorded);
