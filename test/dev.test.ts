@@ -72,10 +72,11 @@ describe('dev answers', () => {
     const noType = await post(dev.url, signed({ body: '{"shop_id": 1}' }));
     expect(noType.status).toBe(400);
     expect(noType.json().error).toMatch(/no event_type/);
-    const reasons = dev.received().map((r) => [r.verdict, r.reason]);
+    // Each record keeps the answer given, for `events` and `tail`.
+    const reasons = dev.received().map((r) => [r.verdict, r.status, r.reason]);
     expect(reasons).toEqual([
-      ['rejected', 'body is not JSON'],
-      ['rejected', expect.stringMatching(/no event_type/)],
+      ['rejected', 400, 'body is not JSON'],
+      ['rejected', 400, expect.stringMatching(/no event_type/)],
     ]);
   });
 
@@ -149,7 +150,7 @@ describe('dev answers', () => {
     expect(health.status).toBe(200);
     expect(health.json()).toMatchObject({ status: 'healthy', path: '/webhook', received: 3, rejected: 3 });
     // Recorded with their method and path, so a wrong URL in the portal shows up in `events`.
-    expect(dev.received().map((r) => `${r.method} ${r.path} ${r.verdict}`)).toEqual(['GET /webhook rejected', 'PUT /webhook rejected', 'POST /hooks rejected']);
+    expect(dev.received().map((r) => `${r.method} ${r.path} ${r.verdict} ${r.status}`)).toEqual(['GET /webhook rejected 405', 'PUT /webhook rejected 405', 'POST /hooks rejected 404']);
   });
 
   it('--path changes where webhooks are received; a query string is fine', async () => {

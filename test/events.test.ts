@@ -22,6 +22,7 @@ interface ListedEvent {
   status: string;
   receivedAt: string;
   verdict: string;
+  httpStatus: number | null;
   reason: string | null;
   webhookId: string | null;
   attempts: number;
@@ -52,7 +53,7 @@ describe('events list', () => {
     const paid = received({ minutesAgo: 50 });
     const shipped = received({ type: 'order.shipped', minutesAgo: 40 });
     const listing = received({ type: 'listing.created', minutesAgo: 30 });
-    const stale = received({ minutesAgo: 20, verdict: 'rejected', reason: 'stale timestamp: signed 400 s ago' });
+    const stale = received({ minutesAgo: 20, verdict: 'rejected', status: 401, reason: 'stale timestamp: signed 400 s ago' });
     const dead = received({ type: 'order.canceled', minutesAgo: 10 });
     await writeStore(dir, [
       paid,
@@ -69,6 +70,9 @@ describe('events list', () => {
     expect(all.map((e) => e.id)).toEqual([dead.id, stale.id, listing.id, shipped.id, paid.id]);
     const byId = new Map(all.map((e) => [e.id, e]));
     expect(byId.get(paid.id)).toMatchObject({ type: 'order.paid', status: 'delivered', verdict: 'accepted', attempts: 2, reason: null, webhookId: paid.webhookId });
+    // The answer the receiver gave, when the record kept it (records from before it was kept have none).
+    expect(byId.get(stale.id)).toMatchObject({ status: 'rejected', verdict: 'rejected', httpStatus: 401 });
+    expect(byId.get(paid.id)!.httpStatus).toBeNull();
     expect(byId.get(paid.id)!.deliveries.map((d) => [d.attempt, d.status])).toEqual([
       [1, 500],
       [2, 200],

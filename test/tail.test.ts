@@ -76,9 +76,10 @@ describe('tail', () => {
     expect(bad.status).toBe(401);
     await until(() => t.stdout().split('\n').length > 3, 'three lines');
     const lines = t.stdout().trim().split('\n');
-    expect(lines.find((l) => l.includes(id) && l.includes('accepted'))).toMatch(/accepted  order\.shipped/);
+    // The answer each request got, as `dev` showed it.
+    expect(lines.find((l) => l.includes(id) && l.includes('accepted'))).toMatch(/accepted  200  order\.shipped/);
     expect(lines.find((l) => l.includes(id) && l.includes('→'))).toMatch(/→ 200 \d+ ms  order\.shipped/);
-    expect(lines.find((l) => l.includes('rejected'))).toMatch(/rejected  order\.shipped .*missing signature headers/);
+    expect(lines.find((l) => l.includes('rejected'))).toMatch(/rejected  401  order\.shipped .*missing signature headers/);
     expect(await dev.stop('SIGINT')).toBe(0);
     expect(await t.stop('SIGINT')).toBe(0);
   });
@@ -121,7 +122,7 @@ describe('tail', () => {
     await new Promise((r) => setTimeout(r, 300));
     const lines = jsonLines(t.stdout());
     expect(lines).toEqual([
-      { kind: 'received', id: shipped.id, type: 'order.shipped', status: 'accepted', at: shipped.at, reason: null, webhookId: shipped.webhookId, method: 'POST', path: '/webhook' },
+      { kind: 'received', id: shipped.id, type: 'order.shipped', status: 'accepted', at: shipped.at, httpStatus: null, reason: null, webhookId: shipped.webhookId, method: 'POST', path: '/webhook' },
       expect.objectContaining({ kind: 'delivery', id: earlier.id, type: 'order.shipped', status: 'failed', httpStatus: 503, attempt: 1, replay: false }),
     ]);
     expect(t.stderr()).not.toMatch(/warning/);

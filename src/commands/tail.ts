@@ -13,10 +13,10 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-One line per received request (-->) and per delivery attempt (<--). A request's status is the receiver's verdict
+One line per received request and per delivery attempt (→). A request's status is the receiver's verdict
 (accepted, rejected, duplicate, ignored); an attempt's is its outcome (delivered, failed, dead).
---json: one object per line with kind (received|delivery), id, type, status, at, and for attempts httpStatus, ms,
-error, target, attempt. Stop with Ctrl-C (exit 0).
+--json: one object per line with kind (received|delivery), id, type, status, at, httpStatus (what the receiver
+answered, or what the app answered an attempt), and for attempts ms, error, target, attempt. Stop with Ctrl-C (exit 0).
 
 Examples:
   $ etsyhook tail
@@ -49,6 +49,7 @@ Examples:
             type: rec.type ?? null,
             status: rec.verdict,
             at: rec.at,
+            httpStatus: rec.status ?? null,
             reason: rec.reason ?? null,
             webhookId: rec.webhookId ?? null,
             method: rec.method,

@@ -356,6 +356,8 @@ export interface EventJson {
   status: EventStatus;
   receivedAt: string;
   verdict: Verdict;
+  /** The HTTP status the receiver answered; null in records from before it was kept. */
+  httpStatus: number | null;
   reason: string | null;
   webhookId: string | null;
   scheme: string | null;
@@ -389,6 +391,7 @@ export function eventJson(ev: StoredEvent): EventJson {
     status: ev.status,
     receivedAt: r.at,
     verdict: r.verdict,
+    httpStatus: r.status ?? null,
     reason: r.reason ?? null,
     webhookId: r.webhookId ?? null,
     scheme: r.scheme ?? null,

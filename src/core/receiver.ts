@@ -374,6 +374,8 @@ export class Receiver {
     headers?: Record<string, string>,
   ): Promise<boolean> {
     this.inFlight++;
+    // The answer if the store takes the record (a record the store refuses is not kept, so its 503 never shows).
+    rec.status = status;
     return this.options.sink.append(rec).then(
       () => this.answer(res, t0, rec, status, body, headers, undefined),
       (err: unknown) => {

@@ -29,6 +29,8 @@ export interface ReceivedRecord {
   /** … otherwise base64 of the exact bytes. */
   body64?: string;
   verdict: Verdict;
+  /** The HTTP status the receiver answered (records written before it was kept have none). */
+  status?: number;
   reason?: string;
   type?: string;
   webhookId?: string;

@@ -44,7 +44,7 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
   lines.push('');
   field('received', `${localTime(r.at)}  ${c.dim(`(${ago(Date.parse(r.at), now)})`)}`);
   field('request', `${r.method} ${r.path}${r.remote ? c.dim(`  from ${r.remote}`) : ''}`);
-  field('verdict', colourStatus(r.verdict, c));
+  field('verdict', `${colourStatus(r.verdict, c)}${r.status !== undefined ? c.dim(`  (answered ${r.status})`) : ''}`);
   if (r.reason) field('reason', r.reason);
   if (r.webhookId) field('webhook-id', r.webhookId);
   if (r.scheme) field('scheme', r.scheme);

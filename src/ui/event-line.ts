@@ -1,7 +1,7 @@
 // One line per stored record, the look of `etsyhook dev`'s own lines, built from the record alone so that `tail`,
 // `replay` and `events show` (and `dev`, if it likes) print the same thing:
-//   14:03:22  accepted  order.paid        evt_4k2j9x0q1m3n5b7v
-//   14:03:22  rejected  order.paid        evt_8d0c2kq1m3n5b7vx  stale timestamp: signed 400 s ago
+//   14:03:22  accepted  200  order.paid        evt_4k2j9x0q1m3n5b7v
+//   14:03:22  rejected  401  order.paid        evt_8d0c2kq1m3n5b7vx  stale timestamp: signed 400 s ago
 //   14:03:23    → 200 12 ms  order.paid  evt_4k2j9x0q1m3n5b7v
 //   14:03:23    → connection refused  order.paid  evt_4k2j9x0q1m3n5b7v  attempt 2, failed
 import type { ChalkInstance } from 'chalk';
@@ -27,7 +27,8 @@ function receivedLine(rec: ReceivedRecord, c: ChalkInstance, options: EventLineO
     rec.verdict === 'accepted' ? c.green(label) : rec.verdict === 'rejected' ? c.red(label) : rec.verdict === 'duplicate' ? c.yellow(label) : c.dim(label);
   const where = rec.method === 'POST' ? '' : `${rec.method} ${rec.path}  `;
   const reason = rec.verdict !== 'accepted' && rec.reason ? c.dim(rec.reason) : '';
-  return `${stamp(rec.at, c, options)}  ${verdict} ${(rec.type ?? '-').padEnd(17)} ${c.dim(rec.id)}  ${where}${reason}`.trimEnd();
+  const status = rec.status === undefined ? '' : `${rec.status < 300 ? c.green(String(rec.status)) : c.red(String(rec.status))}  `;
+  return `${stamp(rec.at, c, options)}  ${verdict} ${status}${(rec.type ?? '-').padEnd(17)} ${c.dim(rec.id)}  ${where}${reason}`.trimEnd();
 }
 
 function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineOptions): string {
