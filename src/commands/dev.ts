@@ -79,7 +79,6 @@ export function parseSize(name: string, raw: string, UsageErrorCtor: new (m: str
   return n;
 }
 
-/** Writes lines in batches, once per turn of the event loop: one write(2) for many requests under load. */
 /**
  * Lines for stderr (or NDJSON for stdout), written in batches: at most every FLUSH_MS or once FLUSH_BYTES are waiting.
  * Under load a write per request (or per loop turn) costs the receiver, and whoever reads the pipe, more than the
