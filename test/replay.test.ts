@@ -164,8 +164,19 @@ describe('replay', () => {
     expect(server.maxInFlight).toBeGreaterThan(1);
     // Oldest first.
     expect(r.stdout.trim().split('\n')[0]).toContain(events[0]!.id);
+    // One line per event on stdout, none lost to the batched writes.
+    expect(r.stdout.trim().split('\n').map((l) => /evt_\w+/.exec(l)?.[0]).sort()).toEqual(events.map((e) => e.id).sort());
     const after = await listed(env);
     expect([...after.values()].every((e) => e.attempts === 1 && e.status === 'delivered')).toBe(true);
+
+    // Without --concurrency: 16 at a time, as dev --forward-to delivers.
+    const second = await recorder({ delayMs: 20 });
+    const json = await runCli(['replay', '--since', '1h', '--to', second.url, '--json'], { env });
+    expect(json.code).toBe(0);
+    expect(second.requests).toHaveLength(40);
+    expect(second.maxInFlight).toBeGreaterThan(8);
+    expect(second.maxInFlight).toBeLessThanOrEqual(16);
+    expect(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(events.map((e) => e.id).sort());
   });
 
   it('usage errors exit 2; an unknown id exits 1 and sends nothing', async () => {

@@ -1,7 +1,7 @@
 // `etsyhook dev`: the local verifying receiver. Parses and validates flags, wires store → receiver → forwarder →
 // tunnel, renders one line per request, and shuts down cleanly on SIGINT/SIGTERM (the action resolves: exit 0).
 import type { Command } from 'commander';
-import type { Output } from '../ui/output.js';
+import { LineWriter, type Output } from '../ui/output.js';
 import { context } from './common.js';
 
 interface RawDevOptions {
@@ -77,40 +77,6 @@ export function parseSize(name: string, raw: string, UsageErrorCtor: new (m: str
   const n = Math.floor(Number(m[1]) * factor);
   if (n < 1) throw new UsageErrorCtor(`${name} must be at least 1 byte, got '${raw}'`);
   return n;
-}
-
-/**
- * Lines for stderr (or NDJSON for stdout), written in batches: at most every FLUSH_MS or once FLUSH_BYTES are waiting.
- * Under load a write per request (or per loop turn) costs the receiver, and whoever reads the pipe, more than the
- * lines are worth; 20 ms is too short for a person (or a script reading NDJSON) to notice.
- */
-class LineWriter {
-  private static readonly FLUSH_MS = 20;
-  private static readonly FLUSH_BYTES = 64 * 1024;
-  private buf = '';
-  private timer: NodeJS.Timeout | undefined;
-  private broken = false;
-  constructor(private readonly stream: NodeJS.WritableStream) {
-    // `dev --json | head -1`: a closed pipe stops the lines, not the receiver.
-    stream.on('error', () => {
-      this.broken = true;
-    });
-  }
-  write(line: string): void {
-    if (this.broken) return;
-    this.buf += line;
-    this.buf += '\n';
-    if (this.buf.length >= LineWriter.FLUSH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), LineWriter.FLUSH_MS);
-  }
-  flush(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.buf === '') return;
-    const b = this.buf;
-    this.buf = '';
-    if (!this.broken) this.stream.write(b);
-  }
 }
 
 /** HH:MM:SS local time, formatted once per second (a line per request under load). */

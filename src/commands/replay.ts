@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { collect, context } from './common.js';
 import { STATUS_HELP, type FilterFlags } from './event-filters.js';
 
+/** Requests in flight at once: the same as `dev --forward-to` (core/forwarder.ts, not imported here: it loads undici). */
+const DEFAULT_CONCURRENCY = 16;
+
 interface ReplayFlags extends FilterFlags {
   failed?: boolean;
   to?: string;
@@ -34,7 +37,7 @@ export function register(program: Command): void {
     .option('--secret <secret>', 'with --resign: signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)')
     .option('--scheme <scheme>', "with --resign: standard or legacy (default: the scheme the event arrived with)")
     .option('--dry-run', 'list what would be sent, send nothing')
-    .option('--concurrency <n>', 'requests in flight at once', '8')
+    .option('--concurrency <n>', 'requests in flight at once (as dev --forward-to)', String(DEFAULT_CONCURRENCY))
     .option('--timeout <duration>', 'per-request timeout, e.g. 10s', '30s')
     .option('--insecure', 'accept a self-signed certificate on an https target')
     .addHelpText(
@@ -73,7 +76,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     throw new UsageError('which events? name ids, or select with --type, --since, --status or --failed', 'see etsyhook events list');
   }
   const to = opts.to === undefined ? undefined : parseUrlFlag('--to', opts.to).href;
-  const concurrency = parseIntFlag('--concurrency', opts.concurrency, { min: 1, max: 256 }) ?? 8;
+  const concurrency = parseIntFlag('--concurrency', opts.concurrency, { min: 1, max: 256 }) ?? DEFAULT_CONCURRENCY;
   const timeoutMs = parseDurationMs('--timeout', opts.timeout ?? '30s');
   if (timeoutMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${opts.timeout}'`);
   if (!opts.resign && (opts.newId || opts.secret !== undefined || opts.scheme !== undefined)) {
@@ -186,6 +189,8 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   // One line redrawn in place (not a spinner library: those misbehave on a terminal that reports 0 columns).
   const draw = (text: string): void => void process.stderr.write(`\r${text}\x1b[K`);
   if (progress) draw(`replaying ${bar(0, requests.length)} 0/${requests.length}`);
+  // One line per event on stdout, written in batches: 10,000 replays are not 10,000 writes.
+  const lines = out.dataLines();
   let done = 0;
   let lastDraw = 0;
   const failures: string[] = [];
@@ -200,7 +205,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       onResult: ({ request, record }) => {
         done++;
         if (out.json) {
-          out.data({
+          lines.write(JSON.stringify({
             id: record.id,
             type: request.event.record.type ?? null,
             status: record.status ?? null,
@@ -211,13 +216,13 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
             attempt: record.attempt,
             webhookId: request.webhookId ?? null,
             resigned: request.resigned,
-          });
+          }));
           return;
         }
         const type = request.event.record.type;
         const lineOptions = { target: targets.length > 1, ...(type === undefined ? {} : { type }) };
         if (!progress) {
-          out.line(formatEventLine(record, out.cOut, lineOptions));
+          lines.write(formatEventLine(record, out.cOut, lineOptions));
           return;
         }
         if (record.outcome !== 'delivered' && failures.length < 10) failures.push(formatEventLine(record, out.c, lineOptions));
@@ -229,6 +234,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       },
     });
   } finally {
+    lines.flush();
     if (progress) process.stderr.write('\r\x1b[K');
     await sender.close();
     await store.close();

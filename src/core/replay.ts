@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { DeliverOptions, DeliveryResult } from './deliver.js';
 import type { StoredEvent } from './query.js';
-import { bodyBytes, type DeliveryRecord, type ReceivedRecord } from './records.js';
+import { bodyBytes, isoNow, type DeliveryRecord, type ReceivedRecord } from './records.js';
 import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from './signature.js';
 import type { EventSink } from './store.js';
 
@@ -115,16 +115,16 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
       const record: DeliveryRecord = {
         kind: 'delivery',
         id: request.event.record.id,
-        at: new Date().toISOString(),
+        at: isoNow(),
         target: request.target,
         attempt: request.event.attempts + 1,
-        ...(result.status === undefined ? {} : { status: result.status }),
-        ms: result.ms,
-        ...(result.error === undefined ? {} : { error: result.error }),
         outcome: ok ? 'delivered' : 'failed',
+        ms: result.ms,
         replay: true,
-        ...(result.response === undefined ? {} : { response: result.response }),
       };
+      if (result.status !== undefined) record.status = result.status;
+      if (result.error !== undefined) record.error = result.error;
+      if (result.response !== undefined) record.response = result.response;
       if (ok) summary.delivered++;
       else {
         summary.failed++;

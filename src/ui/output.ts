@@ -26,6 +26,41 @@ function colourLevel(stream: { isTTY?: boolean }): 0 | 1 | 2 | 3 {
   return 1;
 }
 
+/**
+ * Lines for a stream (stderr for people, stdout for NDJSON or event lines), written in batches: at most every FLUSH_MS
+ * or once FLUSH_BYTES are waiting. Under load a write per line (a syscall each: stdout to a pipe is synchronous)
+ * costs the command, and whoever reads the pipe, more than the lines are worth; 20 ms is too short for a person (or a
+ * script reading NDJSON) to notice. Call flush() before the command ends.
+ */
+export class LineWriter {
+  private static readonly FLUSH_MS = 20;
+  private static readonly FLUSH_BYTES = 64 * 1024;
+  private buf = '';
+  private timer: NodeJS.Timeout | undefined;
+  private broken = false;
+  constructor(private readonly stream: NodeJS.WritableStream) {
+    // `dev --json | head -1`: a closed pipe stops the lines, not the command.
+    stream.on('error', () => {
+      this.broken = true;
+    });
+  }
+  write(line: string): void {
+    if (this.broken) return;
+    this.buf += line;
+    this.buf += '\n';
+    if (this.buf.length >= LineWriter.FLUSH_BYTES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), LineWriter.FLUSH_MS);
+  }
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buf === '') return;
+    const b = this.buf;
+    this.buf = '';
+    if (!this.broken) this.stream.write(b);
+  }
+}
+
 export class Output {
   readonly json: boolean;
   readonly verbose: boolean;
@@ -54,6 +89,11 @@ export class Output {
   /** One JSON value on stdout, on one line (NDJSON-friendly). */
   data(value: unknown): void {
     this.out.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** Many data lines on stdout (a stream of results), written in batches; flush() before the command ends. */
+  dataLines(): LineWriter {
+    return new LineWriter(this.out);
   }
 
   /** Plain data text on stdout (e.g. signature headers, a raw body). */
