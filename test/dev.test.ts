@@ -1,6 +1,7 @@
 // `etsyhook dev` through the built CLI: every answer, what is recorded, the secret, the terminal and --json.
 import { createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, freePort, runCli, startCli, tempHome } from './helpers.js';
 import { configFileMode, home, post, readConfig, readRecords, SECRET, send, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
@@ -274,6 +275,19 @@ describe('dev terminal', () => {
     expect(dev.proc.stdout()).toBe('');
     expect(await dev.proc.stop('SIGINT')).toBe(0);
     expect(dev.proc.stderr()).toMatch(/stopped: 2 received \(1 accepted, 1 rejected/);
+  });
+
+  it("a line shows the request's own time (as events list and tail do), even when the disk is slow to answer", async () => {
+    const slowSync = fileURLToPath(new URL('./preload/slow-sync.mjs', import.meta.url));
+    const dev = await startDev(cleanups, [], { home: home(cleanups), env: { NODE_OPTIONS: `--import=${pathToFileURL(slowSync).href}` } });
+    const res = await post(dev.url, signed());
+    const id = res.json().id as string;
+    await waitFor(() => dev.proc.stderr().includes(id), 5000, 'the line');
+    const at = new Date(dev.received().find((r) => r.id === id)!.at);
+    const hms = [at.getHours(), at.getMinutes(), at.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+    const line = dev.proc.stderr().split('\n').find((l) => l.includes(id))!;
+    // The answer came more than a second after the arrival: the clock at print time would show a later second.
+    expect(line.slice(0, 8)).toBe(hms);
   });
 
   it('--json writes one NDJSON object per request on stdout', async () => {

@@ -79,10 +79,13 @@ export function parseSize(name: string, raw: string, UsageErrorCtor: new (m: str
   return n;
 }
 
-/** HH:MM:SS local time, formatted once per second (a line per request under load). */
-function clock(): string {
-  const second = Math.floor(Date.now() / 1000);
-  if (second !== clockAt) {
+/**
+ * HH:MM:SS local time of a record's ISO `at` (or of now), formatted once per second (a line per request under load).
+ * A record's own time, not the time of the line: `events list` and `tail` show the same second for it.
+ */
+function clock(iso?: string): string {
+  const second = iso === undefined ? Math.floor(Date.now() / 1000) : Math.floor(Date.parse(iso) / 1000);
+  if (second !== clockAt && Number.isFinite(second)) {
     clockAt = second;
     const d = new Date(second * 1000);
     const p = (n: number): string => (n < 10 ? `0${n}` : String(n));
@@ -218,7 +221,7 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
           );
           return;
         }
-        const head = `${c.dim(clock())}  ${c.dim('  →')}`;
+        const head = `${c.dim(clock(record.at))}  ${c.dim('  →')}`;
         const tail = `${event.type ?? '-'}  ${c.dim(record.id)}`;
         if (record.outcome === 'delivered') {
           lines.write(`${head} ${c.green(String(record.status))} ${record.ms} ms  ${tail}${record.attempt > 1 ? c.dim(`  (attempt ${record.attempt})`) : ''}`);
@@ -289,7 +292,7 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
         const where = rec.method === 'POST' && rec.path.split('?')[0] === path ? '' : `${rec.method} ${rec.path}  `;
         const why = r.storeError ?? (rec.verdict === 'accepted' ? undefined : rec.reason);
         lines.write(
-          `${c.dim(clock())}  ${label} ${status}  ${(rec.type ?? '-').padEnd(17)} ${c.dim(rec.id)}  ${where}${why ? c.dim(why) : ''}`.trimEnd(),
+          `${c.dim(clock(rec.at))}  ${label} ${status}  ${(rec.type ?? '-').padEnd(17)} ${c.dim(rec.id)}  ${where}${why ? c.dim(why) : ''}`.trimEnd(),
         );
       },
     });
