@@ -57,6 +57,17 @@ const notes = [];
 function figure(part, what, value, unit, target, ok) {
   rows.push({ part, what, value, unit, target, ok });
 }
+/**
+ * What the CPU allows (autocannon only: it measures its own CPU): the bare Node side keeps both cores busy (generator +
+ * server), so a side that costs the machine more CPU per request can reach at most bare's cost / its cost of bare's
+ * rate, however it waits. Also the server CPU per request the target ratio would need with the other costs as measured.
+ */
+function ceiling(P, g, what, bare, genUs, serverUs, targetUs, wanted) {
+  if (bare.genCpuUs === undefined || bare.cpuMsPer1k === undefined || genUs === undefined || serverUs === undefined) return;
+  const bareUs = bare.genCpuUs + bare.cpuMsPer1k;
+  figure(P, `(analysis) CPU ceiling of ${what} ${g}`, bareUs / (genUs + serverUs + targetUs), '×');
+  figure(P, `(analysis) etsyhook CPU per request ${wanted}× allows ${g}`, Math.max(0, bareUs / wanted - genUs - targetUs), 'µs');
+}
 function failure(part, message) {
   failures.push({ part, message });
   process.stderr.write(`\n!! [${part}] ${message}\n`);
@@ -242,7 +253,7 @@ async function measureWrk(name, { url, scheme, secret, pid }) {
   return side;
 }
 
-async function measureCannon(name, { url, scheme, secret, pid, type }) {
+async function measureCannon(name, { url, scheme, secret, pid, type, targetPid }) {
   const u = new URL(url);
   const tag = runTag();
   const gen = signedRequests({ host: u.host, path: u.pathname, scheme, secret, tag, ...(type ? { type } : {}) });
@@ -250,12 +261,14 @@ async function measureCannon(name, { url, scheme, secret, pid, type }) {
   log(`  ${name}: warm-up ${WARMUP}s`);
   const warm = await cannon({ ...base, duration: WARMUP });
   const cpu0 = pid ? treeCpuSeconds(pid) : undefined;
+  const target0 = targetPid ? treeCpuSeconds(targetPid) : undefined;
   const others0 = othersCpu(pid);
   const gen0 = process.cpuUsage();
   log(`  ${name}: measuring ${DURATION}s at ${CONNECTIONS} connections`);
   const r = await cannon({ ...base, duration: DURATION });
   const gen1 = process.cpuUsage(gen0);
   const cpu1 = pid ? treeCpuSeconds(pid) : undefined;
+  const target1 = targetPid ? treeCpuSeconds(targetPid) : undefined;
   const others = (othersCpu(pid) - others0) / r.duration;
   const ok = r['2xx'];
   const side = {
@@ -272,6 +285,8 @@ async function measureCannon(name, { url, scheme, secret, pid, type }) {
     genCpuUs: (gen1.user + gen1.system) / Math.max(1, r.requests.total),
     genCpuShare: (gen1.user + gen1.system) / 1e6 / r.duration,
     cpuMsPer1k: cpu0 !== undefined ? ((cpu1 - cpu0) * 1e6) / Math.max(1, r.requests.total) : undefined,
+    // The forward target's CPU per request, in the same window (it shares the machine with the others).
+    targetCpuUs: target0 !== undefined ? ((target1 - target0) * 1e6) / Math.max(1, r.requests.total) : undefined,
     statusCodes: { ...warm.statusCodeStats, ...r.statusCodeStats },
     others,
   };
@@ -416,6 +431,7 @@ async function partA(gen, { peersOnly = false } = {}) {
     const x = sides[`${gen}:${k}`];
     if (x?.cpuMsPer1k !== undefined) figure(P, `${label}: server CPU per request ${g}`, x.cpuMsPer1k, 'µs');
   }
+  if (bare && dev) ceiling(P, g, 'etsyhook / bare Node', bare, dev.genCpuUs, dev.cpuMsPer1k, 0, 0.5);
   if (bare) figure(P, `bare Node p99 ${g}`, bare.p99, 'ms');
   if (flask) figure(P, `seed Flask p99 ${g}`, flask.p99, 'ms');
   if (bare?.genCpuShare !== undefined) figure(P, `load generator CPU during the bare Node run ${g}`, bare.genCpuShare * 100, '% of a core');
@@ -430,7 +446,7 @@ async function partB(gen) {
     const target = await startBare({ count: true });
     const d = await startDev({ home, secret: SECRET, forwardTo: target.url });
     try {
-      const r = await measure('etsyhook dev --forward-to', { url: d.url, scheme: 'standard', secret: SECRET, pid: d.pid, gen });
+      const r = await measure('etsyhook dev --forward-to', { url: d.url, scheme: 'standard', secret: SECRET, pid: d.pid, gen, targetPid: target.pid });
       // Every accepted event must reach the target, once: wait for the target to have them all, then check the store.
       const t0 = Date.now();
       let stats = await bareStats(target.port);
@@ -464,6 +480,8 @@ async function partB(gen) {
   figure(P, `store: delivery records delivered / failed / dead ${g}`, `${s.store.deliveries.delivered ?? 0} / ${s.store.deliveries.failed ?? 0} / ${s.store.deliveries.dead ?? 0}`, '');
   if (s.mem) figure(P, `forwarding etsyhook resident memory (VmHWM) ${g}`, s.mem.hwm, 'MB', '≤ 150 MB', s.mem.hwm <= 150);
   if (s.cpuMsPer1k !== undefined) figure(P, `forwarding etsyhook: server CPU per request ${g}`, s.cpuMsPer1k, 'µs');
+  if (s.targetCpuUs !== undefined) figure(P, `forward target (bare Node): CPU per request ${g}`, s.targetCpuUs, 'µs');
+  if (bare) ceiling(P, g, 'forwarding etsyhook / bare Node', bare, s.genCpuUs, s.cpuMsPer1k, s.targetCpuUs ?? 0, 0.35);
 }
 
 /** Not a target in the issue, but its promise: a dead forward target never slows acknowledgements. */
@@ -756,6 +774,11 @@ ${failures.length ? `**Could not run:**\n\n${failures.map((f) => `- [${f.part}] 
   VmHWM from /proc after its load; "server CPU per request" is utime+stime of the server process tree from /proc
   (less sensitive to a busy machine than the rate). For b the target counts deliveries per \`webhook-id\`; after the
   load stops the bench waits until every accepted event has arrived.
+- (analysis) rows, autocannon only (it measures its own CPU): the bare Node side keeps both cores busy, generator and
+  server, so a side can reach at most (bare's generator + server CPU per request) / (its generator + etsyhook [+ forward
+  target] CPU per request) of bare's rate, however well it overlaps its waits: the "CPU ceiling". "CPU per request
+  N× allows" is what etsyhook may cost for the target ratio N, with the generator's and the target's costs as measured.
+  A ratio below its ceiling is lost to waiting (the fsync), one at its ceiling to CPU.
 - wrk cross-check (rows marked [wrk], when Debian's wrk is installed: \`apt-get install wrk\`): wrk -t1, same connections
   and durations, each request taken from a ring of distinct signed requests written just before the run (sized from
   the warm-up rate; a run that would reuse one fails). wrk costs the 2-core machine much less CPU per request than
