@@ -1,8 +1,9 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventStore, follow, logPath, readBackward, readForward } from '../src/core/store.js';
-import { bodyBytes, encodeBody, formatRecord, newEventId, parseRecord, type ReceivedRecord, type StoreRecord } from '../src/core/records.js';
+import { open } from 'node:fs/promises';
+import { EventStore, follow, LAZY_SYNC_MS, logPath, readBackward, readForward } from '../src/core/store.js';
+import { bodyBytes, encodeBody, formatRecord, newEventId, parseRecord, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/records.js';
 import { tempHome } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -31,6 +32,10 @@ function received(n: number, extra: Partial<ReceivedRecord> = {}): ReceivedRecor
   };
 }
 
+function delivery(n: number): DeliveryRecord {
+  return { kind: 'delivery', id: newEventId(), at: new Date(1_700_000_000_000 + n * 1000).toISOString(), target: 'http://127.0.0.1:3000/', attempt: 1, status: 200, ms: 3, outcome: 'delivered' };
+}
+
 describe('EventStore', () => {
   it('makes every concurrent append durable and readable in order, both ways', async () => {
     const d = dir();
@@ -44,6 +49,41 @@ describe('EventStore', () => {
     const backward = [...readBackward(logPath(d), { chunkSize: 97 })];
     expect(backward.map((r) => r.id)).toEqual(recs.map((r) => r.id).reverse());
     expect(statSync(logPath(d)).mode & 0o777).toBe(0o600);
+  });
+
+  it('syncs lazy appends (delivery attempts) together, within LAZY_SYNC_MS and at close; durable ones before resolving', async () => {
+    // Count the store's fdatasync calls (Node's FileHandle, not our code, is what is counted).
+    const probe = await open('/dev/null', 'r');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const real = proto.datasync;
+    let syncs = 0;
+    proto.datasync = function counted(this: unknown) {
+      syncs++;
+      return real.call(this);
+    };
+    try {
+      const d = dir();
+      const store = await EventStore.open(d);
+      const attempts = Array.from({ length: 300 }, (_, i) => delivery(i));
+      await Promise.all(attempts.map((r) => store.append(r, { durable: false })));
+      // Written (readers see them at once) but not one sync per attempt, nor one per batch.
+      const seen: StoreRecord[] = [];
+      readForward(logPath(d), 0, (r) => seen.push(r));
+      expect(seen).toHaveLength(300);
+      expect(syncs).toBe(0);
+      await new Promise((r) => setTimeout(r, LAZY_SYNC_MS + 100));
+      expect(syncs).toBe(1);
+      // A durable append resolves only after a sync of its own.
+      await store.append(received(1));
+      expect(syncs).toBe(2);
+      // Lazy ones left at close are synced by close.
+      await store.append(delivery(301), { durable: false });
+      await store.close();
+      expect(syncs).toBe(3);
+    } finally {
+      proto.datasync = real;
+    }
   });
 
   it('keeps exact body bytes, including invalid UTF-8', () => {

@@ -298,7 +298,7 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
     });
   } catch (err) {
     await forwarder?.close(0);
-    await events.close();
+    await events.close().catch(() => {}); // the error that stopped start-up is the one to tell
     throw err;
   }
 
@@ -330,7 +330,7 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
     } catch (err) {
       await receiver.close(1000);
       await forwarder?.close(0);
-      await events.close();
+      await events.close().catch(() => {}); // the error that stopped start-up is the one to tell
       throw err;
     }
   }
@@ -410,7 +410,8 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
       out.warn(`could not delete push configuration ${registration.id}: ${(err as Error).message}; delete it with etsyhook configs delete ${registration.id}`);
     }
   }
-  await events.close();
+  // The last delivery attempts are synced here (they are written at once, synced within 100 ms).
+  await events.close().catch((err: unknown) => out.warn(`the last delivery attempts may not be on disk: ${(err as Error).message}`));
   lines.flush();
   data.flush();
   const n = receiver.counts;

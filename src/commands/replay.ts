@@ -195,6 +195,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   let lastDraw = 0;
   const failures: string[] = [];
   let summary: import('../core/replay.js').ReplaySummary;
+  let closeError: Error | undefined;
   try {
     summary = await replay.replayEvents(requests, {
       sender,
@@ -237,7 +238,11 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     lines.flush();
     if (progress) process.stderr.write('\r\x1b[K');
     await sender.close();
-    await store.close();
+    // The last attempts are synced here; a store that fails now still replayed everything: say so, below.
+    closeError = await store.close().then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
   }
   for (const line of failures) out.info(line);
   if (progress && summary.failed > failures.length) {
@@ -253,7 +258,8 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   const line = `replayed ${plural(summary.count, 'event')} ${mode} in ${took}${rate}: ${summary.delivered} delivered, ${summary.failed} failed${reasons === '' ? '' : ` (${reasons})`}`;
   if (summary.failed === 0) out.success(line);
   else out.info(line);
-  if (summary.storeError !== undefined) out.warn(`some attempts could not be recorded in the store: ${summary.storeError.message}`);
+  const storeError = summary.storeError ?? closeError;
+  if (storeError !== undefined) out.warn(`some attempts could not be recorded in the store: ${storeError.message}`);
   if (summary.failed > 0) {
     const refused = summary.reasons['connection refused'] ?? 0;
     const hint =

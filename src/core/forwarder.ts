@@ -166,8 +166,9 @@ export class Forwarder {
     if (result.status !== undefined) record.status = result.status;
     if (result.error !== undefined) record.error = result.error;
     if (result.response !== undefined) record.response = result.response;
-    // Recorded in the background: the slot is free for the next delivery while the group commit runs.
-    const recorded = this.options.sink.append(record).catch((err: unknown) => this.options.onRecordError?.(err as Error));
+    // Recorded in the background: the slot is free for the next delivery while the group commit runs. Lazily synced:
+    // an attempt lost in an OS crash leaves the event pending, and it is delivered again (at least once).
+    const recorded = this.options.sink.append(record, { durable: false }).catch((err: unknown) => this.options.onRecordError?.(err as Error));
     this.recording.add(recorded);
     void recorded.finally(() => this.recording.delete(recorded));
     let retryInMs: number | undefined;

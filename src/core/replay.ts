@@ -131,9 +131,10 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
         const reason = result.status !== undefined ? `HTTP ${result.status}` : (result.error ?? 'no answer');
         summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1;
       }
-      // Not awaited here: the store's group commit syncs many attempts at once instead of one per request.
+      // Not awaited here, and lazily synced (within 100 ms, and when the store closes): a replay of thousands is not
+      // thousands of syncs.
       const appended: Promise<void> = options.sink
-        .append(record)
+        .append(record, { durable: false })
         .catch((err: unknown) => {
           summary.storeError ??= err instanceof Error ? err : new Error(String(err));
         })

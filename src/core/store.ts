@@ -11,10 +11,24 @@ export const LOG_FILE = 'events.ndjson';
 /** How often an appending store checks whether `events clear` replaced the log. */
 export const REPLACEMENT_CHECK_MS = 100;
 
+/** How long a lazily appended record may wait for its sync. */
+export const LAZY_SYNC_MS = 100;
+
+export interface AppendOptions {
+  /**
+   * true (the default): resolve once the record is on disk (fsync'd): what a 2xx promises for a received event.
+   * false: resolve once it is written (in the page cache: it survives a crash of this process, and readers see it at
+   * once), and sync it within LAZY_SYNC_MS or at close. For delivery attempts, whose loss in an OS crash costs only
+   * history (the event looks pending and is delivered again): a replay of thousands is not thousands of syncs.
+   */
+  durable?: boolean;
+}
+
 /** Where records go. The file store is the embedded default; a queue sink (Redis, as in the seed chapter) can come later. */
 export interface EventSink {
-  /** Resolves once the record is durable; rejects with StoreUnavailableError when it cannot be written. */
-  append(record: StoreRecord): Promise<void>;
+  /** Resolves once the record is durable (or written, with durable: false); rejects with StoreUnavailableError when it cannot be. */
+  append(record: StoreRecord, options?: AppendOptions): Promise<void>;
+  /** Waits for writes in flight and syncs what is not yet on disk; rejects when that sync fails. */
   close(): Promise<void>;
 }
 
@@ -25,6 +39,7 @@ export function logPath(dir: string): string {
 interface Pending {
   /** The formatted line; a batch is joined and written as one string (no Buffer per record). */
   line: string;
+  durable: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -36,6 +51,10 @@ export class EventStore implements EventSink {
   private needsNewline: boolean;
   private closed = false;
   private checkedAt = Date.now();
+  /** Bytes written but not yet synced (lazy appends), and the timer that syncs them. */
+  private unsynced = false;
+  private syncDue = false;
+  private syncTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly dir: string,
@@ -81,10 +100,10 @@ export class EventStore implements EventSink {
     await old.close().catch(() => {});
   }
 
-  append(record: StoreRecord): Promise<void> {
+  append(record: StoreRecord, options?: AppendOptions): Promise<void> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the event store is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: formatRecord(record), resolve, reject });
+      this.queue.push({ line: formatRecord(record), durable: options?.durable ?? true, resolve, reject });
       this.flushing ??= this.flush();
     });
   }
@@ -92,31 +111,43 @@ export class EventStore implements EventSink {
   /**
    * Group commit: a batch is written (a quick write(2) into the page cache, in this thread) and fdatasync'd; the
    * records arriving meanwhile form the next batch. Each batch resolves only after its own sync, so every
-   * acknowledged record is on disk. (Overlapping two syncs was tried: more, smaller syncs, and slower.)
+   * acknowledged record is on disk. (Overlapping two syncs was tried: more, smaller syncs, and slower.) A batch of
+   * lazy appends only is resolved once written; its sync comes with the next durable batch or LAZY_SYNC_MS later.
    */
   private async flush(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.syncDue) {
         const batch = this.queue;
         this.queue = [];
-        let text = '';
-        for (const p of batch) text += p.line;
-        try {
-          await this.followReplacement();
-          this.writeFully(this.needsNewline ? `\n${text}` : text);
-          this.needsNewline = false;
-        } catch (err) {
-          this.needsNewline = true;
-          const e = new StoreUnavailableError(`cannot write the event store: ${(err as Error).message}`, err);
-          for (const p of batch) p.reject(e);
-          continue;
+        if (batch.length > 0) {
+          let text = '';
+          for (const p of batch) text += p.line;
+          try {
+            await this.followReplacement();
+            this.writeFully(this.needsNewline ? `\n${text}` : text);
+            this.needsNewline = false;
+            this.unsynced = true;
+          } catch (err) {
+            this.needsNewline = true;
+            const e = new StoreUnavailableError(`cannot write the event store: ${(err as Error).message}`, err);
+            for (const p of batch) p.reject(e);
+            continue;
+          }
         }
-        try {
-          await this.handle.datasync();
+        if (!this.syncDue && !batch.some((p) => p.durable)) {
           for (const p of batch) p.resolve();
-        } catch (err) {
-          const e = new StoreUnavailableError(`cannot sync the event store to disk: ${(err as Error).message}`, err);
-          for (const p of batch) p.reject(e);
+          this.scheduleSync();
+        } else {
+          this.syncDue = false;
+          try {
+            await this.handle.datasync();
+            // Writes happen only in this loop, so the sync covered every byte written so far.
+            this.unsynced = false;
+            for (const p of batch) p.resolve();
+          } catch (err) {
+            const e = new StoreUnavailableError(`cannot sync the event store to disk: ${(err as Error).message}`, err);
+            for (const p of batch) p.reject(e);
+          }
         }
         // Let what the resolved appends trigger run first, so whatever they append joins the next batch.
         await new Promise<void>((r) => setImmediate(r));
@@ -124,6 +155,17 @@ export class EventStore implements EventSink {
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  /** Lazy appends are synced within LAZY_SYNC_MS (sooner when a durable batch comes first). */
+  private scheduleSync(): void {
+    if (this.syncTimer !== undefined || this.closed) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      if (!this.unsynced || this.closed) return;
+      this.syncDue = true;
+      this.flushing ??= this.flush();
+    }, LAZY_SYNC_MS);
   }
 
   private writeFully(text: string): void {
@@ -139,12 +181,21 @@ export class EventStore implements EventSink {
     }
   }
 
-  /** Waits for writes in flight, then closes the file. */
+  /** Waits for writes in flight, syncs what lazy appends left unsynced, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
     while (this.flushing) await this.flushing;
-    await this.handle.close();
+    try {
+      if (this.unsynced) await this.handle.datasync();
+      this.unsynced = false;
+    } catch (err) {
+      throw new StoreUnavailableError(`cannot sync the event store to disk: ${(err as Error).message}`, err);
+    } finally {
+      await this.handle.close();
+    }
   }
 }
 
