@@ -97,6 +97,9 @@ export class EventStore implements EventSink {
     this.handle = next.handle;
     this.ino = next.ino;
     this.needsNewline = !next.endsClean;
+    // Lazy appends still unsynced went to the old file (clear copies them over): sync them there before letting go.
+    if (this.unsynced) await old.datasync().catch(() => {});
+    this.unsynced = false;
     await old.close().catch(() => {});
   }
 
