@@ -278,8 +278,8 @@ describe('dev terminal', () => {
   });
 
   it("a line shows the request's own time (as events list and tail do), even when the disk is slow to answer", async () => {
-    const slowSync = fileURLToPath(new URL('./preload/slow-sync.mjs', import.meta.url));
-    const dev = await startDev(cleanups, [], { home: home(cleanups), env: { NODE_OPTIONS: `--import=${pathToFileURL(slowSync).href}` } });
+    const preload = pathToFileURL(fileURLToPath(new URL('./preload/datasync.mjs', import.meta.url))).href;
+    const dev = await startDev(cleanups, [], { home: home(cleanups), env: { NODE_OPTIONS: `--import=${preload}`, TEST_DATASYNC: 'slow' } });
     const res = await post(dev.url, signed());
     const id = res.json().id as string;
     await waitFor(() => dev.proc.stderr().includes(id), 5000, 'the line');

@@ -1,3 +1,4 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { bodyBytes } from '../src/core/records.js';
@@ -177,6 +178,20 @@ describe('replay', () => {
     expect(second.maxInFlight).toBeGreaterThan(8);
     expect(second.maxInFlight).toBeLessThanOrEqual(16);
     expect(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(events.map((e) => e.id).sort());
+  });
+
+  it('delivers everything and says so when the store cannot sync the attempts at the end', async () => {
+    const preload = pathToFileURL(fileURLToPath(new URL('./preload/datasync.mjs', import.meta.url))).href;
+    const { dir, env } = home({ NODE_OPTIONS: `--import=${preload}`, TEST_DATASYNC: 'fail' });
+    const server = await recorder();
+    const events = Array.from({ length: 5 }, (_, i) => received({ minutesAgo: 5 - i }));
+    await writeStore(dir, events);
+    const r = await runCli(['replay', '--since', '1h', '--to', server.url], { env });
+    // The replays happened (attempts are synced lazily, at the end): exit 0, with a warning naming the failure.
+    expect(r.code).toBe(0);
+    expect(server.requests).toHaveLength(5);
+    expect(r.stderr).toMatch(/warning: some attempts could not be recorded in the store: cannot sync the event store to disk: EIO/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
   it('usage errors exit 2; an unknown id exits 1 and sends nothing', async () => {
