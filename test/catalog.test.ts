@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applySet, buildFixture, closeMatches, EVENT_TYPES, findEventType, parseSetValue, SetSyntaxError, typeMatcher } from '../src/core/catalog.js';
+import { closeMatches, EVENT_TYPES, findEventType } from '../src/core/events/catalog.js';
+import { buildFixture } from '../src/core/events/fixtures.js';
+import { typeMatcher } from '../src/core/events/globs.js';
+import { applySet, parseSetValue, SetSyntaxError } from '../src/core/events/set-path.js';
 
 describe('event catalog', () => {
   it('builds Etsy\'s thin order payloads with a resource_url on the same shop', () => {

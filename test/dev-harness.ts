@@ -1,9 +1,9 @@
 // Shared set-up for the dev, forward and tunnel tests: a fresh home, a free port, the built CLI, signed requests.
 import { request as httpRequest } from 'node:http';
 import { readFileSync, statSync } from 'node:fs';
-import { readForward, logPath } from '../src/core/store.js';
-import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../src/core/records.js';
-import { signatureHeaders, signLegacy } from '../src/core/signature.js';
+import { readForward, logPath } from '../src/core/log/store.js';
+import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../src/core/log/records.js';
+import { signatureHeaders, signLegacy } from '../src/core/receive/signature.js';
 import { cleanEnv, freePort, startCli, tempHome } from './helpers.js';
 import { join } from 'node:path';
 

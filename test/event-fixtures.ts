@@ -1,8 +1,8 @@
 // Stores for the events, replay and tail tests, written with EventStore as the receiver would.
 import { join } from 'node:path';
-import { EventStore, logPath } from '../src/core/store.js';
-import { encodeBody, newEventId, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/records.js';
-import { signatureHeaders } from '../src/core/signature.js';
+import { EventStore, logPath } from '../src/core/log/store.js';
+import { encodeBody, newEventId, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/log/records.js';
+import { signatureHeaders } from '../src/core/receive/signature.js';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 

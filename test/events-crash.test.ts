@@ -2,7 +2,7 @@
 // writes), every event it acknowledged is listed after.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
-import { signatureHeaders } from '../src/core/signature.js';
+import { signatureHeaders } from '../src/core/receive/signature.js';
 import { cleanEnv, freePort, runCli, startCli, tempHome } from './helpers.js';
 import { SECRET } from './event-fixtures.js';
 

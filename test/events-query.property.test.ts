@@ -5,10 +5,10 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { typeMatcher } from '../src/core/catalog.js';
-import { eventStatus, findEvents, queryEvents, type EventFilter } from '../src/core/query.js';
-import { EVENT_STATUSES, formatRecord, type DeliveryRecord, type EventStatus, type ReceivedRecord, type StoreRecord } from '../src/core/records.js';
-import { readForward } from '../src/core/store.js';
+import { typeMatcher } from '../src/core/events/globs.js';
+import { eventStatus, findEvents, queryEvents, type EventFilter } from '../src/core/log/query.js';
+import { EVENT_STATUSES, formatRecord, type DeliveryRecord, type EventStatus, type ReceivedRecord, type StoreRecord } from '../src/core/log/records.js';
+import { readForward } from '../src/core/log/store.js';
 import { tempHome } from './helpers.js';
 
 const home = tempHome();

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatRecord, type ReceivedRecord } from '../src/core/records.js';
+import { formatRecord, type ReceivedRecord } from '../src/core/log/records.js';
 import { cleanEnv, runCli, tempHome } from './helpers.js';
 import { delivery, eventsDir, logFile, received, writeStore } from './event-fixtures.js';
 import { startFakeEtsy } from './fake-etsy.js';
@@ -156,7 +156,7 @@ describe('events list', () => {
       // Attempts land a few events later in the log, as with a forwarder that is behind.
       if (i >= 3) records.push(delivery(events[i - 3]!, { attempt: 1 }));
     }
-    const { EventStore } = await import('../src/core/store.js');
+    const { EventStore } = await import('../src/core/log/store.js');
     const store = await EventStore.open(eventsDir(dir));
     await Promise.all(records.map((r) => store.append(r)));
     await store.close();

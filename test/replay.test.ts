@@ -1,7 +1,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { bodyBytes } from '../src/core/records.js';
+import { bodyBytes } from '../src/core/log/records.js';
 import { cleanEnv, freePort, runCli, tempHome } from './helpers.js';
 import { startRecorder, type Recorder } from './http-recorder.js';
 import { delivery, received, SECRET, writeStore } from './event-fixtures.js';

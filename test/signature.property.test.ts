@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
-import { signatureHeaders, verify, type HeaderMap } from '../src/core/signature.js';
+import { signatureHeaders, verify, type HeaderMap } from '../src/core/receive/signature.js';
 
 const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.';
 const HEX = '0123456789abcdef';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { createVerifier, decodeStandardSecret, generateSecret, signatureHeaders, signLegacy, signStandard, verify } from '../src/core/signature.js';
+import { createVerifier, decodeStandardSecret, generateSecret, signatureHeaders, signLegacy, signStandard, verify } from '../src/core/receive/signature.js';
 
 const VECTOR = {
   secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',

@@ -2,8 +2,8 @@ import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { open } from 'node:fs/promises';
-import { EventStore, follow, LAZY_SYNC_MS, logPath, readBackward, readForward } from '../src/core/store.js';
-import { bodyBytes, encodeBody, formatRecord, newEventId, parseRecord, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/records.js';
+import { EventStore, follow, LAZY_SYNC_MS, logPath, readBackward, readForward } from '../src/core/log/store.js';
+import { bodyBytes, encodeBody, formatRecord, newEventId, parseRecord, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/log/records.js';
 import { tempHome } from './helpers.js';
 
 const cleanups: (() => void)[] = [];

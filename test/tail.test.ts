@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatRecord, type StoreRecord } from '../src/core/records.js';
-import { signatureHeaders } from '../src/core/signature.js';
+import { formatRecord, type StoreRecord } from '../src/core/log/records.js';
+import { signatureHeaders } from '../src/core/receive/signature.js';
 import { cleanEnv, freePort, ROOT, startCli, tempHome } from './helpers.js';
 import { startRecorder } from './http-recorder.js';
 import { delivery, eventsDir, logFile, received, SECRET, writeStore } from './event-fixtures.js';
@@ -28,7 +28,7 @@ async function tail(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Awaited<
 /** Append records from a separate process, as a receiver would. */
 function appendFromAnotherProcess(home: string, records: readonly StoreRecord[]): Promise<void> {
   const script = `
-    const { EventStore } = await import(${JSON.stringify(join(ROOT, 'dist', 'core', 'store.js'))});
+    const { EventStore } = await import(${JSON.stringify(join(ROOT, 'dist', 'core', 'log', 'store.js'))});
     const records = JSON.parse(process.argv[1]);
     const store = await EventStore.open(${JSON.stringify(eventsDir(home))});
     await Promise.all(records.map((r) => store.append(r)));
@@ -186,7 +186,7 @@ describe('tail', () => {
     const before = received();
     await appendFromAnotherProcess(dir, [before]);
     await until(() => t.stdout().includes(before.id), 'the first event');
-    const { clearEvents } = await import('../src/core/clear.js');
+    const { clearEvents } = await import('../src/core/log/clear.js');
     await clearEvents(logFile(dir), { olderThan: Date.now() - 3_600_000, graceMs: 0 });
     const after = received();
     await appendFromAnotherProcess(dir, [after]);
@@ -198,7 +198,7 @@ describe('tail', () => {
 });
 
 async function writeBurst(home: string, records: readonly StoreRecord[]): Promise<void> {
-  const { EventStore } = await import('../src/core/store.js');
+  const { EventStore } = await import('../src/core/log/store.js');
   const store = await EventStore.open(eventsDir(home));
   await Promise.all(records.map((r) => store.append(r)));
   await store.close();

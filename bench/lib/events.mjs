@@ -5,8 +5,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dist = (p) => new URL(`../../dist/${p}`, import.meta.url).href;
-export const { formatRecord } = await import(dist('core/records.js'));
-export const { signatureHeaders, generateSecret, decodeStandardSecret } = await import(dist('core/signature.js'));
+export const { formatRecord } = await import(dist('core/log/records.js'));
+export const { signatureHeaders, generateSecret, decodeStandardSecret } = await import(dist('core/receive/signature.js'));
 
 /** A short random tag, so ids never repeat across runs. */
 export function runTag() {

@@ -33,7 +33,7 @@ async function findKey(raw: string): Promise<KeySpec> {
   const spec = KEYS.find((k) => k.name === n || k.key.toLowerCase() === n.replace(/-/g, '') || k.env?.toLowerCase() === raw.toLowerCase());
   if (spec) return spec;
   const { UsageError } = await import('../errors.js');
-  const { editDistance } = await import('../core/catalog.js');
+  const { editDistance } = await import('../core/events/catalog.js');
   const near = KEYS.map((k) => ({ name: k.name, d: editDistance(n, k.name) - (k.name.split('-')[0] === n.split('-')[0] ? 2 : 0) }))
     .filter((x) => x.d <= 3)
     .sort((a, b) => a.d - b.d)
@@ -93,7 +93,7 @@ Environment variables and flags override stored settings.`,
         value = Number(text);
       }
       if (spec.key === 'webhookSecret') {
-        const { isValidSecret } = await import('../core/signature.js');
+        const { isValidSecret } = await import('../core/receive/signature.js');
         if (!isValidSecret(text, 'standard')) {
           out.warn('this is not a Standard Webhooks secret (whsec_… base64): it will only verify the legacy X-Etsy-Signature scheme');
         }

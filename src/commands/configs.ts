@@ -128,7 +128,7 @@ function checkUrl(raw: string): true | string {
 }
 
 async function checkEvents(names: string[]): Promise<string[]> {
-  const { EVENT_TYPE_NAMES, closeMatches } = await import('../core/catalog.js');
+  const { EVENT_TYPE_NAMES, closeMatches } = await import('../core/events/catalog.js');
   for (const name of names) {
     if (!EVENT_TYPE_NAMES.includes(name)) {
       const near = closeMatches(name);
@@ -142,7 +142,7 @@ async function checkEvents(names: string[]): Promise<string[]> {
 }
 
 async function createConfig(opts: CreateFlags, out: Out): Promise<void> {
-  const { splitList } = await import('../core/catalog.js');
+  const { splitList } = await import('../core/events/globs.js');
   // Check what was typed before anything else, so a typo fails fast and without a network call.
   if (opts.url !== undefined) {
     const ok = checkUrl(opts.url);
@@ -159,7 +159,7 @@ async function createConfig(opts: CreateFlags, out: Out): Promise<void> {
   const prompts = out.interactive ? await import('../ui/prompts.js') : undefined;
   const url = opts.url?.trim() ?? (await prompts!.askText('HTTPS URL Etsy should deliver to:', checkUrl));
   if (events === undefined) {
-    const { EVENT_TYPES } = await import('../core/catalog.js');
+    const { EVENT_TYPES } = await import('../core/events/catalog.js');
     const choices = EVENT_TYPES.map((t) => ({ value: t.name, description: t.description }));
     events = await prompts!.askChoices('Events to deliver (space to select, enter to confirm):', choices);
   }

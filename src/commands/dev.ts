@@ -103,7 +103,7 @@ function seconds(ms: number): string {
 async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
   const { UsageError, OperationError } = await import('../errors.js');
   const config = await import('../config.js');
-  const sig = await import('../core/signature.js');
+  const sig = await import('../core/receive/signature.js');
   const { mask } = await import('../ui/output.js');
   const c0 = out.c;
 
@@ -131,7 +131,8 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
     throw new UsageError(`--forward-to ${forwardTo.href} is this receiver itself`, 'forward to your app, e.g. http://127.0.0.1:3000/webhooks');
   }
   if (opts.insecure && forwardTo?.protocol !== 'https:') out.warn('--insecure only matters for an https --forward-to');
-  const { splitList, typeMatcher, EVENT_TYPES, EVENT_TYPE_NAMES, closeMatches } = await import('../core/catalog.js');
+  const { splitList, typeMatcher } = await import('../core/events/globs.js');
+  const { EVENT_TYPES, EVENT_TYPE_NAMES, closeMatches } = await import('../core/events/catalog.js');
   const eventPatterns = splitList(opts.events);
   for (const p of eventPatterns) {
     if (!p.includes('*') && !p.includes('?') && !EVENT_TYPE_NAMES.includes(p)) {
@@ -172,12 +173,12 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
   }
 
   // ---- store, recent state, forwarder, receiver ----
-  const { EventStore, logPath } = await import('../core/store.js');
+  const { EventStore, logPath } = await import('../core/log/store.js');
   const dir = config.storeDir();
   const events = await EventStore.open(dir).catch((err: unknown) => {
     throw new OperationError((err as Error).message, { hint: 'check ETSYHOOK_HOME and the disk', cause: err });
   });
-  const { scanRecent } = await import('../core/recovery.js');
+  const { scanRecent } = await import('../core/log/recovery.js');
   const recent = scanRecent(logPath(dir));
   out.debug(
     `start-up scan: ${recent.scanned} recent records, ${recent.acceptedIds.length} accepted webhook-ids, ${recent.pending.length} pending deliveries` +
@@ -185,14 +186,14 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
   );
   if (recent.badLines > 0) out.warn(`skipped ${recent.badLines} unreadable line(s) in the event store (a write torn by a crash); nothing acknowledged was lost`);
 
-  const { DuplicateIndex, Receiver } = await import('../core/receiver.js');
+  const { DuplicateIndex, Receiver } = await import('../core/receive/receiver.js');
   const c = out.c;
   const lines = new LineWriter(process.stderr);
   const data = new LineWriter(process.stdout);
 
-  let forwarder: import('../core/forwarder.js').Forwarder | undefined;
+  let forwarder: import('../core/delivery/forwarder.js').Forwarder | undefined;
   if (forwardTo) {
-    const { Forwarder } = await import('../core/forwarder.js');
+    const { Forwarder } = await import('../core/delivery/forwarder.js');
     const backoff = Number(process.env.ETSYHOOK_FORWARD_BACKOFF_MS);
     forwarder = new Forwarder({
       target: forwardTo.href,
@@ -247,7 +248,7 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
   const verdictColour = (v: string, s: string): string =>
     v === 'accepted' ? c.green(s) : v === 'rejected' ? c.red(s) : v === 'duplicate' ? c.yellow(s) : c.dim(s);
 
-  let receiver: import('../core/receiver.js').Receiver;
+  let receiver: import('../core/receive/receiver.js').Receiver;
   try {
     receiver = await Receiver.start({
       host,
@@ -313,9 +314,9 @@ async function runDev(opts: RawDevOptions, out: Output): Promise<void> {
 
   // ---- the tunnel ----
   let fatal: ((err: Error) => void) | undefined;
-  let tunnel: import('../core/tunnel.js').Tunnel | undefined;
+  let tunnel: import('../core/receive/tunnel.js').Tunnel | undefined;
   if (opts.tunnel) {
-    const { openTunnel } = await import('../core/tunnel.js');
+    const { openTunnel } = await import('../core/receive/tunnel.js');
     const token = await config.resolveSetting(undefined, 'NGROK_AUTHTOKEN', 'ngrokAuthtoken', store);
     try {
       tunnel = await openTunnel(receiver.port, host, {

@@ -3,9 +3,10 @@
 import { statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { parseSince, storeDir } from '../config.js';
-import { closeMatches, EVENT_TYPE_NAMES, splitList } from '../core/catalog.js';
-import { EVENT_STATUSES, type EventStatus } from '../core/records.js';
-import { logPath } from '../core/store.js';
+import { closeMatches, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
+import { splitList } from '../core/events/globs.js';
+import { EVENT_STATUSES, type EventStatus } from '../core/log/records.js';
+import { logPath } from '../core/log/store.js';
 import type { Output } from '../ui/output.js';
 
 export const STATUS_HELP = 'accepted, rejected, duplicate, ignored, delivered, failed, dead';

@@ -60,7 +60,7 @@ Examples:
         else out.info(f.emptyStoreMessage(loc));
         return;
       }
-      const { queryEvents, eventJson } = await import('../core/query.js');
+      const { queryEvents, eventJson } = await import('../core/log/query.js');
       const bad = f.badLineReporter(out, loc.file);
       const scan = queryEvents(
         loc.file,
@@ -122,12 +122,12 @@ Examples:
       if (ref.trim() === '') throw new UsageError('name the event: etsyhook events show <id>');
       const f = await import('./event-filters.js');
       const loc = f.storeLocation();
-      const { findEvents, resolveRef } = await import('../core/query.js');
+      const { findEvents, resolveRef } = await import('../core/log/query.js');
       const bad = f.badLineReporter(out, loc.file);
       const [match] = findEvents(loc.file, [ref], { onBadLine: bad.onBadLine, end: loc.size });
       bad.report();
       const ev = resolveRef(match!);
-      const { bodyBytes } = await import('../core/records.js');
+      const { bodyBytes } = await import('../core/log/records.js');
       if (opts.raw) {
         out.raw(bodyBytes(ev.record));
         return;
@@ -135,7 +135,7 @@ Examples:
       const { eventDetailJson, renderEventDetail, prettyJson } = await import('../ui/event-detail.js');
       let fetchResource: (() => Promise<{ url: string; data: unknown }>) | undefined;
       if (opts.expand) {
-        const { resourceUrlOf } = await import('../core/resource.js');
+        const { resourceUrlOf } = await import('../core/events/resource.js');
         const url = resourceUrlOf(ev.record);
         if (url === undefined) {
           throw new OperationError(`event ${ev.record.id} names no Etsy resource to fetch (no resource_url, or resource_id and shop_id)`);
@@ -183,7 +183,7 @@ Examples:
         const { askConfirm } = await import('../ui/prompts.js');
         if (!(await askConfirm(`Delete ${what} from ${loc.dir}?`))) throw new OperationError('cancelled; nothing was deleted');
       }
-      const { clearEvents } = await import('../core/clear.js');
+      const { clearEvents } = await import('../core/log/clear.js');
       const result = await clearEvents(loc.file, cutoff === undefined ? {} : { olderThan: cutoff });
       if (out.json) {
         out.data({ removed: result.removedEvents, kept: result.keptEvents, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter });
@@ -201,7 +201,7 @@ Examples:
     .addHelpText('after', '\nExample:\n  $ etsyhook events types --json | jq -r \'.[].name\'')
     .action(async (_opts: object, cmd: Command) => {
       const { out } = context(cmd);
-      const { EVENT_TYPES } = await import('../core/catalog.js');
+      const { EVENT_TYPES } = await import('../core/events/catalog.js');
       if (out.json) {
         out.data(EVENT_TYPES.map(({ name, source, description }) => ({ name, source, description })));
         return;

@@ -82,7 +82,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   if (!opts.resign && (opts.newId || opts.secret !== undefined || opts.scheme !== undefined)) {
     throw new UsageError(`${opts.newId ? '--new-id' : opts.secret !== undefined ? '--secret' : '--scheme'} only applies with --resign`);
   }
-  let resign: import('../core/replay.js').Resign | undefined;
+  let resign: import('../core/delivery/replay.js').Resign | undefined;
   let secretOrigin = '';
   if (opts.resign) {
     const input = await import('./signing-input.js');
@@ -100,9 +100,9 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     if (ids.length > 0) throw new OperationError(`no stored event matches '${ids[0]}'`);
     return;
   }
-  const query = await import('../core/query.js');
+  const query = await import('../core/log/query.js');
   const bad = f.badLineReporter(out, loc.file);
-  let events: import('../core/query.js').StoredEvent[];
+  let events: import('../core/log/query.js').StoredEvent[];
   if (ids.length > 0) {
     const unique = [...new Set(ids)];
     const matches = query.findEvents(loc.file, unique, { onBadLine: bad.onBadLine, end: loc.size });
@@ -145,9 +145,9 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     return;
   }
 
-  const replay = await import('../core/replay.js');
+  const replay = await import('../core/delivery/replay.js');
   const now = Math.floor(Date.now() / 1000);
-  const requests: import('../core/replay.js').ReplaySource = {
+  const requests: import('../core/delivery/replay.js').ReplaySource = {
     length: events.length,
     at: (i) => replay.buildReplayRequest(events[i]!, replay.replayTarget(events[i]!.record, to), resign, Math.floor(Date.now() / 1000)),
   };
@@ -179,8 +179,8 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   }
   out.info(`replaying ${plural(requests.length, 'event')} ${mode} to ${where}`);
 
-  const { Deliverer } = await import('../core/deliver.js');
-  const { EventStore } = await import('../core/store.js');
+  const { Deliverer } = await import('../core/delivery/http.js');
+  const { EventStore } = await import('../core/log/store.js');
   const { formatEventLine } = await import('../ui/event-line.js');
   const { isCI } = await import('../ui/output.js');
   const store = await EventStore.open(loc.dir);
@@ -194,7 +194,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   let done = 0;
   let lastDraw = 0;
   const failures: string[] = [];
-  let summary: import('../core/replay.js').ReplaySummary;
+  let summary: import('../core/delivery/replay.js').ReplaySummary;
   let closeError: Error | undefined;
   try {
     summary = await replay.replayEvents(requests, {
@@ -270,7 +270,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   }
 }
 
-function describeMode(resign: import('../core/replay.js').Resign | undefined, secretOrigin: string): string {
+function describeMode(resign: import('../core/delivery/replay.js').Resign | undefined, secretOrigin: string): string {
   if (!resign) return 'byte-exact (original body and signature headers)';
   const id = resign.newId ? 'a new webhook-id' : 'webhook-id kept';
   return `re-signed with a fresh timestamp and the secret from ${secretOrigin} (${id})`;

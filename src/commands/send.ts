@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { collect, context } from './common.js';
 import type { Output } from '../ui/output.js';
-import type { BatchSummary, Delivery, PreparedEvent } from '../core/sender.js';
-import type { EventType, JsonObject } from '../core/catalog.js';
-import type { Scheme } from '../core/signature.js';
+import type { BatchSummary, Delivery, PreparedEvent } from '../core/delivery/sender.js';
+import type { EventType } from '../core/events/catalog.js';
+import type { JsonObject } from '../core/events/fixtures.js';
+import type { Scheme } from '../core/receive/signature.js';
 
 export const DEFAULT_TARGET = 'http://127.0.0.1:5000/webhook';
 const DEFAULT_TIMEOUT = '30s';
@@ -89,7 +90,7 @@ The secret itself is never printed. Exit codes: 0 sent (and matched --expect), 1
 
 async function validate(typeName: string, raw: RawSendOptions, out: Output): Promise<SendOptions> {
   const { UsageError } = await import('../errors.js');
-  const { closeMatches, findEventType } = await import('../core/catalog.js');
+  const { closeMatches, findEventType } = await import('../core/events/catalog.js');
   const { parseDurationMs, parseIntFlag, parseUrlFlag } = await import('../config.js');
   const input = await import('./signing-input.js');
 
@@ -173,7 +174,7 @@ export function parseExpect(raw: string, UsageErrorClass: new (m: string, h?: st
 }
 
 async function sendOne(options: SendOptions, out: Output): Promise<void> {
-  const { prepareEvent, Sender } = await import('../core/sender.js');
+  const { prepareEvent, Sender } = await import('../core/delivery/sender.js');
   const { OperationError } = await import('../errors.js');
   const event = prepareEvent(await eventSpec(options, out));
   const request = `${event.type}${event.id ? ` [${event.id}]` : ''} POST ${options.url.href} (${event.scheme})`;
@@ -197,11 +198,11 @@ async function sendOne(options: SendOptions, out: Output): Promise<void> {
 }
 
 async function sendMany(options: SendOptions, count: number, out: Output): Promise<void> {
-  const { prepareEvent, Sender, sendBatch } = await import('../core/sender.js');
+  const { prepareEvent, Sender, sendBatch } = await import('../core/delivery/sender.js');
   const { OperationError } = await import('../errors.js');
   const spec = await eventSpec(options, out);
   // One shop for the whole batch, so the events look like one shop's traffic.
-  const { randomShopId } = await import('../core/catalog.js');
+  const { randomShopId } = await import('../core/events/fixtures.js');
   const shopId = spec.shopId ?? (spec.data === undefined && spec.base === undefined ? randomShopId() : undefined);
   const make = (): PreparedEvent => prepareEvent({ ...spec, ...(shopId === undefined ? {} : { shopId }) });
 
@@ -238,10 +239,10 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
   }
 }
 
-async function eventSpec(options: SendOptions, out: Output): Promise<import('../core/sender.js').EventSpec> {
+async function eventSpec(options: SendOptions, out: Output): Promise<import('../core/delivery/sender.js').EventSpec> {
   const { UsageError } = await import('../errors.js');
   const input = await import('./signing-input.js');
-  const spec: import('../core/sender.js').EventSpec = {
+  const spec: import('../core/delivery/sender.js').EventSpec = {
     type: options.type,
     scheme: options.scheme,
     secret: options.secret,

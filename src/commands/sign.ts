@@ -37,7 +37,7 @@ Receivers reject a timestamp older than 5 minutes by default: sign again, or pas
       const { UsageError } = await import('../errors.js');
       const { parseUrlFlag } = await import('../config.js');
       const input = await import('./signing-input.js');
-      const { signatureHeaders } = await import('../core/signature.js');
+      const { signatureHeaders } = await import('../core/receive/signature.js');
 
       const scheme = input.parseScheme(opts.scheme) ?? 'standard';
       const id = input.parseWebhookId(opts.id);

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigStore, resolveSetting } from '../config.js';
 import { UsageError, describeSystemError } from '../errors.js';
-import { SCHEMES, decodeStandardSecret, type Scheme } from '../core/signature.js';
+import { SCHEMES, decodeStandardSecret, type Scheme } from '../core/receive/signature.js';
 
 export const SECRET_ENV = 'ETSY_WEBHOOK_SECRET';
 

@@ -28,7 +28,7 @@ Examples:
       const f = await import('./event-filters.js');
       const filters = f.parseFilters(opts, out);
       const { dir, file } = f.storeLocation();
-      const tail = await import('../core/tail.js');
+      const tail = await import('../core/log/follower.js');
       const { formatEventLine } = await import('../ui/event-line.js');
 
       const filter = new tail.TailFilter({
@@ -39,7 +39,7 @@ Examples:
       const end = tail.completeEnd(file, tail.logSize(file));
       const start = tail.planTail(file, end, filter, filters.since);
 
-      const render = (rec: import('../core/records.js').StoreRecord): string => {
+      const render = (rec: import('../core/log/records.js').StoreRecord): string => {
         const type = filter.typeOf(rec);
         if (!out.json) return formatEventLine(rec, out.cOut, type === undefined ? {} : { type });
         if (rec.kind === 'received') {

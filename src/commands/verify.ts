@@ -36,7 +36,7 @@ The verdict goes to stdout: \`valid (standard, id msg_…)\` or \`invalid: <reas
       const { SilentExit, UsageError } = await import('../errors.js');
       const { parseIntFlag } = await import('../config.js');
       const input = await import('./signing-input.js');
-      const { DEFAULT_TOLERANCE_SECONDS, detectScheme, verify } = await import('../core/signature.js');
+      const { DEFAULT_TOLERANCE_SECONDS, detectScheme, verify } = await import('../core/receive/signature.js');
 
       const forced = input.parseScheme(opts.scheme);
       const tolerance = parseIntFlag('--tolerance', opts.tolerance, { min: 0 }) ?? DEFAULT_TOLERANCE_SECONDS;

@@ -1,7 +1,7 @@
 // `events show`: one stored event for humans (headers, the body pretty-printed, verdict, attempts) and as JSON.
 import type { ChalkInstance } from 'chalk';
-import { eventJson, type EventJson, type StoredEvent } from '../core/query.js';
-import { bodyBytes } from '../core/records.js';
+import { eventJson, type EventJson, type StoredEvent } from '../core/log/query.js';
+import { bodyBytes } from '../core/log/records.js';
 import { formatEventLine } from './event-line.js';
 import { colourStatus, localTime } from './event-table.js';
 

@@ -5,7 +5,7 @@
 //   14:03:23    → 200 12 ms  order.paid  evt_4k2j9x0q1m3n5b7v
 //   14:03:23    → connection refused  order.paid  evt_4k2j9x0q1m3n5b7v  attempt 2, failed
 import type { ChalkInstance } from 'chalk';
-import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../core/records.js';
+import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../core/log/records.js';
 
 export interface EventLineOptions {
   /** The event's type, for a delivery line (delivery records do not carry it). */

@@ -1,8 +1,8 @@
 // The `events list` table: one row per stored event, newest first.
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { StoredEvent } from '../core/query.js';
-import type { EventStatus } from '../core/records.js';
+import type { StoredEvent } from '../core/log/query.js';
+import type { EventStatus } from '../core/log/records.js';
 import { formatMs } from './event-line.js';
 
 /** The cells of one event's row. */

@@ -8,7 +8,7 @@ import {
   type Answer, type Dev, forWholeFile, generateSecret, healthy, home, legacySignature, nowSeconds, orderBody, raw, readStore,
   recordFigure, send, signed, sleep, standardSignature, startDev, uniqueId, waitFor,
 } from './harness.js';
-import type { ReceivedRecord } from '../../src/core/records.js';
+import type { ReceivedRecord } from '../../src/core/log/records.js';
 
 const MAX_BODY = 1024 * 1024; // the documented default of --max-body
 

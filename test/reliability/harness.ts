@@ -8,9 +8,9 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
 import { cleanEnv, freePort, ROOT, runCli, startCli, tempHome } from '../helpers.js';
-import { decodeStandardSecret, generateSecret } from '../../src/core/signature.js';
-import { readForward } from '../../src/core/store.js';
-import type { StoreRecord, ReceivedRecord } from '../../src/core/records.js';
+import { decodeStandardSecret, generateSecret } from '../../src/core/receive/signature.js';
+import { readForward } from '../../src/core/log/store.js';
+import type { StoreRecord, ReceivedRecord } from '../../src/core/log/records.js';
 
 export { cleanEnv, freePort, runCli, startCli, tempHome, ROOT, generateSecret };
 

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatRecord, type StoreRecord, type ReceivedRecord, type DeliveryRecord } from '../../src/core/records.js';
-import { readBackward, readForward } from '../../src/core/store.js';
-import { queryEvents } from '../../src/core/query.js';
+import { formatRecord, type StoreRecord, type ReceivedRecord, type DeliveryRecord } from '../../src/core/log/records.js';
+import { readBackward, readForward } from '../../src/core/log/store.js';
+import { queryEvents } from '../../src/core/log/query.js';
 import { recordFigure } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'etsyhook-prop-'));

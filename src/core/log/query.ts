@@ -1,8 +1,8 @@
 // Reading stored events: each received request assembled with its delivery attempts, newest first, filtered, and
 // found by id prefix. The log is read backwards from its end, so a question about recent events reads only the tail
 // of a large store, and lines a filter rules out are skipped before they are decoded.
-import { OperationError } from '../errors.js';
-import { typeMatcher } from './catalog.js';
+import { OperationError } from '../../errors.js';
+import { typeMatcher } from '../events/globs.js';
 import type { DeliveryRecord, EventStatus, ReceivedRecord, StoreRecord, Verdict } from './records.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { checksumOk, chunksBackward, eachLineBackward, lineHead, lineTime, looksComplete, OUTCOME_BITS, outcomeBit, parseLine, typeMayMatch, valuesOf } from './scan.js';

@@ -1,13 +1,16 @@
+// receive/ owns what comes in: the HTTP receiver (this file), the two signature schemes (signature.ts) and the
+// public tunnel to it (tunnel.ts, with ngrok in a killable child: ngrok-agent.ts).
+//
 // The HTTP receiver: read the raw bytes → verify → record durably → acknowledge → hand accepted events on.
 // Uses node:http directly; the hot path allocates little beyond the record itself. A 2xx is sent only after the
 // store says the record is on disk; when the store cannot write, the answer is 503.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { OperationError, StoreUnavailableError } from '../errors.js';
-import { encodeBody, isoNow, newEventId, type ReceivedRecord, type Verdict } from './records.js';
+import { OperationError, StoreUnavailableError } from '../../errors.js';
+import { encodeBody, isoNow, newEventId, type ReceivedRecord, type Verdict } from '../log/records.js';
 import { createVerifier, type Scheme, type VerifyOptions } from './signature.js';
-import type { EventSink } from './store.js';
+import type { EventSink } from '../log/store.js';
 
 export const DEFAULT_MAX_BODY = 1024 * 1024;
 

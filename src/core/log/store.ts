@@ -1,9 +1,13 @@
+// log/ owns what is kept: the record format and schema (records.ts), this file store, readers that scan it
+// (scan.ts, query.ts), the follower that `tail` uses (follower.ts), `events clear` (clear.ts) and the start-up scan
+// that recovers pending deliveries and seen webhook-ids (recovery.ts).
+//
 // The durable event log: one append-only file of checksummed NDJSON lines (see records.ts).
 // Appends are group-committed: records arriving while an fsync is in flight are written and synced together, so
 // every append resolves only once its bytes are on disk, and durability costs one fsync per batch, not per event.
 import { constants, promises as fsp, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { StoreUnavailableError } from '../errors.js';
+import { StoreUnavailableError } from '../../errors.js';
 import { formatRecord, parseRecord, type StoreRecord } from './records.js';
 import { linesBackward, linesForwardInFile } from './scan.js';
 

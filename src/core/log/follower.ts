@@ -1,7 +1,7 @@
 // Following the event log live, from any process: read only the bytes appended since the last read, in bounded
 // slices, in batches. Copes with a log that does not exist yet, and with one replaced by `events clear`.
 import { closeSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { typeMatcher } from './catalog.js';
+import { typeMatcher } from '../events/globs.js';
 import type { EventStatus, ReceivedRecord, StoreRecord } from './records.js';
 import { checksumOk, lineHead, lineTime, linesBackward, linesForward, looksComplete, parseLine } from './scan.js';
 

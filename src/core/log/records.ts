@@ -2,7 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import type { Scheme } from './signature.js';
+import type { Scheme } from '../receive/signature.js';
 
 /** What the receiver decided about a request. */
 export type Verdict = 'accepted' | 'rejected' | 'duplicate' | 'ignored';

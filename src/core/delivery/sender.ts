@@ -1,10 +1,12 @@
 // Build, sign and POST test events. No terminal I/O and no process.exit: every function returns data or throws.
 import { performance } from 'node:perf_hooks';
 import { Agent, request, type Dispatcher } from 'undici';
-import { OperationError } from '../errors.js';
-import { userAgent } from '../version.js';
-import { applySet, buildFixture, type EventType, type Json, type JsonObject } from './catalog.js';
-import { newWebhookId, signatureHeaders, type Scheme } from './signature.js';
+import { OperationError } from '../../errors.js';
+import { userAgent } from '../../version.js';
+import type { EventType } from '../events/catalog.js';
+import { buildFixture, type Json, type JsonObject } from '../events/fixtures.js';
+import { applySet } from '../events/set-path.js';
+import { newWebhookId, signatureHeaders, type Scheme } from '../receive/signature.js';
 
 export interface EventSpec {
   type: EventType;

@@ -8,7 +8,7 @@
 //   ETSYHOOK_TUNNEL_GIVE_UP_MS=N          how long a dropped tunnel may try to reconnect before dev exits 1 (default 60 s)
 //   ETSYHOOK_NGROK_SERVER_ADDR=host:port  the real ngrok module dials this instead of ngrok's service (error-path tests)
 //   ETSYHOOK_TUNNEL=/path/to/module.js    a module exporting openTunnel(port, host, options) with this file's contract
-import { OperationError } from '../errors.js';
+import { OperationError } from '../../errors.js';
 
 export interface Tunnel {
   /** The public base URL, e.g. https://abcd-1-2-3-4.ngrok-free.app (no trailing slash). */

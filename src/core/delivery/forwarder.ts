@@ -1,10 +1,13 @@
+// delivery/ owns what goes out: one HTTP sender and its description of network errors (http.ts), test events
+// (sender.ts), forwarding with retries, backoff and a circuit breaker (this file), and replay (replay.ts).
+//
 // Delivery of accepted events to the app under development: bounded concurrency, exponential backoff with jitter,
 // dead letters after the last attempt, and every attempt recorded in the store. Nothing here can delay the
 // receiver's acknowledgements: dispatch() only queues.
-import type { DeliveryOutcome, DeliveryRecord, ReceivedRecord } from './records.js';
-import { bodyBytes, isoNow } from './records.js';
-import type { EventSink } from './store.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './deliver.js';
+import type { DeliveryOutcome, DeliveryRecord, ReceivedRecord } from '../log/records.js';
+import { bodyBytes, isoNow } from '../log/records.js';
+import type { EventSink } from '../log/store.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './http.js';
 
 export interface ForwarderOptions {
   target: string;

@@ -1,11 +1,11 @@
 // Send stored events again: byte-exact (the original body and headers), or re-signed with a fresh timestamp.
 // Every attempt is recorded in the store as a delivery with `replay: true`. No terminal I/O: results go to callbacks.
 import { performance } from 'node:perf_hooks';
-import type { DeliverOptions, DeliveryResult } from './deliver.js';
-import type { StoredEvent } from './query.js';
-import { bodyBytes, isoNow, type DeliveryRecord, type ReceivedRecord } from './records.js';
-import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from './signature.js';
-import type { EventSink } from './store.js';
+import type { DeliverOptions, DeliveryResult } from './http.js';
+import type { StoredEvent } from '../log/query.js';
+import { bodyBytes, isoNow, type DeliveryRecord, type ReceivedRecord } from '../log/records.js';
+import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from '../receive/signature.js';
+import type { EventSink } from '../log/store.js';
 
 export const DEFAULT_REPLAY_TARGET = 'http://127.0.0.1:5000/webhook';
 
