@@ -1,0 +1,29 @@
+// The dispatcher seam of the pipeline: what happens to an accepted event after it is stored. Today one forwarder
+// (forwarder.ts); routes send each event type to its own handlers; a Redis worker dispatches from the shared queue.
+// Nothing here may delay the receiver's acknowledgement: dispatch() only queues.
+import type { DeliveryRecord, ReceivedRecord } from '../log/records.js';
+
+/** What one delivery attempt did, for observers (terminal lines, JSON lines, the inspector). */
+export interface AttemptReport {
+  record: DeliveryRecord;
+  event: ReceivedRecord;
+  /** Milliseconds until the next attempt, when one is scheduled: the delay actually used. */
+  retryInMs?: number;
+}
+
+/** A target stopped answering (deliveries held) or answers again. */
+export interface DispatchNotice {
+  kind: 'hold' | 'resume';
+  target: string;
+  /** For hold: when the next probe goes. */
+  probeInMs?: number;
+}
+
+export interface Dispatcher {
+  /** Queue an accepted, stored event; `attemptsSoFar` continues the count of an event resumed after a restart. */
+  dispatch(event: ReceivedRecord, attemptsSoFar?: number, body?: Buffer): void;
+  /** Events queued, in flight, or waiting for a retry. */
+  readonly pending: number;
+  /** Stop taking events; wait up to graceMs for deliveries in flight (what is left stays pending in the log). */
+  close(graceMs?: number): Promise<void>;
+}
