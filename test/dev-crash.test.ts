@@ -66,7 +66,7 @@ describe('dev killed mid-burst', () => {
     expect(load.acked.size).toBeGreaterThanOrEqual(400);
 
     const records = readRecords(h.dir);
-    const stored = new Set(records.filter((r) => r.kind === 'received' && r.verdict === 'accepted').map((r) => r.id));
+    const stored = new Set(records.filter((r) => r.kind === 'received' && r.status === 'accepted').map((r) => r.id));
     expect([...load.acked].filter((id) => !stored.has(id))).toEqual([]);
 
     // Restart: whatever was accepted but not yet delivered is delivered now; every accepted event ends delivered.
@@ -75,13 +75,13 @@ describe('dev killed mid-burst', () => {
     await waitFor(
       () => {
         const recs = readRecords(h.dir);
-        const delivered = new Set(recs.filter((r) => r.kind === 'delivery' && r.outcome === 'delivered').map((r) => r.id));
+        const delivered = new Set(recs.filter((r) => r.kind === 'delivery' && r.status === 'delivered').map((r) => r.id));
         return [...stored].every((id) => delivered.has(id));
       },
       20_000,
       'every accepted event delivered',
     );
-    const acceptedWebhookIds = records.filter((r) => r.kind === 'received' && r.verdict === 'accepted').map((r) => (r as { webhookId?: string }).webhookId);
+    const acceptedWebhookIds = records.filter((r) => r.kind === 'received' && r.status === 'accepted').map((r) => (r as { webhookId?: string }).webhookId);
     expect(acceptedWebhookIds.every((id) => got.has(String(id)))).toBe(true);
     expect(await dev.proc.stop('SIGINT')).toBe(0);
   });

@@ -18,12 +18,12 @@ describe('dev answers', () => {
     const res = await post(dev.url, ev);
     expect(res.status).toBe(200);
     const answer = res.json();
-    expect(answer.status).toBe('received');
+    expect(answer.status).toBe('accepted');
     expect(typeof answer.id).toBe('string');
     // The 200 came after the write: the record is readable now, with the exact bytes.
     const rec = dev.received().find((r) => r.id === answer.id);
     expect(rec).toBeDefined();
-    expect(rec!.verdict).toBe('accepted');
+    expect(rec!.status).toBe('accepted');
     expect(rec!.type).toBe('order.paid');
     expect(rec!.webhookId).toBe(ev.id);
     expect(rec!.body).toBe(ev.body.toString());
@@ -44,7 +44,7 @@ describe('dev answers', () => {
     expect(stale.json().reason).toBe('stale_timestamp');
     const wrongSecret = await post(dev.url, signed({ secret: 'whsec_' + Buffer.alloc(32, 7).toString('base64') }));
     expect(wrongSecret.status).toBe(401);
-    const rejected = dev.received().filter((r) => r.verdict === 'rejected');
+    const rejected = dev.received().filter((r) => r.status === 'rejected');
     expect(rejected).toHaveLength(4);
     expect(rejected.map((r) => r.reason)).toEqual([
       expect.stringMatching(/no matching signature/),
@@ -74,7 +74,7 @@ describe('dev answers', () => {
     expect(noType.status).toBe(400);
     expect(noType.json().error).toMatch(/no event_type/);
     // Each record keeps the answer given, for `events` and `tail`.
-    const reasons = dev.received().map((r) => [r.verdict, r.status, r.reason]);
+    const reasons = dev.received().map((r) => [r.status, r.httpStatus, r.reason]);
     expect(reasons).toEqual([
       ['rejected', 400, 'body is not JSON'],
       ['rejected', 400, expect.stringMatching(/no event_type/)],
@@ -130,7 +130,7 @@ describe('dev answers', () => {
     await new Promise((r) => setTimeout(r, 200));
     sock.destroy();
     await waitFor(() => dev.received().length === 1, 5000, 'the incomplete request record');
-    expect(dev.received()[0]).toMatchObject({ verdict: 'rejected', reason: 'incomplete request: the connection closed after 7 of 100 body bytes', body: '{"event' });
+    expect(dev.received()[0]).toMatchObject({ status: 'rejected', reason: 'incomplete request: the connection closed after 7 of 100 body bytes', body: '{"event' });
     const bom = signed({ body: '\ufeff{"event_type":"order.paid"}' });
     const res = await post(dev.url, bom);
     expect(res.status).toBe(200);
@@ -151,7 +151,7 @@ describe('dev answers', () => {
     expect(health.status).toBe(200);
     expect(health.json()).toMatchObject({ status: 'healthy', path: '/webhook', received: 3, rejected: 3 });
     // Recorded with their method and path, so a wrong URL in the portal shows up in `events`.
-    expect(dev.received().map((r) => `${r.method} ${r.path} ${r.verdict} ${r.status}`)).toEqual(['GET /webhook rejected 405', 'PUT /webhook rejected 405', 'POST /hooks rejected 404']);
+    expect(dev.received().map((r) => `${r.method} ${r.path} ${r.status} ${r.httpStatus}`)).toEqual(['GET /webhook rejected 405', 'PUT /webhook rejected 405', 'POST /hooks rejected 404']);
   });
 
   it('--path changes where webhooks are received; a query string is fine', async () => {
@@ -174,8 +174,10 @@ describe('dev answers', () => {
     expect(res.headers['retry-after']).toBe('5');
     // A rejected request keeps its own answer: the verdict does not depend on the disk.
     expect((await send(dev.url, { body: '{}' })).status).toBe(401);
+    // /health says so, with the reason, while the store cannot write: a load balancer stops sending here.
     const health = await send(`http://127.0.0.1:${dev.port}/health`, { method: 'GET' });
-    expect(health.json()).toMatchObject({ status: 'healthy', accepted: 0, unstored: 2 });
+    expect(health.status).toBe(503);
+    expect(health.json()).toMatchObject({ status: 'unhealthy', reason: expect.stringMatching(/ENOSPC|no space/i), accepted: 0, unstored: 2 });
     await waitFor(() => /unstored +503/.test(dev.proc.stderr()), 5000, 'the 503 line');
   });
 });
@@ -188,8 +190,8 @@ describe('dev duplicates and filters', () => {
     const again = await post(dev.url, ev);
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
-    expect(again.json().verdict).toBe('duplicate');
-    expect(dev.received().map((r) => r.verdict)).toEqual(['accepted', 'duplicate']);
+    expect(again.json().status).toBe('duplicate');
+    expect(dev.received().map((r) => r.status)).toEqual(['accepted', 'duplicate']);
   });
 
   it('remembers accepted ids across a restart', async () => {
@@ -199,17 +201,17 @@ describe('dev duplicates and filters', () => {
     expect((await post(a.url, ev)).status).toBe(200);
     expect(await a.proc.stop('SIGTERM')).toBe(0);
     const b = await startDev(cleanups, [], { home: h });
-    expect((await post(b.url, ev)).json().verdict).toBe('duplicate');
+    expect((await post(b.url, ev)).json().status).toBe('duplicate');
   });
 
   it('--events: other types get 200 and are stored as ignored', async () => {
     const dev = await startDev(cleanups, ['--events', 'order.*,listing.created']);
-    expect((await post(dev.url, signed({ type: 'order.shipped' }))).json().verdict).toBeUndefined();
+    expect((await post(dev.url, signed({ type: 'order.shipped' }))).json().status).toBe('accepted');
     expect((await post(dev.url, signed({ type: 'listing.created' }))).status).toBe(200);
     const ignored = await post(dev.url, signed({ type: 'shop.updated' }));
     expect(ignored.status).toBe(200);
-    expect(ignored.json().verdict).toBe('ignored');
-    expect(dev.received().map((r) => `${r.type}:${r.verdict}`)).toEqual(['order.shipped:accepted', 'listing.created:accepted', 'shop.updated:ignored']);
+    expect(ignored.json().status).toBe('ignored');
+    expect(dev.received().map((r) => `${r.type}:${r.status}`)).toEqual(['order.shipped:accepted', 'listing.created:accepted', 'shop.updated:ignored']);
   });
 
   it('warns about an --events name that is not a known type', async () => {
@@ -299,9 +301,9 @@ describe('dev terminal', () => {
     expect(await dev.proc.stop('SIGTERM')).toBe(0);
     const lines = dev.proc.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ kind: 'received', id, status: 200, verdict: 'accepted', type: 'order.paid', webhookId: ev.id });
+    expect(lines[0]).toMatchObject({ kind: 'received', id, httpStatus: 200, status: 'accepted', type: 'order.paid', webhookId: ev.id });
     expect(typeof lines[0]!.at).toBe('string');
-    expect(lines[1]).toMatchObject({ kind: 'received', status: 401, verdict: 'rejected', reason: expect.stringMatching(/no matching signature/) });
+    expect(lines[1]).toMatchObject({ kind: 'received', httpStatus: 401, status: 'rejected', reason: expect.stringMatching(/no matching signature/) });
   });
 
   it('port in use: one line suggesting --port, exit 1', async () => {

@@ -33,7 +33,7 @@ export function received(options: Partial<ReceivedRecord> & { bytes?: Buffer; mi
     path: '/webhook',
     headers: { host: '127.0.0.1:5000', 'content-type': 'application/json', 'user-agent': 'Etsy-Webhooks/1.0', 'content-length': String(body.length), ...signed },
     ...encodeBody(body),
-    verdict: 'accepted',
+    status: 'accepted',
     type,
     webhookId,
     scheme: 'standard',
@@ -42,16 +42,16 @@ export function received(options: Partial<ReceivedRecord> & { bytes?: Buffer; mi
 }
 
 export function delivery(event: ReceivedRecord, options: Partial<DeliveryRecord> = {}): DeliveryRecord {
-  const ok = options.outcome === undefined || options.outcome === 'delivered';
+  const ok = options.status === undefined || options.status === 'delivered';
   return {
     kind: 'delivery',
     id: event.id,
     at: new Date(Date.parse(event.at) + 1000).toISOString(),
     target: 'http://127.0.0.1:3000/webhooks',
     attempt: 1,
-    ...(ok ? { status: 200 } : { status: 500 }),
+    ...(ok ? { httpStatus: 200 } : { httpStatus: 500 }),
     ms: 7,
-    outcome: 'delivered',
+    status: 'delivered',
     ...options,
   };
 }

@@ -50,8 +50,8 @@ function build(s: Spec): { file: string; lines: string[] } {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     // Decoys: header names that look like record fields, with values that would fool a careless byte check.
     if (e.decoy === 1) headers.type = 'order.paid';
-    if (e.decoy === 2) headers.verdict = 'rejected';
-    if (e.decoy === 3) headers.outcome = 'dead';
+    if (e.decoy === 2) Object.assign(headers, { verdict: 'rejected', status: 'rejected' });
+    if (e.decoy === 3) Object.assign(headers, { outcome: 'dead', status: 'dead' });
     const id = `evt_${String(i).padStart(4, '0')}${'x'.repeat(12)}`;
     const rec: ReceivedRecord = {
       kind: 'received',
@@ -61,13 +61,13 @@ function build(s: Spec): { file: string; lines: string[] } {
       path: '/webhook',
       headers,
       body: `{"event_type":"${TYPES[e.type] ?? ''}","type":"shop.updated"}`,
-      verdict: VERDICTS[e.verdict]!,
+      status: VERDICTS[e.verdict]!,
       ...(e.type < TYPES.length ? { type: TYPES[e.type]! } : {}),
     };
     recs.push(...pendingAttempts.splice(0, 1)); // some attempts land after later requests
     recs.push(rec);
     e.attempts.forEach((o, k) => {
-      const d: DeliveryRecord = { kind: 'delivery', id, at: rec.at, target: 'http://127.0.0.1:1/', attempt: k + 1, outcome: OUTCOMES[o]! };
+      const d: DeliveryRecord = { kind: 'delivery', id, at: rec.at, target: 'http://127.0.0.1:1/', attempt: k + 1, status: OUTCOMES[o]! };
       if (k === 0) recs.push(d);
       else pendingAttempts.push(d);
     });
@@ -151,7 +151,7 @@ describe('queryEvents', () => {
 
   it('a torn final line is reported, never returned', () => {
     const { file } = build({ events: [{ type: 0, verdict: 0, decoy: 0, attempts: [0], minutesAgo: 1 }], damage: [] });
-    appendFileSync(file, formatRecord({ kind: 'delivery', id: 'evt_0000xxxxxxxxxxxx', at: new Date().toISOString(), target: 'x', attempt: 2, outcome: 'dead' }).slice(0, 50));
+    appendFileSync(file, formatRecord({ kind: 'delivery', id: 'evt_0000xxxxxxxxxxxx', at: new Date().toISOString(), target: 'x', attempt: 2, status: 'dead' }).slice(0, 50));
     const bad: number[] = [];
     const [ev] = [...queryEvents(file, { statuses: ['dead'] }, { onBadLine: (o) => bad.push(o) })];
     expect(ev).toBeUndefined();

@@ -20,13 +20,13 @@ interface ListedEvent {
   id: string;
   type: string | null;
   status: string;
-  receivedAt: string;
+  at: string;
   verdict: string;
   httpStatus: number | null;
   reason: string | null;
   webhookId: string | null;
   attempts: number;
-  deliveries: { status: number | null; ms: number | null; at: string; error: string | null; target: string; attempt: number }[];
+  deliveries: { httpStatus: number | null; status: string; ms: number | null; at: string; error: string | null; target: string; attempt: number }[];
 }
 
 async function listJson(env: NodeJS.ProcessEnv, ...args: string[]): Promise<ListedEvent[]> {
@@ -53,18 +53,18 @@ describe('events list', () => {
     const paid = received({ minutesAgo: 50 });
     const shipped = received({ type: 'order.shipped', minutesAgo: 40 });
     const listing = received({ type: 'listing.created', minutesAgo: 30 });
-    const stale = received({ minutesAgo: 20, verdict: 'rejected', status: 401, reason: 'stale timestamp: signed 400 s ago' });
+    const stale = received({ minutesAgo: 20, status: 'rejected', httpStatus: 401, reason: 'stale timestamp: signed 400 s ago' });
     const dead = received({ type: 'order.canceled', minutesAgo: 10 });
     await writeStore(dir, [
       paid,
-      delivery(paid, { outcome: 'failed', status: 500 }),
+      delivery(paid, { status: 'failed', httpStatus: 500 }),
       shipped,
       delivery(paid, { attempt: 2 }),
       listing,
       stale,
       dead,
-      delivery(dead, { outcome: 'failed', error: 'connection refused', status: undefined }),
-      delivery(dead, { outcome: 'dead', attempt: 2, error: 'connection refused', status: undefined }),
+      delivery(dead, { status: 'failed', error: 'connection refused', httpStatus: undefined }),
+      delivery(dead, { status: 'dead', attempt: 2, error: 'connection refused', httpStatus: undefined }),
     ]);
     const all = await listJson(env);
     expect(all.map((e) => e.id)).toEqual([dead.id, stale.id, listing.id, shipped.id, paid.id]);
@@ -73,15 +73,15 @@ describe('events list', () => {
     // The answer the receiver gave, when the record kept it (records from before it was kept have none).
     expect(byId.get(stale.id)).toMatchObject({ status: 'rejected', verdict: 'rejected', httpStatus: 401 });
     expect(byId.get(paid.id)!.httpStatus).toBeNull();
-    expect(byId.get(paid.id)!.deliveries.map((d) => [d.attempt, d.status])).toEqual([
-      [1, 500],
-      [2, 200],
+    expect(byId.get(paid.id)!.deliveries.map((d) => [d.attempt, d.httpStatus, d.status])).toEqual([
+      [1, 500, 'failed'],
+      [2, 200, 'delivered'],
     ]);
-    expect(byId.get(paid.id)!.receivedAt).toBe(paid.at);
+    expect(byId.get(paid.id)!.at).toBe(paid.at);
     expect(byId.get(shipped.id)).toMatchObject({ status: 'accepted', deliveries: [] });
     expect(byId.get(stale.id)).toMatchObject({ status: 'rejected', reason: 'stale timestamp: signed 400 s ago' });
     expect(byId.get(dead.id)).toMatchObject({ status: 'dead' });
-    expect(byId.get(dead.id)!.deliveries[1]).toMatchObject({ status: null, error: 'connection refused', target: 'http://127.0.0.1:3000/webhooks' });
+    expect(byId.get(dead.id)!.deliveries[1]).toMatchObject({ httpStatus: null, status: 'dead', error: 'connection refused', target: 'http://127.0.0.1:3000/webhooks' });
 
     const table = await runCli(['events', 'list'], { env });
     expect(table.code).toBe(0);
@@ -102,7 +102,7 @@ describe('events list', () => {
     // A header named "type" must not fool the type filter: the record's type is what counts.
     const decoy = received({ type: 'listing.created', minutesAgo: 3 });
     decoy.headers.type = 'order.paid';
-    await writeStore(dir, [old, a, b, c, failed, delivery(failed, { outcome: 'failed', status: 503 }), decoy]);
+    await writeStore(dir, [old, a, b, c, failed, delivery(failed, { status: 'failed', httpStatus: 503 }), decoy]);
 
     expect((await listJson(env, '--type', 'order.paid')).map((e) => e.id)).toEqual([c.id, old.id]);
     expect((await listJson(env, '--type', 'order.*')).map((e) => e.id)).toEqual([failed.id, c.id, a.id, old.id]);
@@ -174,7 +174,7 @@ describe('events show', () => {
     const { dir, env } = home();
     const ev = received({ id: 'evt_abcd1111111111111111'.slice(0, 20), forwardTo: 'http://127.0.0.1:3000/webhooks' });
     const other = received({ id: 'evt_abce2222222222222222'.slice(0, 20) });
-    await writeStore(dir, [ev, delivery(ev, { outcome: 'failed', status: 502 }), other]);
+    await writeStore(dir, [ev, delivery(ev, { status: 'failed', httpStatus: 502 }), other]);
 
     const human = await runCli(['events', 'show', 'evt_abcd'], { env });
     expect(human.code).toBe(0);

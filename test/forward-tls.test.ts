@@ -53,7 +53,7 @@ describe('dev --forward-to https with a self-signed certificate', () => {
     const ev = signed();
     await post(lax.url, ev);
     await waitFor(() => lax.deliveries().length === 1, 10_000, 'the delivery');
-    expect(lax.deliveries()[0]).toMatchObject({ status: 200, outcome: 'delivered' });
+    expect(lax.deliveries()[0]).toMatchObject({ httpStatus: 200, status: 'delivered' });
     expect(got[0]!.equals(ev.body)).toBe(true);
   });
 });

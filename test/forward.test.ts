@@ -69,7 +69,7 @@ describe('dev --forward-to', () => {
     expect(() => new Webhook(SECRET).verify(got.body, headers)).not.toThrow();
 
     await waitFor(() => dev.deliveries().length === 1, 5000, 'the delivery record');
-    expect(dev.deliveries()[0]).toMatchObject({ id: res.json().id, target: target.url, attempt: 1, status: 200, outcome: 'delivered', response: 'ok' });
+    expect(dev.deliveries()[0]).toMatchObject({ id: res.json().id, target: target.url, attempt: 1, httpStatus: 200, status: 'delivered', response: { body: 'ok' } });
     expect(dev.received()[0]!.forwardTo).toBe(target.url);
     await waitFor(() => /→ 200 \d+ ms +order\.paid/.test(dev.proc.stderr()), 5000, 'the delivery line');
   });
@@ -80,13 +80,13 @@ describe('dev --forward-to', () => {
     const res = await post(dev.url, signed());
     expect(res.status).toBe(200);
     await waitFor(() => dev.deliveries().length >= 2, 10_000, 'two failed attempts');
-    expect(dev.deliveries()[0]).toMatchObject({ attempt: 1, outcome: 'failed', error: 'connection refused' });
+    expect(dev.deliveries()[0]).toMatchObject({ attempt: 1, status: 'failed', error: 'connection refused' });
     const target = await app({ port });
-    await waitFor(() => dev.deliveries().some((d) => d.outcome === 'delivered'), 15_000, 'delivery once the app is back');
+    await waitFor(() => dev.deliveries().some((d) => d.status === 'delivered'), 15_000, 'delivery once the app is back');
     expect(target.got).toHaveLength(1);
     const attempts = dev.deliveries();
     expect(attempts.map((d) => d.attempt)).toEqual(attempts.map((_, i) => i + 1));
-    expect(attempts.at(-1)).toMatchObject({ outcome: 'delivered', status: 200 });
+    expect(attempts.at(-1)).toMatchObject({ status: 'delivered', httpStatus: 200 });
     expect(target.got[0]!.headers['x-etsyhook-attempt']).toBe(String(attempts.length));
     expect(dev.proc.stderr()).toMatch(/connection refused .*attempt 1\/20, retry in/);
     // The circuit breaker says what it does, both ways.
@@ -98,9 +98,9 @@ describe('dev --forward-to', () => {
     const target = await app({ status: 500 });
     const dev = await startDev(cleanups, ['--forward-to', target.url, '--max-attempts', '3', '--json'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '50' } });
     const id = (await post(dev.url, signed())).json().id;
-    await waitFor(() => dev.deliveries().some((d) => d.outcome === 'dead'), 10_000, 'a dead letter');
+    await waitFor(() => dev.deliveries().some((d) => d.status === 'dead'), 10_000, 'a dead letter');
     await new Promise((r) => setTimeout(r, 300));
-    expect(dev.deliveries().map((d) => [d.attempt, d.status, d.outcome, d.response])).toEqual([
+    expect(dev.deliveries().map((d) => [d.attempt, d.httpStatus, d.status, d.response?.body])).toEqual([
       [1, 500, 'failed', 'app says no'],
       [2, 500, 'failed', 'app says no'],
       [3, 500, 'dead', 'app says no'],
@@ -110,9 +110,9 @@ describe('dev --forward-to', () => {
     await waitFor(() => dev.proc.stdout().trim().split('\n').length === 4, 5000, 'NDJSON lines');
     const lines = dev.proc.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.kind)).toEqual(['received', 'delivery', 'delivery', 'delivery']);
-    expect(lines[1]).toMatchObject({ kind: 'delivery', id, type: 'order.paid', attempt: 1, status: 500, outcome: 'failed' });
+    expect(lines[1]).toMatchObject({ kind: 'delivery', id, type: 'order.paid', attempt: 1, httpStatus: 500, status: 'failed' });
     expect(typeof lines[1]!.retryInMs).toBe('number');
-    expect(lines[3]).toMatchObject({ attempt: 3, outcome: 'dead' });
+    expect(lines[3]).toMatchObject({ attempt: 3, status: 'dead' });
   });
 
   it('does not forward a duplicate or an ignored event', async () => {
@@ -120,8 +120,8 @@ describe('dev --forward-to', () => {
     const dev = await startDev(cleanups, ['--forward-to', target.url, '--events', 'order.*']);
     const ev = signed();
     expect((await post(dev.url, ev)).status).toBe(200);
-    expect((await post(dev.url, ev)).json().verdict).toBe('duplicate');
-    expect((await post(dev.url, signed({ type: 'listing.updated' }))).json().verdict).toBe('ignored');
+    expect((await post(dev.url, ev)).json().status).toBe('duplicate');
+    expect((await post(dev.url, signed({ type: 'listing.updated' }))).json().status).toBe('ignored');
     await waitFor(() => dev.deliveries().length === 1, 5000, 'one delivery');
     await new Promise((r) => setTimeout(r, 300));
     expect(target.got).toHaveLength(1);
@@ -137,7 +137,7 @@ describe('dev --forward-to', () => {
     // The first attempts (up to the forwarder's concurrency) time out; the circuit breaker then holds the rest
     // back and probes one at a time, so a hung app is not sent 40 requests at once.
     await waitFor(() => dev.deliveries().length >= 16, 10_000, 'the first attempts to time out');
-    expect(new Set(dev.deliveries().map((d) => d.outcome))).toEqual(new Set(['dead']));
+    expect(new Set(dev.deliveries().map((d) => d.status))).toEqual(new Set(['dead']));
     expect(dev.deliveries()[0]!.error).toBe('timed out after 1000 ms');
     await new Promise((r) => setTimeout(r, 500));
     expect(dev.deliveries().length).toBeLessThan(40);
@@ -162,8 +162,8 @@ describe('dev --forward-to', () => {
     const b = await startDev(cleanups, ['--forward-to', target], { home: h });
     expect(b.proc.stderr()).toMatch(/resuming 2 pending deliveries/);
     await waitFor(() => up.got.length === 2, 10_000, 'both resumed deliveries');
-    await waitFor(() => b.deliveries().filter((d) => d.outcome === 'delivered').length === 2, 5000, 'delivered records');
-    const delivered = b.deliveries().filter((d) => d.outcome === 'delivered');
+    await waitFor(() => b.deliveries().filter((d) => d.status === 'delivered').length === 2, 5000, 'delivered records');
+    const delivered = b.deliveries().filter((d) => d.status === 'delivered');
     expect(delivered.map((d) => d.id).sort()).toEqual([first, second].sort());
     const attempted = a.deliveries()[0]!.id;
     for (const d of delivered) expect(d.attempt).toBe(d.id === attempted ? 2 : 1);

@@ -27,7 +27,7 @@ interface Listed {
   id: string;
   status: string;
   attempts: number;
-  deliveries: { status: number | null; error: string | null; target: string; attempt: number; replay: boolean; outcome: string }[];
+  deliveries: { httpStatus: number | null; status: string; error: string | null; target: string; attempt: number; replay: boolean }[];
 }
 
 async function listed(env: NodeJS.ProcessEnv): Promise<Map<string, Listed>> {
@@ -56,7 +56,7 @@ describe('replay', () => {
     }
     const after = (await listed(env)).get(ev.id)!;
     expect(after.status).toBe('delivered');
-    expect(after.deliveries).toEqual([expect.objectContaining({ status: 200, target: server.url, attempt: 1, replay: true, outcome: 'delivered' })]);
+    expect(after.deliveries).toEqual([expect.objectContaining({ httpStatus: 200, target: server.url, attempt: 1, replay: true, status: 'delivered' })]);
   });
 
   it('--resign signs again with a fresh timestamp that standardwebhooks accepts, keeping webhook-id unless --new-id', async () => {
@@ -69,8 +69,8 @@ describe('replay', () => {
     const r = await runCli(['replay', ev.id, '--to', server.url, '--resign', '--json'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/re-signed with a fresh timestamp and the secret from ETSY_WEBHOOK_SECRET \(webhook-id kept\)/);
-    const line = JSON.parse(r.stdout.trim()) as { id: string; status: number; ms: number; error: null; resigned: boolean };
-    expect(line).toMatchObject({ id: ev.id, status: 200, error: null, resigned: true });
+    const line = JSON.parse(r.stdout.trim()) as { id: string; status: string; ms: number; error: null; resigned: boolean };
+    expect(line).toMatchObject({ kind: 'delivery', id: ev.id, status: 'delivered', httpStatus: 200, error: null, resigned: true });
     expect(typeof line.ms).toBe('number');
     const first = server.requests[0]!;
     expect(first.headers['webhook-id']).toBe(ev.webhookId);
@@ -110,7 +110,7 @@ describe('replay', () => {
     const after = await listed(env);
     for (const ev of events) {
       expect(after.get(ev.id)).toMatchObject({ status: 'failed', attempts: 1 });
-      expect(after.get(ev.id)!.deliveries[0]).toMatchObject({ status: null, error: 'connection refused', replay: true, outcome: 'failed' });
+      expect(after.get(ev.id)!.deliveries[0]).toMatchObject({ httpStatus: null, error: 'connection refused', replay: true, status: 'failed' });
     }
   });
 
@@ -121,7 +121,7 @@ describe('replay', () => {
     const failed = received({ forwardTo: server.url });
     const dead = received({ forwardTo: server.url });
     const recovered = received({ forwardTo: server.url });
-    const rejected = received({ verdict: 'rejected', reason: 'no matching signature' });
+    const rejected = received({ status: 'rejected', reason: 'no matching signature' });
     await writeStore(dir, [
       delivered,
       failed,
@@ -129,9 +129,9 @@ describe('replay', () => {
       recovered,
       rejected,
       delivery(delivered),
-      delivery(failed, { outcome: 'failed', status: 500 }),
-      delivery(dead, { outcome: 'dead', status: 500, attempt: 8 }),
-      delivery(recovered, { outcome: 'failed', status: 500 }),
+      delivery(failed, { status: 'failed', httpStatus: 500 }),
+      delivery(dead, { status: 'dead', httpStatus: 500, attempt: 8 }),
+      delivery(recovered, { status: 'failed', httpStatus: 500 }),
       delivery(recovered, { attempt: 2 }),
     ]);
     const dry = await runCli(['replay', '--failed', '--dry-run', '--json'], { env });

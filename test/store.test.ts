@@ -26,14 +26,14 @@ function received(n: number, extra: Partial<ReceivedRecord> = {}): ReceivedRecor
     path: '/webhook',
     headers: { 'content-type': 'application/json' },
     ...encodeBody(Buffer.from(`{"n":${n}}`)),
-    verdict: 'accepted',
+    status: 'accepted',
     type: 'order.paid',
     ...extra,
   };
 }
 
 function delivery(n: number): DeliveryRecord {
-  return { kind: 'delivery', id: newEventId(), at: new Date(1_700_000_000_000 + n * 1000).toISOString(), target: 'http://127.0.0.1:3000/', attempt: 1, status: 200, ms: 3, outcome: 'delivered' };
+  return { kind: 'delivery', id: newEventId(), at: new Date(1_700_000_000_000 + n * 1000).toISOString(), target: 'http://127.0.0.1:3000/', attempt: 1, httpStatus: 200, ms: 3, status: 'delivered' };
 }
 
 describe('EventStore', () => {

@@ -89,7 +89,7 @@ describe('tail', () => {
     const t = await tail(env);
     expect(t.stderr()).toMatch(/waiting for events/);
     const ev = received();
-    const rejected = received({ verdict: 'rejected', reason: 'stale timestamp', type: 'listing.created' });
+    const rejected = received({ status: 'rejected', reason: 'stale timestamp', type: 'listing.created' });
     await appendFromAnotherProcess(dir, [ev, rejected]);
     await until(() => t.stdout().includes(rejected.id), 'the received lines');
     await appendFromAnotherProcess(dir, [delivery(ev, { target: 'http://127.0.0.1:3000/webhooks' })]);
@@ -113,16 +113,16 @@ describe('tail', () => {
     await appendFromAnotherProcess(dir, [
       listing,
       shipped,
-      delivery(listing, { outcome: 'failed', status: 500 }),
-      delivery(earlier, { outcome: 'failed', status: 503 }),
+      delivery(listing, { status: 'failed', httpStatus: 500 }),
+      delivery(earlier, { status: 'failed', httpStatus: 503 }),
       delivery(shipped), // delivered: filtered out by --status
-      received({ type: 'order.shipped', verdict: 'rejected', reason: 'bad signature' }), // rejected: filtered out
+      received({ type: 'order.shipped', status: 'rejected', reason: 'bad signature' }), // rejected: filtered out
     ]);
     await until(() => jsonLines(t.stdout()).length >= 2, 'two lines');
     await new Promise((r) => setTimeout(r, 300));
     const lines = jsonLines(t.stdout());
     expect(lines).toEqual([
-      { kind: 'received', id: shipped.id, type: 'order.shipped', status: 'accepted', at: shipped.at, httpStatus: null, reason: null, webhookId: shipped.webhookId, method: 'POST', path: '/webhook' },
+      { kind: 'received', id: shipped.id, type: 'order.shipped', status: 'accepted', at: shipped.at, httpStatus: null, reason: null, scheme: 'standard', webhookId: shipped.webhookId, method: 'POST', path: '/webhook' },
       expect.objectContaining({ kind: 'delivery', id: earlier.id, type: 'order.shipped', status: 'failed', httpStatus: 503, attempt: 1, replay: false }),
     ]);
     expect(t.stderr()).not.toMatch(/warning/);

@@ -60,7 +60,8 @@ Examples:
         else out.info(f.emptyStoreMessage(loc));
         return;
       }
-      const { queryEvents, eventJson } = await import('../core/log/query.js');
+      const { queryEvents } = await import('../core/log/query.js');
+      const { eventJson } = await import('../ui/present.js');
       const bad = f.badLineReporter(out, loc.file);
       const scan = queryEvents(
         loc.file,

@@ -1,5 +1,6 @@
 // `etsyhook replay`: send stored events again, byte-exact or re-signed, and record every attempt.
 import type { Command } from 'commander';
+import { attemptJson } from '../ui/present.js';
 import { collect, context } from './common.js';
 import { STATUS_HELP, type FilterFlags } from './event-filters.js';
 
@@ -199,25 +200,14 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   try {
     summary = await replay.replayEvents(requests, {
       sender,
-      sink: store,
+      sink: { attempt: (record) => store.append(record, { durable: false }) },
       concurrency,
       timeoutMs,
       insecure: opts.insecure ?? false,
       onResult: ({ request, record }) => {
         done++;
         if (out.json) {
-          lines.write(JSON.stringify({
-            id: record.id,
-            type: request.event.record.type ?? null,
-            status: record.status ?? null,
-            ms: record.ms ?? null,
-            error: record.error ?? null,
-            outcome: record.outcome,
-            target: record.target,
-            attempt: record.attempt,
-            webhookId: request.webhookId ?? null,
-            resigned: request.resigned,
-          }));
+          lines.write(JSON.stringify({ ...attemptJson(record, { type: request.event.record.type, webhookId: request.webhookId }), resigned: request.resigned }));
           return;
         }
         const type = request.event.record.type;
@@ -226,7 +216,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
           lines.write(formatEventLine(record, out.cOut, lineOptions));
           return;
         }
-        if (record.outcome !== 'delivered' && failures.length < 10) failures.push(formatEventLine(record, out.c, lineOptions));
+        if (record.status !== 'delivered' && failures.length < 10) failures.push(formatEventLine(record, out.c, lineOptions));
         const t = Date.now();
         if (t - lastDraw > 100 || done === requests.length) {
           lastDraw = t;

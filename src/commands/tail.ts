@@ -1,5 +1,6 @@
 // `etsyhook tail`: follow, live, what a receiver stores (from another terminal, even before the receiver starts).
 import type { Command } from 'commander';
+import { attemptJson, receivedJson } from '../ui/present.js';
 import { collect, context } from './common.js';
 import { STATUS_HELP, type FilterFlags } from './event-filters.js';
 
@@ -42,33 +43,7 @@ Examples:
       const render = (rec: import('../core/log/records.js').StoreRecord): string => {
         const type = filter.typeOf(rec);
         if (!out.json) return formatEventLine(rec, out.cOut, type === undefined ? {} : { type });
-        if (rec.kind === 'received') {
-          return JSON.stringify({
-            kind: 'received',
-            id: rec.id,
-            type: rec.type ?? null,
-            status: rec.verdict,
-            at: rec.at,
-            httpStatus: rec.status ?? null,
-            reason: rec.reason ?? null,
-            webhookId: rec.webhookId ?? null,
-            method: rec.method,
-            path: rec.path,
-          });
-        }
-        return JSON.stringify({
-          kind: 'delivery',
-          id: rec.id,
-          type: type ?? null,
-          status: rec.outcome,
-          at: rec.at,
-          httpStatus: rec.status ?? null,
-          ms: rec.ms ?? null,
-          error: rec.error ?? null,
-          target: rec.target,
-          attempt: rec.attempt,
-          replay: rec.replay ?? false,
-        });
+        return JSON.stringify(rec.kind === 'received' ? receivedJson(rec) : attemptJson(rec, { type, webhookId: filter.webhookIdOf(rec) }));
       };
 
       await new Promise<void>((resolve) => {

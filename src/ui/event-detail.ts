@@ -1,8 +1,9 @@
 // `events show`: one stored event for humans (headers, the body pretty-printed, verdict, attempts) and as JSON.
 import type { ChalkInstance } from 'chalk';
-import { eventJson, type EventJson, type StoredEvent } from '../core/log/query.js';
+import type { StoredEvent } from '../core/log/query.js';
 import { bodyBytes } from '../core/log/records.js';
 import { formatEventLine } from './event-line.js';
+import { eventJson, type EventJson } from './present.js';
 import { colourStatus, localTime } from './event-table.js';
 
 export interface EventDetailJson extends EventJson {
@@ -44,7 +45,7 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
   lines.push('');
   field('received', `${localTime(r.at)}  ${c.dim(`(${ago(Date.parse(r.at), now)})`)}`);
   field('request', `${r.method} ${r.path}${r.remote ? c.dim(`  from ${r.remote}`) : ''}`);
-  field('verdict', `${colourStatus(r.verdict, c)}${r.status !== undefined ? c.dim(`  (answered ${r.status})`) : ''}`);
+  field('verdict', `${colourStatus(r.status, c)}${r.httpStatus !== undefined ? c.dim(`  (answered ${r.httpStatus})`) : ''}`);
   if (r.reason) field('reason', r.reason);
   if (r.webhookId) field('webhook-id', r.webhookId);
   if (r.scheme) field('scheme', r.scheme);
@@ -73,7 +74,7 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
 
   lines.push('', `${c.bold('Delivery attempts')} ${c.dim(`(${ev.attempts})`)}`);
   if (ev.attempts === 0) {
-    lines.push(c.dim(r.verdict === 'accepted' ? '  none yet (no --forward-to, or still queued)' : `  none (${r.verdict} requests are not forwarded)`));
+    lines.push(c.dim(r.status === 'accepted' ? '  none yet (no --forward-to, or still queued)' : `  none (${r.status} requests are not forwarded)`));
   }
   if (ev.attempts > ev.deliveries.length) lines.push(c.dim(`  … ${ev.attempts - ev.deliveries.length} older attempts not shown`));
   for (const d of ev.deliveries) lines.push(`  ${formatEventLine(d, c, { date: true, target: true, ...(r.type === undefined ? {} : { type: r.type }) })}`);

@@ -14,6 +14,11 @@ export interface EventLineOptions {
   date?: boolean;
   /** Name the delivery target (when attempts went to more than one place). */
   target?: boolean;
+  /** For a received request the store could not keep: why (shown instead of the verdict). */
+  unstored?: string;
+  /** For a failed attempt: when the next one goes (the delay actually used), and how many are allowed. */
+  retryInMs?: number;
+  maxAttempts?: number;
 }
 
 /** One human line for a received request or a delivery attempt; no trailing newline. */
@@ -22,12 +27,19 @@ export function formatEventLine(record: StoreRecord, c: ChalkInstance, options: 
 }
 
 function receivedLine(rec: ReceivedRecord, c: ChalkInstance, options: EventLineOptions): string {
-  const label = rec.verdict.padEnd(9);
+  const label = (options.unstored !== undefined ? 'unstored' : rec.status).padEnd(9);
   const verdict =
-    rec.verdict === 'accepted' ? c.green(label) : rec.verdict === 'rejected' ? c.red(label) : rec.verdict === 'duplicate' ? c.yellow(label) : c.dim(label);
+    options.unstored !== undefined || rec.status === 'rejected'
+      ? c.red(label)
+      : rec.status === 'accepted'
+        ? c.green(label)
+        : rec.status === 'duplicate'
+          ? c.yellow(label)
+          : c.dim(label);
   const where = rec.method === 'POST' ? '' : `${rec.method} ${rec.path}  `;
-  const reason = rec.verdict !== 'accepted' && rec.reason ? c.dim(rec.reason) : '';
-  const status = rec.status === undefined ? '' : `${rec.status < 300 ? c.green(String(rec.status)) : c.red(String(rec.status))}  `;
+  const why = options.unstored ?? (rec.status !== 'accepted' ? rec.reason : undefined);
+  const reason = why ? c.dim(why) : '';
+  const status = rec.httpStatus === undefined ? '' : `${rec.httpStatus < 300 ? c.green(String(rec.httpStatus)) : c.red(String(rec.httpStatus))}  `;
   return `${stamp(rec.at, c, options)}  ${verdict} ${status}${(rec.type ?? '-').padEnd(17)} ${c.dim(rec.id)}  ${where}${reason}`.trimEnd();
 }
 
@@ -37,16 +49,19 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
   const notes: string[] = [];
   if (rec.replay) notes.push('replay');
   if (options.target) notes.push(rec.target);
-  if (rec.outcome === 'delivered') {
+  if (rec.status === 'delivered') {
     if (rec.attempt > 1) notes.unshift(`attempt ${rec.attempt}`);
     const ms = rec.ms === undefined ? '' : ` ${formatMs(rec.ms)}`;
-    return `${head} ${c.green(String(rec.status ?? ''))}${ms}  ${tail}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
+    return `${head} ${c.green(String(rec.httpStatus ?? ''))}${ms}  ${tail}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
   }
-  const why = rec.status !== undefined ? String(rec.status) : (rec.error ?? 'failed');
+  const why = rec.httpStatus !== undefined ? String(rec.httpStatus) : (rec.error ?? 'failed');
   const verdict =
-    rec.outcome === 'dead'
+    rec.status === 'dead'
       ? c.red(`dead after ${rec.attempt} attempts; resend with: etsyhook replay ${rec.id}`)
-      : c.dim(`attempt ${rec.attempt}, failed`);
+      : c.dim(
+          `attempt ${rec.attempt}${options.maxAttempts !== undefined ? `/${options.maxAttempts}` : ''}` +
+            (options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
+        );
   return `${head} ${c.yellow(why)}  ${tail}  ${verdict}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
 }
 
@@ -60,6 +75,14 @@ function stamp(at: string, c: ChalkInstance, options: EventLineOptions): string 
 
 function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
+}
+
+/** A wait in words: 800 ms, 4.2 s, 5 min, 2 h. */
+export function formatWait(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${+(ms / 3_600_000).toFixed(1)} h`;
 }
 
 /** 12 ms, 1.2 s */

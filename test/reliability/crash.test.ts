@@ -33,7 +33,7 @@ describe('crash: SIGKILL mid-load', () => {
       const storeIds = new Set(listed.map((e) => e.id));
       const missing = [...acked].filter(([wid, sid]) => !byWebhookId.has(wid) || (sid !== undefined && !storeIds.has(sid)));
       expect(missing, `${when}: acknowledged events missing from events list`).toEqual([]);
-      for (const [wid] of acked) expect(byWebhookId.get(wid)!.verdict ?? 'accepted', `${when}: ${wid}`).toBe('accepted');
+      for (const [wid] of acked) expect(byWebhookId.get(wid)!.status, `${when}: ${wid}`).toBe('accepted');
       const { bad } = readStore(h);
       tornLines = bad;
     };

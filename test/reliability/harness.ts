@@ -334,8 +334,8 @@ export interface ListedEvent {
   verdict?: string;
   reason: string | null;
   webhookId?: string | null;
-  receivedAt: string;
-  deliveries: { status?: number; outcome?: string; at: string; error?: string }[];
+  at: string;
+  deliveries: { httpStatus?: number | null; status: string; at: string; error?: string | null }[];
 }
 
 /** `events list --json` over the whole store. */

@@ -37,12 +37,12 @@ const receivedArb: fc.Arbitrary<ReceivedRecord> = fc.record(
     path: fc.constantFrom('/webhook', '/x'),
     headers: fc.dictionary(fc.stringMatching(/^[a-z-]{1,12}$/), nasty, { maxKeys: 5 }),
     body: nasty,
-    verdict: fc.constantFrom('accepted' as const, 'rejected' as const, 'duplicate' as const, 'ignored' as const),
+    status: fc.constantFrom('accepted' as const, 'rejected' as const, 'duplicate' as const, 'ignored' as const),
     reason: nasty,
     type: fc.constantFrom('order.paid', 'order.shipped', 'listing.created', 'weird"type', 'ty\\pe'),
     webhookId: nasty,
   },
-  { requiredKeys: ['kind', 'id', 'at', 'method', 'path', 'headers', 'verdict'] },
+  { requiredKeys: ['kind', 'id', 'at', 'method', 'path', 'headers', 'status'] },
 );
 const deliveryArb: fc.Arbitrary<DeliveryRecord> = fc.record(
   {
@@ -51,12 +51,12 @@ const deliveryArb: fc.Arbitrary<DeliveryRecord> = fc.record(
     at: isoArb,
     target: fc.constantFrom('http://127.0.0.1:3000/hook', 'http://x/y'),
     attempt: fc.integer({ min: 1, max: 9 }),
-    status: fc.integer({ min: 100, max: 599 }),
+    httpStatus: fc.integer({ min: 100, max: 599 }),
     ms: fc.integer({ min: 0, max: 30_000 }),
     error: nasty,
-    outcome: fc.constantFrom('delivered' as const, 'failed' as const, 'dead' as const),
+    status: fc.constantFrom('delivered' as const, 'failed' as const, 'dead' as const),
   },
-  { requiredKeys: ['kind', 'id', 'at', 'target', 'attempt', 'outcome'] },
+  { requiredKeys: ['kind', 'id', 'at', 'target', 'attempt', 'status'] },
 );
 const recordsArb = fc.array(fc.oneof({ arbitrary: receivedArb, weight: 3 }, { arbitrary: deliveryArb, weight: 2 }), { minLength: 1, maxLength: 25 });
 

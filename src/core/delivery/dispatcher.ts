@@ -11,12 +11,14 @@ export interface AttemptReport {
   retryInMs?: number;
 }
 
-/** A target stopped answering (deliveries held) or answers again. */
+/** A target stopped answering (deliveries held), answers again, or an attempt could not be recorded. */
 export interface DispatchNotice {
-  kind: 'hold' | 'resume';
+  kind: 'hold' | 'resume' | 'unrecorded';
   target: string;
   /** For hold: when the next probe goes. */
   probeInMs?: number;
+  /** For unrecorded: why. */
+  error?: string;
 }
 
 export interface Dispatcher {

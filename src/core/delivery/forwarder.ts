@@ -6,13 +6,16 @@
 // receiver's acknowledgements: dispatch() only queues.
 import type { DeliveryOutcome, DeliveryRecord, ReceivedRecord } from '../log/records.js';
 import { bodyBytes, isoNow } from '../log/records.js';
-import type { EventSink } from '../log/store.js';
+import type { EventSink } from '../log/sink.js';
+import type { AttemptReport, Dispatcher } from './dispatcher.js';
+
+export type { AttemptReport } from './dispatcher.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './http.js';
 
 export interface ForwarderOptions {
   target: string;
   /** Where delivery attempts are recorded. */
-  sink: EventSink;
+  sink: Pick<EventSink, 'attempt'>;
   deliverer?: Deliverer;
   /** Deliveries in flight at once; default 16. */
   concurrency?: number;
@@ -35,15 +38,9 @@ export interface ForwarderOptions {
   random?: () => number;
 }
 
-export interface AttemptReport {
-  record: DeliveryRecord;
-  event: ReceivedRecord;
-  /** Milliseconds until the next attempt, when one is scheduled. */
-  retryInMs?: number;
-}
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS } from '../defaults.js';
 
-export const DEFAULT_MAX_ATTEMPTS = 5;
-export const DEFAULT_CONCURRENCY = 16;
+export { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS };
 export const DEFAULT_BASE_DELAY_MS = 1_000;
 export const DEFAULT_MAX_DELAY_MS = 5 * 60_000;
 
@@ -61,7 +58,7 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(exp * (0.5 + random() * 0.5));
 }
 
-export class Forwarder {
+export class Forwarder implements Dispatcher {
   readonly target: string;
   private readonly deliverer: Deliverer;
   private readonly ownsDeliverer: boolean;
@@ -165,13 +162,13 @@ export class Forwarder {
     if (this.abandoned) return;
     const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
-    const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target: this.target, attempt, outcome, ms: result.ms };
-    if (result.status !== undefined) record.status = result.status;
+    const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target: this.target, attempt, status: outcome, ms: result.ms };
+    if (result.status !== undefined) record.httpStatus = result.status;
     if (result.error !== undefined) record.error = result.error;
-    if (result.response !== undefined) record.response = result.response;
+    if (result.response !== undefined) record.response = { body: result.response };
     // Recorded in the background: the slot is free for the next delivery while the group commit runs. Lazily synced:
     // an attempt lost in an OS crash leaves the event pending, and it is delivered again (at least once).
-    const recorded = this.options.sink.append(record, { durable: false }).catch((err: unknown) => this.options.onRecordError?.(err as Error));
+    const recorded = this.options.sink.attempt(record).catch((err: unknown) => this.options.onRecordError?.(err as Error));
     this.recording.add(recorded);
     void recorded.finally(() => this.recording.delete(recorded));
     let retryInMs: number | undefined;

@@ -25,7 +25,9 @@ export interface DeliverOptions {
   extraHeaders?: Record<string, string>;
 }
 
-export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
+import { DEFAULT_DELIVERY_TIMEOUT_MS } from '../defaults.js';
+
+export { DEFAULT_DELIVERY_TIMEOUT_MS };
 const RESPONSE_PREVIEW_CHARS = 200;
 /** Read at most this much of a response: enough for the preview, without swallowing a huge body. */
 const RESPONSE_READ_LIMIT = 16 * 1024;

@@ -5,9 +5,11 @@ import type { DeliverOptions, DeliveryResult } from './http.js';
 import type { StoredEvent } from '../log/query.js';
 import { bodyBytes, isoNow, type DeliveryRecord, type ReceivedRecord } from '../log/records.js';
 import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from '../receive/signature.js';
-import type { EventSink } from '../log/store.js';
+import type { EventSink } from '../log/sink.js';
 
-export const DEFAULT_REPLAY_TARGET = 'http://127.0.0.1:5000/webhook';
+import { DEFAULT_LOCAL_TARGET } from '../defaults.js';
+
+export const DEFAULT_REPLAY_TARGET = DEFAULT_LOCAL_TARGET;
 
 /** The part of Deliverer that replay needs (tests may pass their own). */
 export interface Sender {
@@ -84,7 +86,7 @@ export interface ReplaySummary {
 
 export interface ReplayOptions {
   sender: Sender;
-  sink: EventSink;
+  sink: Pick<EventSink, 'attempt'>;
   concurrency: number;
   timeoutMs?: number;
   insecure?: boolean;
@@ -118,13 +120,13 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
         at: isoNow(),
         target: request.target,
         attempt: request.event.attempts + 1,
-        outcome: ok ? 'delivered' : 'failed',
+        status: ok ? 'delivered' : 'failed',
         ms: result.ms,
         replay: true,
       };
-      if (result.status !== undefined) record.status = result.status;
+      if (result.status !== undefined) record.httpStatus = result.status;
       if (result.error !== undefined) record.error = result.error;
-      if (result.response !== undefined) record.response = result.response;
+      if (result.response !== undefined) record.response = { body: result.response };
       if (ok) summary.delivered++;
       else {
         summary.failed++;
@@ -134,7 +136,7 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
       // Not awaited here, and lazily synced (within 100 ms, and when the store closes): a replay of thousands is not
       // thousands of syncs.
       const appended: Promise<void> = options.sink
-        .append(record, { durable: false })
+        .attempt(record)
         .catch((err: unknown) => {
           summary.storeError ??= err instanceof Error ? err : new Error(String(err));
         })

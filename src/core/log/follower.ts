@@ -208,7 +208,8 @@ export class TailFilter {
   private readonly hasTypes: boolean;
   private readonly statuses: ReadonlySet<EventStatus>;
   private readonly since: number | undefined;
-  private readonly types = new Map<string, string | undefined>();
+  /** Event id → [type, webhook-id] of requests seen. */
+  private readonly types = new Map<string, [string | undefined, string | undefined]>();
 
   constructor(options: TailFilterOptions = {}) {
     this.typeOk = typeMatcher(options.types ?? []);
@@ -223,19 +224,24 @@ export class TailFilter {
       const oldest = this.types.keys().next();
       if (!oldest.done) this.types.delete(oldest.value);
     }
-    this.types.set(rec.id, rec.type);
+    this.types.set(rec.id, [rec.type, rec.webhookId]);
   }
 
   /** The record's event type, when known. */
   typeOf(rec: StoreRecord): string | undefined {
-    return rec.kind === 'received' ? rec.type : this.types.get(rec.id);
+    return rec.kind === 'received' ? rec.type : this.types.get(rec.id)?.[0];
+  }
+
+  /** The record's webhook-id, when known. */
+  webhookIdOf(rec: StoreRecord): string | undefined {
+    return rec.kind === 'received' ? rec.webhookId : this.types.get(rec.id)?.[1];
   }
 
   accepts(rec: StoreRecord): boolean {
     if (rec.kind === 'received') this.remember(rec);
     if (this.since !== undefined && !(Date.parse(rec.at) >= this.since)) return false;
     if (this.hasTypes && !this.typeOk(this.typeOf(rec))) return false;
-    if (this.statuses.size > 0 && !this.statuses.has(rec.kind === 'received' ? rec.verdict : rec.outcome)) return false;
+    if (this.statuses.size > 0 && !this.statuses.has(rec.status)) return false;
     return true;
   }
 }

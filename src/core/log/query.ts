@@ -5,7 +5,7 @@ import { OperationError } from '../../errors.js';
 import { typeMatcher } from '../events/globs.js';
 import type { DeliveryRecord, EventStatus, ReceivedRecord, StoreRecord, Verdict } from './records.js';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { checksumOk, chunksBackward, eachLineBackward, lineHead, lineTime, looksComplete, OUTCOME_BITS, outcomeBit, parseLine, typeMayMatch, valuesOf } from './scan.js';
+import { checksumOk, chunksBackward, eachLineBackward, lineHead, lineTime, looksComplete, OUTCOME_BITS, outcomeBit, parseLine, typeMayMatch, statusValues } from './scan.js';
 
 /** A received request and what happened to it since. */
 export interface StoredEvent {
@@ -43,8 +43,8 @@ const SINCE_SLACK_MS = 5 * 60_000;
 
 /** An accepted event's status is where its last delivery stands; otherwise the receiver's verdict. */
 export function eventStatus(record: ReceivedRecord, lastDelivery: DeliveryRecord | undefined): EventStatus {
-  if (record.verdict === 'accepted' && lastDelivery !== undefined) return lastDelivery.outcome;
-  return record.verdict;
+  if (record.status === 'accepted' && lastDelivery !== undefined) return lastDelivery.status;
+  return record.status;
 }
 
 /** Where a delivery line is in the log: kept instead of its bytes, read again only if its event is wanted. */
@@ -170,7 +170,7 @@ function* assemble(file: string, options: AssembleOptions): Generator<StoredEven
     }
     if (keepId !== undefined && !keepId(record.id)) return true;
     if (record.kind === 'delivery') {
-      const outcome = record.outcome;
+      const outcome = record.status;
       pending.add(record.id, record, () => OUTCOME_BITS[outcome] ?? 0);
       return true;
     }
@@ -228,7 +228,7 @@ function statusMayMatch(bytes: Buffer, held: Held | undefined, statuses: readonl
   const ifAccepted = held === undefined ? statuses.includes('accepted') : held.outcomes < 0 || (held.outcomes & outcomeMask(statuses)) !== 0;
   // Otherwise it is the verdict: only worth reading the verdict when such a status is wanted.
   if (!statuses.some((st) => VERDICT_STATUSES.includes(st))) return ifAccepted;
-  const verdicts = valuesOf(bytes, 'verdict');
+  const verdicts = statusValues(bytes);
   if (verdicts === undefined) return true;
   return verdicts.some((v) => (v === 'accepted' ? ifAccepted : statuses.includes(v as EventStatus)));
 }
@@ -266,7 +266,9 @@ export function* queryEvents(file: string, filter: EventFilter = {}, options: Sc
   const byType = types.length > 0 ? typeNeedles(types) : undefined;
   if (byType !== undefined) needles.push(byType);
   if (statuses.length > 0) {
-    needles.push([...new Set(statuses.map((st) => (VERDICT_STATUSES.includes(st) ? st : 'accepted')))].map((v) => Buffer.from(`"verdict":"${v}"`)));
+    // Today's key, and the one records written before 0.2.0 used.
+    const words = [...new Set(statuses.map((st) => (VERDICT_STATUSES.includes(st) ? st : 'accepted')))];
+    needles.push(words.flatMap((v) => [Buffer.from(`"status":"${v}"`), Buffer.from(`"verdict":"${v}"`)]));
   }
   const events = assemble(file, {
     ...options,
@@ -279,7 +281,7 @@ export function* queryEvents(file: string, filter: EventFilter = {}, options: Sc
     const r = ev.record;
     if (since !== undefined && !(Date.parse(r.at) >= since)) continue;
     if (!typeOk(r.type)) continue;
-    if (verdicts.length > 0 && !verdicts.includes(r.verdict)) continue;
+    if (verdicts.length > 0 && !verdicts.includes(r.status)) continue;
     if (statuses.length > 0 && !statuses.includes(ev.status)) continue;
     yield ev;
   }
@@ -337,69 +339,4 @@ export function resolveRef(m: RefMatch): StoredEvent {
   throw new OperationError(`'${m.ref}' is ambiguous: it matches ${m.candidates.join(', ')}${more}`, {
     hint: 'type more of the id',
   });
-}
-
-export interface DeliveryJson {
-  at: string;
-  target: string;
-  attempt: number;
-  status: number | null;
-  ms: number | null;
-  error: string | null;
-  outcome: DeliveryRecord['outcome'];
-  replay: boolean;
-}
-
-export interface EventJson {
-  id: string;
-  type: string | null;
-  status: EventStatus;
-  receivedAt: string;
-  verdict: Verdict;
-  /** The HTTP status the receiver answered; null in records from before it was kept. */
-  httpStatus: number | null;
-  reason: string | null;
-  webhookId: string | null;
-  scheme: string | null;
-  method: string;
-  path: string;
-  forwardTo: string | null;
-  size: number;
-  attempts: number;
-  deliveries: DeliveryJson[];
-}
-
-export function deliveryJson(d: DeliveryRecord): DeliveryJson {
-  return {
-    at: d.at,
-    target: d.target,
-    attempt: d.attempt,
-    status: d.status ?? null,
-    ms: d.ms ?? null,
-    error: d.error ?? null,
-    outcome: d.outcome,
-    replay: d.replay ?? false,
-  };
-}
-
-/** The JSON shape scripts rely on (`events list --json`). */
-export function eventJson(ev: StoredEvent): EventJson {
-  const r = ev.record;
-  return {
-    id: r.id,
-    type: r.type ?? null,
-    status: ev.status,
-    receivedAt: r.at,
-    verdict: r.verdict,
-    httpStatus: r.status ?? null,
-    reason: r.reason ?? null,
-    webhookId: r.webhookId ?? null,
-    scheme: r.scheme ?? null,
-    method: r.method,
-    path: r.path,
-    forwardTo: r.forwardTo ?? null,
-    size: r.body64 !== undefined ? Buffer.from(r.body64, 'base64').length : Buffer.byteLength(r.body ?? '', 'utf8'),
-    attempts: ev.attempts,
-    deliveries: ev.deliveries.map(deliveryJson),
-  };
 }

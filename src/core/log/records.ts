@@ -7,12 +7,15 @@ import type { Scheme } from '../receive/signature.js';
 /** What the receiver decided about a request. */
 export type Verdict = 'accepted' | 'rejected' | 'duplicate' | 'ignored';
 
-/** Where an accepted event's delivery stands. */
+/** How one delivery attempt ended: delivered (2xx), failed (will be retried, or a one-off replay failed), dead (gave up). */
 export type DeliveryOutcome = 'delivered' | 'failed' | 'dead';
 
-/** The status users filter on: the verdict, or for accepted events with deliveries, where delivery stands. */
-export type EventStatus = Verdict | DeliveryOutcome;
-export const EVENT_STATUSES: readonly EventStatus[] = ['accepted', 'rejected', 'duplicate', 'ignored', 'delivered', 'failed', 'dead'];
+/**
+ * An event's status, the one word users filter on: the receiver's verdict, or for an accepted event, where its
+ * delivery stands (`pending` while an attempt is still to come).
+ */
+export type EventStatus = Verdict | 'pending' | DeliveryOutcome;
+export const EVENT_STATUSES: readonly EventStatus[] = ['accepted', 'rejected', 'duplicate', 'ignored', 'pending', 'delivered', 'failed', 'dead'];
 
 export interface ReceivedRecord {
   kind: 'received';
@@ -28,9 +31,10 @@ export interface ReceivedRecord {
   body?: string;
   /** … otherwise base64 of the exact bytes. */
   body64?: string;
-  verdict: Verdict;
+  /** The receiver's verdict. */
+  status: Verdict;
   /** The HTTP status the receiver answered (records written before it was kept have none). */
-  status?: number;
+  httpStatus?: number;
   reason?: string;
   type?: string;
   webhookId?: string;
@@ -45,17 +49,30 @@ export interface DeliveryRecord {
   /** The store id of the event delivered. */
   id: string;
   at: string;
+  /** Where it was sent (a URL, `exec:…`; secrets masked). */
   target: string;
+  /** The route this attempt belongs to (`GLOB=TARGET`, secrets masked), when routes are in use. */
+  route?: string;
   attempt: number;
-  status?: number;
-  ms?: number;
-  error?: string;
   /** delivered: 2xx; failed: will be retried (or was a one-off replay that failed); dead: gave up. */
-  outcome: DeliveryOutcome;
+  status: DeliveryOutcome;
+  /** The target's HTTP status, when it answered. */
+  httpStatus?: number;
+  ms?: number;
+  /** Why there is no HTTP status (refused, timed out…), or what the handler said. */
+  error?: string;
   /** Set when the attempt came from `etsyhook replay`. */
   replay?: boolean;
-  /** Short start of the response body. */
-  response?: string;
+  /** What the target answered. */
+  response?: AttemptResponse;
+}
+
+/** The target's answer to a delivery attempt: headers and the start of the body. */
+export interface AttemptResponse {
+  headers?: Record<string, string>;
+  body: string;
+  /** The body was longer than what is kept. */
+  truncated?: boolean;
 }
 
 export type StoreRecord = ReceivedRecord | DeliveryRecord;
@@ -128,12 +145,27 @@ export function parseRecord(line: string): StoreRecord | undefined {
   const r = v as Record<string, unknown>;
   if (typeof r.id !== 'string' || typeof r.at !== 'string') return undefined;
   if (r.kind === 'received') {
-    if (typeof r.verdict !== 'string' || typeof r.headers !== 'object' || r.headers === null) return undefined;
+    if (typeof r.headers !== 'object' || r.headers === null) return undefined;
+    if (typeof r.verdict === 'string') upgrade(r, 'verdict');
+    if (typeof r.status !== 'string') return undefined;
     return r as unknown as ReceivedRecord;
   }
   if (r.kind === 'delivery') {
-    if (typeof r.outcome !== 'string' || typeof r.target !== 'string') return undefined;
+    if (typeof r.target !== 'string') return undefined;
+    if (typeof r.outcome === 'string') upgrade(r, 'outcome');
+    if (typeof r.status !== 'string') return undefined;
+    if (typeof r.response === 'string') r.response = { body: r.response };
     return r as unknown as DeliveryRecord;
   }
   return undefined;
+}
+
+/**
+ * Records written before 0.2.0 kept the outcome word in `verdict` (received) or `outcome` (delivery) and the HTTP
+ * code in `status`: read them in today's schema.
+ */
+function upgrade(r: Record<string, unknown>, word: 'verdict' | 'outcome'): void {
+  if (typeof r.status === 'number') r.httpStatus = r.status;
+  r.status = r[word];
+  delete r[word];
 }

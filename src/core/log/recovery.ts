@@ -42,11 +42,11 @@ export function scanRecent(file: string, options: { sinceMs?: number; maxRecords
         d = { settled: false, attempts: 0 };
         deliveries.set(rec.id, d);
       }
-      if (rec.outcome === 'delivered' || (rec.outcome === 'dead' && !rec.replay)) d.settled = true;
+      if (rec.status === 'delivered' || (rec.status === 'dead' && !rec.replay)) d.settled = true;
       if (!rec.replay && rec.attempt > d.attempts) d.attempts = rec.attempt;
       continue;
     }
-    if (rec.verdict !== 'accepted') continue;
+    if (rec.status !== 'accepted') continue;
     if (rec.webhookId !== undefined) acceptedIds.push(rec.webhookId);
     if (rec.forwardTo === undefined) continue;
     const d = deliveries.get(rec.id);

@@ -252,23 +252,27 @@ export function typeMayMatch(bytes: Buffer, matches: (type: string | undefined) 
   return false;
 }
 
-const OUTCOME_KEY = Buffer.from('"outcome":"');
-const VERDICT_KEY = Buffer.from('"verdict":"');
+const STATUS_KEY = Buffer.from('"status":"');
+/** The keys records written before 0.2.0 used for the outcome word (see records.ts upgrade). */
+const OLD_OUTCOME_KEY = Buffer.from('"outcome":"');
+const OLD_VERDICT_KEY = Buffer.from('"verdict":"');
 
 /**
- * Every value `"key":"value"` in the line could hold for `key` ("outcome", "verdict"): a superset of the record's
- * real value, read without parsing. undefined when a value has an escape (parse instead).
+ * Every value the line's `"status":"…"` (the outcome word; `httpStatus` is a number) could hold: a superset of the
+ * record's real status, read without parsing (also under the pre-0.2.0 key). undefined when a value has an escape
+ * (parse instead).
  */
-export function valuesOf(bytes: Buffer, key: 'outcome' | 'verdict'): string[] | undefined {
-  const needle = key === 'outcome' ? OUTCOME_KEY : VERDICT_KEY;
+export function statusValues(bytes: Buffer): string[] | undefined {
   const values: string[] = [];
-  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
-    const start = at + needle.length;
-    const end = bytes.indexOf(34, start);
-    if (end < 0) return undefined;
-    const value = bytes.toString('utf8', start, end);
-    if (value.includes('\\')) return undefined;
-    values.push(value);
+  for (const needle of [STATUS_KEY, OLD_VERDICT_KEY, OLD_OUTCOME_KEY]) {
+    for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+      const start = at + needle.length;
+      const end = bytes.indexOf(34, start);
+      if (end < 0) return undefined;
+      const value = bytes.toString('utf8', start, end);
+      if (value.includes('\\')) return undefined;
+      values.push(value);
+    }
   }
   return values;
 }
@@ -281,12 +285,13 @@ const DEAD = Buffer.from('dead"');
 
 /**
  * The outcome of a delivery line as a bit (OUTCOME_BITS), read without parsing; 0 when it cannot be told that way
- * (the key appears more than once, or an unexpected value): treat as unknown.
+ * (the key appears more than once, e.g. in response headers, or an unexpected value): treat as unknown.
  */
 export function outcomeBit(bytes: Buffer): number {
-  const at = bytes.lastIndexOf(OUTCOME_KEY);
-  if (at < 0 || bytes.indexOf(OUTCOME_KEY) !== at) return 0;
-  const v = at + OUTCOME_KEY.length;
+  const key = bytes.indexOf(OLD_OUTCOME_KEY) >= 0 ? OLD_OUTCOME_KEY : STATUS_KEY;
+  const at = bytes.lastIndexOf(key);
+  if (at < 0 || bytes.indexOf(key) !== at) return 0;
+  const v = at + key.length;
   if (bytesAt(bytes, v, DELIVERED)) return OUTCOME_BITS.delivered;
   if (bytesAt(bytes, v, FAILED)) return OUTCOME_BITS.failed;
   if (bytesAt(bytes, v, DEAD)) return OUTCOME_BITS.dead;

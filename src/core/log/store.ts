@@ -28,14 +28,6 @@ export interface AppendOptions {
   durable?: boolean;
 }
 
-/** Where records go. The file store is the embedded default; a queue sink (Redis, as in the seed chapter) can come later. */
-export interface EventSink {
-  /** Resolves once the record is durable (or written, with durable: false); rejects with StoreUnavailableError when it cannot be. */
-  append(record: StoreRecord, options?: AppendOptions): Promise<void>;
-  /** Waits for writes in flight and syncs what is not yet on disk; rejects when that sync fails. */
-  close(): Promise<void>;
-}
-
 export function logPath(dir: string): string {
   return join(dir, LOG_FILE);
 }
@@ -48,7 +40,7 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-export class EventStore implements EventSink {
+export class EventStore {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   /** After a failed (possibly partial) write, the next write starts on a fresh line so it cannot merge with the torn one. */

@@ -10,9 +10,11 @@ import { performance } from 'node:perf_hooks';
 import { OperationError, StoreUnavailableError } from '../../errors.js';
 import { encodeBody, isoNow, newEventId, type ReceivedRecord, type Verdict } from '../log/records.js';
 import { createVerifier, type Scheme, type VerifyOptions } from './signature.js';
-import type { EventSink } from '../log/store.js';
+import type { EventSink } from '../log/sink.js';
 
-export const DEFAULT_MAX_BODY = 1024 * 1024;
+import { DEFAULT_MAX_BODY } from '../defaults.js';
+
+export { DEFAULT_MAX_BODY };
 
 export interface ReceiverOptions {
   host: string;
@@ -26,17 +28,21 @@ export interface ReceiverOptions {
   maxBody?: number;
   /** Which event types are dispatched; others are acknowledged and stored as ignored. */
   accepts?: (type: string) => boolean;
+  /** Where every request is kept; it also decides whether an accepted webhook-id is a duplicate. */
   sink: EventSink;
   /** Recorded on accepted events: where they are being forwarded (replay's default target). */
   forwardTo?: string;
-  /** webhook-ids already accepted (from the store), for duplicate detection. */
-  seen?: DuplicateIndex;
-  /** An accepted event is durable and acknowledged: forward it. */
+  /** An accepted event is durable and acknowledged: dispatch it. */
   onAccepted?: (record: ReceivedRecord, body: Buffer) => void;
   /** One call per answered request (health checks excepted), after the answer. */
   onRequest?: (report: RequestReport) => void;
   /** Extra fields for GET /health. */
   health?: () => Record<string, unknown>;
+  /**
+   * Other GET paths this server answers (e.g. /ready, /metrics of `serve`): the handler answers the request itself.
+   * Not recorded as events.
+   */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   /** Slow-loris protection: whole headers within this time (default 10 s) … */
   headersTimeoutMs?: number;
   /** … and the whole request within this (default 30 s). */
@@ -58,33 +64,6 @@ export interface RequestReport {
   storeError?: string;
 }
 
-/** The webhook-ids already accepted, in arrival order; the oldest are forgotten beyond `capacity`. */
-export class DuplicateIndex {
-  private readonly ids = new Set<string>();
-  constructor(
-    initial: Iterable<string> = [],
-    private readonly capacity = 1_000_000,
-  ) {
-    for (const id of initial) this.add(id);
-  }
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-  add(id: string): void {
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) {
-      const oldest = this.ids.values().next();
-      if (!oldest.done) this.ids.delete(oldest.value);
-    }
-  }
-  delete(id: string): void {
-    this.ids.delete(id);
-  }
-  get size(): number {
-    return this.ids.size;
-  }
-}
-
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 function flatHeaders(h: IncomingMessage['headers']): Record<string, string> {
@@ -104,7 +83,6 @@ export class Receiver {
   private readonly verify: ReturnType<typeof createVerifier>;
   private readonly verifyOptions: VerifyOptions;
   private readonly maxBody: number;
-  private readonly seen: DuplicateIndex;
   private readonly started = Date.now();
   private inFlight = 0;
   private drained: (() => void) | undefined;
@@ -120,7 +98,6 @@ export class Receiver {
       ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
     };
     this.maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
-    this.seen = options.seen ?? new DuplicateIndex();
     const headersTimeout = options.headersTimeoutMs ?? 10_000;
     this.server = createServer(
       {
@@ -201,19 +178,28 @@ export class Receiver {
     }
     if (pathname === '/health') {
       if (req.method === 'GET' || req.method === 'HEAD') {
+        // Unhealthy (503, with the reason) while the sink cannot write: a load balancer sends traffic elsewhere.
+        const sink = this.options.sink.health();
         const body = JSON.stringify({
-          status: 'healthy',
+          status: sink.ok ? 'healthy' : 'unhealthy',
+          ...(sink.reason !== undefined ? { reason: sink.reason } : {}),
           path: this.path,
+          store: sink.store,
           uptime_s: Math.round((Date.now() - this.started) / 1000),
           ...this.counts,
           ...this.options.health?.(),
         });
-        res.writeHead(200, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
+        res.writeHead(sink.ok ? 200 : 503, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
         res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }
       res.writeHead(405, { ...JSON_HEADERS, allow: 'GET' });
       res.end('{"error":"method not allowed"}');
+      return;
+    }
+    const extra = this.options.routes?.[pathname];
+    if (extra !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+      extra(req, res);
       return;
     }
     this.refuse(req, res, t0, 404, `not found: webhooks are received on ${this.path}`);
@@ -313,32 +299,14 @@ export class Receiver {
       void this.finish(res, t0, rec, 400, JSON.stringify({ error: reason, id: rec.id }));
       return;
     }
-    let verdict: Verdict = 'accepted';
-    let reason: string | undefined;
-    const webhookId = result.id;
-    if (this.options.accepts !== undefined && !this.options.accepts(type)) {
-      verdict = 'ignored';
-      reason = 'not in --events';
-    } else if (webhookId !== undefined && this.seen.has(webhookId)) {
-      verdict = 'duplicate';
-      reason = `webhook-id ${webhookId} was already accepted`;
-    }
-    const rec = this.record(req, body, verdict, reason, url);
+    const ignored = this.options.accepts !== undefined && !this.options.accepts(type);
+    // The sink decides whether an accepted webhook-id is a duplicate (it may be shared with other receivers).
+    const rec = this.record(req, body, ignored ? 'ignored' : 'accepted', ignored ? 'not in --events' : undefined, url);
     rec.type = type;
-    this.signed(rec, result.scheme, webhookId);
-    if (verdict === 'accepted') {
-      if (this.options.forwardTo !== undefined) rec.forwardTo = this.options.forwardTo;
-      // Claimed now, so a retry arriving while this one is being written is a duplicate too.
-      if (webhookId !== undefined) this.seen.add(webhookId);
-    }
-    const ok = `{"status":"received","id":"${rec.id}"${verdict === 'accepted' ? '' : `,"verdict":"${verdict}"`}}`;
-    void this.finish(res, t0, rec, 200, ok).then((stored) => {
-      if (verdict !== 'accepted') return;
-      if (!stored) {
-        if (webhookId !== undefined) this.seen.delete(webhookId);
-        return;
-      }
-      this.options.onAccepted?.(rec, body);
+    this.signed(rec, result.scheme, result.id);
+    if (!ignored && this.options.forwardTo !== undefined) rec.forwardTo = this.options.forwardTo;
+    void this.finish(res, t0, rec, 200, undefined).then((stored) => {
+      if (stored && rec.status === 'accepted') this.options.onAccepted?.(rec, body);
     });
   }
 
@@ -355,7 +323,7 @@ export class Receiver {
       method: req.method ?? 'GET',
       path: url,
       headers: flatHeaders(req.headers),
-      verdict,
+      status: verdict,
     };
     if (body !== undefined && body.length > 0) Object.assign(rec, encodeBody(body));
     if (reason !== undefined) rec.reason = reason;
@@ -366,24 +334,25 @@ export class Receiver {
 
   /**
    * Store the record, then answer. A 2xx is turned into a 503 when the store cannot write; other answers stand
-   * (the verdict does not depend on the store). Resolves whether the record is durable.
+   * (the verdict does not depend on the store). Resolves whether the record is durable. Without `body`, the answer
+   * says the verdict the sink kept: `{"status":"accepted"|"duplicate"|"ignored","id":…}`.
    */
   private finish(
     res: ServerResponse,
     t0: number,
     rec: ReceivedRecord,
     status: number,
-    body: string,
+    body: string | undefined,
     headers?: Record<string, string>,
   ): Promise<boolean> {
     this.inFlight++;
     // The answer if the store takes the record (a record the store refuses is not kept, so its 503 never shows).
-    rec.status = status;
-    return this.options.sink.append(rec).then(
-      () => this.answer(res, t0, rec, status, body, headers, undefined),
+    rec.httpStatus = status;
+    return this.options.sink.receive(rec).then(
+      () => this.answer(res, t0, rec, status, body ?? verdictBody(rec), headers, undefined),
       (err: unknown) => {
         const storeError = err instanceof StoreUnavailableError ? err.message : `cannot write the event store: ${(err as Error).message}`;
-        return this.answer(res, t0, rec, status, body, headers, storeError);
+        return this.answer(res, t0, rec, status, body ?? '', headers, storeError);
       },
     );
   }
@@ -400,7 +369,7 @@ export class Receiver {
     const stored = storeError === undefined;
     this.counts.received++;
     if (!stored) this.counts.unstored++;
-    else this.counts[rec.verdict]++;
+    else this.counts[rec.status]++;
     if (!stored && status < 300) {
       status = 503;
       body = JSON.stringify({ error: `${storeError}; the event was not stored, send it again later`, id: null });
@@ -435,6 +404,14 @@ export class Receiver {
     this.server.closeAllConnections();
     await closed;
   }
+}
+
+/** The answer to a request that passed verification: the verdict kept, the id, and the webhook-id of a duplicate. */
+function verdictBody(rec: ReceivedRecord): string {
+  if (rec.status === 'duplicate') {
+    return JSON.stringify({ status: 'duplicate', id: rec.id, webhookId: rec.webhookId, reason: 'already accepted: not dispatched again' });
+  }
+  return `{"status":"${rec.status}","id":"${rec.id}"}`;
 }
 
 /** The event_type of a body, cheaply and without trusting it (used only to label rejected requests). */

@@ -5,7 +5,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export type Scheme = 'standard' | 'legacy';
 export const SCHEMES: readonly Scheme[] = ['standard', 'legacy'];
 
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+import { DEFAULT_TOLERANCE_SECONDS } from '../defaults.js';
+
+export { DEFAULT_TOLERANCE_SECONDS };
 const SECRET_PREFIX = 'whsec_';
 
 export type VerifyReason =

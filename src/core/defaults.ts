@@ -1,0 +1,19 @@
+// Every default a user can see in --help, defined once: the core uses them, and commands show and parse them,
+// without loading the core (this module imports nothing, so --help stays fast).
+
+/** Receiver: the address `dev` listens on and the path that receives webhooks. */
+export const DEFAULT_DEV_HOST = '127.0.0.1';
+export const DEFAULT_DEV_PORT = 5000;
+export const DEFAULT_WEBHOOK_PATH = '/webhook';
+/** Largest body accepted (1 MiB). */
+export const DEFAULT_MAX_BODY = 1024 * 1024;
+/** Signed timestamps further off than this are rejected. */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+/** Delivery: whole-request deadline of one attempt, attempts before an event is dead, requests in flight at once. */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_CONCURRENCY = 16;
+
+/** Where `send` and `replay` go when no target is given: a `dev` on its defaults. */
+export const DEFAULT_LOCAL_TARGET = `http://${DEFAULT_DEV_HOST}:${DEFAULT_DEV_PORT}${DEFAULT_WEBHOOK_PATH}`;

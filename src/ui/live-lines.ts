@@ -1,0 +1,59 @@
+// What a running receiver shows as it works: one human line per request and per delivery attempt on stderr (the
+// same lines as `tail`, from event-line.ts), or with --json one NDJSON object per record on stdout (present.ts).
+import type { PipelineObserver } from '../pipeline.js';
+import { formatEventLine, formatWait } from './event-line.js';
+import { LineWriter, type Output } from './output.js';
+import { attemptJson, receivedJson } from './present.js';
+
+export interface LiveLines extends PipelineObserver {
+  /** Write what is buffered (lines go out every 20 ms). */
+  flush(): void;
+}
+
+export function liveLines(out: Output, options: { maxAttempts?: number } = {}): LiveLines {
+  const c = out.c;
+  const lines = new LineWriter(process.stderr);
+  const data = new LineWriter(process.stdout);
+  const clock = (): string => new Date().toTimeString().slice(0, 8);
+  return {
+    onRequest(r) {
+      const rec = r.record;
+      if (rec === undefined) return;
+      if (out.json) {
+        const reason = r.storeError ?? rec.reason ?? null;
+        data.write(JSON.stringify({ ...receivedJson(rec), reason, httpStatus: r.status, stored: r.stored, ms: Math.round(r.ms * 10) / 10 }));
+        return;
+      }
+      // Not stored: the line shows the 503 actually answered, not the answer the record was meant to carry.
+      lines.write(r.storeError === undefined ? formatEventLine(rec, c) : formatEventLine({ ...rec, httpStatus: r.status }, c, { unstored: r.storeError }));
+    },
+    onAttempt({ record, event, retryInMs }) {
+      if (out.json) {
+        data.write(JSON.stringify({ ...attemptJson(record, event), retryInMs: retryInMs ?? null }));
+        return;
+      }
+      lines.write(
+        formatEventLine(record, c, {
+          ...(event.type !== undefined ? { type: event.type } : {}),
+          ...(retryInMs !== undefined ? { retryInMs } : {}),
+          ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+        }),
+      );
+    },
+    onNotice(n) {
+      if (out.json) return;
+      if (n.kind === 'hold') {
+        lines.write(c.yellow(`${clock()}  the app at ${n.target} is not answering: holding deliveries (stored, not dropped); next try in ${formatWait(n.probeInMs ?? 0)}`));
+      } else if (n.kind === 'resume') {
+        lines.write(c.green(`${clock()}  the app answers again: delivering what was held`));
+      } else {
+        lines.flush();
+        out.warn(`a delivery attempt could not be recorded: ${n.error ?? 'unknown error'}`);
+      }
+    },
+    flush() {
+      lines.flush();
+      data.flush();
+    },
+  };
+}
