@@ -161,3 +161,17 @@ describe('EventStore', () => {
     expect(readFileSync(join(d, '..', 'blocker'), 'utf8')).toBe('');
   });
 });
+
+describe('records written before 0.2.0', () => {
+  it('are read in today\'s schema: the word in status, the HTTP code in httpStatus, a response preview as a body', () => {
+    const old = (o: object): string => formatRecord(o as StoreRecord).slice(0, -1);
+    const rec = parseRecord(old({ kind: 'received', id: 'evt_a', at: '2026-11-01T00:00:00.000Z', method: 'POST', path: '/webhook', headers: {}, verdict: 'rejected', status: 401, reason: 'stale' }));
+    expect(rec).toMatchObject({ kind: 'received', status: 'rejected', httpStatus: 401, reason: 'stale' });
+    expect(rec).not.toHaveProperty('verdict');
+    const att = parseRecord(old({ kind: 'delivery', id: 'evt_a', at: '2026-11-01T00:00:01.000Z', target: 'http://x/', attempt: 2, status: 500, outcome: 'dead', response: 'oops' }));
+    expect(att).toMatchObject({ kind: 'delivery', status: 'dead', httpStatus: 500, attempt: 2, response: { body: 'oops' } });
+    expect(att).not.toHaveProperty('outcome');
+    // A record of neither shape is still refused.
+    expect(parseRecord(old({ kind: 'received', id: 'evt_b', at: '2026-11-01T00:00:00.000Z', method: 'POST', path: '/', headers: {}, status: 200 }))).toBeUndefined();
+  });
+});
