@@ -11,7 +11,7 @@ import { startLocalPipeline, type Pipeline } from '../pipeline.js';
 import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
 import { mask, type Output } from '../ui/output.js';
-import type { DevOptions } from './dev.js';
+import type { DevOptions } from './dev-options.js';
 
 export interface DevSecret {
   value: string;

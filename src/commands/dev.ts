@@ -1,43 +1,17 @@
 // `etsyhook dev`: the local verifying receiver. Parses flags into DevOptions (a pure function), then runs the
 // pipeline (pipeline.ts) with a tunnel and the terminal's lines, until Ctrl-C (the action resolves: exit 0).
 import type { Command } from 'commander';
-import { parseDurationMs, parseIntFlag, parseUrlFlag } from '../config.js';
 import {
   DEFAULT_DELIVERY_TIMEOUT_MS,
   DEFAULT_DEV_HOST,
   DEFAULT_DEV_PORT,
   DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_MAX_BODY,
   DEFAULT_TOLERANCE_SECONDS,
   DEFAULT_WEBHOOK_PATH,
 } from '../core/defaults.js';
-import { EVENT_TYPE_NAMES, closeMatches } from '../core/events/catalog.js';
-import { splitList, typeMatcher } from '../core/events/globs.js';
-import type { Scheme } from '../core/receive/signature.js';
-import { UsageError } from '../errors.js';
 import type { Output } from '../ui/output.js';
 import { context } from './common.js';
-
-interface RawDevOptions {
-  host: string;
-  port: string;
-  path: string;
-  secret?: string;
-  scheme?: string;
-  tolerance?: string;
-  printSecret?: boolean;
-  maxBody?: string;
-  events?: string;
-  forwardTo?: string;
-  forwardTimeout?: string;
-  insecure?: boolean;
-  maxAttempts?: string;
-  tunnel: boolean;
-  domain?: string;
-  register?: boolean;
-  shop?: string;
-  apiBase?: string;
-}
+import { parseDevOptions, type DevOptions, type RawDevOptions } from './dev-options.js';
 
 export function register(program: Command): void {
   program
@@ -80,102 +54,6 @@ GET /health answers {"status":"healthy",...}. The public tunnel needs an ngrok a
       const { opts, out } = context<RawDevOptions>(cmd);
       await runDev(parseDevOptions(opts), out);
     });
-}
-
-/** dev's flags, validated. */
-export interface DevOptions {
-  host: string;
-  port: number;
-  path: string;
-  secret: string | undefined;
-  scheme: Scheme | undefined;
-  toleranceSeconds: number;
-  maxBody: number;
-  /** --events globs; empty: every type is dispatched. */
-  events: string[];
-  /** --events entries that name no known type (a warning, not an error). */
-  unknownEvents: { pattern: string; near: string[] }[];
-  forwardTo: URL | undefined;
-  forwardTimeoutMs: number;
-  insecure: boolean;
-  maxAttempts: number;
-  tunnel: boolean;
-  domain: string | undefined;
-  register: boolean;
-  shop: string | undefined;
-  apiBase: string | undefined;
-  printSecret: boolean;
-}
-
-/** Parse a size such as 1mb, 256kb, 1MiB or 1048576 (bytes); k/m/g are powers of 1024. */
-export function parseSize(name: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(raw.trim());
-  if (!m) throw new UsageError(`${name} must be a size such as 512kb, 1mb or 1048576, got '${raw}'`);
-  const unit = (m[2] ?? 'b').toLowerCase()[0];
-  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  const n = Math.floor(Number(m[1]) * factor);
-  if (n < 1) throw new UsageError(`${name} must be at least 1 byte, got '${raw}'`);
-  return n;
-}
-
-/** dev's raw flags into DevOptions; every bad value is a UsageError naming the flag. Pure: no I/O. */
-export function parseDevOptions(raw: RawDevOptions): DevOptions {
-  const port = parseIntFlag('--port', raw.port, { min: 0, max: 65535 })!;
-  const host = raw.host.trim();
-  if (host === '') throw new UsageError('--host must not be empty');
-  let path = raw.path.trim();
-  if (path === '' || /[?#\s]/.test(path)) throw new UsageError(`--path must be a URL path such as /webhook, got '${raw.path}'`);
-  if (!path.startsWith('/')) path = `/${path}`;
-  if (path === '/health') throw new UsageError('--path /health is taken by the health check', 'choose another path');
-  let scheme: Scheme | undefined;
-  if (raw.scheme !== undefined) {
-    const s = raw.scheme.trim().toLowerCase();
-    if (s !== 'standard' && s !== 'legacy') throw new UsageError(`--scheme must be standard or legacy, got '${raw.scheme}'`);
-    scheme = s;
-  }
-  if (raw.secret !== undefined && raw.secret.trim() === '') {
-    throw new UsageError('--secret is empty', 'pass the signing secret, or leave --secret out to use ETSY_WEBHOOK_SECRET or the stored one');
-  }
-  const forwardTimeoutMs = raw.forwardTimeout === undefined ? DEFAULT_DELIVERY_TIMEOUT_MS : parseDurationMs('--forward-timeout', raw.forwardTimeout);
-  if (forwardTimeoutMs <= 0) throw new UsageError(`--forward-timeout must be more than zero, got '${raw.forwardTimeout}'`);
-  const forwardTo = raw.forwardTo === undefined ? undefined : parseUrlFlag('--forward-to', raw.forwardTo);
-  if (forwardTo && isSelf(forwardTo, host, port, path)) {
-    throw new UsageError(`--forward-to ${forwardTo.href} is this receiver itself`, 'forward to your app, e.g. http://127.0.0.1:3000/webhooks');
-  }
-  if (raw.register && !raw.tunnel) {
-    throw new UsageError('--register needs the public tunnel URL', 'drop --no-tunnel, or create a configuration by hand with etsyhook configs create');
-  }
-  const events = splitList(raw.events);
-  const unknownEvents = events
-    .filter((p) => !p.includes('*') && !p.includes('?') && !EVENT_TYPE_NAMES.includes(p))
-    .map((pattern) => ({ pattern, near: closeMatches(pattern) }));
-  return {
-    host,
-    port,
-    path,
-    secret: raw.secret,
-    scheme,
-    toleranceSeconds: raw.tolerance === undefined ? DEFAULT_TOLERANCE_SECONDS : parseIntFlag('--tolerance', raw.tolerance, { min: 0 })!,
-    maxBody: raw.maxBody === undefined ? DEFAULT_MAX_BODY : parseSize('--max-body', raw.maxBody),
-    events,
-    unknownEvents,
-    forwardTo,
-    forwardTimeoutMs,
-    insecure: raw.insecure ?? false,
-    maxAttempts: raw.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 })!,
-    tunnel: raw.tunnel,
-    domain: raw.domain,
-    register: raw.register ?? false,
-    shop: raw.shop,
-    apiBase: raw.apiBase,
-    printSecret: raw.printSecret ?? false,
-  };
-}
-
-function isSelf(target: URL, host: string, port: number, path: string): boolean {
-  const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]', '0.0.0.0', host]);
-  const targetPort = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
-  return port !== 0 && targetPort === port && loopback.has(target.hostname) && target.pathname.replace(/\/+$/, '') === path.replace(/\/+$/, '');
 }
 
 async function runDev(o: DevOptions, out: Output): Promise<void> {

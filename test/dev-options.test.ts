@@ -1,0 +1,56 @@
+// dev's flags parsed in-process: what each raw value becomes, and one clear usage error for each bad one.
+import { describe, expect, it } from 'vitest';
+import { parseDevOptions, type RawDevOptions } from '../src/commands/dev-options.js';
+import { UsageError } from '../src/errors.js';
+
+const defaults: RawDevOptions = { host: '127.0.0.1', port: '5000', path: '/webhook', tunnel: true };
+
+describe('parseDevOptions', () => {
+  it('applies the defaults defined once in the core', () => {
+    expect(parseDevOptions(defaults)).toMatchObject({
+      host: '127.0.0.1',
+      port: 5000,
+      path: '/webhook',
+      toleranceSeconds: 300,
+      maxBody: 1024 * 1024,
+      forwardTimeoutMs: 30_000,
+      maxAttempts: 5,
+      events: [],
+      tunnel: true,
+      register: false,
+    });
+  });
+
+  it('reads sizes, durations, schemes, URLs and event globs', () => {
+    const o = parseDevOptions({ ...defaults, path: 'etsy', maxBody: '256kb', forwardTimeout: '2s', scheme: 'Legacy', forwardTo: 'http://127.0.0.1:3000/hooks', events: 'order.*,listing.created,order.payed' });
+    expect(o).toMatchObject({ path: '/etsy', maxBody: 256 * 1024, forwardTimeoutMs: 2000, scheme: 'legacy', events: ['order.*', 'listing.created', 'order.payed'] });
+    expect(o.forwardTo?.href).toBe('http://127.0.0.1:3000/hooks');
+    expect(o.unknownEvents).toEqual([{ pattern: 'order.payed', near: expect.arrayContaining(['order.paid']) }]);
+  });
+
+  const bad: [string, Partial<RawDevOptions>, RegExp][] = [
+    ['a port out of range', { port: '70000' }, /--port/],
+    ['an empty host', { host: ' ' }, /--host/],
+    ['a path with a query', { path: '/a?b' }, /--path/],
+    ['the health path', { path: '/health' }, /health/],
+    ['an unknown scheme', { scheme: 'v2' }, /--scheme must be standard or legacy/],
+    ['an empty secret', { secret: '' }, /--secret is empty/],
+    ['a size that is not one', { maxBody: 'lots' }, /--max-body/],
+    ['a zero timeout', { forwardTimeout: '0s' }, /--forward-timeout/],
+    ['forwarding to itself', { forwardTo: 'http://localhost:5000/webhook' }, /itself/],
+    ['--register without the tunnel', { register: true, tunnel: false }, /--register needs the public tunnel/],
+    ['too many attempts', { maxAttempts: '1000' }, /--max-attempts/],
+  ];
+  for (const [what, raw, message] of bad) {
+    it(`refuses ${what} with a usage error naming the flag`, () => {
+      let err: unknown;
+      try {
+        parseDevOptions({ ...defaults, ...raw });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toMatch(message);
+    });
+  }
+});
