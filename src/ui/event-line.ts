@@ -80,8 +80,8 @@ function pad(n: number): string {
 /** A wait in words: 800 ms, 4.2 s, 5 min, 2 h. */
 export function formatWait(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)} min`;
   return `${+(ms / 3_600_000).toFixed(1)} h`;
 }
 
