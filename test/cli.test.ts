@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
+import { cleanEnv, runCli, tempHome } from './support/index.js';
 
 const homes: (() => void)[] = [];
 afterEach(() => homes.splice(0).forEach((c) => c()));

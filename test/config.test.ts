@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigStore, configFile, parseDurationMs, parseIntFlag, parseSince, parseUrlFlag, resolveSetting, storeDir } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
-import { tempHome } from './helpers.js';
+import { tempHome } from './support/index.js';
 
 const homes: (() => void)[] = [];
 afterEach(() => homes.splice(0).forEach((c) => c()));

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
+import { cleanEnv, runCli, tempHome, SECRET } from './support/index.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -16,7 +16,6 @@ function env(extra: Record<string, string> = {}): { dir: string; env: NodeJS.Pro
 }
 
 const TOKEN = '2abcDEFghiJKLmnoPQRstuVWX_0123456789';
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 describe('config', () => {
   it('set stores in a 0600 file; get masks secrets unless --print-secret', async () => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, freePort, runCli, startCli } from './helpers.js';
+import { cleanEnv, unusedPort, runCli, startCli } from './support/index.js';
 import { readStoredConfig, storeLogin, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;
@@ -32,7 +32,7 @@ function loginEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 
 describe('auth login', () => {
   it('logs in end to end with PKCE: a wrong state gets 400 and the login still completes with the right one', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const cli = await startCli(
       ['auth', 'login', '--no-browser', '--port', String(port), '--api-key', fake.keystring, '--shared-secret', fake.sharedSecret, '--json'],
       { env: loginEnv(), ready: /Waiting for Etsy/ },
@@ -108,7 +108,7 @@ describe('auth login', () => {
   });
 
   it('with --scopes, asks for those scopes; keys from the environment are not copied to disk', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const cli = await startCli(['auth', 'login', '--no-browser', '--port', String(port), '--scopes', 'shops_r,listings_r'], {
       env: loginEnv({ ETSY_API_KEY: fake.keystring, ETSY_SHARED_SECRET: fake.sharedSecret }),
       ready: /Waiting for Etsy/,
@@ -133,7 +133,7 @@ describe('auth login', () => {
   });
 
   it('fails with exit 1 when the user refuses in the browser', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const cli = await startCli(
       ['auth', 'login', '--no-browser', '--port', String(port), '--api-key', fake.keystring, '--shared-secret', fake.sharedSecret],
       { env: loginEnv(), ready: /Waiting for Etsy/ },
@@ -156,7 +156,7 @@ describe('auth login', () => {
   });
 
   it('gives up after --timeout with exit 1', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const r = await runCli(
       ['auth', 'login', '--no-browser', '--port', String(port), '--timeout', '1s', '--api-key', fake.keystring, '--shared-secret', fake.sharedSecret],
       { env: loginEnv() },
@@ -196,7 +196,7 @@ describe('auth login', () => {
 
   it('says plainly when the callback port is taken (exit 2)', async () => {
     const blocker = createServer();
-    const port = await freePort();
+    const port = await unusedPort();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
     try {
       const r = await runCli(['auth', 'login', '--no-browser', '--port', String(port)], {

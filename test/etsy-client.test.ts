@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli } from './helpers.js';
+import { cleanEnv, runCli } from './support/index.js';
 import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;

@@ -1,6 +1,6 @@
 // `etsyhook configs list | create | delete` through the built CLI against the fake Etsy API.
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, runCli } from './helpers.js';
+import { cleanEnv, runCli } from './support/index.js';
 import { storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;

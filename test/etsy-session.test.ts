@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigStore } from '../src/config.js';
 import { ApiError, UsageError } from '../src/errors.js';
 import { openEtsySession } from '../src/etsy/session.js';
-import { cleanEnv } from './helpers.js';
+import { cleanEnv } from './support/index.js';
 import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { EventStore, logPath } from '../src/core/log/store.js';
 import { encodeBody, newEventId, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/log/records.js';
 import { signatureHeaders } from '../src/core/receive/signature.js';
+import { SECRET } from './support/index.js';
 
-export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+export { SECRET };
 
 export function eventsDir(home: string): string {
   return join(home, 'events');

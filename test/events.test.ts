@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatRecord, type ReceivedRecord } from '../src/core/log/records.js';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
+import { cleanEnv, runCli, tempHome } from './support/index.js';
 import { delivery, eventsDir, logFile, received, writeStore } from './event-fixtures.js';
 import { startFakeEtsy } from './fake-etsy.js';
 

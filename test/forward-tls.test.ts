@@ -4,15 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { post, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
+import { describe, expect } from 'vitest';
+import { it, post, signed, startDev, waitFor, type Scope } from './support/index.js';
 
-const cleanups: Cleanup[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function selfSigned(): { key: Buffer; cert: Buffer } | undefined {
+function selfSigned(cleanups: Scope): { key: Buffer; cert: Buffer } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'etsyhook-tls-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   try {
@@ -24,9 +19,9 @@ function selfSigned(): { key: Buffer; cert: Buffer } | undefined {
 }
 
 describe('dev --forward-to https with a self-signed certificate', () => {
-  it('fails with a TLS reason that names --insecure, and delivers with --insecure', async (ctx) => {
-    const tls = selfSigned();
-    if (!tls) return ctx.skip('openssl is not installed: cannot make a self-signed certificate for this test');
+  it('fails with a TLS reason that names --insecure, and delivers with --insecure', async ({ cleanups, skip }) => {
+    const tls = selfSigned(cleanups);
+    if (!tls) return skip('openssl is not installed: cannot make a self-signed certificate for this test');
     const got: Buffer[] = [];
     const server = createServer(tls, (req, res) => {
       const chunks: Buffer[] = [];
@@ -45,15 +40,15 @@ describe('dev --forward-to https with a self-signed certificate', () => {
 
     const strict = await startDev(cleanups, ['--forward-to', target, '--max-attempts', '1']);
     await post(strict.url, signed());
-    await waitFor(() => strict.deliveries().length === 1, 10_000, 'the refused attempt');
-    expect(strict.deliveries()[0]!.error).toMatch(/TLS certificate rejected .*use --insecure/);
+    await waitFor('the refused attempt', () => strict.store().deliveries.length === 1, 10_000);
+    expect(strict.store().deliveries[0]!.error).toMatch(/TLS certificate rejected .*use --insecure/);
     expect(got).toHaveLength(0);
 
     const lax = await startDev(cleanups, ['--forward-to', target, '--insecure']);
     const ev = signed();
     await post(lax.url, ev);
-    await waitFor(() => lax.deliveries().length === 1, 10_000, 'the delivery');
-    expect(lax.deliveries()[0]).toMatchObject({ httpStatus: 200, status: 'delivered' });
+    await waitFor('the delivery', () => lax.store().deliveries.length === 1, 10_000);
+    expect(lax.store().deliveries[0]).toMatchObject({ httpStatus: 200, status: 'delivered' });
     expect(got[0]!.equals(ev.body)).toBe(true);
   });
 });

@@ -2,14 +2,8 @@
 // a slow target that never delays acknowledgements, and pending deliveries resumed after a restart.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from './helpers.js';
-import { home, post, SECRET, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
-
-const cleanups: Cleanup[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+import { describe, expect } from 'vitest';
+import { deliveriesSettled, health, it, newHome, post, runCli, SECRET, signed, startDev, unusedPort, waitFor, type Scope } from './support/index.js';
 
 interface Got {
   headers: IncomingHttpHeaders;
@@ -18,7 +12,7 @@ interface Got {
 }
 
 /** The app under development: records what arrives; answers `status` (or never, with hang). */
-async function app(options: { port?: number; status?: number | ((n: number) => number); hang?: boolean } = {}): Promise<{ port: number; url: string; got: Got[]; close: () => Promise<void> }> {
+async function app(cleanups: Scope, options: { port?: number; status?: number | ((n: number) => number); hang?: boolean } = {}): Promise<{ port: number; url: string; got: Got[]; close: () => Promise<void> }> {
   const got: Got[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -45,15 +39,15 @@ async function app(options: { port?: number; status?: number | ((n: number) => n
 }
 
 describe('dev --forward-to', () => {
-  it('sends the exact bytes and headers: the app verifies them with the standardwebhooks library', async () => {
-    const target = await app();
+  it('sends the exact bytes and headers: the app verifies them with the standardwebhooks library', async ({ cleanups }) => {
+    const target = await app(cleanups);
     const dev = await startDev(cleanups, ['--forward-to', target.url]);
     // JSON.parse/stringify would change all of this: spacing, key order, 1.0, \u escapes, a big integer.
     const raw = '{ "shop_id":12345678 ,"event_type" : "order.paid",\n "total": 1.0, "note": "caf\\u00e9 ☕", "receipt_id": 98765432109876543210 }';
     const ev = signed({ body: raw });
     const res = await post(dev.url, { body: ev.body, headers: { ...ev.headers, 'x-custom-trace': 'abc123', 'user-agent': 'Etsy-Webhooks/1.0' } });
     expect(res.status).toBe(200);
-    await waitFor(() => target.got.length === 1, 10_000, 'the forwarded request');
+    await waitFor('the forwarded request', () => target.got.length === 1, 10_000);
     const got = target.got[0]!;
     expect(got.url).toBe('/hooks/etsy');
     expect(got.body.equals(ev.body)).toBe(true);
@@ -68,118 +62,125 @@ describe('dev --forward-to', () => {
     for (const [k, v] of Object.entries(got.headers)) if (typeof v === 'string') headers[k] = v;
     expect(() => new Webhook(SECRET).verify(got.body, headers)).not.toThrow();
 
-    await waitFor(() => dev.deliveries().length === 1, 5000, 'the delivery record');
-    expect(dev.deliveries()[0]).toMatchObject({ id: res.json().id, target: target.url, attempt: 1, httpStatus: 200, status: 'delivered', response: { body: 'ok' } });
-    expect(dev.received()[0]!.forwardTo).toBe(target.url);
-    await waitFor(() => /→ 200 \d+ ms +order\.paid/.test(dev.proc.stderr()), 5000, 'the delivery line');
+    await waitFor('the delivery record', () => dev.store().deliveries.length === 1, 5000);
+    expect(dev.store().deliveries[0]).toMatchObject({ id: res.json().id, target: target.url, attempt: 1, httpStatus: 200, status: 'delivered', response: { body: 'ok' } });
+    expect(dev.store().received[0]!.forwardTo).toBe(target.url);
+    await waitFor('the delivery line', () => /→ 200 \d+ ms +order\.paid/.test(dev.stderr()), 5000);
   });
 
-  it('retries a target that is down, with backoff, until it comes back', async () => {
-    const port = await freePort();
+  it('retries a target that is down, with backoff, until it comes back', async ({ cleanups }) => {
+    const port = await unusedPort();
     const dev = await startDev(cleanups, ['--forward-to', `http://127.0.0.1:${port}/hooks`, '--max-attempts', '20'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '100' } });
     const res = await post(dev.url, signed());
     expect(res.status).toBe(200);
-    await waitFor(() => dev.deliveries().length >= 2, 10_000, 'two failed attempts');
-    expect(dev.deliveries()[0]).toMatchObject({ attempt: 1, status: 'failed', error: 'connection refused' });
-    const target = await app({ port });
-    await waitFor(() => dev.deliveries().some((d) => d.status === 'delivered'), 15_000, 'delivery once the app is back');
+    await waitFor('two failed attempts', () => dev.store().deliveries.length >= 2, 10_000);
+    expect(dev.store().deliveries[0]).toMatchObject({ attempt: 1, status: 'failed', error: 'connection refused' });
+    const target = await app(cleanups, { port });
+    await waitFor('delivery once the app is back', () => dev.store().deliveries.some((d) => d.status === 'delivered'), 15_000);
     expect(target.got).toHaveLength(1);
-    const attempts = dev.deliveries();
+    const attempts = dev.store().deliveries;
     expect(attempts.map((d) => d.attempt)).toEqual(attempts.map((_, i) => i + 1));
     expect(attempts.at(-1)).toMatchObject({ status: 'delivered', httpStatus: 200 });
     expect(target.got[0]!.headers['x-etsyhook-attempt']).toBe(String(attempts.length));
-    expect(dev.proc.stderr()).toMatch(/connection refused .*attempt 1\/20, retry in/);
+    expect(dev.stderr()).toMatch(/connection refused .*attempt 1\/20, retry in/);
     // The circuit breaker says what it does, both ways.
-    expect(dev.proc.stderr()).toMatch(/is not answering: holding deliveries \(stored, not dropped\)/);
-    await waitFor(() => /the app answers again/.test(dev.proc.stderr()), 5000, 'the resume line');
+    expect(dev.stderr()).toMatch(/is not answering: holding deliveries \(stored, not dropped\)/);
+    await waitFor('the resume line', () => /the app answers again/.test(dev.stderr()), 5000);
   });
 
-  it('marks an event dead after --max-attempts; non-2xx answers count as failures', async () => {
-    const target = await app({ status: 500 });
+  it('marks an event dead after --max-attempts; non-2xx answers count as failures', async ({ cleanups }) => {
+    const target = await app(cleanups, { status: 500 });
     const dev = await startDev(cleanups, ['--forward-to', target.url, '--max-attempts', '3', '--json'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '50' } });
     const id = (await post(dev.url, signed())).json().id;
-    await waitFor(() => dev.deliveries().some((d) => d.status === 'dead'), 10_000, 'a dead letter');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(dev.deliveries().map((d) => [d.attempt, d.httpStatus, d.status, d.response?.body])).toEqual([
+    await waitFor('a dead letter', () => dev.store().deliveries.some((d) => d.status === 'dead'), 10_000);
+    await deliveriesSettled(dev);
+    expect(dev.store().deliveries.map((d) => [d.attempt, d.httpStatus, d.status, d.response?.body])).toEqual([
       [1, 500, 'failed', 'app says no'],
       [2, 500, 'failed', 'app says no'],
       [3, 500, 'dead', 'app says no'],
     ]);
     expect(target.got).toHaveLength(3);
     // --json: one line per delivery attempt, after the request's line.
-    await waitFor(() => dev.proc.stdout().trim().split('\n').length === 4, 5000, 'NDJSON lines');
-    const lines = dev.proc.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    await waitFor('NDJSON lines', () => dev.stdout().trim().split('\n').length === 4, 5000);
+    const lines = dev.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.kind)).toEqual(['received', 'delivery', 'delivery', 'delivery']);
     expect(lines[1]).toMatchObject({ kind: 'delivery', id, type: 'order.paid', attempt: 1, httpStatus: 500, status: 'failed' });
     expect(typeof lines[1]!.retryInMs).toBe('number');
     expect(lines[3]).toMatchObject({ attempt: 3, status: 'dead' });
   });
 
-  it('does not forward a duplicate or an ignored event', async () => {
-    const target = await app();
+  it('does not forward a duplicate or an ignored event', async ({ cleanups }) => {
+    const target = await app(cleanups);
     const dev = await startDev(cleanups, ['--forward-to', target.url, '--events', 'order.*']);
     const ev = signed();
-    expect((await post(dev.url, ev)).status).toBe(200);
+    const accepted = await post(dev.url, ev);
+    expect(accepted.status).toBe(200);
+    const first = accepted.json().id;
     expect((await post(dev.url, ev)).json().status).toBe('duplicate');
     expect((await post(dev.url, signed({ type: 'listing.updated' }))).json().status).toBe('ignored');
-    await waitFor(() => dev.deliveries().length === 1, 5000, 'one delivery');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(target.got).toHaveLength(1);
-    expect(dev.deliveries()).toHaveLength(1);
+    // A sentinel accepted after them: once it is delivered and nothing is pending, any forward of the duplicate or
+    // the ignored event would have happened.
+    const sentinel = (await post(dev.url, signed())).json().id;
+    await waitFor('the sentinel delivered', () => dev.store().deliveries.some((d) => d.id === sentinel), 5000);
+    await deliveriesSettled(dev);
+    expect(target.got).toHaveLength(2);
+    expect(dev.store().deliveries.map((d) => d.id)).toEqual([first, sentinel]);
   });
 
-  it('a hung target never delays acknowledgements; the attempt times out after --forward-timeout', async () => {
-    const target = await app({ hang: true });
+  it('a hung target never delays acknowledgements; the attempt times out after --forward-timeout', async ({ cleanups }) => {
+    const target = await app(cleanups, { hang: true });
     const dev = await startDev(cleanups, ['--forward-to', target.url, '--forward-timeout', '1s', '--max-attempts', '1']);
     const started = Date.now();
     for (let i = 0; i < 40; i++) expect((await post(dev.url, signed())).status).toBe(200);
     expect(Date.now() - started).toBeLessThan(3000);
     // The first attempts (up to the forwarder's concurrency) time out; the circuit breaker then holds the rest
     // back and probes one at a time, so a hung app is not sent 40 requests at once.
-    await waitFor(() => dev.deliveries().length >= 16, 10_000, 'the first attempts to time out');
-    expect(new Set(dev.deliveries().map((d) => d.status))).toEqual(new Set(['dead']));
-    expect(dev.deliveries()[0]!.error).toBe('timed out after 1000 ms');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(dev.deliveries().length).toBeLessThan(40);
+    await waitFor('the first attempts to time out', () => dev.store().deliveries.length >= 16, 10_000);
+    expect(new Set(dev.store().deliveries.map((d) => d.status))).toEqual(new Set(['dead']));
+    expect(dev.store().deliveries[0]!.error).toBe('timed out after 1000 ms');
+    // The next request the app sees is a single probe, not the 24 events still held.
+    const firstBatch = dev.store().deliveries.length;
+    expect(target.got).toHaveLength(firstBatch);
+    await waitFor('the probe after the pause', () => target.got.length > firstBatch, 10_000, 10);
+    expect(target.got).toHaveLength(firstBatch + 1);
+    expect(dev.store().deliveries.length).toBeLessThan(40);
   });
 
-  it('resumes pending deliveries after a restart, continuing the attempt count', async () => {
-    const h = home(cleanups);
-    const port = await freePort();
+  it('resumes pending deliveries after a restart, continuing the attempt count', async ({ cleanups }) => {
+    const h = newHome(cleanups);
+    const port = await unusedPort();
     const target = `http://127.0.0.1:${port}/hooks`;
     // First run: the app is down and the next retry is far away.
     const a = await startDev(cleanups, ['--forward-to', target], { home: h, env: { ETSYHOOK_FORWARD_BACKOFF_MS: '600000' } });
     const first = (await post(a.url, signed())).json().id as string;
     const second = (await post(a.url, signed())).json().id as string;
     // The first refused attempt opens the circuit breaker: the second event waits, using up no attempt.
-    await waitFor(() => a.deliveries().length >= 1, 10_000, 'the failed first attempt');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(a.deliveries()).toHaveLength(1);
-    expect(await a.proc.stop('SIGTERM')).toBe(0);
-    expect(a.proc.stderr()).toMatch(/2 deliveries pending, resumed at the next start/);
+    await waitFor('the hold after the failed first attempt', () => /holding deliveries/.test(a.stderr()), 10_000);
+    expect(await a.stop('SIGTERM')).toBe(0);
+    expect(a.store().deliveries).toHaveLength(1);
+    expect(a.stderr()).toMatch(/2 deliveries pending, resumed at the next start/);
 
-    const up = await app({ port });
+    const up = await app(cleanups, { port });
     const b = await startDev(cleanups, ['--forward-to', target], { home: h });
-    expect(b.proc.stderr()).toMatch(/resuming 2 pending deliveries/);
-    await waitFor(() => up.got.length === 2, 10_000, 'both resumed deliveries');
-    await waitFor(() => b.deliveries().filter((d) => d.status === 'delivered').length === 2, 5000, 'delivered records');
-    const delivered = b.deliveries().filter((d) => d.status === 'delivered');
+    expect(b.stderr()).toMatch(/resuming 2 pending deliveries/);
+    await waitFor('both resumed deliveries', () => up.got.length === 2, 10_000);
+    await waitFor('delivered records', () => b.store().deliveries.filter((d) => d.status === 'delivered').length === 2, 5000);
+    const delivered = b.store().deliveries.filter((d) => d.status === 'delivered');
     expect(delivered.map((d) => d.id).sort()).toEqual([first, second].sort());
-    const attempted = a.deliveries()[0]!.id;
+    const attempted = a.store().deliveries[0]!.id;
     for (const d of delivered) expect(d.attempt).toBe(d.id === attempted ? 2 : 1);
 
     // A third start has nothing left to resume.
-    expect(await b.proc.stop('SIGTERM')).toBe(0);
+    expect(await b.stop('SIGTERM')).toBe(0);
     const c = await startDev(cleanups, ['--forward-to', target], { home: h });
-    expect(c.proc.stderr()).not.toMatch(/resuming/);
-    await new Promise((r) => setTimeout(r, 300));
+    expect(c.stderr()).not.toMatch(/resuming/);
+    expect((await health(c.origin))?.body.pending_deliveries).toBe(0);
     expect(up.got).toHaveLength(2);
   });
 
-  it('refuses to forward to itself', async () => {
-    const port = await freePort();
-    const h = home(cleanups);
-    const { runCli } = await import('./helpers.js');
+  it('refuses to forward to itself', async ({ cleanups }) => {
+    const port = await unusedPort();
+    const h = newHome(cleanups);
     const r = await runCli(['dev', '--no-tunnel', '--port', String(port), '--forward-to', `http://localhost:${port}/webhook`], { env: h.env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/is this receiver itself/);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it, type TestContext } from 'vitest';
-import { ROOT, cleanEnv, freePort, runCli, tempHome } from './helpers.js';
+import { ROOT, cleanEnv, unusedPort, runCli, tempHome } from './support/index.js';
 
 const START = resolve(ROOT, '../shared/peers/seed-flask/start.sh');
 const SECRET = 'seed-flask-shared-secret';
@@ -39,7 +39,7 @@ beforeAll(async () => {
     skipReason = `${START} not found (CI clones main with shared/ beside it)`;
     return;
   }
-  const port = await freePort();
+  const port = await unusedPort();
   const started = await run('bash', [START, String(port), SECRET, '1'], START_TIMEOUT_MS);
   const pid = Number(started.stdout.trim().split('\n').pop());
   if (started.code !== 0 || !Number.isInteger(pid) || pid <= 0) {

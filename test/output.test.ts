@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Output } from '../src/ui/output.js';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
+import { cleanEnv, runCli, tempHome, SECRET } from './support/index.js';
 
 const ESC = '\u001b[';
 const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR, TERM: process.env.TERM };
@@ -66,7 +66,7 @@ describe('Output', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
     try {
-      const args = ['send', 'order.paid', '--to', url, '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'];
+      const args = ['send', 'order.paid', '--to', url, '--secret', SECRET];
       const forced = await runCli(args, { env: cleanEnv(h.dir, { FORCE_COLOR: '1' }) });
       const plain = await runCli(args, { env: cleanEnv(h.dir, { NO_COLOR: '1' }) });
       expect(forced.code).toBe(0);

@@ -2,7 +2,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { bodyBytes } from '../src/core/log/records.js';
-import { cleanEnv, freePort, runCli, tempHome } from './helpers.js';
+import { cleanEnv, unusedPort, runCli, tempHome } from './support/index.js';
 import { startRecorder, type Recorder } from './http-recorder.js';
 import { delivery, received, SECRET, writeStore } from './event-fixtures.js';
 
@@ -100,7 +100,7 @@ describe('replay', () => {
 
   it('to a port that refuses connections: every attempt recorded as failed, a clear summary, exit 1', async () => {
     const { dir, env } = home();
-    const port = await freePort();
+    const port = await unusedPort();
     const events = [received({ minutesAgo: 3 }), received({ minutesAgo: 2 }), received({ minutesAgo: 1 })];
     await writeStore(dir, events);
     const r = await runCli(['replay', '--type', 'order.paid', '--to', `http://127.0.0.1:${port}/webhook`], { env });

@@ -4,10 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { cleanEnv, freePort, runCli, tempHome } from './helpers.js';
+import { cleanEnv, unusedPort, runCli, tempHome, SECRET } from './support/index.js';
 import { flatHeaders, startRecorder, type Recorder } from './http-recorder.js';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const LEGACY_SECRET = "the seed's secret: any string";
 
 let home: ReturnType<typeof tempHome>;
@@ -277,7 +276,7 @@ describe('send --count', () => {
 
 describe('send: failures', () => {
   it('nothing listening: one line, exit 1', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const url = `http://127.0.0.1:${port}/webhook`;
     for (const extra of [[], ['--json'], ['--count', '3']]) {
       const res = await send(['order.paid', '--to', url, '--secret', SECRET, ...extra]);

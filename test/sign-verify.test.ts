@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
+import { cleanEnv, runCli, tempHome } from './support/index.js';
 import { flatHeaders, startRecorder, type Recorder } from './http-recorder.js';
 
 const VECTOR = {

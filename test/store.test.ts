@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { open } from 'node:fs/promises';
 import { EventStore, follow, LAZY_SYNC_MS, logPath, readBackward, readForward } from '../src/core/log/store.js';
 import { bodyBytes, encodeBody, formatRecord, newEventId, parseRecord, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/log/records.js';
-import { tempHome } from './helpers.js';
+import { tempHome, waitFor } from './support/index.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -72,7 +72,10 @@ describe('EventStore', () => {
       readForward(logPath(d), 0, (r) => seen.push(r));
       expect(seen).toHaveLength(300);
       expect(syncs).toBe(0);
-      await new Promise((r) => setTimeout(r, LAZY_SYNC_MS + 100));
+      // One sync for all 300, within the lazy interval.
+      const t0 = Date.now();
+      await waitFor('the lazy sync', () => syncs > 0, LAZY_SYNC_MS * 10, 5);
+      expect(Date.now() - t0).toBeLessThan(LAZY_SYNC_MS * 5);
       expect(syncs).toBe(1);
       // A durable append resolves only after a sync of its own.
       await store.append(received(1));
@@ -148,10 +151,13 @@ describe('EventStore', () => {
     const f = follow(logPath(d), size, (r) => seen.push(r.id), { pollMs: 20 });
     const later = [received(1), received(2)];
     for (const r of later) await store.append(r);
-    await new Promise((r) => setTimeout(r, 200));
+    // A sentinel written last: once it is seen, a reread of the first record would have been seen before it.
+    const sentinel = received(3);
+    await store.append(sentinel);
+    await waitFor('the sentinel', () => seen.includes(sentinel.id));
     f.stop();
     await store.close();
-    expect(seen).toEqual(later.map((r) => r.id));
+    expect(seen).toEqual([...later, sentinel].map((r) => r.id));
   });
 
   it('rejects appends with a clear error when the directory cannot be written', async () => {

@@ -1,25 +1,14 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { formatRecord, type StoreRecord } from '../src/core/log/records.js';
 import { signatureHeaders } from '../src/core/receive/signature.js';
-import { cleanEnv, freePort, ROOT, startCli, tempHome } from './helpers.js';
+import { it, ROOT, startCli, startDev, waitFor, type Proc, type Scope } from './support/index.js';
 import { startRecorder } from './http-recorder.js';
 import { delivery, eventsDir, logFile, received, SECRET, writeStore } from './event-fixtures.js';
 
-const cleanups: (() => void | Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function home(): { dir: string; env: NodeJS.ProcessEnv } {
-  const h = tempHome();
-  cleanups.push(h.cleanup);
-  return { dir: h.dir, env: cleanEnv(h.dir) };
-}
-
-async function tail(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Awaited<ReturnType<typeof startCli>>> {
+async function tail(cleanups: Scope, env: NodeJS.ProcessEnv, ...args: string[]): Promise<Proc> {
   const t = await startCli(['tail', ...args], { env, ready: /waiting for events|following/ });
   cleanups.push(() => t.stop('SIGKILL'));
   return t;
@@ -40,14 +29,6 @@ function appendFromAnotherProcess(home: string, records: readonly StoreRecord[])
   });
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 function jsonLines(text: string): Record<string, unknown>[] {
   return text
     .split('\n')
@@ -56,25 +37,23 @@ function jsonLines(text: string): Record<string, unknown>[] {
 }
 
 describe('tail', () => {
-  it('follows a running etsyhook dev from another process: requests and delivery attempts', async () => {
-    const { env } = home();
-    const t = await tail(env);
+  it('follows a running etsyhook dev from another process: requests and delivery attempts', async ({ cleanups, home }) => {
+    const { env } = home;
+    const t = await tail(cleanups, env);
     const app = await startRecorder();
     cleanups.push(() => app.close());
-    const port = await freePort();
-    const dev = await startCli(['dev', '--no-tunnel', '--port', String(port), '--secret', SECRET, '--forward-to', app.url], { env, ready: /Ready: listening/ });
-    cleanups.push(() => dev.stop('SIGKILL'));
+    const dev = await startDev(cleanups, ['--forward-to', app.url], { home });
     const body = JSON.stringify({ event_type: 'order.shipped', resource_url: 'https://api.etsy.com/v3/application/shops/1/receipts/2', shop_id: 1 });
-    const res = await fetch(`http://127.0.0.1:${port}/webhook`, {
+    const res = await fetch(dev.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...signatureHeaders('standard', SECRET, body) },
       body,
     });
     expect(res.status).toBe(200);
     const { id } = (await res.json()) as { id: string };
-    const bad = await fetch(`http://127.0.0.1:${port}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const bad = await fetch(dev.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(bad.status).toBe(401);
-    await until(() => t.stdout().split('\n').length > 3, 'three lines');
+    await waitFor('three lines', () => t.stdout().split('\n').length > 3);
     const lines = t.stdout().trim().split('\n');
     // The answer each request got, as `dev` showed it.
     expect(lines.find((l) => l.includes(id) && l.includes('accepted'))).toMatch(/accepted  200  order\.shipped/);
@@ -84,16 +63,16 @@ describe('tail', () => {
     expect(await t.stop('SIGINT')).toBe(0);
   });
 
-  it('started before any store exists, shows what another process writes; SIGINT exits 0', async () => {
-    const { dir, env } = home();
-    const t = await tail(env);
+  it('started before any store exists, shows what another process writes; SIGINT exits 0', async ({ cleanups, home }) => {
+    const { dir, env } = home;
+    const t = await tail(cleanups, env);
     expect(t.stderr()).toMatch(/waiting for events/);
     const ev = received();
     const rejected = received({ status: 'rejected', reason: 'stale timestamp', type: 'listing.created' });
     await appendFromAnotherProcess(dir, [ev, rejected]);
-    await until(() => t.stdout().includes(rejected.id), 'the received lines');
+    await waitFor('the received lines', () => t.stdout().includes(rejected.id));
     await appendFromAnotherProcess(dir, [delivery(ev, { target: 'http://127.0.0.1:3000/webhooks' })]);
-    await until(() => t.stdout().includes(' → '), 'the delivery line');
+    await waitFor('the delivery line', () => t.stdout().includes(' → '));
     const lines = t.stdout().trim().split('\n');
     expect(lines).toHaveLength(3);
     // The look of `etsyhook dev`'s own lines.
@@ -103,11 +82,11 @@ describe('tail', () => {
     expect(await t.stop('SIGINT')).toBe(0);
   });
 
-  it('--json: NDJSON with kind, id, type, status, at; filters by type (deliveries too) and status', async () => {
-    const { dir, env } = home();
+  it('--json: NDJSON with kind, id, type, status, at; filters by type (deliveries too) and status', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const earlier = received({ type: 'order.shipped', minutesAgo: 2 }); // stored before tail starts
     await writeStore(dir, [earlier]);
-    const t = await tail(env, '--json', '--type', 'order.s*', '--status', 'accepted,failed');
+    const t = await tail(cleanups, env, '--json', '--type', 'order.s*', '--status', 'accepted,failed');
     const listing = received({ type: 'listing.updated' });
     const shipped = received({ type: 'order.shipped' });
     await appendFromAnotherProcess(dir, [
@@ -118,9 +97,11 @@ describe('tail', () => {
       delivery(shipped), // delivered: filtered out by --status
       received({ type: 'order.shipped', status: 'rejected', reason: 'bad signature' }), // rejected: filtered out
     ]);
-    await until(() => jsonLines(t.stdout()).length >= 2, 'two lines');
-    await new Promise((r) => setTimeout(r, 300));
-    const lines = jsonLines(t.stdout());
+    // A sentinel that passes the filter, written after the rest: once it is shown, tail has judged all of them.
+    const sentinel = received({ type: 'order.shipped' });
+    await appendFromAnotherProcess(dir, [sentinel]);
+    await waitFor('the sentinel', () => t.stdout().includes(sentinel.id));
+    const lines = jsonLines(t.stdout()).filter((l) => l.id !== sentinel.id);
     expect(lines).toEqual([
       { kind: 'received', id: shipped.id, type: 'order.shipped', status: 'accepted', at: shipped.at, httpStatus: null, reason: null, scheme: 'standard', webhookId: shipped.webhookId, method: 'POST', path: '/webhook' },
       expect.objectContaining({ kind: 'delivery', id: earlier.id, type: 'order.shipped', status: 'failed', httpStatus: 503, attempt: 1, replay: false }),
@@ -129,48 +110,48 @@ describe('tail', () => {
     expect(await t.stop('SIGINT')).toBe(0);
   });
 
-  it('--since first shows what is stored from that far back; without it, only what comes next', async () => {
-    const { dir, env } = home();
+  it('--since first shows what is stored from that far back; without it, only what comes next', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const old = received({ minutesAgo: 90 });
     const recent = received({ minutesAgo: 10 });
     await writeStore(dir, [old, recent, delivery(recent)]);
-    const withSince = await tail(env, '--since', '30m', '--json');
-    await until(() => jsonLines(withSince.stdout()).length >= 2, 'the backlog');
+    const withSince = await tail(cleanups, env, '--since', '30m', '--json');
+    await waitFor('the backlog', () => jsonLines(withSince.stdout()).length >= 2);
     expect(jsonLines(withSince.stdout()).map((l) => [l.kind, l.id])).toEqual([
       ['received', recent.id],
       ['delivery', recent.id],
     ]);
-    const without = await tail(env, '--json');
+    const without = await tail(cleanups, env, '--json');
     const next = received();
     await appendFromAnotherProcess(dir, [next]);
-    await until(() => jsonLines(without.stdout()).length >= 1 && jsonLines(withSince.stdout()).length >= 3, 'the new event in both');
+    await waitFor('the new event in both', () => jsonLines(without.stdout()).length >= 1 && jsonLines(withSince.stdout()).length >= 3);
     expect(jsonLines(without.stdout()).map((l) => l.id)).toEqual([next.id]);
     expect(jsonLines(withSince.stdout()).map((l) => l.id)).toEqual([recent.id, recent.id, next.id]);
     expect(await withSince.stop('SIGINT')).toBe(0);
     expect(await without.stop('SIGINT')).toBe(0);
   });
 
-  it('warns about a torn record and carries on with the next one', async () => {
-    const { dir, env } = home();
+  it('warns about a torn record and carries on with the next one', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     await writeStore(dir, [received()]);
-    const t = await tail(env, '--json');
+    const t = await tail(cleanups, env, '--json');
     const torn = formatRecord(received());
     appendFileSync(logFile(dir), torn.slice(0, 40)); // a receiver killed mid-write
     const after = received();
     await appendFromAnotherProcess(dir, [after]); // EventStore.open starts it on a fresh line
-    await until(() => t.stdout().includes(after.id), 'the record after the torn one');
+    await waitFor('the record after the torn one', () => t.stdout().includes(after.id));
     expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([after.id]);
     expect(t.stderr()).toMatch(/warning: skipped an unreadable record at byte \d+/);
     expect(await t.stop('SIGINT')).toBe(0);
   });
 
-  it('keeps up with a burst of 20,000 records written at once, in order, none lost', async () => {
-    const { dir, env } = home();
-    const t = await tail(env, '--json');
+  it('keeps up with a burst of 20,000 records written at once, in order, none lost', async ({ cleanups, home }) => {
+    const { dir, env } = home;
+    const t = await tail(cleanups, env, '--json');
     const burst: StoreRecord[] = Array.from({ length: 20_000 }, (_, i) => received({ type: i % 2 ? 'order.paid' : 'listing.updated' }));
     const started = Date.now();
     await writeBurst(dir, burst);
-    await until(() => t.stdout().split('\n').length > 20_000, 'the whole burst', 20_000);
+    await waitFor('the whole burst', () => t.stdout().split('\n').length > 20_000, 20_000);
     const took = Date.now() - started;
     const ids = jsonLines(t.stdout()).map((l) => l.id);
     expect(ids).toEqual(burst.map((r) => r.id));
@@ -178,21 +159,23 @@ describe('tail', () => {
     expect(await t.stop('SIGINT')).toBe(0);
   });
 
-  it('carries on after events clear replaces the log, without repeating what it showed', async () => {
-    const { dir, env } = home();
+  it('carries on after events clear replaces the log, without repeating what it showed', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const old = received({ minutesAgo: 120 });
     await writeStore(dir, [old]);
-    const t = await tail(env, '--json');
+    const t = await tail(cleanups, env, '--json');
     const before = received();
     await appendFromAnotherProcess(dir, [before]);
-    await until(() => t.stdout().includes(before.id), 'the first event');
+    await waitFor('the first event', () => t.stdout().includes(before.id));
     const { clearEvents } = await import('../src/core/log/clear.js');
     await clearEvents(logFile(dir), { olderThan: Date.now() - 3_600_000, graceMs: 0 });
     const after = received();
     await appendFromAnotherProcess(dir, [after]);
-    await until(() => t.stdout().includes(after.id), 'the event after the clear');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([before.id, after.id]);
+    // A sentinel after it: once it is shown, anything repeated from before the clear would have been shown too.
+    const sentinel = received();
+    await appendFromAnotherProcess(dir, [sentinel]);
+    await waitFor('the sentinel after the clear', () => t.stdout().includes(sentinel.id));
+    expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([before.id, after.id, sentinel.id]);
     expect(await t.stop('SIGINT')).toBe(0);
   });
 });

@@ -1,15 +1,9 @@
 // The tunnel: the fake seam (ETSYHOOK_TUNNEL=fake) for the public URL, drops and --register; the real ngrok module's
 // error paths (no token, no network, an ngrok that never answers), which must fail within seconds in one line.
 import { createServer as createTcpServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, freePort, runCli, startCli, tempHome } from './helpers.js';
+import { describe, expect } from 'vitest';
+import { cleanEnv, it, tempHome, newHome, post, runCli, SECRET, signed, startCli, startDev, waitFor } from './support/index.js';
 import { startFakeEtsy, storeLogin } from './fake-etsy.js';
-import { SECRET, home, post, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
-
-const cleanups: Cleanup[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 const FAKE = { ETSYHOOK_TUNNEL: 'fake', ETSYHOOK_FAKE_TUNNEL_URL: 'https://shop-dev.ngrok.app' };
 
@@ -19,27 +13,26 @@ function noStack(stderr: string): void {
 }
 
 describe('the tunnel seam', () => {
-  it('shows the public URL with the path, and keeps receiving', async () => {
+  it('shows the public URL with the path, and keeps receiving', async ({ cleanups }) => {
     const dev = await startDev(cleanups, ['--tunnel'], { env: FAKE });
-    expect(dev.proc.stderr()).toMatch(/Public +https:\/\/shop-dev\.ngrok\.app\/webhook/);
+    expect(dev.stderr()).toMatch(/Public +https:\/\/shop-dev\.ngrok\.app\/webhook/);
     expect((await post(dev.url, signed())).status).toBe(200);
-    expect(await dev.proc.stop('SIGINT')).toBe(0);
+    expect(await dev.stop('SIGINT')).toBe(0);
   });
 
-  it('a tunnel that drops and comes back: a warning, then "back", and the receiver stays up', async () => {
+  it('a tunnel that drops and comes back: a warning, then "back", and the receiver stays up', async ({ cleanups }) => {
     const dev = await startDev(cleanups, ['--tunnel'], { env: { ...FAKE, ETSYHOOK_FAKE_TUNNEL_DROP_MS: '200', ETSYHOOK_FAKE_TUNNEL_BACK_MS: '200', ETSYHOOK_TUNNEL_GIVE_UP_MS: '5000' } });
-    await waitFor(() => /tunnel is back/.test(dev.proc.stderr()), 5000, 'reconnection');
-    expect(dev.proc.stderr()).toMatch(/the ngrok tunnel dropped \(fake tunnel dropped\); reconnecting…/);
+    await waitFor('reconnection', () => /tunnel is back/.test(dev.stderr()), 5000);
+    expect(dev.stderr()).toMatch(/the ngrok tunnel dropped \(fake tunnel dropped\); reconnecting…/);
     expect((await post(dev.url, signed())).status).toBe(200);
-    expect(await dev.proc.stop('SIGTERM')).toBe(0);
+    expect(await dev.stop('SIGTERM')).toBe(0);
   });
 
-  it('a tunnel that does not come back: exit 1 with one line, never a silent stall', async () => {
+  it('a tunnel that does not come back: exit 1 with one line, never a silent stall', async ({ cleanups }) => {
     const h = tempHome();
     cleanups.push(h.cleanup);
-    const port = await freePort();
     const started = Date.now();
-    const r = await runCli(['dev', '--port', String(port), '--secret', SECRET], {
+    const r = await runCli(['dev', '--port', '0', '--secret', SECRET], {
       env: cleanEnv(h.dir, { ...FAKE, ETSYHOOK_FAKE_TUNNEL_DROP_MS: '300', ETSYHOOK_TUNNEL_GIVE_UP_MS: '500' }),
       timeoutMs: 10_000,
     });
@@ -51,24 +44,24 @@ describe('the tunnel seam', () => {
 });
 
 describe('the real ngrok module', () => {
-  it('no authtoken: one line saying how to set one or use --no-tunnel, exit 1', async () => {
+  it('no authtoken: one line saying how to set one or use --no-tunnel, exit 1', async ({ cleanups }) => {
     const h = tempHome();
     cleanups.push(h.cleanup);
     const started = Date.now();
-    const r = await runCli(['dev', '--port', String(await freePort()), '--secret', SECRET], { env: cleanEnv(h.dir) });
+    const r = await runCli(['dev', '--port', '0', '--secret', SECRET], { env: cleanEnv(h.dir) });
     expect(r.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: no ngrok authtoken, so no public tunnel; set NGROK_AUTHTOKEN or run `etsyhook config set ngrok-authtoken <token>`.*or use --no-tunnel$/)]);
   });
 
-  it('a token but no way to reach ngrok: fails within seconds, one line, exit 1, no stack', async () => {
+  it('a token but no way to reach ngrok: fails within seconds, one line, exit 1, no stack', async ({ cleanups }) => {
     const h = tempHome();
     cleanups.push(h.cleanup);
     // The token comes from the stored config this time.
     const set = await runCli(['config', 'set', 'ngrok-authtoken', '2bogusTokenForTests_abcdefghijklmnop'], { env: cleanEnv(h.dir) });
     expect(set.code).toBe(0);
     const started = Date.now();
-    const r = await runCli(['dev', '--port', String(await freePort()), '--secret', SECRET], { env: cleanEnv(h.dir), timeoutMs: 20_000 });
+    const r = await runCli(['dev', '--port', '0', '--secret', SECRET], { env: cleanEnv(h.dir), timeoutMs: 20_000 });
     expect(r.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(13_000);
     const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
@@ -79,7 +72,7 @@ describe('the real ngrok module', () => {
     noStack(r.stderr);
   });
 
-  it('an ngrok service that accepts the connection and never answers: gives up at the 10 s deadline', async () => {
+  it('an ngrok service that accepts the connection and never answers: gives up at the 10 s deadline', async ({ cleanups }) => {
     const sockets: Socket[] = [];
     const blackhole = createTcpServer((s) => sockets.push(s));
     await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
@@ -94,7 +87,7 @@ describe('the real ngrok module', () => {
     const h = tempHome();
     cleanups.push(h.cleanup);
     const started = Date.now();
-    const r = await runCli(['dev', '--port', String(await freePort()), '--secret', SECRET], {
+    const r = await runCli(['dev', '--port', '0', '--secret', SECRET], {
       env: cleanEnv(h.dir, { NGROK_AUTHTOKEN: '2bogusTokenForTests_abcdefghijklmnop', ETSYHOOK_NGROK_SERVER_ADDR: `127.0.0.1:${addr.port}` }),
       timeoutMs: 25_000,
     });
@@ -107,34 +100,34 @@ describe('the real ngrok module', () => {
 });
 
 describe('dev --register', () => {
-  it('creates a push configuration for the public URL and deletes it on exit', async () => {
+  it('creates a push configuration for the public URL and deletes it on exit', async ({ cleanups }) => {
     const fake = await startFakeEtsy();
     cleanups.push(() => fake.close());
-    const h = home(cleanups, { ...FAKE, ETSY_API_BASE: fake.apiBase });
+    const h = newHome(cleanups, { ...FAKE, ETSY_API_BASE: fake.apiBase });
     storeLogin(h.dir, fake);
     const dev = await startDev(cleanups, ['--tunnel', '--register', '--events', 'order.*'], { home: h });
-    expect(dev.proc.stderr()).toMatch(/registered push configuration \d+ for shop 31415926 \(order\.paid, order\.canceled, order\.shipped, order\.delivered\)/);
+    expect(dev.stderr()).toMatch(/registered push configuration \d+ for shop 31415926 \(order\.paid, order\.canceled, order\.shipped, order\.delivered\)/);
     const configs = [...fake.configs.values()];
     expect(configs).toHaveLength(1);
     expect(configs[0]!.url).toBe('https://shop-dev.ngrok.app/webhook');
-    expect(await dev.proc.stop('SIGINT')).toBe(0);
+    expect(await dev.stop('SIGINT')).toBe(0);
     expect(fake.configs.size).toBe(0);
-    expect(dev.proc.stderr()).toMatch(/deleted push configuration \d+/);
+    expect(dev.stderr()).toMatch(/deleted push configuration \d+/);
   });
 
-  it('when Etsy refuses, says why and keeps receiving', async () => {
+  it('when Etsy refuses, says why and keeps receiving', async ({ cleanups }) => {
     const fake = await startFakeEtsy();
     cleanups.push(() => fake.close());
     fake.portalOnly = 404;
-    const h = home(cleanups, { ...FAKE, ETSY_API_BASE: fake.apiBase });
+    const h = newHome(cleanups, { ...FAKE, ETSY_API_BASE: fake.apiBase });
     storeLogin(h.dir, fake);
     const dev = await startDev(cleanups, ['--tunnel', '--register'], { home: h });
-    expect(dev.proc.stderr()).toMatch(/warning: could not register the public URL with Etsy: .*\(still receiving\)/);
+    expect(dev.stderr()).toMatch(/warning: could not register the public URL with Etsy: .*\(still receiving\)/);
     expect((await post(dev.url, signed())).status).toBe(200);
-    expect(await dev.proc.stop('SIGINT')).toBe(0);
+    expect(await dev.stop('SIGINT')).toBe(0);
   });
 
-  it('--register without the tunnel is a usage error', async () => {
+  it('--register without the tunnel is a usage error', async ({ cleanups }) => {
     const h = tempHome();
     cleanups.push(h.cleanup);
     const r = await runCli(['dev', '--no-tunnel', '--register'], { env: cleanEnv(h.dir) });

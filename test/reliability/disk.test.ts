@@ -5,11 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeSync, openSync, closeSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { generateSecret, healthy, listEvents, onCleanup, orderBody, recordFigure, send, signed, startDev, home } from './harness.js';
+import { describe, expect } from 'vitest';
+import { generateSecret, health, it, listEvents, orderBody, recordFigure, send, signHeaders, startDev, type Scope } from '../support/index.js';
 
 /** A tmpfs of `size` mounted on a fresh directory, unmounted after the test; or why it cannot be had here. */
-function tmpfs(size: string): { dir: string } | { reason: string } {
+function tmpfs(cleanups: Scope, size: string): { dir: string } | { reason: string } {
   const dir = mkdtempSync(join(tmpdir(), 'etsyhook-tmpfs-'));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
@@ -17,7 +17,7 @@ function tmpfs(size: string): { dir: string } | { reason: string } {
     rmSync(dir, { recursive: true, force: true });
     return { reason: `mount -t tmpfs failed: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}` };
   }
-  onCleanup(() => {
+  cleanups.push(() => {
     try {
       execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
     } finally {
@@ -54,21 +54,21 @@ function fill(dir: string): string {
 
 async function sendOne(url: string, secret: string): Promise<{ status: number; id: string }> {
   const body = orderBody();
-  const hd = signed(secret, body);
+  const hd = signHeaders(secret, body);
   const r = await send(url, { body, headers: hd });
   return { status: r.status, id: hd['webhook-id']! };
 }
 
 describe('disk trouble', () => {
-  it('a full disk: 503, never 2xx; still up; accepts again once space returns; every 2xx stored', async (ctx) => {
-    const fs = tmpfs('512k');
+  it('a full disk: 503, never 2xx; still up; accepts again once space returns; every 2xx stored', async ({ cleanups, skip }) => {
+    const fs = tmpfs(cleanups, '512k');
     if ('reason' in fs) {
-      ctx.skip(`no way to make a full disk here: ${fs.reason}`);
+      skip(`no way to make a full disk here: ${fs.reason}`);
       return;
     }
     const h = fs.dir;
     const secret = generateSecret();
-    const dev = await startDev(h, { secret });
+    const dev = await startDev(cleanups, [], { home: h, secret });
     const ok: string[] = [];
     const before = await sendOne(dev.url, secret);
     expect(before.status).toBe(200);
@@ -89,7 +89,8 @@ describe('disk trouble', () => {
     for (let i = 0; i < 10; i++) after.push((await sendOne(dev.url, secret)).status);
     expect(after.every((s) => s === 503), `while full: ${after.join(',')}`).toBe(true);
     expect(whileFull.slice(firstFail).every((s) => s === 503)).toBe(true);
-    expect(await healthy(dev.origin), 'receiver still up with a full disk').toBe(true);
+    // Still up, and /health says the store cannot write (503), so a load balancer stops sending here.
+    expect(await health(dev.origin), 'receiver still up with a full disk').toMatchObject({ httpStatus: 503, body: { status: 'unhealthy' } });
 
     // Space returns.
     unlinkSync(filler);
@@ -109,16 +110,16 @@ describe('disk trouble', () => {
     recordFigure('4. disk full (tmpfs 512k)', `${whileFull.length + after.length} requests while full: ${whileFull.filter((s) => s === 200).length} × 200 that still fit in the log's last page (all stored), then ${whileFull.filter((s) => s === 503).length + after.length} × 503, 0 × 2xx unstored; receiver up; 10/10 × 200 once space returned; ${ok.length} acknowledged events all in the store`);
   });
 
-  it('a store that cannot write at all (/dev/full): 503 for every event, never 2xx, still up', async () => {
-    const h = home();
+  it('a store that cannot write at all (/dev/full): 503 for every event, never 2xx, still up', async ({ cleanups, home }) => {
+    const h = home.dir;
     mkdirSync(join(h, 'events'), { recursive: true, mode: 0o700 });
     symlinkSync('/dev/full', join(h, 'events', 'events.ndjson'));
     const secret = generateSecret();
-    const dev = await startDev(h, { secret });
+    const dev = await startDev(cleanups, [], { home: h, secret });
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) statuses.push((await sendOne(dev.url, secret)).status);
     expect(statuses.every((s) => s === 503), statuses.join(',')).toBe(true);
-    expect(await healthy(dev.origin)).toBe(true);
+    expect(await health(dev.origin), 'receiver still up').toMatchObject({ httpStatus: 503, body: { status: 'unhealthy' } });
     expect(dev.child.exitCode).toBeNull();
     recordFigure('4b. store on /dev/full', `10 × 503, 0 × 2xx; receiver up`);
   });

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
-  Target, cleanEnv, freePort, generateSecret, home, onCleanup, orderBody, recordFigure, runCli, send, signed, startCli, startDev, killChild,
-} from './harness.js';
+  Target, cleanEnv, generateSecret, it, launchDev, newHome, orderBody, recordFigure, runCli, send, signHeaders, startDev, unusedPort, type Scope,
+} from '../support/index.js';
 
 const SECRET = generateSecret();
 const TOKEN = `12345678.${randomBytes(30).toString('base64url')}`;
@@ -42,8 +42,7 @@ function leaks(text: string): string[] {
 }
 
 /** A fake Etsy API that accepts anything: users/me, push configurations, receipts. */
-async function fakeApi(): Promise<string> {
-  const port = await freePort();
+async function fakeApi(cleanups: Scope): Promise<string> {
   const server: Server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     res.setHeader('x-limit-per-second', '10');
@@ -56,16 +55,16 @@ async function fakeApi(): Promise<string> {
     else if (url.includes('/oauth/token')) res.end(JSON.stringify({ access_token: TOKEN, refresh_token: REFRESH, expires_in: 3600, token_type: 'Bearer' }));
     else res.end('{"receipt_id":1,"shop_id":456,"status":"paid"}');
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  onCleanup(() => new Promise<void>((r) => server.close(() => r())));
-  return `http://127.0.0.1:${port}/v3`;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}/v3`;
 }
 
 describe('secrets stay secret', () => {
-  it('no command prints a known secret or token unless asked; the config file is 0600', async () => {
-    const h = home();
-    const api = await fakeApi();
-    const target = await Target.start('ok');
+  it('no command prints a known secret or token unless asked; the config file is 0600', async ({ cleanups, home }) => {
+    const h = home.dir;
+    const api = await fakeApi(cleanups);
+    const target = await Target.start(cleanups, 'ok');
     const env = cleanEnv(h, {
       ETSY_WEBHOOK_SECRET: SECRET,
       ETSY_ACCESS_TOKEN: TOKEN,
@@ -96,16 +95,15 @@ describe('secrets stay secret', () => {
 
     // The receiver, with the secret from the environment; a few requests so its per-request lines show too.
     for (const extra of [[], ['--json'], ['--verbose']]) {
-      const dev = await startCli(['dev', '--no-tunnel', '--port', '0', '--forward-to', target.url, ...extra], { env });
-      onCleanup(() => killChild(dev.child));
-      const port = Number(/127\.0\.0\.1:(\d+)/.exec(dev.stderr())?.[1]);
+      const dev = await launchDev({ env, args: ['--forward-to', target.url, ...extra] });
+      cleanups.push(() => dev.stop('SIGKILL'));
       const body = orderBody();
-      await send(`http://127.0.0.1:${port}/webhook`, { body, headers: signed(SECRET, body) });
-      await send(`http://127.0.0.1:${port}/webhook`, { body, headers: signed(generateSecret(), body) });
+      await send(dev.url, { body, headers: signHeaders(SECRET, body) });
+      await send(dev.url, { body, headers: signHeaders(generateSecret(), body) });
       await dev.stop('SIGTERM');
       check(`etsyhook dev --no-tunnel ${extra.join(' ')}`, dev.stdout() + dev.stderr());
     }
-    const dev = await startDev(h, { env: { ETSY_WEBHOOK_SECRET: SECRET, NGROK_AUTHTOKEN: NGROK } });
+    const dev = await startDev(cleanups, [], { home: h, secret: null, env: { ETSY_WEBHOOK_SECRET: SECRET, NGROK_AUTHTOKEN: NGROK } });
 
     const body = orderBody();
     await run(['--help']);
@@ -116,7 +114,7 @@ describe('secrets stay secret', () => {
     await run(['sign', '--secret', SECRET, '--curl', dev.url], body);
     await run(['sign', '--secret', SECRET, '--scheme', 'legacy'], body);
     await fails(['sign', '--secret', BAD_SECRET], body);
-    const hd = signed(SECRET, body);
+    const hd = signHeaders(SECRET, body);
     const hdrArgs = Object.entries(hd).flatMap(([k, v]) => ['--header', `${k}: ${v}`]);
     await run(['verify', ...hdrArgs], body);
     await run(['verify', '--secret', SECRET, '--json', ...hdrArgs], body);
@@ -127,7 +125,7 @@ describe('secrets stay secret', () => {
     await run(['send', 'order.paid', '--to', dev.url, '--verbose']);
     await fails(['send', 'order.paid', '--to', dev.url, '--scheme', 'legacy', '--secret', SHARED]);
     await run(['send', 'order.paid', '--to', dev.url, '--count', '5', '--concurrency', '2', '--json']);
-    await fails(['send', 'order.paid', '--to', `http://127.0.0.1:${await freePort()}/webhook`]);
+    await fails(['send', 'order.paid', '--to', `http://127.0.0.1:${await unusedPort()}/webhook`]);
     await fails(['send', 'order.paid', '--to', dev.url, '--secret', BAD_SECRET]);
     const listed = await run(['events', 'list', '--json']);
     const id = (JSON.parse(listed.stdout) as { id: string }[])[0]!.id;
@@ -174,16 +172,16 @@ describe('secrets stay secret', () => {
     expect((statSync(configFile).mode & 0o777).toString(8)).toBe('600');
 
     // A receiver with no secret anywhere creates one, shows it in full that once, then only masked.
-    const fresh = home();
-    const first = await startCli(['dev', '--no-tunnel', '--port', '0'], { env: cleanEnv(fresh) });
-    onCleanup(() => killChild(first.child));
+    const fresh = newHome(cleanups).dir;
+    const first = await launchDev({ env: cleanEnv(fresh) });
+    cleanups.push(() => first.stop('SIGKILL'));
     await first.stop();
     const created = (await runCli(['dev', '--print-secret'], { env: cleanEnv(fresh) })).stdout.trim();
     expect(created).toMatch(/^whsec_/);
     expect(first.stderr() + first.stdout()).toContain(created);
     expect((statSync(join(fresh, 'config.json')).mode & 0o777).toString(8)).toBe('600');
-    const second = await startCli(['dev', '--no-tunnel', '--port', '0'], { env: cleanEnv(fresh) });
-    onCleanup(() => killChild(second.child));
+    const second = await launchDev({ env: cleanEnv(fresh) });
+    cleanups.push(() => second.stop('SIGKILL'));
     await second.stop();
     expect(second.stderr() + second.stdout(), 'the stored secret is shown masked after the first time').not.toContain(created.slice(6, 26));
 
