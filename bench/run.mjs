@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { killAll, machineBusySeconds, memoryMB, reapedChildrenCpuSeconds, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
 import { wrkAvailable, wrkMeasure } from './lib/wrk.mjs';
+import { cleanEnv, launchDev } from '../test/support/process.mjs';
 import { formatRecord, generateSecret, receivedRecord, runTag, signedRequests, storeFile, writeStore } from './lib/events.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -89,10 +90,9 @@ function cleanup() {
 }
 process.on('exit', cleanup);
 
+/** The tests' clean environment (test/support/process.mjs), without colour. */
 function env(home, extra = {}) {
-  const e = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(ETSY|ETSYHOOK|NGROK|DEBUG|FORCE_COLOR|NO_COLOR)/.test(k)) e[k] = v;
-  return { ...e, ETSYHOOK_HOME: home, CI: 'true', NO_COLOR: '1', ...extra };
+  return cleanEnv(home, { NO_COLOR: '1', ...extra });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -121,12 +121,18 @@ async function freePort() {
   });
 }
 
+/** The tests' `etsyhook dev` (port 0, the URL read from its Ready line), killed with the bench's other children. */
 async function startDev({ home, secret, forwardTo, noFsync = false }) {
-  const port = await freePort();
-  const args = [...(noFsync ? ['--import', NO_FSYNC] : []), BIN, 'dev', '--no-tunnel', '--port', String(port), '--secret', secret];
-  if (forwardTo) args.push('--forward-to', forwardTo);
-  const h = await startProcess(process.execPath, args, { env: env(home), ready: /ready|listening/i, name: `etsyhook dev${forwardTo ? ' --forward-to' : ''}` });
-  return { ...h, port, url: `http://127.0.0.1:${port}/webhook` };
+  const d = await launchDev({
+    env: env(home),
+    secret,
+    args: forwardTo ? ['--forward-to', forwardTo] : [],
+    nodeArgs: noFsync ? ['--import', NO_FSYNC] : [],
+    keepChars: 1 << 20,
+  });
+  const untrack = track(() => d.child.kill('SIGKILL'));
+  void d.exited.then(untrack);
+  return { ...d, stop: (signal = 'SIGTERM', graceMs = 5000) => d.stop(signal, graceMs) };
 }
 
 async function startFlask(secret) {
@@ -300,7 +306,7 @@ async function measureCannon(name, { url, scheme, secret, pid, type, targetPid }
 }
 
 async function readStore(home) {
-  const { readForward } = await import(new URL('../dist/core/store.js', import.meta.url).href);
+  const { readForward } = await import(new URL('../dist/core/log/store.js', import.meta.url).href);
   const verdicts = {};
   const deliveries = {};
   const deliveredIds = new Map();
