@@ -312,10 +312,10 @@ async function readStore(home) {
   const deliveredIds = new Map();
   let bad = 0;
   readForward(storeFile(home), 0, (rec) => {
-    if (rec.kind === 'received') verdicts[rec.verdict] = (verdicts[rec.verdict] ?? 0) + 1;
+    if (rec.kind === 'received') verdicts[rec.status] = (verdicts[rec.status] ?? 0) + 1;
     else {
-      deliveries[rec.outcome] = (deliveries[rec.outcome] ?? 0) + 1;
-      if (rec.outcome === 'delivered') deliveredIds.set(rec.id, (deliveredIds.get(rec.id) ?? 0) + 1);
+      deliveries[rec.status] = (deliveries[rec.status] ?? 0) + 1;
+      if (rec.status === 'delivered') deliveredIds.set(rec.id, (deliveredIds.get(rec.id) ?? 0) + 1);
     }
   }, { onBadLine: () => bad++ });
   return { verdicts, deliveries, deliveredDistinct: deliveredIds.size, bad };

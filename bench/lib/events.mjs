@@ -81,7 +81,7 @@ export function receivedRecord({ i, tag, secret, atMs, type = 'order.paid', idPr
       ...sig,
     },
     body,
-    verdict: 'accepted',
+    status: 'accepted',
     type,
     webhookId,
     scheme: 'standard',
@@ -116,7 +116,7 @@ export function writeStore(file, { count, tag, secret, fromMs, toMs, types = TYP
       parts.push(line);
       size += line.length;
       if (deliveries && i % 10 === 0) {
-        const d = formatRecord({ kind: 'delivery', id: rec.id, at: new Date(atMs + 5).toISOString(), target: 'http://127.0.0.1:3000/webhook', attempt: 1, status: 200, ms: 3, outcome: 'delivered', response: '{"ok":true}' });
+        const d = formatRecord({ kind: 'delivery', id: rec.id, at: new Date(atMs + 5).toISOString(), target: 'http://127.0.0.1:3000/webhook', attempt: 1, httpStatus: 200, ms: 3, status: 'delivered', response: { body: '{"ok":true}' } });
         parts.push(d);
         size += d.length;
       }
