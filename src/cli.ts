@@ -9,6 +9,7 @@ import { register as registerDev } from './commands/dev.js';
 import { register as registerEvents } from './commands/events.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerTail } from './commands/tail.js';
+import { register as registerInspect } from './commands/inspect.js';
 import { register as registerAuth } from './commands/auth.js';
 import { register as registerConfigs } from './commands/configs.js';
 import { register as registerConfig } from './commands/config.js';
@@ -43,6 +44,7 @@ Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
   registerEvents(program);
   registerReplay(program);
   registerTail(program);
+  registerInspect(program);
   registerAuth(program);
   registerConfigs(program);
   registerConfig(program);

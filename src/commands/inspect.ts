@@ -1,0 +1,86 @@
+// `etsyhook inspect`: the web inspector over the stored events, without a receiver.
+import type { Command } from 'commander';
+import { OperationError, UsageError } from '../errors.js';
+import { context } from './common.js';
+
+export const DEFAULT_INSPECT_PORT = 4040;
+
+interface RawInspectOptions {
+  inspectPort?: string;
+  queue?: string;
+  secret?: string;
+}
+
+export interface InspectOptions {
+  port: number;
+  /** The default port, or one given, moves to the next free one when taken (0: any free port). */
+  nextFreePort: boolean;
+  secret: string | undefined;
+}
+
+/** Raw flags (and ETSYHOOK_QUEUE) into what the inspector needs; a UsageError for anything it cannot use. */
+export function parseInspectOptions(raw: RawInspectOptions, env: NodeJS.ProcessEnv = process.env): InspectOptions {
+  const portText = (raw.inspectPort ?? String(DEFAULT_INSPECT_PORT)).trim();
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+    throw new UsageError(`--inspect-port must be a port number from 0 to 65535, got '${raw.inspectPort}'`);
+  }
+  const queue = (raw.queue ?? env.ETSYHOOK_QUEUE ?? '').trim();
+  if (queue !== '' && queue !== 'file') {
+    if (/^rediss?:\/\//i.test(queue)) {
+      throw new UsageError('the inspector cannot read a Redis queue in this build', 'drop --queue (and ETSYHOOK_QUEUE) to inspect the events stored under ETSYHOOK_HOME');
+    }
+    throw new UsageError(`--queue must be a redis:// URL, got '${queue}'`, 'drop it to inspect the events stored under ETSYHOOK_HOME');
+  }
+  const secret = raw.secret?.trim();
+  return { port: Number(portText), nextFreePort: true, secret: secret === '' ? undefined : secret };
+}
+
+export function register(program: Command): void {
+  program
+    .command('inspect')
+    .description('a local web page to see, search and replay every stored webhook (live as they arrive)')
+    .option('--inspect-port <port>', `port on 127.0.0.1 (the next free one if taken; 0 picks any)`, String(DEFAULT_INSPECT_PORT))
+    .option('--queue <url>', 'read a shared queue instead of the events under ETSYHOOK_HOME (env ETSYHOOK_QUEUE)')
+    .option('--secret <secret>', 'for re-signed replays and expected signatures (default: ETSY_WEBHOOK_SECRET, else the stored one)')
+    .addHelpText(
+      'after',
+      `
+The page lists events newest first and adds new ones as a receiver stores them; filter by type and status, search
+ids, webhook-ids and body text; j/k or arrows move, Enter opens, r replays, / searches. It listens on loopback only
+and refuses other Host names and other origins; the signing secret never reaches the page.
+The JSON API it uses: GET /api/events, GET /api/events/:id, POST /api/events/:id/replay, GET /api/stream (SSE).
+
+Examples:
+  $ etsyhook inspect                        then open http://127.0.0.1:4040/
+  $ etsyhook inspect --inspect-port 4141`,
+    )
+    .action(async (_o: RawInspectOptions, cmd: Command) => {
+      const { opts, out } = context<RawInspectOptions>(cmd);
+      const options = parseInspectOptions(opts);
+      const config = await import('../config.js');
+      const secret =
+        options.secret ?? (await config.resolveSetting(undefined, 'ETSY_WEBHOOK_SECRET', 'webhookSecret', new config.ConfigStore()))?.value;
+      const { openInspector } = await import('../inspector/index.js');
+      const dir = config.storeDir();
+      let badLines = 0;
+      const inspector = await openInspector({
+        port: options.port,
+        nextFreePort: options.nextFreePort,
+        dir,
+        ...(secret === undefined ? {} : { secret }),
+        onBadLine: () => void badLines++,
+      }).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        throw new OperationError(`port ${options.port} and the ones after it are taken`, { hint: 'pass --inspect-port N (0 picks any free port)' });
+      });
+      const moved = options.port !== 0 && inspector.port !== options.port ? out.c.dim(`  (port ${options.port} was taken)`) : '';
+      out.info(`${out.c.bold('Inspector:')} ${inspector.url}${moved}`);
+      out.info(out.c.dim(`  events in ${dir}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await inspector.close();
+      if (badLines > 0) out.warn(`skipped ${badLines} unreadable record(s) in the event store: a write torn by a crash, or corruption`);
+    });
+}
