@@ -51,6 +51,8 @@ export async function openInspector(options: OpenInspectorOptions): Promise<Insp
     await source.close();
     throw err;
   }
+  // Read the newest page once now: the first page view then finds the code warm and the log in the page cache.
+  source.list({}, 100).catch(() => {});
   return {
     url: server.url,
     port: server.port,
