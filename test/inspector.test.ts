@@ -71,27 +71,27 @@ async function getJson(url: string, headers: Record<string, string> = {}): Promi
 
 /** A store with an accepted event delivered once, a failed one, a rejected one and an ignored one. */
 function sample(forwardTo: string): { records: StoreRecord[]; paid: ReceivedRecord; listing: ReceivedRecord; rejected: ReceivedRecord; shipped: ReceivedRecord } {
-  const paid = received({ type: 'order.paid', minutesAgo: 40, forwardTo, status: 200 });
+  const paid = received({ type: 'order.paid', minutesAgo: 40, forwardTo, httpStatus: 200 });
   const listing = received({
     type: 'listing.created',
     minutesAgo: 30,
     forwardTo,
-    status: 200,
+    httpStatus: 200,
     bytes: Buffer.from('{"event_type":"listing.created","resource_id":987654321,"shop_id":12345678,"title":"Hand-thrown mug"}'),
   });
   // Signed 20 minutes before it arrived: rejected as stale.
   const staleAt = Math.floor((Date.now() - 40 * 60_000) / 1000);
-  const stale = received({ type: 'order.shipped', minutesAgo: 20, status: 200 });
+  const stale = received({ type: 'order.shipped', minutesAgo: 20, httpStatus: 200 });
   const rejected: ReceivedRecord = {
     ...stale,
     headers: { ...stale.headers, 'webhook-timestamp': String(staleAt) },
-    verdict: 'rejected',
-    status: 401,
+    status: 'rejected',
+    httpStatus: 401,
     reason: 'stale timestamp: signed 1200 s ago, more than the 300 s tolerance',
   };
-  const shipped = received({ type: 'order.shipped', minutesAgo: 10, verdict: 'ignored', status: 200 });
+  const shipped = received({ type: 'order.shipped', minutesAgo: 10, status: 'ignored', httpStatus: 200 });
   return {
-    records: [paid, delivery(paid, { target: forwardTo }), listing, delivery(listing, { target: forwardTo, status: 500, outcome: 'failed' }), rejected, shipped],
+    records: [paid, delivery(paid, { target: forwardTo }), listing, delivery(listing, { target: forwardTo, httpStatus: 500, status: 'failed' }), rejected, shipped],
     paid,
     listing,
     rejected,
@@ -191,7 +191,7 @@ describe('inspect: the JSON API', () => {
     expect(target.requests).toHaveLength(0);
     const ok = await send(replayUrl, { headers: { ...json, 'x-etsyhook-token': token, origin: `http://127.0.0.1:${ins.port}` }, body: '{"resign":true}' });
     expect(ok.status).toBe(200);
-    expect(ok.json()).toMatchObject({ delivered: true, resigned: true, target: target.url, attempt: { status: 200, replay: true, outcome: 'delivered', attempt: 2 } });
+    expect(ok.json()).toMatchObject({ delivered: true, resigned: true, target: target.url, attempt: { httpStatus: 200, replay: true, status: 'delivered', attempt: 2 } });
     expect(target.requests).toHaveLength(1);
 
     // Nothing the server answers holds the secret (nor its key bytes).
@@ -287,7 +287,7 @@ describe('inspect: the page, in a browser', () => {
     await page.waitForFunction(() => /edited, re-signed/.test(document.querySelector('#result')?.textContent ?? ''));
 
     const listed = await runCli(['events', 'show', s.paid.id, '--json'], { env: h.env });
-    const attempts = (JSON.parse(listed.stdout) as { deliveries: { replay: boolean; status: number }[] }).deliveries;
+    const attempts = (JSON.parse(listed.stdout) as { deliveries: { replay: boolean; httpStatus: number }[] }).deliveries;
     expect(attempts.filter((a) => a.replay)).toHaveLength(2);
   });
 
@@ -338,7 +338,7 @@ describe('inspect: the page, in a browser', () => {
     for (let i = 0; i < 1000 - 4; i++) {
       const ev = received({ type: types[i % types.length]!, minutesAgo: 60 + (1000 - i) / 10, forwardTo: target.url });
       many.push(ev);
-      if (i % 7 !== 0) many.push(delivery(ev, { target: target.url, ...(i % 11 === 0 ? { status: 500, outcome: 'failed' } : {}) }));
+      if (i % 7 !== 0) many.push(delivery(ev, { target: target.url, ...(i % 11 === 0 ? { httpStatus: 500, status: 'failed' } : {}) }));
     }
     await store(h.dir, [...many, ...s.records]);
     const ins = await inspect(h.env);
@@ -349,7 +349,7 @@ describe('inspect: the page, in a browser', () => {
     expect(await page.locator('#rows .row').count()).toBe(1000);
     expect(await page.isHidden('#more')).toBe(true);
     const timings = await page.evaluate(() => [
-      ...performance.getEntriesByType('resource').map((r) => `${r.name.replace(/^.*\/\/[^/]+/, '')} ${Math.round(r.startTime)}-${Math.round(r.responseEnd)} ms`),
+      ...(performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((r) => `${r.name.replace(/^.*\/\/[^/]+/, '')} ${Math.round(r.startTime)}-${Math.round(r.responseEnd)} ms`),
       ...performance.getEntriesByType('mark').map((m) => `${m.name} ${Math.round(m.startTime)} ms`),
     ]);
     expect(ms, `the list was shown ${Math.round(ms)} ms after navigation began; ${timings.join(', ')}`).toBeLessThan(1000);
@@ -360,8 +360,8 @@ describe('inspect: the page, in a browser', () => {
     const s = sample('http://127.0.0.1:3000/webhooks');
     const more: StoreRecord[] = [];
     for (const [i, type] of ['order.paid', 'receipt.created', 'listing.updated', 'order.shipped', 'order.paid', 'listing.created'].entries()) {
-      const ev = received({ type, minutesAgo: 9 - i, forwardTo: 'http://127.0.0.1:3000/webhooks', status: 200 });
-      more.push(ev, delivery(ev, { target: 'http://127.0.0.1:3000/webhooks', ...(i === 2 ? { status: 500, outcome: 'failed' } : {}) }));
+      const ev = received({ type, minutesAgo: 9 - i, forwardTo: 'http://127.0.0.1:3000/webhooks', httpStatus: 200 });
+      more.push(ev, delivery(ev, { target: 'http://127.0.0.1:3000/webhooks', ...(i === 2 ? { httpStatus: 500, status: 'failed' } : {}) }));
     }
     await store(h.dir, [...s.records, ...more]);
     const ins = await inspect(h.env);

@@ -50,7 +50,7 @@ export function diagnoseSignature(
 ): SignatureDiagnosis | undefined {
   const h = record.headers;
   const scheme = record.scheme ?? detectScheme(h) ?? null;
-  if (scheme === null && record.verdict !== 'rejected') return undefined;
+  if (scheme === null && record.status !== 'rejected') return undefined;
   const body = bodyBytes(record);
   const arrived = Math.floor(Date.parse(record.at) / 1000);
   const tsRaw = scheme === 'legacy' ? h['x-etsy-timestamp'] : h['webhook-timestamp'];
@@ -73,7 +73,7 @@ export function diagnoseSignature(
   else expected = signStandard(secret, h['webhook-id']!.trim(), timestamp, body);
 
   let valid = false;
-  let reason: VerifyReason | null = record.verdict === 'rejected' && scheme === null ? 'missing_header' : null;
+  let reason: VerifyReason | null = record.status === 'rejected' && scheme === null ? 'missing_header' : null;
   let message = record.reason ?? '';
   if (secret !== undefined) {
     const result = verify(secret, body, h, { toleranceSeconds, ...(Number.isFinite(arrived) ? { now: arrived } : {}), ...(scheme ? { scheme } : {}) });

@@ -32,7 +32,8 @@ export interface Inspector {
 
 export async function openInspector(options: OpenInspectorOptions): Promise<Inspector> {
   let store: Promise<EventStore> | undefined;
-  const attempts = options.attempts ?? { append: async (rec, o) => (await (store ??= EventStore.open(options.dir))).append(rec, o) };
+  // Lazily synced, as `etsyhook replay` writes its attempts.
+  const attempts = options.attempts ?? { attempt: async (rec) => (await (store ??= EventStore.open(options.dir))).append(rec, { durable: false }) };
   const source = options.source ?? new FileSource(logPath(options.dir), async () => attempts, options.dir, options.onBadLine);
   const sender = new Deliverer({ connections: 4 });
   let server: InspectorServer;

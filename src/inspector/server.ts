@@ -7,10 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parseSince } from '../config.js';
 import { splitList } from '../core/events/globs.js';
-import { deliveryJson, eventJson, type StoredEvent } from '../core/log/query.js';
+import type { StoredEvent } from '../core/log/query.js';
 import { EVENT_STATUSES, type DeliveryRecord, type EventStatus, type ReceivedRecord, type StoreRecord } from '../core/log/records.js';
 import { buildReplayRequest, DEFAULT_REPLAY_TARGET, replayEvents, type Resign, type Sender } from '../core/delivery/replay.js';
 import { eventDetailJson } from '../ui/event-detail.js';
+import { attemptJson, eventJson } from '../ui/present.js';
 import { diagnoseSignature } from './diagnose.js';
 import { BadCursorError, liveMatcher, LookupError, type InspectorQuery, type InspectorSource } from './source.js';
 
@@ -258,7 +259,7 @@ export class InspectorServer {
       {
         sender: this.options.sender,
         // Recorded as `etsyhook replay` records its attempts: lazily synced, marked replay.
-        sink: { append: (rec) => this.options.source.recordAttempt(rec as DeliveryRecord), close: async () => {} },
+        sink: { attempt: (rec) => this.options.source.recordAttempt(rec) },
         concurrency: 1,
         timeoutMs: this.options.replayTimeoutMs ?? 30_000,
         onResult: (result) => {
@@ -273,7 +274,7 @@ export class InspectorServer {
       edited,
       webhookId: request.webhookId ?? null,
       delivered: summary.delivered === 1,
-      attempt: attempt === undefined ? null : deliveryJson(attempt),
+      attempt: attempt === undefined ? null : attemptJson(attempt, ev.record),
       recorded: summary.storeError === undefined,
       ...(summary.storeError === undefined ? {} : { recordError: summary.storeError.message }),
     });
@@ -295,10 +296,10 @@ export class InspectorServer {
       let text = '';
       for (const rec of records) {
         if (rec.kind === 'received') {
-          const ev: StoredEvent = { record: rec, deliveries: [], attempts: 0, status: rec.verdict };
+          const ev: StoredEvent = { record: rec, deliveries: [], attempts: 0, status: rec.status };
           if (matches(ev)) text += `event: received\ndata: ${JSON.stringify(eventJson(ev))}\n\n`;
         } else {
-          text += `event: delivery\ndata: ${JSON.stringify({ id: rec.id, ...deliveryJson(rec) })}\n\n`;
+          text += `event: delivery\ndata: ${JSON.stringify(attemptJson(rec))}\n\n`;
         }
       }
       if (text !== '') write(text);

@@ -4,6 +4,7 @@ import { typeMatcher } from '../core/events/globs.js';
 import { completeEnd, LogFollower, logSize } from '../core/log/follower.js';
 import { findEvents, queryEvents, type EventFilter, type StoredEvent } from '../core/log/query.js';
 import { bodyBytes, type DeliveryRecord, type EventStatus, type StoreRecord } from '../core/log/records.js';
+import type { EventSink } from '../core/log/sink.js';
 
 /** What the page can ask for: `events list`'s filters, plus a search over ids, webhook-ids and body text. */
 export interface InspectorQuery extends EventFilter {
@@ -41,10 +42,8 @@ export interface InspectorSource {
   close(): Promise<void>;
 }
 
-/** Appends delivery attempts: the store (lazily synced, as replay does), or a running pipeline's sink. */
-export interface AttemptWriter {
-  append(record: DeliveryRecord, options?: { durable?: boolean }): Promise<void>;
-}
+/** Keeps delivery attempts: a running pipeline's sink, or the store opened for the purpose (as replay does). */
+export type AttemptWriter = Pick<EventSink, 'attempt'>;
 
 interface Cursor {
   /** The log's end when paging began: later events do not shift the pages. */
@@ -153,10 +152,10 @@ export class FileSource implements InspectorSource {
       const w = ev.record.webhookId;
       if (w === undefined || !w.startsWith(r)) continue;
       ids.add(w);
-      if (ev.record.verdict !== 'duplicate') byWebhookId.push(ev);
+      if (ev.record.status !== 'duplicate') byWebhookId.push(ev);
     }
     if (ids.size > 1) throw new LookupError(`'${r}' is ambiguous: it matches the webhook-ids ${[...ids].slice(0, 5).join(', ')}`, 'ambiguous');
-    const chosen = byWebhookId.find((ev) => ev.record.verdict === 'accepted') ?? byWebhookId[0];
+    const chosen = byWebhookId.find((ev) => ev.record.status === 'accepted') ?? byWebhookId[0];
     if (chosen === undefined) throw new LookupError(`no stored event matches '${r}'`, 'not-found');
     return chosen;
   }
@@ -185,7 +184,7 @@ export class FileSource implements InspectorSource {
 
   async recordAttempt(record: DeliveryRecord): Promise<void> {
     const writer = await this.attempts();
-    await writer.append(record, { durable: false });
+    await writer.attempt(record);
   }
 
   async close(): Promise<void> {

@@ -53,7 +53,7 @@ function time(iso) {
 }
 
 function deliveryState(ev) {
-  if (ev.status === 'delivered' || ev.status === 'failed' || ev.status === 'dead') return ev.status;
+  if (['pending', 'delivered', 'failed', 'dead'].includes(ev.status)) return ev.status;
   if (ev.verdict === 'accepted' && ev.forwardTo) return 'pending';
   return null;
 }
@@ -64,7 +64,7 @@ function renderRow(ev) {
   return el(
     'div',
     { class: 'row', role: 'row', 'data-id': ev.id, onclick: () => select(state.events.indexOf(state.byId.get(ev.id)), true) },
-    el('span', { class: 'mono' }, time(ev.receivedAt)),
+    el('span', { class: 'mono' }, time(ev.at)),
     el('span', {}, ev.type || '(unknown)'),
     el('span', {}, el('b', { class: `badge s-${ev.verdict}` }, ev.httpStatus === null ? ev.verdict : `${ev.verdict} ${ev.httpStatus}`)),
     el('span', { class: 'mono' }, ev.webhookId || '—'),
@@ -187,7 +187,7 @@ function updateDelivery(d) {
   const ev = state.byId.get(d.id);
   if (ev) {
     ev.attempts += 1;
-    if (ev.verdict === 'accepted') ev.status = d.outcome;
+    if (ev.verdict === 'accepted') ev.status = d.status;
     const i = state.events.indexOf(ev);
     const row = renderRow(ev);
     if (i === state.selected) row.classList.add('selected');
@@ -301,9 +301,9 @@ function attemptsTable(d) {
         el('td', {}, a.attempt, a.replay ? ' (replay)' : ''),
         el('td', { class: 'mono' }, time(a.at)),
         el('td', { class: 'mono' }, a.target),
-        el('td', {}, el('span', { class: `s-${a.outcome}` }, a.status === null ? a.outcome : `${a.status} ${a.outcome}`)),
+        el('td', {}, el('span', { class: `s-${a.status}` }, a.httpStatus === null ? a.status : `${a.httpStatus} ${a.status}`)),
         el('td', {}, a.ms ?? ''),
-        el('td', { class: 'mono' }, a.error || a.response || ''),
+        el('td', { class: 'mono' }, a.error || (a.response ? a.response.body : '')),
       ),
     ),
   );
@@ -342,7 +342,7 @@ async function openDetail(id, refresh) {
     el('h2', {}, el('span', { class: 'mono' }, d.id), d.type || '(unknown type)', el('span', { class: `badge s-${d.status}` }, d.status)),
     el('div', { class: 'reqline', id: 'reqline' }, `${d.method} ${d.path} HTTP/1.1`),
     facts([
-      ['received', `${new Date(d.receivedAt).toLocaleString()}${d.remote ? ` from ${d.remote}` : ''}`],
+      ['received', `${new Date(d.at).toLocaleString()}${d.remote ? ` from ${d.remote}` : ''}`],
       ['verdict', `${d.verdict}${d.httpStatus === null ? '' : ` (answered ${d.httpStatus})`}`],
       ['reason', d.reason],
       ['webhook-id', d.webhookId],
@@ -435,8 +435,8 @@ async function replay(options) {
     });
     const a = r.attempt;
     const how = r.edited ? 'edited, re-signed' : r.resigned ? 're-signed' : 'byte-exact';
-    const answer = a.status !== null ? `${a.status}` : a.error;
-    result(r.delivered, `${how} → ${r.target}: ${answer} in ${a.ms} ms (${a.outcome})${r.recorded ? '' : `; not recorded: ${r.recordError}`}`);
+    const answer = a.httpStatus !== null ? `${a.httpStatus}` : a.error;
+    result(r.delivered, `${how} → ${r.target}: ${answer} in ${a.ms} ms (${a.status})${r.recorded ? '' : `; not recorded: ${r.recordError}`}`);
   } catch (err) {
     result(false, err.message);
   }
