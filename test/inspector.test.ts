@@ -208,6 +208,47 @@ describe('inspect: the JSON API', () => {
   });
 });
 
+describe('dev serves the inspector beside the receiver', () => {
+  it('prints its URL in the banner, lists what dev receives, and records a replay through dev\'s own store', async () => {
+    const target = await recorder();
+    const dev = await startDev(cleanups, ['--inspect-port', '0', '--forward-to', target.url]);
+    const url = /Inspect\s+(http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(dev.proc.stderr());
+    expect(url, dev.proc.stderr()).not.toBeNull();
+    const base = url![1]!;
+    const local = new RegExp(`Local\\s+${dev.url.replace(/[.]/g, '\\.')}`);
+    expect(dev.proc.stderr()).toMatch(local);
+
+    const event = signed({ type: 'order.paid' });
+    const id = (await post(dev.url, event)).json().id as string;
+    await waitFor(() => target.requests.length === 1, 10_000, 'the forwarded event');
+    let listed: { id: string; status: string }[] = [];
+    await waitFor(async () => {
+      listed = (await getJson(`${base}api/events`)).body.events as { id: string; status: string }[];
+      return listed[0]?.status === 'delivered';
+    }, 10_000, 'the delivered event in the inspector');
+    expect(listed.map((e) => e.id)).toEqual([id]);
+
+    const html = (await send(base, { method: 'GET' })).body;
+    const token = /name="etsyhook-token" content="([^"]+)"/.exec(html)![1]!;
+    const replayed = await send(`${base}api/events/${event.id}/replay`, {
+      headers: { 'content-type': 'application/json', 'x-etsyhook-token': token },
+      body: '{"resign":true}',
+    });
+    expect(replayed.json()).toMatchObject({ id, delivered: true, resigned: true, target: target.url, attempt: { attempt: 2, replay: true } });
+    expect(target.requests).toHaveLength(2);
+    expect(target.requests[1]!.body.equals(event.body)).toBe(true);
+    // dev keeps writing its log alone: the attempt went through its sink, and is there once.
+    await waitFor(() => dev.deliveries().length === 2, 5_000, 'the replay attempt in the log');
+    expect(dev.deliveries().map((d) => [d.attempt, d.replay ?? false])).toEqual([[1, false], [2, true]]);
+    expect((await send(`${base}api/events`, { method: 'GET', headers: { host: 'attacker.example' } })).status).toBe(403);
+  });
+
+  it('--no-inspect serves none', async () => {
+    const dev = await startDev(cleanups, ['--no-inspect']);
+    expect(dev.proc.stderr()).toMatch(/Inspect\s+off \(--no-inspect\)/);
+  });
+});
+
 describe('inspect: the page, in a browser', () => {
   it('lists stored events, shows the detail (request line, headers, pretty body, signature), and adds a new one live', async () => {
     const h = home(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });

@@ -1,6 +1,6 @@
 // dev's flags: the raw strings commander gives, and DevOptions, validated by a pure function (tested in-process).
 import { parseDurationMs, parseIntFlag, parseUrlFlag } from '../config.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BODY, DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BODY, DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
 import { EVENT_TYPE_NAMES, closeMatches } from '../core/events/catalog.js';
 import { splitList } from '../core/events/globs.js';
 import type { Scheme } from '../core/receive/signature.js';
@@ -25,6 +25,9 @@ export interface RawDevOptions {
   register?: boolean;
   shop?: string;
   apiBase?: string;
+  inspectPort?: string;
+  /** false with --no-inspect */
+  inspect?: boolean;
 }
 
 /** dev's flags, validated. */
@@ -50,6 +53,8 @@ export interface DevOptions {
   shop: string | undefined;
   apiBase: string | undefined;
   printSecret: boolean;
+  /** Where the web inspector listens (the next free port if taken); undefined with --no-inspect. */
+  inspectPort: number | undefined;
 }
 
 /** Parse a size such as 1mb, 256kb, 1MiB or 1048576 (bytes); k/m/g are powers of 1024. */
@@ -87,6 +92,7 @@ export function parseDevOptions(raw: RawDevOptions): DevOptions {
   if (forwardTo && isSelf(forwardTo, host, port, path)) {
     throw new UsageError(`--forward-to ${forwardTo.href} is this receiver itself`, 'forward to your app, e.g. http://127.0.0.1:3000/webhooks');
   }
+  if (raw.inspect === false && raw.inspectPort !== undefined) throw new UsageError('--inspect-port and --no-inspect cannot be combined');
   if (raw.register && !raw.tunnel) {
     throw new UsageError('--register needs the public tunnel URL', 'drop --no-tunnel, or create a configuration by hand with etsyhook configs create');
   }
@@ -114,6 +120,7 @@ export function parseDevOptions(raw: RawDevOptions): DevOptions {
     shop: raw.shop,
     apiBase: raw.apiBase,
     printSecret: raw.printSecret ?? false,
+    inspectPort: raw.inspect === false ? undefined : (parseIntFlag('--inspect-port', raw.inspectPort, { min: 0, max: 65535 }) ?? DEFAULT_INSPECT_PORT),
   };
 }
 

@@ -12,6 +12,7 @@ import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
 import { mask, type Output } from '../ui/output.js';
 import type { DevOptions } from './dev-options.js';
+import type { Inspector } from '../inspector/index.js';
 
 export interface DevSecret {
   value: string;
@@ -76,11 +77,14 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   const tunnel = o.tunnel ? await openPublicTunnel(o, pipeline, out, (err) => fatal?.(err)) : undefined;
   const publicUrl = tunnel ? `${tunnel.url}${o.path}` : undefined;
   const registration = o.register && publicUrl ? await registerPublicUrl(o, publicUrl, out) : undefined;
-  printBanner(o, secret, pipeline, publicUrl, dir, recent.pending.length, out);
+  // The inspector reads the log the pipeline writes, and records its replays through the pipeline's sink.
+  const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
+  printBanner(o, secret, pipeline, publicUrl, inspector?.url, dir, recent.pending.length, out);
 
   const outcome = await untilStopped((f) => (fatal = f));
   lines.flush();
   if (outcome.signal) out.info(out.c.dim(`stopping (${outcome.signal}): finishing writes in flight…`));
+  await inspector?.close();
   const closed = await pipeline.close(5_000);
   await tunnel?.close();
   if (registration) await unregister(registration, out);
@@ -88,6 +92,25 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   lines.flush();
   printStopped(pipeline, closed.pendingDeliveries, out);
   if (outcome.error) throw outcome.error;
+}
+
+/** A port that cannot be had costs the inspector, not the receiver: a warning. */
+async function openDevInspector(o: DevOptions, secret: DevSecret, dir: string, pipeline: Pipeline, out: Output): Promise<Inspector | undefined> {
+  const { openInspector } = await import('../inspector/index.js');
+  try {
+    return await openInspector({
+      port: o.inspectPort!,
+      nextFreePort: true,
+      dir,
+      secret: secret.value,
+      toleranceSeconds: o.toleranceSeconds,
+      ...(o.forwardTo ? { forwardTo: o.forwardTo.href } : {}),
+      attempts: pipeline.sink,
+    });
+  } catch (err) {
+    out.warn(`the web inspector is off: ${(err as Error).message} (pass --inspect-port N, or --no-inspect)`);
+    return undefined;
+  }
 }
 
 function checkSecret(o: DevOptions, secret: DevSecret, out: Output): void {
@@ -155,12 +178,22 @@ async function unregister(r: Registration, out: Output): Promise<void> {
   }
 }
 
-function printBanner(o: DevOptions, secret: DevSecret, pipeline: Pipeline, publicUrl: string | undefined, dir: string, pending: number, out: Output): void {
+function printBanner(
+  o: DevOptions,
+  secret: DevSecret,
+  pipeline: Pipeline,
+  publicUrl: string | undefined,
+  inspectUrl: string | undefined,
+  dir: string,
+  pending: number,
+  out: Output,
+): void {
   const c = out.c;
   const from = secret.source === 'flag' ? '--secret' : secret.source === 'env' ? 'ETSY_WEBHOOK_SECRET' : 'the stored config';
   const row = (k: string, v: string): void => out.info(`  ${c.bold(k.padEnd(9))}${v}`);
   out.info(c.bold('etsyhook dev: receiving Etsy webhooks'));
   row('Local', pipeline.url);
+  row('Inspect', inspectUrl ?? c.dim(o.inspectPort === undefined ? 'off (--no-inspect)' : 'off'));
   row('Public', publicUrl ? `${c.cyan(publicUrl)}  ${c.dim("← paste into Etsy's webhook portal")}` : c.dim('none (--no-tunnel)'));
   row('Events', o.events.length ? o.events.join(', ') : 'all');
   row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts)`)}` : c.dim('none (--forward-to URL)'));

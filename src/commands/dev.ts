@@ -5,6 +5,7 @@ import {
   DEFAULT_DELIVERY_TIMEOUT_MS,
   DEFAULT_DEV_HOST,
   DEFAULT_DEV_PORT,
+  DEFAULT_INSPECT_PORT,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_TOLERANCE_SECONDS,
   DEFAULT_WEBHOOK_PATH,
@@ -35,6 +36,8 @@ export function register(program: Command): void {
     .option('--register', "create a push configuration for the public URL while running (deleted on exit)")
     .option('--shop <id>', 'shop for --register (default: ETSY_SHOP_ID, else the logged-in user\'s shop)')
     .option('--api-base <url>', 'Etsy API base URL for --register (env ETSY_API_BASE)')
+    .option('--inspect-port <port>', `the web inspector's port on 127.0.0.1 (default ${DEFAULT_INSPECT_PORT}, the next free one if taken; 0 picks any)`)
+    .option('--no-inspect', 'do not serve the web inspector')
     .addHelpText(
       'after',
       `

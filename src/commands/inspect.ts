@@ -1,9 +1,10 @@
 // `etsyhook inspect`: the web inspector over the stored events, without a receiver.
 import type { Command } from 'commander';
+import { parseIntFlag } from '../config.js';
+import { DEFAULT_INSPECT_PORT } from '../core/defaults.js';
 import { OperationError, UsageError } from '../errors.js';
 import { context } from './common.js';
 
-export const DEFAULT_INSPECT_PORT = 4040;
 
 interface RawInspectOptions {
   inspectPort?: string;
@@ -20,10 +21,7 @@ export interface InspectOptions {
 
 /** Raw flags (and ETSYHOOK_QUEUE) into what the inspector needs; a UsageError for anything it cannot use. */
 export function parseInspectOptions(raw: RawInspectOptions, env: NodeJS.ProcessEnv = process.env): InspectOptions {
-  const portText = (raw.inspectPort ?? String(DEFAULT_INSPECT_PORT)).trim();
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-    throw new UsageError(`--inspect-port must be a port number from 0 to 65535, got '${raw.inspectPort}'`);
-  }
+  const port = parseIntFlag('--inspect-port', raw.inspectPort, { min: 0, max: 65535 }) ?? DEFAULT_INSPECT_PORT;
   const queue = (raw.queue ?? env.ETSYHOOK_QUEUE ?? '').trim();
   if (queue !== '' && queue !== 'file') {
     if (/^rediss?:\/\//i.test(queue)) {
@@ -32,7 +30,7 @@ export function parseInspectOptions(raw: RawInspectOptions, env: NodeJS.ProcessE
     throw new UsageError(`--queue must be a redis:// URL, got '${queue}'`, 'drop it to inspect the events stored under ETSYHOOK_HOME');
   }
   const secret = raw.secret?.trim();
-  return { port: Number(portText), nextFreePort: true, secret: secret === '' ? undefined : secret };
+  return { port, nextFreePort: true, secret: secret === '' ? undefined : secret };
 }
 
 export function register(program: Command): void {

@@ -15,5 +15,8 @@ export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_CONCURRENCY = 16;
 
+/** The web inspector (`inspect`, and `dev` beside its receiver); the next free port when taken. */
+export const DEFAULT_INSPECT_PORT = 4040;
+
 /** Where `send` and `replay` go when no target is given: a `dev` on its defaults. */
 export const DEFAULT_LOCAL_TARGET = `http://${DEFAULT_DEV_HOST}:${DEFAULT_DEV_PORT}${DEFAULT_WEBHOOK_PATH}`;

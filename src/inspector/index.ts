@@ -5,8 +5,6 @@ import { EventStore, logPath } from '../core/log/store.js';
 import { InspectorServer } from './server.js';
 import { FileSource, type AttemptWriter, type InspectorSource } from './source.js';
 
-export { DEFAULT_INSPECT_PORT } from './server.js';
-
 export interface OpenInspectorOptions {
   /** 0 picks a free port. */
   port: number;

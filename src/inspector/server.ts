@@ -15,7 +15,6 @@ import { attemptJson, eventJson } from '../ui/present.js';
 import { diagnoseSignature } from './diagnose.js';
 import { BadCursorError, liveMatcher, LookupError, type InspectorQuery, type InspectorSource } from './source.js';
 
-export const DEFAULT_INSPECT_PORT = 4040;
 /** Ports tried after a taken one. */
 const PORT_TRIES = 20;
 export const MAX_PAGE = 1000;
