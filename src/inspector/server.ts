@@ -1,7 +1,7 @@
 // The inspector's HTTP server: the page and the JSON API it uses, on loopback only. A local web server is an attack
 // surface: every request must name this server in its Host (DNS rebinding), come from its own origin, and a replay
 // must carry the per-run token that only the page knows. The signing secret never leaves this process.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,25 +48,29 @@ class HttpError extends Error {
   }
 }
 
-interface Assets {
+interface Page {
+  /** The page with its script and style inlined (one request, no waiting on a busy server for the script). */
   html: string;
-  js: Buffer;
-  css: Buffer;
+  /** Allows exactly that script and that style, nothing else inline. */
+  csp: string;
 }
 
-function loadAssets(): Assets {
+function loadPage(): Page {
   const dir = new URL('./assets/', import.meta.url);
+  const js = readFileSync(new URL('inspector.js', dir), 'utf8');
+  const css = readFileSync(new URL('inspector.css', dir), 'utf8');
+  const hash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+  const html = readFileSync(new URL('index.html', dir), 'utf8')
+    .replace('{{STYLE}}', () => css)
+    .replace('{{SCRIPT}}', () => js);
   return {
-    html: readFileSync(new URL('index.html', dir), 'utf8'),
-    js: readFileSync(new URL('inspector.js', dir)),
-    css: readFileSync(new URL('inspector.css', dir)),
+    html,
+    csp: `default-src 'none'; script-src ${hash(js)}; style-src ${hash(css)}; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
   };
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",  'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -76,7 +80,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 export class InspectorServer {
   private readonly token = randomBytes(24).toString('base64url');
   private readonly streams = new Set<ServerResponse>();
-  private readonly assets = loadAssets();
+  private readonly assets = loadPage();
   private readonly allowedHosts: Set<string>;
 
   private constructor(
@@ -132,8 +136,6 @@ export class InspectorServer {
     const method = req.method ?? 'GET';
     if (method === 'GET' || method === 'HEAD') {
       if (path === '/' || path === '/index.html') return this.page(res);
-      if (path === '/assets/inspector.js') return this.send(res, 200, this.assets.js, 'text/javascript; charset=utf-8');
-      if (path === '/assets/inspector.css') return this.send(res, 200, this.assets.css, 'text/css; charset=utf-8');
       if (path === '/favicon.ico') return this.send(res, 204, Buffer.alloc(0), 'image/x-icon');
       if (path === '/api/events') return this.list(url, res);
       if (path === '/api/stream') return this.stream(url, req, res);
@@ -174,9 +176,9 @@ export class InspectorServer {
 
   private page(res: ServerResponse): void {
     const html = this.assets.html
-      .replace('{{TOKEN}}', this.token)
-      .replace('{{WHERE}}', escapeHtml(this.options.source.where));
-    this.send(res, 200, Buffer.from(html), 'text/html; charset=utf-8');
+      .replace('{{TOKEN}}', () => this.token)
+      .replace('{{WHERE}}', () => escapeHtml(this.options.source.where));
+    this.send(res, 200, Buffer.from(html), 'text/html; charset=utf-8', { 'content-security-policy': this.assets.csp });
   }
 
   private async list(url: URL, res: ServerResponse): Promise<void> {
@@ -315,8 +317,8 @@ export class InspectorServer {
     res.on('close', done);
   }
 
-  private send(res: ServerResponse, status: number, body: Buffer, type: string): void {
-    res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': String(body.length) });
+  private send(res: ServerResponse, status: number, body: Buffer, type: string, extra: Record<string, string> = {}): void {
+    res.writeHead(status, { ...SECURITY_HEADERS, ...extra, 'content-type': type, 'content-length': String(body.length) });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }
 
