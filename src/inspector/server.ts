@@ -140,11 +140,11 @@ export class InspectorServer {
       if (path === '/api/events') return this.list(url, res);
       if (path === '/api/stream') return this.stream(url, req, res);
       const m = /^\/api\/events\/([^/]+)$/.exec(path);
-      if (m) return this.detail(decodeURIComponent(m[1]!), res);
+      if (m) return this.detail(decodeRef(m[1]!), res);
     }
     if (method === 'POST') {
       const m = /^\/api\/events\/([^/]+)\/replay$/.exec(path);
-      if (m) return this.replay(decodeURIComponent(m[1]!), req, res);
+      if (m) return this.replay(decodeRef(m[1]!), req, res);
     }
     if (/^\/api\/events\/[^/]+\/replay$/.test(path)) throw new HttpError(405, `${method} is not allowed here: use POST`);
     if (['/', '/api/events', '/api/stream'].includes(path) || path.startsWith('/api/events/')) {
@@ -159,16 +159,13 @@ export class InspectorServer {
     if (!this.allowedHosts.has(host)) {
       throw new HttpError(403, `refused: the Host header must be 127.0.0.1:${this.port} or localhost:${this.port}, got '${req.headers.host ?? ''}'`);
     }
-    const origin = req.headers.origin;
-    if (origin !== undefined && !this.allowedHosts.has(origin.toLowerCase().replace(/^http:\/\//, '')) ) {
-      throw new HttpError(403, `refused: cross-origin request from '${origin}'`);
-    }
-    if (origin !== undefined && !origin.toLowerCase().startsWith('http://')) {
-      throw new HttpError(403, `refused: cross-origin request from '${origin}'`);
+    const origin = req.headers.origin?.toLowerCase();
+    if (origin !== undefined && !(origin.startsWith('http://') && this.allowedHosts.has(origin.slice('http://'.length)))) {
+      throw new HttpError(403, `refused: cross-origin request from '${req.headers.origin}'`);
     }
     const site = req.headers['sec-fetch-site'];
-    const navigation = req.headers['sec-fetch-mode'] === 'navigate' && req.method === 'GET';
-    // A top-level navigation may come from anywhere (a link in a terminal); nothing else may.
+    const navigation = req.headers['sec-fetch-mode'] === 'navigate' && req.method === 'GET' && (req.url === '/' || req.url === '/index.html');
+    // Opening the page may come from anywhere (a link in a terminal or another page); nothing else may.
     if (site !== undefined && site !== 'same-origin' && site !== 'none' && !navigation) {
       throw new HttpError(403, `refused: a ${site} request`);
     }
@@ -439,6 +436,14 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function decodeRef(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `'${raw}' is not a URL-encoded event id`);
+  }
 }
 
 function escapeHtml(s: string): string {
