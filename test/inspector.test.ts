@@ -1,5 +1,6 @@
 // The web inspector through the built CLI (`etsyhook inspect`, and `dev` writing beside it), a real loopback target,
 // and a real browser (Debian's chromium).
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,7 +10,7 @@ import { EventStore } from '../src/core/log/store.js';
 import type { ReceivedRecord, StoreRecord } from '../src/core/log/records.js';
 import { home, post, send, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
 import { delivery, eventsDir, received, SECRET } from './event-fixtures.js';
-import { runCli, startCli } from './helpers.js';
+import { BIN, runCli, startCli } from './helpers.js';
 import { startRecorder, type Recorder } from './http-recorder.js';
 import { launchBrowser } from './support/browser.js';
 
@@ -62,6 +63,16 @@ async function open(url: string): Promise<Page> {
   await page.goto(url);
   await page.waitForSelector('body[data-live="on"]');
   return page;
+}
+
+function shell(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', command], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
 }
 
 async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -326,6 +337,23 @@ describe('inspect: the page, in a browser', () => {
     const wh = new Webhook(SECRET);
     expect(() => wh.verify(got.body.toString('utf8'), got.headers as Record<string, string>)).not.toThrow();
     await page.waitForFunction(() => /edited, re-signed/.test(document.querySelector('#result')?.textContent ?? ''));
+
+    // Copy as `etsyhook send --data`: the command, run as copied, sends the stored bytes signed to the target.
+    await page.click('#copy-send');
+    const command = (await page.textContent('#copied-text'))!;
+    expect(command).toBe(`printf %s '${s.paid.body}' | etsyhook send 'order.paid' --data - --to '${target.url}'`);
+    // Not spawnSync: the target answering it lives in this process.
+    const sent = await shell(command.replace('etsyhook send', `'${process.execPath}' '${BIN}' send`), h.env);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(target.requests).toHaveLength(3);
+    expect(target.requests[2]!.body.toString('utf8')).toBe(s.paid.body);
+    expect(() => wh.verify(s.paid.body!, target.requests[2]!.headers as Record<string, string>)).not.toThrow();
+    await page.click('#copy-curl');
+    const curl = (await page.textContent('#copied-text'))!;
+    expect(curl).toContain(`curl -X POST '${target.url}'`);
+    expect(curl).toContain(`-H 'webhook-signature: ${s.paid.headers['webhook-signature']}'`);
+    expect(curl).toContain(`--data-binary '${s.paid.body}'`);
+    expect(curl).not.toMatch(/content-length|host:/i);
 
     const listed = await runCli(['events', 'show', s.paid.id, '--json'], { env: h.env });
     const attempts = (JSON.parse(listed.stdout) as { deliveries: { replay: boolean; httpStatus: number }[] }).deliveries;

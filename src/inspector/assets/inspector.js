@@ -231,7 +231,7 @@ function shellQuote(s) {
 }
 
 function curlCommand(d, target) {
-  const parts = ['curl', '-X POST', shellQuote(target)];
+  const parts = [`curl -X POST ${shellQuote(target)}`];
   for (const [name, value] of Object.entries(d.headers)) {
     if (HOP_BY_HOP.includes(name)) continue;
     parts.push(`-H ${shellQuote(`${name}: ${value}`)}`);
