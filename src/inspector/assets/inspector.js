@@ -1,5 +1,5 @@
 // The inspector page: a live list of stored webhooks, the detail of one, replay. No framework, no build step;
-// every value from the log is put into the page as text (textContent), never as HTML.
+// every value from the log is put into the page as text (textContent) or escaped, never as HTML.
 'use strict';
 
 const TOKEN = document.querySelector('meta[name="etsyhook-token"]').content;
@@ -58,18 +58,25 @@ function deliveryState(ev) {
   return null;
 }
 
-function renderRow(ev) {
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const esc = (v) => String(v).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+/** One row as HTML, every value escaped: a thousand rows go into the page as one string, far faster than nodes. */
+function rowHtml(ev) {
   const delivery = deliveryState(ev);
-  // Few nodes per row: a thousand rows are drawn at once.
-  return el(
-    'div',
-    { class: 'row', role: 'row', 'data-id': ev.id, onclick: () => select(state.events.indexOf(state.byId.get(ev.id)), true) },
-    el('span', { class: 'mono' }, time(ev.at)),
-    el('span', {}, ev.type || '(unknown)'),
-    el('span', {}, el('b', { class: `badge s-${ev.verdict}` }, ev.httpStatus === null ? ev.verdict : `${ev.verdict} ${ev.httpStatus}`)),
-    el('span', { class: 'mono' }, ev.webhookId || '—'),
-    el('span', { class: `s-${delivery || 'none'}` }, delivery ? (ev.attempts > 1 ? `${delivery} ×${ev.attempts}` : delivery) : '—'),
+  const verdict = ev.httpStatus === null ? ev.verdict : `${ev.verdict} ${ev.httpStatus}`;
+  const deliveryText = delivery ? (ev.attempts > 1 ? `${delivery} ×${ev.attempts}` : delivery) : '—';
+  return (
+    `<div class="row" role="row" data-id="${esc(ev.id)}"><span class="mono">${esc(time(ev.at))}</span>` +
+    `<span>${esc(ev.type || '(unknown)')}</span><span><b class="badge s-${esc(ev.verdict)}">${esc(verdict)}</b></span>` +
+    `<span class="mono">${esc(ev.webhookId || '—')}</span><span class="s-${esc(delivery || 'none')}">${esc(deliveryText)}</span></div>`
   );
+}
+
+function renderRow(ev) {
+  const t = document.createElement('template');
+  t.innerHTML = rowHtml(ev);
+  return t.content.firstElementChild;
 }
 
 function rememberType(type) {
@@ -106,15 +113,15 @@ async function loadList(append) {
     state.byId.clear();
     rowsEl.textContent = '';
   }
-  const frag = document.createDocumentFragment();
+  let html = '';
   for (const ev of page.events) {
     if (state.byId.has(ev.id)) continue;
     state.events.push(ev);
     state.byId.set(ev.id, ev);
     rememberType(ev.type);
-    frag.append(renderRow(ev));
+    html += rowHtml(ev);
   }
-  rowsEl.append(frag);
+  rowsEl.insertAdjacentHTML('beforeend', html);
   performance.mark('etsyhook:rows-built');
   state.next = page.next;
   if (!append) {
@@ -480,6 +487,10 @@ $('type').addEventListener('input', refilter);
 $('status').addEventListener('change', refilter);
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 $('more').addEventListener('click', () => loadList(true));
+rowsEl.addEventListener('click', (e) => {
+  const row = e.target.closest('.row');
+  if (row) select(state.events.indexOf(state.byId.get(row.dataset.id)), true);
+});
 
 loadList(false);
 connect();
