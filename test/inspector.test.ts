@@ -349,6 +349,7 @@ describe('inspect: the page, in a browser', () => {
     expect(target.requests[2]!.body.toString('utf8')).toBe(s.paid.body);
     expect(() => wh.verify(s.paid.body!, target.requests[2]!.headers as Record<string, string>)).not.toThrow();
     await page.click('#copy-curl');
+    await page.waitForFunction(() => document.querySelector('#copied-text')?.textContent?.startsWith('curl ') === true);
     const curl = (await page.textContent('#copied-text'))!;
     expect(curl).toContain(`curl -X POST '${target.url}'`);
     expect(curl).toContain(`-H 'webhook-signature: ${s.paid.headers['webhook-signature']}'`);

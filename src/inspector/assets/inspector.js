@@ -295,7 +295,7 @@ function signaturePanel(s) {
 
 function attemptsTable(d) {
   if (d.deliveries.length === 0) {
-    return el('p', { class: 'empty' }, d.verdict === 'accepted' ? 'No delivery attempts yet.' : `None: ${d.verdict} requests are not forwarded.`);
+    return el('p', { class: 'empty', id: 'attempts' }, d.verdict === 'accepted' ? 'No delivery attempts yet.' : `None: ${d.verdict} requests are not forwarded.`);
   }
   return el(
     'table',
@@ -325,10 +325,17 @@ async function openDetail(id, refresh) {
     $('detail').append(el('p', { class: 'result bad' }, err.message));
     return;
   }
-  const keepTarget = refresh && state.detail?.id === id ? $('target')?.value : undefined;
-  const keepResult = refresh && state.detail?.id === id ? $('result')?.cloneNode(true) : undefined;
+  if (refresh && state.detail?.id === id && $('attempts')) {
+    // A new attempt: only what it changes, so a target being typed or an edit in progress stays as it is.
+    state.detail = d;
+    $('attempts').replaceWith(attemptsTable(d));
+    $('attempts-title').textContent = `Delivery attempts (${d.attempts})`;
+    $('detail-status').className = `badge s-${d.status}`;
+    $('detail-status').textContent = d.status;
+    return;
+  }
   state.detail = d;
-  const target = keepTarget ?? d.replayTarget;
+  const target = d.replayTarget;
   const raw = d.body !== null ? d.body : d.bodyBase64;
   let pretty = null;
   if (d.payload !== null) pretty = prettyJson(d.body);
@@ -346,7 +353,7 @@ async function openDetail(id, refresh) {
   const view = el(
     'div',
     { 'data-id': d.id },
-    el('h2', {}, el('span', { class: 'mono' }, d.id), d.type || '(unknown type)', el('span', { class: `badge s-${d.status}` }, d.status)),
+    el('h2', {}, el('span', { class: 'mono' }, d.id), d.type || '(unknown type)', el('span', { class: `badge s-${d.status}`, id: 'detail-status' }, d.status)),
     el('div', { class: 'reqline', id: 'reqline' }, `${d.method} ${d.path} HTTP/1.1`),
     facts([
       ['received', `${new Date(d.at).toLocaleString()}${d.remote ? ` from ${d.remote}` : ''}`],
@@ -373,9 +380,9 @@ async function openDetail(id, refresh) {
       el('button', { id: 'copy-send', type: 'button', onclick: () => copy(sendCommand(d, $('target').value)) }, 'Copy as etsyhook send --data'),
     ),
     editorSlot,
-    keepResult ?? el('div', { id: 'result', class: 'result' }),
+    el('div', { id: 'result', class: 'result' }),
     el('div', { id: 'copied' }),
-    el('h3', {}, `Delivery attempts (${d.attempts})`),
+    el('h3', { id: 'attempts-title' }, `Delivery attempts (${d.attempts})`),
     attemptsTable(d),
     el('h3', {}, 'Headers'),
     el('table', { class: 'kv', id: 'headers' }, Object.entries(d.headers).map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, v)))),
