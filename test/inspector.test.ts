@@ -8,15 +8,17 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../src/core/log/store.js';
 import type { ReceivedRecord, StoreRecord } from '../src/core/log/records.js';
-import { home, post, send, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
-import { delivery, eventsDir, received, SECRET } from './event-fixtures.js';
-import { BIN, runCli, startCli } from './helpers.js';
+import { delivery, eventsDir, received } from './event-fixtures.js';
+import { BIN, drain, newHome, post, runCli, SECRET, send, signed, startCli, startDev, waitFor, type Cleanup } from './support/index.js';
 import { startRecorder, type Recorder } from './http-recorder.js';
 import { launchBrowser } from './support/browser.js';
 
 const cleanups: Cleanup[] = [];
+/** Errors thrown in any page a test opened: each test ends with none. */
+const pageErrors: string[] = [];
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await drain(cleanups.splice(0));
+  expect(pageErrors.splice(0), 'errors in the page').toEqual([]);
 });
 
 let browser: Browser;
@@ -57,9 +59,7 @@ async function open(url: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
   cleanups.push(() => context.close());
   const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  cleanups.push(() => expect(problems, 'errors in the page').toEqual([]));
+  page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.goto(url);
   await page.waitForSelector('body[data-live="on"]');
   return page;
@@ -112,7 +112,7 @@ function sample(forwardTo: string): { records: StoreRecord[]; paid: ReceivedReco
 
 describe('inspect: the JSON API', () => {
   it('lists the same objects as events list --json, filters, pages with a cursor, and finds one by id prefix or webhook-id', async () => {
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);
     const ins = await inspect(h.env);
@@ -152,7 +152,7 @@ describe('inspect: the JSON API', () => {
   });
 
   it('explains a rejected signature: which header, stale by how many seconds, the expected signature vs the received one', async () => {
-    const h = home(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
+    const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);
     const ins = await inspect(h.env);
@@ -169,7 +169,7 @@ describe('inspect: the JSON API', () => {
   });
 
   it('refuses a foreign Host, other origins, and a replay without the page token; the secret is in no answer', async () => {
-    const h = home(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
+    const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const target = await recorder();
     const s = sample(target.url);
     await store(h.dir, s.records);
@@ -223,20 +223,20 @@ describe('dev serves the inspector beside the receiver', () => {
   it('prints its URL in the banner, lists what dev receives, and records a replay through dev\'s own store', async () => {
     const target = await recorder();
     const dev = await startDev(cleanups, ['--inspect-port', '0', '--forward-to', target.url]);
-    const url = /Inspect\s+(http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(dev.proc.stderr());
-    expect(url, dev.proc.stderr()).not.toBeNull();
+    const url = /Inspect\s+(http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(dev.stderr());
+    expect(url, dev.stderr()).not.toBeNull();
     const base = url![1]!;
     const local = new RegExp(`Local\\s+${dev.url.replace(/[.]/g, '\\.')}`);
-    expect(dev.proc.stderr()).toMatch(local);
+    expect(dev.stderr()).toMatch(local);
 
     const event = signed({ type: 'order.paid' });
     const id = (await post(dev.url, event)).json().id as string;
-    await waitFor(() => target.requests.length === 1, 10_000, 'the forwarded event');
+    await waitFor('the forwarded event', () => target.requests.length === 1, 10_000);
     let listed: { id: string; status: string }[] = [];
-    await waitFor(async () => {
+    await waitFor('the delivered event in the inspector', async () => {
       listed = (await getJson(`${base}api/events`)).body.events as { id: string; status: string }[];
       return listed[0]?.status === 'delivered';
-    }, 10_000, 'the delivered event in the inspector');
+    }, 10_000);
     expect(listed.map((e) => e.id)).toEqual([id]);
 
     const html = (await send(base, { method: 'GET' })).body;
@@ -249,20 +249,20 @@ describe('dev serves the inspector beside the receiver', () => {
     expect(target.requests).toHaveLength(2);
     expect(target.requests[1]!.body.equals(event.body)).toBe(true);
     // dev keeps writing its log alone: the attempt went through its sink, and is there once.
-    await waitFor(() => dev.deliveries().length === 2, 5_000, 'the replay attempt in the log');
-    expect(dev.deliveries().map((d) => [d.attempt, d.replay ?? false])).toEqual([[1, false], [2, true]]);
+    await waitFor('the replay attempt in the log', () => dev.store().deliveries.length === 2, 5_000);
+    expect(dev.store().deliveries.map((d) => [d.attempt, d.replay ?? false])).toEqual([[1, false], [2, true]]);
     expect((await send(`${base}api/events`, { method: 'GET', headers: { host: 'attacker.example' } })).status).toBe(403);
   });
 
   it('--no-inspect serves none', async () => {
     const dev = await startDev(cleanups, ['--no-inspect']);
-    expect(dev.proc.stderr()).toMatch(/Inspect\s+off \(--no-inspect\)/);
+    expect(dev.stderr()).toMatch(/Inspect\s+off \(--no-inspect\)/);
   });
 });
 
 describe('inspect: the page, in a browser', () => {
   it('lists stored events, shows the detail (request line, headers, pretty body, signature), and adds a new one live', async () => {
-    const h = home(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
+    const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);
     const ins = await inspect(h.env);
@@ -305,7 +305,7 @@ describe('inspect: the page, in a browser', () => {
   });
 
   it('Replay sends the stored bytes to the forward target; Edit and replay sends the edited body, re-signed', async () => {
-    const h = home(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
+    const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const target = await recorder();
     const s = sample(target.url);
     await store(h.dir, s.records);
@@ -316,7 +316,7 @@ describe('inspect: the page, in a browser', () => {
     expect(await page.inputValue('#target')).toBe(target.url);
 
     await page.click('#replay');
-    await waitFor(() => target.requests.length === 1, 10_000, 'the replay at the target');
+    await waitFor('the replay at the target', () => target.requests.length === 1, 10_000);
     expect(target.requests[0]!.body.toString('utf8')).toBe(s.paid.body);
     expect(target.requests[0]!.headers['webhook-signature']).toBe(s.paid.headers['webhook-signature']);
     await page.waitForSelector('#result.ok');
@@ -328,7 +328,7 @@ describe('inspect: the page, in a browser', () => {
     const edited = '{"event_type":"order.paid","shop_id":12345678,"note":"edited in the inspector"}';
     await page.fill('#edit-body', edited);
     await page.click('#send-edited');
-    await waitFor(() => target.requests.length === 2, 10_000, 'the edited replay at the target');
+    await waitFor('the edited replay at the target', () => target.requests.length === 2, 10_000);
     const got = target.requests[1]!;
     expect(got.body.toString('utf8')).toBe(edited);
     expect(got.headers['webhook-id']).toBe(s.paid.webhookId);
@@ -362,7 +362,7 @@ describe('inspect: the page, in a browser', () => {
   });
 
   it('search narrows the list; keys move, open, search and replay', async () => {
-    const h = home(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
+    const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const target = await recorder();
     const s = sample(target.url);
     await store(h.dir, s.records);
@@ -381,7 +381,7 @@ describe('inspect: the page, in a browser', () => {
     await page.waitForSelector(`body[data-detail="${s.listing.id}"]`);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('r');
-    await waitFor(() => target.requests.length === 1, 10_000, 'the replay from r');
+    await waitFor('the replay from r', () => target.requests.length === 1, 10_000);
     expect(target.requests[0]!.body.toString('utf8')).toBe(s.paid.body);
 
     await page.keyboard.press('/');
@@ -400,7 +400,7 @@ describe('inspect: the page, in a browser', () => {
   });
 
   it('loads 1,000 stored events in under a second (measured in the browser)', async () => {
-    const h = home(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
+    const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const target = await recorder();
     const s = sample(target.url);
     const types = ['order.paid', 'order.shipped', 'listing.updated', 'receipt.created', 'order.canceled'];
@@ -434,7 +434,7 @@ describe('inspect: the page, in a browser', () => {
   });
 
   it('takes the README screenshot (ETSYHOOK_SCREENSHOT=docs/inspector.png writes it there)', async () => {
-    const h = home(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
+    const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const s = sample('http://127.0.0.1:3000/webhooks');
     const more: StoreRecord[] = [];
     for (const [i, type] of ['order.paid', 'receipt.created', 'listing.updated', 'order.shipped', 'order.paid', 'listing.created'].entries()) {
