@@ -146,13 +146,19 @@ export class FileSource implements InspectorSource {
       throw new LookupError(`'${r}' is ambiguous: it matches ${byId.candidates.join(', ')}${byId.count > byId.candidates.length ? ', …' : ''}`, 'ambiguous');
     }
     // A webhook-id names the request that was accepted with it; its duplicates carry the same id.
-    const byWebhookId: StoredEvent[] = [];
+    let byWebhookId: StoredEvent[] = [];
     const ids = new Set<string>();
     for (const ev of queryEvents(this.file, {}, { end, ...bad })) {
       const w = ev.record.webhookId;
       if (w === undefined || !w.startsWith(r)) continue;
       ids.add(w);
       if (ev.record.status !== 'duplicate') byWebhookId.push(ev);
+    }
+    // A whole webhook-id names its own event even when it is also the start of longer ones.
+    if (ids.has(r)) {
+      ids.clear();
+      ids.add(r);
+      byWebhookId = byWebhookId.filter((ev) => ev.record.webhookId === r);
     }
     if (ids.size > 1) throw new LookupError(`'${r}' is ambiguous: it matches the webhook-ids ${[...ids].slice(0, 5).join(', ')}`, 'ambiguous');
     const chosen = byWebhookId.find((ev) => ev.record.status === 'accepted') ?? byWebhookId[0];
