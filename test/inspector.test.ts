@@ -1,6 +1,7 @@
 // The web inspector through the built CLI (`etsyhook inspect`, and `dev` writing beside it), a real loopback target,
 // and a real browser (Debian's chromium).
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -149,6 +150,39 @@ describe('inspect: the JSON API', () => {
     expect(badStatus.status).toBe(400);
     expect(badStatus.body.error).toMatch(/status must be one of/);
     expect((await getJson(`${ins.url}api/events?cursor=garbage`)).status).toBe(400);
+  });
+
+  it('streams new records as server-sent events: received (filtered like the list) and delivery', async () => {
+    const h = newHome(cleanups);
+    const s = sample('http://127.0.0.1:9/webhook');
+    await store(h.dir, s.records);
+    const ins = await inspect(h.env);
+    const events: { event: string; data: Record<string, unknown> }[] = [];
+    let text = '';
+    const req = request(`${ins.url}api/stream?type=order.*`, (res) => {
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+      res.on('data', (c: Buffer) => {
+        text += c.toString('utf8');
+        let i: number;
+        while ((i = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, i);
+          text = text.slice(i + 2);
+          const event = /^event: (.+)$/m.exec(block)?.[1];
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+        }
+      });
+    });
+    req.end();
+    cleanups.push(() => req.destroy());
+    await waitFor('the stream to be ready', () => events.some((e) => e.event === 'ready'));
+    const paid = received({ type: 'order.paid', minutesAgo: 0, httpStatus: 200 });
+    const listing = received({ type: 'listing.updated', minutesAgo: 0, httpStatus: 200 });
+    await store(h.dir, [listing, paid, delivery(paid, { target: 'http://127.0.0.1:9/webhook' })]);
+    await waitFor('the delivery in the stream', () => events.some((e) => e.event === 'delivery'));
+    const streamed = events.filter((e) => e.event === 'received').map((e) => e.data);
+    expect(streamed).toEqual([expect.objectContaining({ kind: 'event', id: paid.id, type: 'order.paid', status: 'accepted', httpStatus: 200, attempts: 0 })]);
+    expect(events.find((e) => e.event === 'delivery')!.data).toMatchObject({ kind: 'delivery', id: paid.id, status: 'delivered', httpStatus: 200, attempt: 1 });
   });
 
   it('explains a rejected signature: which header, stale by how many seconds, the expected signature vs the received one', async () => {
