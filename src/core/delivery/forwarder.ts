@@ -12,8 +12,24 @@ import type { AttemptReport, Dispatcher } from './dispatcher.js';
 export type { AttemptReport } from './dispatcher.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './http.js';
 
+/** What one attempt did: an HTTP result, or a route target's own verdict (an exit code, Pushover's answer). */
+export interface AttemptResult extends DeliveryResult {
+  /** Delivered? Default: a 2xx status. */
+  ok?: boolean;
+  /** Did the target answer at all (it is there, even if it failed)? Default: it gave a status. Else the breaker opens. */
+  answered?: boolean;
+}
+
+/** Sends one attempt of an event somewhere other than byte-exact HTTP (routes: exec:, slack:, pushover:). */
+export type SendAttempt = (event: ReceivedRecord, body: Buffer, attempt: number) => Promise<AttemptResult>;
+
 export interface ForwarderOptions {
+  /** Where attempts go, as records name it (secrets masked when `send` is given). */
   target: string;
+  /** Send each attempt with this instead of forwarding byte-exact to `target` over HTTP. */
+  send?: SendAttempt;
+  /** The route these deliveries belong to, kept on every attempt record. */
+  route?: string;
   /** Where delivery attempts are recorded. */
   sink: Pick<EventSink, 'attempt'>;
   deliverer?: Deliverer;
@@ -153,17 +169,20 @@ export class Forwarder implements Dispatcher {
     const forwardedFor = event.headers['x-forwarded-for'];
     const extraHeaders = event.remote === undefined ? undefined : { 'x-forwarded-for': forwardedFor ? `${forwardedFor}, ${event.remote}` : event.remote };
     const body = job.body ?? bodyBytes(event);
-    const result: DeliveryResult = await this.deliverer.send(this.target, event.headers, body, {
-      timeoutMs: this.timeoutMs,
-      insecure: this.insecure,
-      attempt,
-      ...(extraHeaders !== undefined ? { extraHeaders } : {}),
-    });
+    const result: AttemptResult = this.options.send
+      ? await this.options.send(event, body, attempt)
+      : await this.deliverer.send(this.target, event.headers, body, {
+          timeoutMs: this.timeoutMs,
+          insecure: this.insecure,
+          attempt,
+          ...(extraHeaders !== undefined ? { extraHeaders } : {}),
+        });
     if (this.abandoned) return;
-    const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
+    const ok = result.ok ?? (result.status !== undefined && result.status >= 200 && result.status < 300);
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
     const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target: this.target, attempt, status: outcome, ms: result.ms };
     if (result.status !== undefined) record.httpStatus = result.status;
+    if (this.options.route !== undefined) record.route = this.options.route;
     if (result.error !== undefined) record.error = result.error;
     if (result.response !== undefined) record.response = { body: result.response };
     // Recorded in the background: the slot is free for the next delivery while the group commit runs. Lazily synced:
@@ -186,9 +205,9 @@ export class Forwarder implements Dispatcher {
     this.updateBreaker(result);
   }
 
-  private updateBreaker(result: DeliveryResult): void {
+  private updateBreaker(result: AttemptResult): void {
     this.probing = false;
-    if (result.status !== undefined) {
+    if (result.answered ?? result.status !== undefined) {
       // The app answered (even with an error status): it is there.
       if (this.breakerFailures > 0) this.options.onResume?.();
       this.breakerFailures = 0;
