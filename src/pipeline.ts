@@ -7,6 +7,8 @@ import type { AttemptReport, Dispatcher, DispatchNotice } from './core/delivery/
 import type { EventSink } from './core/log/sink.js';
 import type { ReceivedRecord } from './core/log/records.js';
 import { Forwarder } from './core/delivery/forwarder.js';
+import { RouteDispatcher } from './core/delivery/route-dispatcher.js';
+import type { Route } from './core/delivery/routes.js';
 import { FileSink } from './core/log/file-sink.js';
 import type { RecentState } from './core/log/recovery.js';
 import { OperationError } from './errors.js';
@@ -60,7 +62,7 @@ export interface PipelineParts {
   /** Made with the pipeline's observers, so its attempts and notices reach them. None: accepted events are only kept. */
   dispatcher?: (observers: Observers) => Dispatcher;
   /** Deliveries the last run left pending, resumed once the receiver listens. */
-  pending?: readonly { event: ReceivedRecord; attempts: number }[];
+  pending?: RecentState['pending'];
   observers?: readonly PipelineObserver[];
 }
 
@@ -105,8 +107,13 @@ export class Pipeline {
     let resumed = 0;
     if (dispatcher) {
       for (const p of parts.pending ?? []) {
-        dispatcher.dispatch(p.event, p.attempts);
-        resumed++;
+        // Events pending on routes resume on those routes; events forwarded to one URL with that URL only.
+        if (dispatcher.resume !== undefined) {
+          if (dispatcher.resume(p.event, p.routes)) resumed++;
+        } else if (p.routes === undefined) {
+          dispatcher.dispatch(p.event, p.attempts);
+          resumed++;
+        }
       }
     }
     return new Pipeline(receiver, parts.sink, dispatcher, observers, resumed);
@@ -162,11 +169,43 @@ export function forwarding(sink: EventSink, f: ForwardSettings): (observers: Obs
     });
 }
 
+export interface RouteSettings extends Omit<ForwardSettings, 'target'> {
+  routes: readonly Route[];
+}
+
+/** The dispatcher of `dev --route/--routes` (and `worker`): each event to every route matching its type. */
+export function routing(sink: EventSink, r: RouteSettings): (observers: Observers) => Dispatcher {
+  return (observers) =>
+    new RouteDispatcher({
+      routes: r.routes,
+      sink,
+      maxAttempts: r.maxAttempts,
+      timeoutMs: r.timeoutMs,
+      insecure: r.insecure,
+      ...(r.baseDelayMs !== undefined ? { baseDelayMs: r.baseDelayMs } : {}),
+      onAttempt: (a) => observers.onAttempt(a),
+      onNotice: (n) => observers.onNotice(n),
+    });
+}
+
+/** What the receiver needs to know of routes: which an event goes to (kept on its record); no match is ignored. */
+export function routedReceiver(receiver: ReceiverSettings, routes: readonly Route[]): ReceiverSettings {
+  const byEvents = receiver.accepts;
+  return {
+    ...receiver,
+    accepts: (type) => (byEvents?.(type) ?? true) && routes.some((r) => r.matches(type)),
+    ignoredReason: byEvents ? 'not in --events, or no route matches' : 'no route matches',
+    routesFor: (type) => routes.filter((r) => r.matches(type)).map((r) => r.label),
+  };
+}
+
 export interface LocalPipelineSettings {
   /** The file log's directory. */
   dir: string;
   receiver: ReceiverSettings;
   forward?: ForwardSettings;
+  /** Routes instead of `forward` (--forward-to is then one of them). */
+  routes?: RouteSettings;
   observers?: readonly PipelineObserver[];
 }
 
@@ -176,9 +215,9 @@ export async function startLocalPipeline(s: LocalPipelineSettings): Promise<{ pi
     throw new OperationError((err as Error).message, { hint: 'check ETSYHOOK_HOME and the disk', cause: err });
   });
   const pipeline = await Pipeline.start({
-    receiver: s.forward ? { ...s.receiver, forwardTo: s.forward.target } : s.receiver,
+    receiver: s.routes ? routedReceiver(s.receiver, s.routes.routes) : s.forward ? { ...s.receiver, forwardTo: s.forward.target } : s.receiver,
     sink,
-    ...(s.forward ? { dispatcher: forwarding(sink, s.forward) } : {}),
+    ...(s.routes ? { dispatcher: routing(sink, s.routes) } : s.forward ? { dispatcher: forwarding(sink, s.forward) } : {}),
     pending: recent.pending,
     ...(s.observers ? { observers: s.observers } : {}),
   });

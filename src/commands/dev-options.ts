@@ -4,6 +4,7 @@ import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS
 import { EVENT_TYPE_NAMES, closeMatches } from '../core/events/catalog.js';
 import { splitList } from '../core/events/globs.js';
 import type { Scheme } from '../core/receive/signature.js';
+import type { Route } from '../core/delivery/routes.js';
 import { UsageError } from '../errors.js';
 
 export interface RawDevOptions {
@@ -17,6 +18,8 @@ export interface RawDevOptions {
   maxBody?: string;
   events?: string;
   forwardTo?: string;
+  route?: string[];
+  routes?: string;
   forwardTimeout?: string;
   insecure?: boolean;
   maxAttempts?: string;
@@ -44,6 +47,12 @@ export interface DevOptions {
   /** --events entries that name no known type (a warning, not an error). */
   unknownEvents: { pattern: string; near: string[] }[];
   forwardTo: URL | undefined;
+  /** --route values (GLOB=TARGET), checked when dev runs (routes.ts). */
+  route: string[];
+  /** --routes FILE, read when dev runs. */
+  routesFile: string | undefined;
+  /** The routes, once dev has read and checked them; undefined without --route/--routes. */
+  routes?: Route[];
   forwardTimeoutMs: number;
   insecure: boolean;
   maxAttempts: number;
@@ -111,6 +120,8 @@ export function parseDevOptions(raw: RawDevOptions): DevOptions {
     events,
     unknownEvents,
     forwardTo,
+    route: raw.route ?? [],
+    routesFile: raw.routes,
     forwardTimeoutMs,
     insecure: raw.insecure ?? false,
     maxAttempts: raw.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 })!,
@@ -124,7 +135,7 @@ export function parseDevOptions(raw: RawDevOptions): DevOptions {
   };
 }
 
-function isSelf(target: URL, host: string, port: number, path: string): boolean {
+export function isSelf(target: URL, host: string, port: number, path: string): boolean {
   const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]', '0.0.0.0', host]);
   const targetPort = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
   return port !== 0 && targetPort === port && loopback.has(target.hostname) && target.pathname.replace(/\/+$/, '') === path.replace(/\/+$/, '');

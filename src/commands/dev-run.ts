@@ -10,6 +10,7 @@ import type { EtsySession } from '../etsy/session.js';
 import { startLocalPipeline, type Pipeline } from '../pipeline.js';
 import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
+import { routeTable } from '../ui/route-table.js';
 import { mask, type Output } from '../ui/output.js';
 import type { DevOptions } from './dev-options.js';
 import type { Inspector } from '../inspector/index.js';
@@ -42,8 +43,18 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
     out.warn(`--events: '${u.pattern}' is not a known event type${u.near.length ? ` (did you mean ${u.near.join(', ')}?)` : ''}; see etsyhook events types`);
   }
   if (o.insecure && o.forwardTo?.protocol !== 'https:') out.warn('--insecure only matters for an https --forward-to');
-  const lines = liveLines(out, { maxAttempts: o.maxAttempts });
   const backoff = Number(process.env.ETSYHOOK_FORWARD_BACKOFF_MS);
+  const routes = o.routes;
+  const lines = liveLines(out, {
+    maxAttempts: o.maxAttempts,
+    ...(routes ? { maxAttemptsOf: (route: string) => routes.find((r) => r.label === route)?.maxAttempts } : {}),
+  });
+  const delivery = {
+    maxAttempts: o.maxAttempts,
+    timeoutMs: o.forwardTimeoutMs,
+    insecure: o.insecure,
+    ...(Number.isFinite(backoff) && backoff > 0 ? { baseDelayMs: backoff } : {}),
+  };
   const dir = storeDir();
   const { pipeline, recent } = await startLocalPipeline({
     dir,
@@ -57,17 +68,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
       maxBody: o.maxBody,
       ...(o.events.length > 0 ? { accepts: typeMatcher(o.events) } : {}),
     },
-    ...(o.forwardTo
-      ? {
-          forward: {
-            target: o.forwardTo.href,
-            maxAttempts: o.maxAttempts,
-            timeoutMs: o.forwardTimeoutMs,
-            insecure: o.insecure,
-            ...(Number.isFinite(backoff) && backoff > 0 ? { baseDelayMs: backoff } : {}),
-          },
-        }
-      : {}),
+    ...(routes ? { routes: { ...delivery, routes } } : o.forwardTo ? { forward: { ...delivery, target: o.forwardTo.href } } : {}),
     observers: [lines],
   });
   out.debug(`start-up scan: ${recent.scanned} recent records, ${recent.acceptedIds.length} accepted webhook-ids, ${recent.pending.length} pending deliveries`);
@@ -196,7 +197,12 @@ function printBanner(
   row('Inspect', inspectUrl ?? c.dim(o.inspectPort === undefined ? 'off (--no-inspect)' : 'off'));
   row('Public', publicUrl ? `${c.cyan(publicUrl)}  ${c.dim("← paste into Etsy's webhook portal")}` : c.dim('none (--no-tunnel)'));
   row('Events', o.events.length ? o.events.join(', ') : 'all');
-  row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts)`)}` : c.dim('none (--forward-to URL)'));
+  if (o.routes) {
+    row('Routes', '');
+    for (const l of routeTable(o.routes, c, { timeoutMs: o.forwardTimeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
+  } else {
+    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts)`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
+  }
   row('Secret', `${mask(secret.value)}  ${c.dim(secret.created ? '(new, shown in full above; --print-secret shows it again)' : `(from ${from}; --print-secret shows it)`)}`);
   if (secret.created) {
     out.info(c.yellow("  Real Etsy deliveries are signed with the secret shown in Etsy's webhook portal: start with"));
@@ -204,7 +210,7 @@ function printBanner(
   }
   row('Store', dir);
   if (pipeline.resumed > 0) out.info(`  resuming ${pipeline.resumed} pending deliver${pipeline.resumed === 1 ? 'y' : 'ies'} from the last run`);
-  else if (!o.forwardTo && pending > 0) {
+  else if (!o.forwardTo && !o.routes && pending > 0) {
     out.info(c.dim(`  ${pending} deliver${pending === 1 ? 'y is' : 'ies are'} pending from the last run; start with --forward-to to resume them`));
   }
   out.info(`Ready: listening on ${pipeline.url}. Press Ctrl-C to stop.`);

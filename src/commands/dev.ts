@@ -11,8 +11,10 @@ import {
   DEFAULT_WEBHOOK_PATH,
 } from '../core/defaults.js';
 import type { Output } from '../ui/output.js';
-import { context } from './common.js';
-import { parseDevOptions, type DevOptions, type RawDevOptions } from './dev-options.js';
+import { UsageError } from '../errors.js';
+import type { Route } from '../core/delivery/routes.js';
+import { collect, context } from './common.js';
+import { isSelf, parseDevOptions, type DevOptions, type RawDevOptions } from './dev-options.js';
 
 export function register(program: Command): void {
   program
@@ -28,6 +30,8 @@ export function register(program: Command): void {
     .option('--max-body <size>', 'largest body accepted, e.g. 1mb, 256kb (default: 1 MiB)')
     .option('--events <list>', 'event types to dispatch, globs allowed (order.*,listing.created); others are stored as ignored')
     .option('--forward-to <url>', 'forward accepted events, byte-exact with their headers, to your app')
+    .option('--route <GLOB=TARGET>', 'send events of these types to a target: http(s)://URL, exec:COMMAND, slack:WEBHOOK_URL or pushover: (repeatable)', collect)
+    .option('--routes <file>', 'routes from a YAML or JSON file: routes: [{events, to, template?, timeout?, max_attempts?, priority?}]')
     .option('--forward-timeout <duration>', `per-attempt timeout when forwarding (default: ${DEFAULT_DELIVERY_TIMEOUT_MS / 1000}s)`)
     .option('--insecure', 'accept a self-signed certificate on an https --forward-to')
     .option('--max-attempts <n>', `delivery attempts before an event is dead (default: ${DEFAULT_MAX_ATTEMPTS}; retries back off exponentially)`)
@@ -45,6 +49,8 @@ Examples:
   $ etsyhook dev --no-tunnel                                  receive on http://127.0.0.1:5000/webhook
   $ etsyhook dev --forward-to http://localhost:3000/webhooks  public URL + forwarding to your app
   $ etsyhook dev --events 'order.*' --domain my-shop.ngrok.app --register
+  $ etsyhook dev --route 'order.*=http://localhost:3000/orders' --route 'listing.*=exec:./on-listing.sh'
+  $ etsyhook dev --routes routes.yaml                          each event type to its own handlers
   $ etsyhook dev --no-tunnel --json | jq -c 'select(.kind=="delivery")'
   $ export ETSY_WEBHOOK_SECRET=$(etsyhook dev --print-secret)
 
@@ -60,6 +66,7 @@ GET /health answers {"status":"healthy",...}. The public tunnel needs an ngrok a
 }
 
 async function runDev(o: DevOptions, out: Output): Promise<void> {
+  if (o.route.length > 0 || o.routesFile !== undefined) o = { ...o, routes: await loadRoutes(o, out) };
   const { devSecret } = await import('./dev-run.js');
   const secret = await devSecret(o, out);
   if (o.printSecret) {
@@ -69,4 +76,17 @@ async function runDev(o: DevOptions, out: Output): Promise<void> {
   }
   const { runReceiver } = await import('./dev-run.js');
   await runReceiver(o, secret, out);
+}
+
+/** --route, --routes and --forward-to as routes, checked before anything starts (a bad file is exit 2). */
+async function loadRoutes(o: DevOptions, out: Output): Promise<Route[]> {
+  const { routesFromOptions } = await import('../core/delivery/routes.js');
+  const set = routesFromOptions({ route: o.route, ...(o.routesFile !== undefined ? { routes: o.routesFile } : {}), ...(o.forwardTo ? { forwardTo: o.forwardTo.href } : {}) });
+  for (const w of set.warnings) out.warn(w);
+  for (const r of set.routes) {
+    if (r.target.kind === 'http' && isSelf(new URL(r.target.url), o.host, o.port, o.path)) {
+      throw new UsageError(`${r.origin}: ${r.target.url} is this receiver itself`, 'route to your app, e.g. http://127.0.0.1:3000/webhooks');
+    }
+  }
+  return set.routes;
 }

@@ -1,6 +1,6 @@
 // `events show`: one stored event for humans (headers, the body pretty-printed, verdict, attempts) and as JSON.
 import type { ChalkInstance } from 'chalk';
-import type { StoredEvent } from '../core/log/query.js';
+import { attemptsByRoute, type StoredEvent } from '../core/log/query.js';
 import { bodyBytes } from '../core/log/records.js';
 import { formatEventLine } from './event-line.js';
 import { eventJson, type EventJson } from './present.js';
@@ -77,7 +77,20 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
     lines.push(c.dim(r.status === 'accepted' ? '  none yet (no --forward-to, or still queued)' : `  none (${r.status} requests are not forwarded)`));
   }
   if (ev.attempts > ev.deliveries.length) lines.push(c.dim(`  … ${ev.attempts - ev.deliveries.length} older attempts not shown`));
-  for (const d of ev.deliveries) lines.push(`  ${formatEventLine(d, c, { date: true, target: true, ...(r.type === undefined ? {} : { type: r.type }) })}`);
+  const lineOptions = { date: true, target: true, ...(r.type === undefined ? {} : { type: r.type }) };
+  const groups = attemptsByRoute(ev.deliveries);
+  const routed = r.routes !== undefined || !groups.has('') || groups.size > 1;
+  if (!routed) for (const d of ev.deliveries) lines.push(`  ${formatEventLine(d, c, lineOptions)}`);
+  else {
+    // One group per route, those the event was dispatched to first (a route with no attempt yet says so).
+    for (const route of new Set([...(r.routes ?? []), ...groups.keys()])) {
+      const attempts = groups.get(route) ?? [];
+      const last = attempts[attempts.length - 1];
+      lines.push(`  ${c.bold(route === '' ? '(no route)' : `route ${route}`)}  ${last ? colourStatus(last.status, c) : c.dim('pending')}`);
+      if (attempts.length === 0) lines.push(c.dim('    no attempt yet'));
+      for (const d of attempts) lines.push(`    ${formatEventLine(d, c, { ...lineOptions, target: false })}`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 

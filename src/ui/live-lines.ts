@@ -10,7 +10,7 @@ export interface LiveLines extends PipelineObserver {
   flush(): void;
 }
 
-export function liveLines(out: Output, options: { maxAttempts?: number } = {}): LiveLines {
+export function liveLines(out: Output, options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined } = {}): LiveLines {
   const c = out.c;
   const lines = new LineWriter(process.stderr);
   const data = new LineWriter(process.stdout);
@@ -32,11 +32,12 @@ export function liveLines(out: Output, options: { maxAttempts?: number } = {}): 
         data.write(JSON.stringify({ ...attemptJson(record, event), retryInMs: retryInMs ?? null }));
         return;
       }
+      const maxAttempts = (record.route !== undefined ? options.maxAttemptsOf?.(record.route) : undefined) ?? options.maxAttempts;
       lines.write(
         formatEventLine(record, c, {
           ...(event.type !== undefined ? { type: event.type } : {}),
           ...(retryInMs !== undefined ? { retryInMs } : {}),
-          ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+          ...(maxAttempts !== undefined ? { maxAttempts } : {}),
         }),
       );
     },
@@ -45,7 +46,7 @@ export function liveLines(out: Output, options: { maxAttempts?: number } = {}): 
       if (n.kind === 'hold') {
         lines.write(c.yellow(`${clock()}  the app at ${n.target} is not answering: holding deliveries (stored, not dropped); next try in ${formatWait(n.probeInMs ?? 0)}`));
       } else if (n.kind === 'resume') {
-        lines.write(c.green(`${clock()}  the app answers again: delivering what was held`));
+        lines.write(c.green(`${clock()}  the app answers again: delivering what was held`) + c.dim(`  (${n.target})`));
       } else {
         lines.flush();
         out.warn(`a delivery attempt could not be recorded: ${n.error ?? 'unknown error'}`);

@@ -57,6 +57,8 @@ export interface EventJson {
   method: string;
   path: string;
   forwardTo: string | null;
+  /** The routes the event was dispatched to (`GLOB=TARGET`, secrets masked); null without routes. */
+  routes: string[] | null;
   size: number;
   attempts: number;
   deliveries: AttemptJson[];
@@ -114,6 +116,7 @@ export function eventJson(ev: StoredEvent): EventJson {
     method: r.method,
     path: r.path,
     forwardTo: r.forwardTo ?? null,
+    routes: r.routes ?? null,
     size: r.body64 !== undefined ? Buffer.from(r.body64, 'base64').length : Buffer.byteLength(r.body ?? '', 'utf8'),
     attempts: ev.attempts,
     deliveries: ev.deliveries.map((d) => attemptJson(d, r)),

@@ -24,6 +24,11 @@ export interface DispatchNotice {
 export interface Dispatcher {
   /** Queue an accepted, stored event; `attemptsSoFar` continues the count of an event resumed after a restart. */
   dispatch(event: ReceivedRecord, attemptsSoFar?: number, body?: Buffer): void;
+  /**
+   * Resume an event the last run left pending, given where each of its routes stood; true if anything was queued.
+   * Dispatchers by routes have it; without it, events pending on routes are not resumed.
+   */
+  resume?(event: ReceivedRecord, routes: ReadonlyMap<string, { attempts: number; settled: boolean }> | undefined): boolean;
   /** Events queued, in flight, or waiting for a retry. */
   readonly pending: number;
   /** Stop taking events; wait up to graceMs for deliveries in flight (what is left stays pending in the log). */

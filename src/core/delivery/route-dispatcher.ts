@@ -73,16 +73,18 @@ export class RouteDispatcher implements Dispatcher {
   }
 
   /** Resume an event after a restart: only on the routes it has not settled, each counting its own attempts. */
-  resume(event: ReceivedRecord, progress: ReadonlyMap<string, RouteProgress>): number {
+  resume(event: ReceivedRecord, progress: ReadonlyMap<string, RouteProgress> | undefined): boolean {
+    // An event forwarded without routes (an earlier `dev --forward-to`) is not sent to routes it never had.
+    if (progress === undefined || event.routes === undefined) return false;
     let queued = 0;
     for (const lane of this.lanes) {
       if (!lane.route.matches(event.type)) continue;
       const p = progress.get(lane.route.label);
-      if (p?.settled) continue;
+      if (p?.settled || !event.routes.includes(lane.route.label)) continue;
       lane.forwarder.dispatch(event, p?.attempts ?? 0);
       queued++;
     }
-    return queued;
+    return queued > 0;
   }
 
   /** Does any route take events of this type? */

@@ -41,10 +41,30 @@ export const MAX_PENDING_EVENTS = 100_000;
 /** The log is in arrival order only roughly (group commit, two receivers): read this far past a --since cut-off. */
 const SINCE_SLACK_MS = 5 * 60_000;
 
-/** An accepted event's status is where its last delivery stands; otherwise the receiver's verdict. */
-export function eventStatus(record: ReceivedRecord, lastDelivery: DeliveryRecord | undefined): EventStatus {
-  if (record.status === 'accepted' && lastDelivery !== undefined) return lastDelivery.status;
-  return record.status;
+/**
+ * An accepted event's status is where its last delivery stands; otherwise the receiver's verdict. With routes
+ * (`all` given, attempts naming routes), each route stands where its own last attempt does, and the event is dead
+ * if any route is dead, else failed if any failed, else delivered.
+ */
+export function eventStatus(record: ReceivedRecord, lastDelivery: DeliveryRecord | undefined, all?: readonly DeliveryRecord[]): EventStatus {
+  if (record.status !== 'accepted' || lastDelivery === undefined) return record.status;
+  if (all === undefined || lastDelivery.route === undefined) return lastDelivery.status;
+  const latest = new Map<string, DeliveryRecord['status']>();
+  for (const d of all) latest.set(d.route ?? '', d.status);
+  const outcomes = [...latest.values()];
+  return outcomes.includes('dead') ? 'dead' : outcomes.includes('failed') ? 'failed' : 'delivered';
+}
+
+/** Attempts grouped by route (in order of first attempt), for `events show`; one group '' when none names a route. */
+export function attemptsByRoute(deliveries: readonly DeliveryRecord[]): Map<string, DeliveryRecord[]> {
+  const groups = new Map<string, DeliveryRecord[]>();
+  for (const d of deliveries) {
+    const key = d.route ?? '';
+    const g = groups.get(key);
+    if (g) g.push(d);
+    else groups.set(key, [d]);
+  }
+  return groups;
 }
 
 /** Where a delivery line is in the log: kept instead of its bytes, read again only if its event is wanted. */
@@ -197,7 +217,7 @@ function* assemble(file: string, options: AssembleOptions): Generator<StoredEven
       }
     }
     const attempts = (held?.count ?? 0) - damaged;
-    found.push({ record, deliveries, attempts, status: eventStatus(record, deliveries[deliveries.length - 1]) });
+    found.push({ record, deliveries, attempts, status: eventStatus(record, deliveries[deliveries.length - 1], deliveries) });
     return true;
   };
 

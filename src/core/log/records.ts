@@ -42,6 +42,8 @@ export interface ReceivedRecord {
   remote?: string;
   /** Where the receiver was forwarding when this arrived (replay's default target). */
   forwardTo?: string;
+  /** The routes (labels, secrets masked) an accepted event was dispatched to, when dev ran with routes. */
+  routes?: string[];
 }
 
 export interface DeliveryRecord {

@@ -8,7 +8,7 @@ export interface RecentState {
   /** webhook-ids of accepted events, oldest first. */
   acceptedIds: string[];
   /** Accepted events meant for forwarding whose delivery neither succeeded nor died, oldest first. */
-  pending: { event: ReceivedRecord; attempts: number }[];
+  pending: { event: ReceivedRecord; attempts: number; routes?: Map<string, { attempts: number; settled: boolean }> }[];
   /** Records read. */
   scanned: number;
   /** Unreadable lines skipped (a torn final write after a crash). */
@@ -24,9 +24,10 @@ export function scanRecent(file: string, options: { sinceMs?: number; maxRecords
   const cutoff = new Date((options.now ?? Date.now()) - (options.sinceMs ?? RECENT_WINDOW_MS)).toISOString();
   const maxRecords = options.maxRecords ?? RECENT_MAX_RECORDS;
   const acceptedIds: string[] = [];
-  const pending: { event: ReceivedRecord; attempts: number }[] = [];
-  // Newest first, deliveries are met before their event: remember per event id whether delivery is settled.
-  const deliveries = new Map<string, { settled: boolean; attempts: number }>();
+  const pending: RecentState['pending'] = [];
+  // Newest first, deliveries are met before their event: remember per event id (and per route) whether delivery is settled.
+  type Progress = { settled: boolean; attempts: number };
+  const deliveries = new Map<string, Progress & { routes?: Map<string, Progress> }>();
   let scanned = 0;
   let badLines = 0;
   let truncated = false;
@@ -42,15 +43,27 @@ export function scanRecent(file: string, options: { sinceMs?: number; maxRecords
         d = { settled: false, attempts: 0 };
         deliveries.set(rec.id, d);
       }
-      if (rec.status === 'delivered' || (rec.status === 'dead' && !rec.replay)) d.settled = true;
-      if (!rec.replay && rec.attempt > d.attempts) d.attempts = rec.attempt;
+      let p: Progress = d;
+      if (rec.route !== undefined) {
+        d.routes ??= new Map();
+        p = d.routes.get(rec.route) ?? { settled: false, attempts: 0 };
+        d.routes.set(rec.route, p);
+      }
+      if (rec.status === 'delivered' || (rec.status === 'dead' && !rec.replay)) p.settled = true;
+      if (!rec.replay && rec.attempt > p.attempts) p.attempts = rec.attempt;
       continue;
     }
     if (rec.status !== 'accepted') continue;
     if (rec.webhookId !== undefined) acceptedIds.push(rec.webhookId);
-    if (rec.forwardTo === undefined) continue;
     const d = deliveries.get(rec.id);
     deliveries.delete(rec.id);
+    if (rec.routes !== undefined) {
+      // Routed: pending while any of its routes is unsettled; each route resumes with its own count.
+      const routes = d?.routes ?? new Map<string, Progress>();
+      if (rec.routes.some((r) => !routes.get(r)?.settled)) pending.push({ event: rec, attempts: 0, routes });
+      continue;
+    }
+    if (rec.forwardTo === undefined) continue;
     if (!d?.settled) pending.push({ event: rec, attempts: d?.attempts ?? 0 });
   }
   acceptedIds.reverse();

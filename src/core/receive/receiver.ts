@@ -32,6 +32,10 @@ export interface ReceiverOptions {
   sink: EventSink;
   /** Recorded on accepted events: where they are being forwarded (replay's default target). */
   forwardTo?: string;
+  /** With routes: the labels of the routes an accepted event of this type goes to (kept on its record). */
+  routesFor?: (type: string) => string[];
+  /** Why a type `accepts` refuses is stored as ignored; default 'not in --events'. */
+  ignoredReason?: string;
   /** An accepted event is durable and acknowledged: dispatch it. */
   onAccepted?: (record: ReceivedRecord, body: Buffer) => void;
   /** One call per answered request (health checks excepted), after the answer. */
@@ -301,10 +305,12 @@ export class Receiver {
     }
     const ignored = this.options.accepts !== undefined && !this.options.accepts(type);
     // The sink decides whether an accepted webhook-id is a duplicate (it may be shared with other receivers).
-    const rec = this.record(req, body, ignored ? 'ignored' : 'accepted', ignored ? 'not in --events' : undefined, url);
+    const rec = this.record(req, body, ignored ? 'ignored' : 'accepted', ignored ? (this.options.ignoredReason ?? 'not in --events') : undefined, url);
     rec.type = type;
     this.signed(rec, result.scheme, result.id);
     if (!ignored && this.options.forwardTo !== undefined) rec.forwardTo = this.options.forwardTo;
+    const routes = ignored ? undefined : this.options.routesFor?.(type);
+    if (routes !== undefined && routes.length > 0) rec.routes = routes;
     void this.finish(res, t0, rec, 200, undefined).then((stored) => {
       if (stored && rec.status === 'accepted') this.options.onAccepted?.(rec, body);
     });
