@@ -1,0 +1,295 @@
+// `etsyhook dev --route / --routes`: each event type to its own handlers — HTTP apps, a command, Slack, Pushover —
+// each route its own delivery with its own attempts and dead letter; secrets in targets never printed.
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeliveryRecord } from '../src/core/log/records.js';
+import { home, post, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
+import { runCli } from './helpers.js';
+
+const cleanups: Cleanup[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Got {
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  url: string;
+}
+
+/** A loopback HTTP server recording what arrives; answers with `answer(n)` for the n-th request. */
+async function server(answer: (n: number, got: Got) => { status: number; body?: string } = () => ({ status: 200, body: 'ok' })): Promise<{ port: number; base: string; got: Got[] }> {
+  const got: Got[] = [];
+  const srv: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const g = { headers: req.headers, body: Buffer.concat(chunks), url: req.url ?? '' };
+      got.push(g);
+      const a = answer(got.length, g);
+      res.writeHead(a.status, { 'content-type': a.body?.startsWith('{') ? 'application/json' : 'text/plain' });
+      res.end(a.body ?? '');
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  );
+  return { port, base: `http://127.0.0.1:${port}`, got };
+}
+
+function orderEvent(type = 'order.paid', receipt = 3012345678): ReturnType<typeof signed> {
+  return signed({ type, body: JSON.stringify({ event_type: type, shop_id: 12345678, resource_url: `https://api.etsy.com/v3/application/shops/12345678/receipts/${receipt}` }) });
+}
+
+function listingEvent(type = 'listing.created'): ReturnType<typeof signed> {
+  return signed({ type, body: JSON.stringify({ event_type: type, shop_id: 12345678, resource_id: 4455667788 }) });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function byRoute(deliveries: DeliveryRecord[], route: string): DeliveryRecord[] {
+  return deliveries.filter((d) => d.route === route);
+}
+
+describe('dev --route', () => {
+  it('sends each event type to its own HTTP route, byte-exact; a type no route matches is stored as ignored', async () => {
+    const orders = await server();
+    const listings = await server();
+    const dev = await startDev(cleanups, ['--route', `order.*=${orders.base}/orders`, '--route', `listing.*=${listings.base}/listings`]);
+    expect(dev.proc.stderr()).toContain(`order.*    → ${orders.base}/orders`);
+    expect(dev.proc.stderr()).toContain(`listing.*  → ${listings.base}/listings`);
+
+    const o = orderEvent();
+    const l = listingEvent();
+    expect((await post(dev.url, o)).status).toBe(200);
+    expect((await post(dev.url, l)).status).toBe(200);
+    const shop = signed({ type: 'shop.updated' });
+    const ignored = await post(dev.url, shop);
+    expect(ignored.json()).toMatchObject({ status: 'received', verdict: 'ignored' });
+
+    await waitFor(() => dev.deliveries().length === 2, 10_000, 'two delivery records');
+    expect(orders.got.map((g) => g.url)).toEqual(['/orders']);
+    expect(orders.got[0]!.body.equals(o.body)).toBe(true);
+    expect(orders.got[0]!.headers['webhook-signature']).toBe(o.headers['webhook-signature']);
+    expect(listings.got.map((g) => g.body.toString())).toEqual([l.body.toString()]);
+    const recs = dev.received();
+    expect(recs.find((r) => r.type === 'shop.updated')).toMatchObject({ verdict: 'ignored', reason: 'no route matches' });
+    expect(recs.find((r) => r.type === 'order.paid')!.routes).toEqual([`order.*=${orders.base}/orders`]);
+    expect(dev.deliveries().map((d) => [d.route, d.target, d.outcome]).sort()).toEqual(
+      [
+        [`listing.*=${listings.base}/listings`, `${listings.base}/listings`, 'delivered'],
+        [`order.*=${orders.base}/orders`, `${orders.base}/orders`, 'delivered'],
+      ].sort(),
+    );
+  });
+
+  it('an event matching two routes goes to both; --forward-to is the route *=URL', async () => {
+    const app = await server();
+    const audit = await server();
+    const dev = await startDev(cleanups, ['--forward-to', `${app.base}/all`, '--route', `order.paid=${audit.base}/paid`]);
+    expect(dev.proc.stderr()).toMatch(/\*\s+→ http:\/\/127\.0\.0\.1:\d+\/all/);
+    await post(dev.url, orderEvent('order.paid'));
+    await post(dev.url, orderEvent('order.shipped'));
+    await waitFor(() => dev.deliveries().length === 3, 10_000, 'three deliveries');
+    expect(app.got.length).toBe(2);
+    expect(audit.got.map((g) => JSON.parse(g.body.toString()).event_type)).toEqual(['order.paid']);
+  });
+
+  it('exec: runs the command without a shell: the exact body on stdin, the event in its environment; exit 0 is delivered', async () => {
+    const h = home(cleanups);
+    const script = join(h.dir, 'handler.sh');
+    const outFile = join(h.dir, 'got');
+    writeFileSync(
+      script,
+      `#!/bin/sh\ncat > "${outFile}.body"\nprintf '%s|%s|%s|%s|%s' "$ETSYHOOK_EVENT_TYPE" "$ETSYHOOK_EVENT_ID" "$WEBHOOK_ID" "$ETSYHOOK_SHOP_ID" "$1" > "${outFile}.env"\n`,
+    );
+    chmodSync(script, 0o755);
+    // The argument holds shell syntax: without a shell it arrives as one literal word.
+    const dev = await startDev(cleanups, ['--route', `order.*=exec:${script} 'a $HOME; b'`], { home: h });
+    const ev = orderEvent();
+    const res = await post(dev.url, ev);
+    await waitFor(() => dev.deliveries().length === 1, 10_000, 'the exec delivery');
+    expect(dev.deliveries()[0]).toMatchObject({ outcome: 'delivered', attempt: 1, target: `exec:${script} 'a $HOME; b'` });
+    expect(readFileSync(`${outFile}.body`).equals(ev.body)).toBe(true);
+    expect(readFileSync(`${outFile}.env`, 'utf8')).toBe(`order.paid|${res.json().id}|${ev.id}|12345678|a $HOME; b`);
+  });
+
+  it('exec: a non-zero exit is retried with its stderr kept, then dead; a command past its timeout is killed', async () => {
+    const h = home(cleanups);
+    const failing = join(h.dir, 'fail.sh');
+    writeFileSync(failing, '#!/bin/sh\ncat >/dev/null\necho "database is locked" >&2\nexit 3\n');
+    chmodSync(failing, 0o755);
+    const slow = join(h.dir, 'slow.sh');
+    // It starts a child of its own and waits: a timeout must kill that child too, not only the script.
+    writeFileSync(slow, `#!/bin/sh\nsleep 30 &\necho $! > "${h.dir}/sleep.pid"\nwait\n`);
+    chmodSync(slow, 0o755);
+    const file = join(h.dir, 'routes.yaml');
+    writeFileSync(
+      file,
+      `routes:\n  - events: ['order.*']\n    to: exec:${failing}\n    max_attempts: 2\n  - events: [order.paid]\n    to: exec:${slow}\n    timeout: 300ms\n    max_attempts: 1\n`,
+    );
+    const dev = await startDev(cleanups, ['--routes', file], { home: h, env: { ETSYHOOK_FORWARD_BACKOFF_MS: '50' } });
+    const started = Date.now();
+    await post(dev.url, orderEvent());
+    await waitFor(() => dev.deliveries().length === 3, 10_000, 'two failing attempts and one timeout');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const fail = byRoute(dev.deliveries(), `order.*=exec:${failing}`);
+    expect(fail.map((d) => [d.attempt, d.outcome, d.error])).toEqual([
+      [1, 'failed', 'exit code 3'],
+      [2, 'dead', 'exit code 3'],
+    ]);
+    expect(fail[0]!.response).toContain('database is locked');
+    const timedOut = byRoute(dev.deliveries(), `order.paid=exec:${slow}`);
+    expect(timedOut).toHaveLength(1);
+    expect(timedOut[0]).toMatchObject({ outcome: 'dead', error: 'timed out after 300 ms (killed)' });
+    // Killed with its process group: the sleep the script started is gone too.
+    const pid = Number(readFileSync(join(h.dir, 'sleep.pid'), 'utf8'));
+    expect(pid).toBeGreaterThan(0);
+    await waitFor(() => !alive(pid), 5000, 'the command\'s child to be killed');
+  });
+
+  it('slack: posts {"text"} naming type, shop and receipt, a template per route from the file; the webhook URL is never printed nor stored', async () => {
+    const slack = await server(() => ({ status: 200, body: 'ok' }));
+    const secretPath = '/services/T0SECRET1/B0SECRET2/xoxbSlackSecret3';
+    const h = home(cleanups, { SLACK_ORDERS_URL: `${slack.base}${secretPath}` });
+    const file = join(h.dir, 'routes.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        routes: [
+          { events: ['order.paid'], to: 'slack:${SLACK_ORDERS_URL}' },
+          { events: ['listing.*'], to: `slack:${slack.base}${secretPath}`, template: 'New {{type}} in shop {{shop_id}}: listing {{listing_id}}' },
+        ],
+      }),
+    );
+    const dev = await startDev(cleanups, ['--routes', file], { home: h });
+    await post(dev.url, orderEvent('order.paid', 3099887766));
+    await post(dev.url, listingEvent('listing.updated'));
+    await waitFor(() => dev.deliveries().length === 2, 10_000, 'two slack deliveries');
+    const texts = slack.got.map((g) => {
+      expect(g.headers['content-type']).toBe('application/json');
+      expect(g.url).toBe(secretPath);
+      return (JSON.parse(g.body.toString()) as { text: string }).text;
+    });
+    expect(texts.find((t) => t.includes('order.paid'))).toMatch(/order\.paid.*shop 12345678.*receipt 3099887766/);
+    expect(texts).toContain('New listing.updated in shop 12345678: listing 4455667788');
+    expect(dev.deliveries().every((d) => d.outcome === 'delivered' && d.target === `slack:${slack.base}/…`)).toBe(true);
+
+    const shown = await runCli(['events', 'list', '--json'], { env: dev.env });
+    const detail = await runCli(['events', 'show', dev.received()[0]!.id], { env: dev.env });
+    await dev.proc.stop('SIGTERM');
+    const everything = [dev.proc.stdout(), dev.proc.stderr(), shown.stdout, shown.stderr, detail.stdout, detail.stderr, readFileSync(join(h.dir, 'events', 'events.ndjson'), 'utf8')].join('\n');
+    expect(everything).toContain(`slack:${slack.base}/…`);
+    for (const secret of ['T0SECRET1', 'B0SECRET2', 'xoxbSlackSecret3']) expect(everything).not.toContain(secret);
+  });
+
+  it('pushover: sends token, user, message, title and the route priority to its messages API; a refusal is a failure with its errors', async () => {
+    const token = 'aPushoverAppToken1234567890abc';
+    const user = 'uPushoverUserKey1234567890xyz';
+    const pushover = await server((_n, g) => {
+      const form = new URLSearchParams(g.body.toString());
+      return form.get('token') === token
+        ? { status: 200, body: '{"status":1,"request":"5042853c-402d-4a18-abcb-168734a801de"}' }
+        : { status: 400, body: '{"token":"invalid","errors":["application token is invalid"],"status":0,"request":"x"}' };
+    });
+    const h = home(cleanups, { PUSHOVER_TOKEN: token, PUSHOVER_USER: user, ETSYHOOK_PUSHOVER_API: pushover.base });
+    const file = join(h.dir, 'routes.yaml');
+    writeFileSync(file, 'routes:\n  - events: [order.paid]\n    to: "pushover:"\n    priority: 1\n    template: "Paid: receipt {{receipt_id}}"\n');
+    const dev = await startDev(cleanups, ['--routes', file], { home: h });
+    expect(dev.proc.stderr()).toMatch(/order\.paid\s+→ pushover:\s+\(.*priority 1/);
+    await post(dev.url, orderEvent('order.paid', 3055555555));
+    await waitFor(() => dev.deliveries().length === 1, 10_000, 'the pushover delivery');
+    expect(pushover.got[0]!.url).toBe('/1/messages.json');
+    const form = Object.fromEntries(new URLSearchParams(pushover.got[0]!.body.toString()));
+    expect(form).toMatchObject({ token, user, message: 'Paid: receipt 3055555555', title: 'etsyhook: order.paid', priority: '1' });
+    expect(dev.deliveries()[0]).toMatchObject({ outcome: 'delivered', status: 200, target: 'pushover:', route: 'order.paid=pushover:' });
+    await dev.proc.stop('SIGTERM');
+
+    // A wrong token: Pushover says why, and that is what the attempt keeps.
+    const again = await startDev(cleanups, ['--routes', file, '--max-attempts', '1'], { home: h, env: { PUSHOVER_TOKEN: 'wrongwrongwrongwrongwrong12345' } });
+    await post(again.url, orderEvent('order.paid'));
+    await waitFor(() => again.deliveries().length === 2, 10_000, 'the refused attempt');
+    expect(again.deliveries()[1]).toMatchObject({ outcome: 'dead', status: 400, error: 'pushover: application token is invalid' });
+    await again.proc.stop('SIGTERM');
+    const everything = [dev.proc.stdout(), dev.proc.stderr(), again.proc.stdout(), again.proc.stderr(), readFileSync(join(h.dir, 'events', 'events.ndjson'), 'utf8')].join('\n');
+    for (const secret of [token, user, 'wrongwrongwrongwrongwrong12345']) expect(everything).not.toContain(secret);
+  });
+
+  it('a failing route is retried then dead while the others deliver; events list --status dead and events show tell them apart', async () => {
+    const good = await server();
+    const broken = await server(() => ({ status: 500, body: 'handler crashed' }));
+    const h = home(cleanups, { ETSYHOOK_FORWARD_BACKOFF_MS: '50' });
+    const file = join(h.dir, 'routes.yaml');
+    writeFileSync(file, `routes:\n  - events: ['*']\n    to: ${good.base}/all\n  - events: ['order.*']\n    to: ${broken.base}/orders\n    max_attempts: 3\n`);
+    const dev = await startDev(cleanups, ['--routes', file], { home: h });
+    const res = await post(dev.url, orderEvent());
+    const id = res.json().id as string;
+    await waitFor(() => dev.deliveries().length === 4, 10_000, 'one delivery and three failing attempts');
+    const brokenRoute = `order.*=${broken.base}/orders`;
+    const goodRoute = `*=${good.base}/all`;
+    expect(byRoute(dev.deliveries(), goodRoute).map((d) => d.outcome)).toEqual(['delivered']);
+    expect(byRoute(dev.deliveries(), brokenRoute).map((d) => [d.attempt, d.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'dead'],
+    ]);
+    expect(good.got).toHaveLength(1);
+    expect(broken.got).toHaveLength(3);
+    await waitFor(() => /dead after 3 attempts/.test(dev.proc.stderr()), 5000, 'the dead line');
+
+    const dead = await runCli(['events', 'list', '--status', 'dead', '--json'], { env: dev.env });
+    expect(dead.code).toBe(0);
+    const listed = JSON.parse(dead.stdout) as { id: string; status: string; routes: string[] }[];
+    expect(listed.map((e) => [e.id, e.status])).toEqual([[id, 'dead']]);
+    expect(listed[0]!.routes).toEqual([goodRoute, brokenRoute]);
+    const delivered = await runCli(['events', 'list', '--status', 'delivered', '--json'], { env: dev.env });
+    expect(JSON.parse(delivered.stdout)).toEqual([]);
+
+    const show = await runCli(['events', 'show', id], { env: { ...dev.env, NO_COLOR: '1' } });
+    expect(show.code).toBe(0);
+    const text = show.stdout;
+    const goodAt = text.indexOf(`route ${goodRoute}  delivered`);
+    const brokenAt = text.indexOf(`route ${brokenRoute}  dead`);
+    expect(goodAt).toBeGreaterThan(0);
+    expect(brokenAt).toBeGreaterThan(goodAt);
+    expect(text.slice(brokenAt).match(/→ 500/g)).toHaveLength(3);
+  });
+
+  it('resumes each route where it stood after a restart: a delivered route is not sent again', async () => {
+    const good = await server();
+    let up = false;
+    const flaky = await server(() => (up ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }));
+    const h = home(cleanups, { ETSYHOOK_FORWARD_BACKOFF_MS: '60000' });
+    const args = ['--route', `order.*=${good.base}/a`, '--route', `order.*=${flaky.base}/b`];
+    const first = await startDev(cleanups, args, { home: h });
+    await post(first.url, orderEvent());
+    await waitFor(() => first.deliveries().length === 2, 10_000, 'first attempts');
+    await first.proc.stop('SIGTERM');
+    up = true;
+    const second = await startDev(cleanups, args, { home: h, port: first.port });
+    expect(second.proc.stderr()).toMatch(/resuming 1 pending delivery/);
+    await waitFor(() => second.deliveries().length === 3, 10_000, 'the resumed attempt');
+    expect(good.got).toHaveLength(1);
+    expect(flaky.got).toHaveLength(2);
+    expect(byRoute(second.deliveries(), `order.*=${flaky.base}/b`).map((d) => [d.attempt, d.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'delivered'],
+    ]);
+  });
+});
