@@ -352,9 +352,7 @@ export function maskTarget(to: string): string {
     try {
       const url = new URL(to);
       if (url.username === '' && url.password === '') return url.href;
-      url.username = '…';
-      url.password = '';
-      return url.href;
+      return `${url.protocol}//…@${url.host}${url.pathname}${url.search}${url.hash}`;
     } catch {
       return to;
     }
