@@ -292,4 +292,54 @@ describe('dev --route', () => {
       [2, 'delivered'],
     ]);
   });
+
+  it('replay --failed re-runs only the routes that failed; a Slack route needs its routes again; --route sends elsewhere', async () => {
+    let fixed = false;
+    const good = await server();
+    const broken = await server(() => (fixed ? { status: 200, body: 'ok' } : { status: 500, body: 'crashed' }));
+    const slack = await server(() => (fixed ? { status: 200, body: 'ok' } : { status: 404, body: 'no_service' }));
+    const h = home(cleanups);
+    const file = join(h.dir, 'routes.yaml');
+    writeFileSync(
+      file,
+      `routes:\n  - events: ['*']\n    to: ${good.base}/all\n  - events: ['order.*']\n    to: ${broken.base}/orders\n  - events: [order.paid]\n    to: slack:${slack.base}/services/TSEC/BSEC/slacksecret\n`,
+    );
+    const dev = await startDev(cleanups, ['--routes', file, '--max-attempts', '1'], { home: h });
+    const id = (await post(dev.url, orderEvent())).json().id as string;
+    await waitFor(() => dev.deliveries().length === 3, 10_000, 'three first attempts');
+    await dev.proc.stop('SIGTERM');
+    fixed = true;
+
+    // The Slack URL is not in the store: replay says what to pass, and sends nothing.
+    const refused = await runCli(['replay', '--failed'], { env: dev.env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error: the route order\.paid=slack:http:\/\/127\.0\.0\.1:\d+\/… keeps no secret in the store.*--routes FILE/);
+    expect(broken.got).toHaveLength(1);
+
+    const r = await runCli(['replay', '--failed', '--routes', file, '--json'], { env: dev.env });
+    expect(r.code).toBe(0);
+    const results = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; route: string; outcome: string; attempt: number });
+    expect(results.map((x) => [x.id, x.route, x.outcome, x.attempt]).sort()).toEqual(
+      [
+        [id, `order.*=${broken.base}/orders`, 'delivered', 2],
+        [id, `order.paid=slack:${slack.base}/…`, 'delivered', 2],
+      ].sort(),
+    );
+    expect(good.got).toHaveLength(1);
+    expect(broken.got).toHaveLength(2);
+    expect(slack.got).toHaveLength(2);
+    const list = await runCli(['events', 'list', '--status', 'delivered', '--json'], { env: dev.env });
+    expect((JSON.parse(list.stdout) as { id: string }[]).map((e) => e.id)).toEqual([id]);
+    // Nothing failed any more: a second --failed sends nothing.
+    const again = await runCli(['replay', '--failed', '--routes', file], { env: dev.env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/nothing to replay/);
+
+    const other = await server();
+    const elsewhere = await runCli(['replay', id, '--route', `order.*=${other.base}/new`], { env: dev.env });
+    expect(elsewhere.code).toBe(0);
+    expect(other.got.map((g) => g.url)).toEqual(['/new']);
+    expect(good.got).toHaveLength(1);
+    for (const out of [refused, r, elsewhere]) expect(out.stdout + out.stderr).not.toContain('slacksecret');
+  });
 });

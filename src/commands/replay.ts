@@ -10,6 +10,8 @@ const DEFAULT_CONCURRENCY = 16;
 interface ReplayFlags extends FilterFlags {
   failed?: boolean;
   to?: string;
+  route?: string[];
+  routes?: string;
   resign?: boolean;
   newId?: boolean;
   secret?: string;
@@ -33,6 +35,8 @@ export function register(program: Command): void {
     .option('--status <statuses>', `every stored event with this status (comma-separated): ${STATUS_HELP}`, collect)
     .option('--failed', 'every event whose delivery failed or went dead (same as --status failed,dead)')
     .option('--to <url>', "where to send (default: the event's recorded --forward-to, else http://127.0.0.1:5000/webhook)")
+.option('--route <GLOB=TARGET>', 'send to this route instead (repeatable); with --failed, a route the event already delivered on is skipped', collect)
+    .option('--routes <file>', "send by these routes (YAML or JSON, as dev's); the same file lets --failed re-run Slack routes")
     .option('--resign', 'sign again with a fresh timestamp and the current secret, keeping webhook-id')
     .option('--new-id', 'with --resign: a fresh webhook-id too (so a deduplicating receiver takes it again)')
     .option('--secret <secret>', 'with --resign: signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)')
@@ -52,6 +56,7 @@ Examples:
   $ etsyhook replay evt_4k2j                               byte-exact, to where it was forwarded
   $ etsyhook replay --failed --resign --to http://localhost:3000/webhooks
   $ etsyhook replay --type 'order.*' --since 1h --dry-run
+  $ etsyhook replay --failed --routes routes.yaml              only the routes that failed, per event
   $ etsyhook replay --since 30m --json | jq -c 'select(.status != 200)'
 
 Exit codes: 0 every replay got a 2xx, 1 any did not, 2 usage.`,
@@ -77,6 +82,14 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     throw new UsageError('which events? name ids, or select with --type, --since, --status or --failed', 'see etsyhook events list');
   }
   const to = opts.to === undefined ? undefined : parseUrlFlag('--to', opts.to).href;
+  let routes: import('../core/delivery/routes.js').Route[] | undefined;
+  if ((opts.route?.length ?? 0) > 0 || opts.routes !== undefined) {
+    if (to !== undefined) throw new UsageError('--to and --route/--routes cannot be combined', "--to URL is --route '*=URL'");
+    const { routesFromOptions } = await import('../core/delivery/routes.js');
+    const set = routesFromOptions({ ...(opts.route ? { route: opts.route } : {}), ...(opts.routes !== undefined ? { routes: opts.routes } : {}) });
+    for (const w of set.warnings) out.warn(w);
+    routes = set.routes;
+  }
   const concurrency = parseIntFlag('--concurrency', opts.concurrency, { min: 1, max: 256 }) ?? DEFAULT_CONCURRENCY;
   const timeoutMs = parseDurationMs('--timeout', opts.timeout ?? '30s');
   if (timeoutMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${opts.timeout}'`);
@@ -136,8 +149,8 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       },
       { onBadLine: bad.onBadLine, end: loc.size },
     );
-    // Only what sending needs: the request and how many attempts it has had.
-    for (const ev of scan) events.push({ ...ev, deliveries: [] });
+    // Only what sending needs: the request, how many attempts it has had, and a routed event's attempts per route.
+    for (const ev of scan) events.push(ev.record.routes === undefined ? { ...ev, deliveries: [] } : ev);
     bad.report();
     events.reverse(); // oldest first
   }
@@ -147,22 +160,35 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   }
 
   const replay = await import('../core/delivery/replay.js');
+  const { planReplay } = await import('../core/delivery/route-replay.js');
+  // One item per event, or per event and route for events dispatched by routes.
+  const plan = planReplay(events, { ...(routes ? { routes } : {}), onlyFailed: opts.failed ?? false, ...(to === undefined ? {} : { to }) });
+  if (plan.length === 0) {
+    out.info('nothing to replay: no route of the selected events matches');
+    return;
+  }
   const now = Math.floor(Date.now() / 1000);
+  const targetOf = (item: (typeof plan)[number]): string => item.route?.targetLabel ?? replay.replayTarget(item.event.record, to);
   const requests: import('../core/delivery/replay.js').ReplaySource = {
-    length: events.length,
-    at: (i) => replay.buildReplayRequest(events[i]!, replay.replayTarget(events[i]!.record, to), resign, Math.floor(Date.now() / 1000)),
+    length: plan.length,
+    at: (i) => {
+      const item = plan[i]!;
+      const target = item.route?.target.kind === 'http' ? item.route.target.url : targetOf(item);
+      const request = replay.buildReplayRequest(item.event, target, resign, Math.floor(Date.now() / 1000));
+      return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
+    },
   };
   const mode = describeMode(resign, secretOrigin);
-  const targets = [...new Set(events.map((ev) => replay.replayTarget(ev.record, to)))];
+  const targets = [...new Set(plan.map(targetOf))];
   const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
 
   if (opts.dryRun) {
     for (let i = 0; i < requests.length; i++) {
       const r = requests.at(i);
       if (out.json) {
-        out.data({ id: r.event.record.id, type: r.event.record.type ?? null, target: r.target, webhookId: r.webhookId ?? null, resigned: r.resigned, dryRun: true });
+        out.data({ id: r.event.record.id, type: r.event.record.type ?? null, target: r.route?.targetLabel ?? r.target, route: r.route?.label ?? null, webhookId: r.webhookId ?? null, resigned: r.resigned, dryRun: true });
       } else {
-        out.line(`${r.event.record.id}  ${(r.event.record.type ?? '(unknown type)').padEnd(19)}  → ${r.target}`);
+        out.line(`${r.event.record.id}  ${(r.event.record.type ?? '(unknown type)').padEnd(19)}  → ${r.route?.targetLabel ?? r.target}`);
       }
     }
     out.info(`dry run: would replay ${plural(requests.length, 'event')} ${mode} to ${where}; nothing was sent`);

@@ -6,6 +6,9 @@ import type { StoredEvent } from '../log/query.js';
 import { bodyBytes, isoNow, type DeliveryRecord, type ReceivedRecord } from '../log/records.js';
 import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from '../receive/signature.js';
 import type { EventSink } from '../log/sink.js';
+import type { AttemptResult, SendAttempt } from './forwarder.js';
+import type { Route } from './routes.js';
+import { routeSender } from './targets.js';
 
 import { DEFAULT_LOCAL_TARGET } from '../defaults.js';
 
@@ -33,6 +36,10 @@ export interface ReplayRequest {
   webhookId: string | undefined;
   scheme: Scheme | undefined;
   resigned: boolean;
+  /** Sent by this route (its target, its attempt count) instead of to `target` alone. */
+  route?: Route;
+  /** The attempt number to record; default one more than the event's attempts. */
+  attempt?: number;
 }
 
 const SIGNATURE_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-etsy-signature', 'x-etsy-timestamp']);
@@ -105,6 +112,12 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
   const started = performance.now();
   const appends = new Set<Promise<void>>();
   let next = 0;
+  // exec:, slack: and pushover: routes send their own way (http routes are byte-exact, as any replay).
+  const senders = new Map<string, SendAttempt | undefined>();
+  const routeSend = (route: Route): SendAttempt | undefined => {
+    if (!senders.has(route.label)) senders.set(route.label, routeSender(route, options.sender, route.timeoutMs ?? options.timeoutMs ?? 30_000));
+    return senders.get(route.label);
+  };
   const deliverOptions: DeliverOptions = {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.insecure === undefined ? {} : { insecure: options.insecure }),
@@ -112,14 +125,18 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
       const request = requests.at(next++);
-      const result = await options.sender.send(request.target, request.headers, request.body, deliverOptions);
-      const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
+      const send = request.route === undefined ? undefined : routeSend(request.route);
+      const result: AttemptResult = send
+        ? await send(request.event.record, request.body, request.attempt ?? request.event.attempts + 1)
+        : await options.sender.send(request.target, request.headers, request.body, deliverOptions);
+      const ok = result.ok ?? (result.status !== undefined && result.status >= 200 && result.status < 300);
       const record: DeliveryRecord = {
         kind: 'delivery',
         id: request.event.record.id,
         at: isoNow(),
-        target: request.target,
-        attempt: request.event.attempts + 1,
+        target: request.route?.targetLabel ?? request.target,
+        ...(request.route === undefined ? {} : { route: request.route.label }),
+        attempt: request.attempt ?? request.event.attempts + 1,
         status: ok ? 'delivered' : 'failed',
         ms: result.ms,
         replay: true,

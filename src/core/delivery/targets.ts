@@ -49,7 +49,7 @@ export function messageText(route: Pick<Route, 'template'>, event: ReceivedRecor
 }
 
 /** The sender for a non-HTTP route; undefined for http(s) routes (the forwarder's own byte-exact forwarding). */
-export function routeSender(route: Route, deliverer: Deliverer, timeoutMs: number): SendAttempt | undefined {
+export function routeSender(route: Route, deliverer: Pick<Deliverer, 'send'>, timeoutMs: number): SendAttempt | undefined {
   const t = route.target;
   switch (t.kind) {
     case 'http':
