@@ -12,7 +12,7 @@ export interface EventLineOptions {
   type?: string;
   /** Show the date as well as the time (for events older than today). */
   date?: boolean;
-  /** Name the delivery target (when attempts went to more than one place). */
+  /** Name the delivery target (when attempts went to more than one place); default: when the attempt names a route. */
   target?: boolean;
   /** For a received request the store could not keep: why (shown instead of the verdict). */
   unstored?: string;
@@ -48,7 +48,8 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
   const tail = `${options.type ?? '-'}  ${c.dim(rec.id)}`;
   const notes: string[] = [];
   if (rec.replay) notes.push('replay');
-  if (options.target) notes.push(rec.target);
+  // With routes an event goes to several places: say which, unless the caller already did.
+  if (options.target ?? rec.route !== undefined) notes.push(rec.target);
   if (rec.status === 'delivered') {
     if (rec.attempt > 1) notes.unshift(`attempt ${rec.attempt}`);
     const ms = rec.ms === undefined ? '' : ` ${formatMs(rec.ms)}`;
