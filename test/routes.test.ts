@@ -316,7 +316,8 @@ describe('dev --route', () => {
     expect(refused.stderr).toMatch(/^error: the route order\.paid=slack:http:\/\/127\.0\.0\.1:\d+\/… keeps no secret in the store.*--routes FILE/);
     expect(broken.got).toHaveLength(1);
 
-    const r = await runCli(['replay', '--failed', '--routes', file, '--json'], { env: dev.env });
+    // By id with --failed: that event, only on its routes that failed.
+    const r = await runCli(['replay', id, '--failed', '--routes', file, '--json'], { env: dev.env });
     expect(r.code).toBe(0);
     const results = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; route: string; outcome: string; attempt: number });
     expect(results.map((x) => [x.id, x.route, x.outcome, x.attempt]).sort()).toEqual(

@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--type <types>', 'every stored event of these types: names or globs, comma-separated', collect)
     .option('--since <when>', 'every stored event received within a duration (30m, 2h, 7d) or since a date')
     .option('--status <statuses>', `every stored event with this status (comma-separated): ${STATUS_HELP}`, collect)
-    .option('--failed', 'every event whose delivery failed or went dead (same as --status failed,dead)')
+    .option('--failed', 'every event whose delivery failed or went dead (same as --status failed,dead); with ids or routes, only the routes that failed')
     .option('--to <url>', "where to send (default: the event's recorded --forward-to, else http://127.0.0.1:5000/webhook)")
 .option('--route <GLOB=TARGET>', 'send to this route instead (repeatable); with --failed, a route the event already delivered on is skipped', collect)
     .option('--routes <file>', "send by these routes (YAML or JSON, as dev's); the same file lets --failed re-run Slack routes")
@@ -77,7 +77,9 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   if (opts.failed && filters.statuses.length > 0) throw new UsageError('--failed and --status cannot be combined', '--failed is --status failed,dead');
   if (opts.failed) filters.statuses = ['failed', 'dead'];
   const byFilter = filters.types.length > 0 || filters.statuses.length > 0 || filters.since !== undefined;
-  if (ids.length > 0 && byFilter) throw new UsageError('name events by id or select them with --type/--since/--status/--failed, not both');
+  // Ids with --failed: those events, only on the routes that failed.
+  const idsOnFailedRoutes = ids.length > 0 && opts.failed === true && filters.types.length === 0 && filters.since === undefined;
+  if (ids.length > 0 && byFilter && !idsOnFailedRoutes) throw new UsageError('name events by id or select them with --type/--since/--status/--failed, not both');
   if (ids.length === 0 && !byFilter) {
     throw new UsageError('which events? name ids, or select with --type, --since, --status or --failed', 'see etsyhook events list');
   }

@@ -58,7 +58,7 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
   const why = rec.httpStatus !== undefined ? String(rec.httpStatus) : (rec.error ?? 'failed');
   const verdict =
     rec.status === 'dead'
-      ? c.red(`dead after ${rec.attempt} attempts; resend with: etsyhook replay ${rec.id}`)
+      ? c.red(`dead after ${rec.attempt} attempts; resend with: etsyhook replay ${rec.id}${rec.route !== undefined ? ' --failed' : ''}`)
       : c.dim(
           `attempt ${rec.attempt}${options.maxAttempts !== undefined ? `/${options.maxAttempts}` : ''}` +
             (options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
