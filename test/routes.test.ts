@@ -81,7 +81,7 @@ describe('dev --route', () => {
     expect((await post(dev.url, l)).status).toBe(200);
     const shop = signed({ type: 'shop.updated' });
     const ignored = await post(dev.url, shop);
-    expect(ignored.json()).toMatchObject({ status: 'received', verdict: 'ignored' });
+    expect(ignored.json()).toMatchObject({ status: 'ignored' });
 
     await waitFor(() => dev.deliveries().length === 2, 10_000, 'two delivery records');
     expect(orders.got.map((g) => g.url)).toEqual(['/orders']);
@@ -89,9 +89,9 @@ describe('dev --route', () => {
     expect(orders.got[0]!.headers['webhook-signature']).toBe(o.headers['webhook-signature']);
     expect(listings.got.map((g) => g.body.toString())).toEqual([l.body.toString()]);
     const recs = dev.received();
-    expect(recs.find((r) => r.type === 'shop.updated')).toMatchObject({ verdict: 'ignored', reason: 'no route matches' });
+    expect(recs.find((r) => r.type === 'shop.updated')).toMatchObject({ status: 'ignored', reason: 'no route matches' });
     expect(recs.find((r) => r.type === 'order.paid')!.routes).toEqual([`order.*=${orders.base}/orders`]);
-    expect(dev.deliveries().map((d) => [d.route, d.target, d.outcome]).sort()).toEqual(
+    expect(dev.deliveries().map((d) => [d.route, d.target, d.status]).sort()).toEqual(
       [
         [`listing.*=${listings.base}/listings`, `${listings.base}/listings`, 'delivered'],
         [`order.*=${orders.base}/orders`, `${orders.base}/orders`, 'delivered'],
@@ -125,7 +125,7 @@ describe('dev --route', () => {
     const ev = orderEvent();
     const res = await post(dev.url, ev);
     await waitFor(() => dev.deliveries().length === 1, 10_000, 'the exec delivery');
-    expect(dev.deliveries()[0]).toMatchObject({ outcome: 'delivered', attempt: 1, target: `exec:${script} 'a $HOME; b'` });
+    expect(dev.deliveries()[0]).toMatchObject({ status: 'delivered', attempt: 1, target: `exec:${script} 'a $HOME; b'` });
     expect(readFileSync(`${outFile}.body`).equals(ev.body)).toBe(true);
     expect(readFileSync(`${outFile}.env`, 'utf8')).toBe(`order.paid|${res.json().id}|${ev.id}|12345678|a $HOME; b`);
   });
@@ -150,14 +150,14 @@ describe('dev --route', () => {
     await waitFor(() => dev.deliveries().length === 3, 10_000, 'two failing attempts and one timeout');
     expect(Date.now() - started).toBeLessThan(10_000);
     const fail = byRoute(dev.deliveries(), `order.*=exec:${failing}`);
-    expect(fail.map((d) => [d.attempt, d.outcome, d.error])).toEqual([
+    expect(fail.map((d) => [d.attempt, d.status, d.error])).toEqual([
       [1, 'failed', 'exit code 3'],
       [2, 'dead', 'exit code 3'],
     ]);
-    expect(fail[0]!.response).toContain('database is locked');
+    expect(fail[0]!.response?.body).toContain('database is locked');
     const timedOut = byRoute(dev.deliveries(), `order.paid=exec:${slow}`);
     expect(timedOut).toHaveLength(1);
-    expect(timedOut[0]).toMatchObject({ outcome: 'dead', error: 'timed out after 300 ms (killed)' });
+    expect(timedOut[0]).toMatchObject({ status: 'dead', error: 'timed out after 300 ms (killed)' });
     // Killed with its process group: the sleep the script started is gone too.
     const pid = Number(readFileSync(join(h.dir, 'sleep.pid'), 'utf8'));
     expect(pid).toBeGreaterThan(0);
@@ -189,7 +189,7 @@ describe('dev --route', () => {
     });
     expect(texts.find((t) => t.includes('order.paid'))).toMatch(/order\.paid.*shop 12345678.*receipt 3099887766/);
     expect(texts).toContain('New listing.updated in shop 12345678: listing 4455667788');
-    expect(dev.deliveries().every((d) => d.outcome === 'delivered' && d.target === `slack:${slack.base}/…`)).toBe(true);
+    expect(dev.deliveries().every((d) => d.status === 'delivered' && d.target === `slack:${slack.base}/…`)).toBe(true);
 
     const shown = await runCli(['events', 'list', '--json'], { env: dev.env });
     const detail = await runCli(['events', 'show', dev.received()[0]!.id], { env: dev.env });
@@ -218,14 +218,14 @@ describe('dev --route', () => {
     expect(pushover.got[0]!.url).toBe('/1/messages.json');
     const form = Object.fromEntries(new URLSearchParams(pushover.got[0]!.body.toString()));
     expect(form).toMatchObject({ token, user, message: 'Paid: receipt 3055555555', title: 'etsyhook: order.paid', priority: '1' });
-    expect(dev.deliveries()[0]).toMatchObject({ outcome: 'delivered', status: 200, target: 'pushover:', route: 'order.paid=pushover:' });
+    expect(dev.deliveries()[0]).toMatchObject({ status: 'delivered', httpStatus: 200, target: 'pushover:', route: 'order.paid=pushover:' });
     await dev.proc.stop('SIGTERM');
 
     // A wrong token: Pushover says why, and that is what the attempt keeps.
     const again = await startDev(cleanups, ['--routes', file, '--max-attempts', '1'], { home: h, env: { PUSHOVER_TOKEN: 'wrongwrongwrongwrongwrong12345' } });
     await post(again.url, orderEvent('order.paid'));
     await waitFor(() => again.deliveries().length === 2, 10_000, 'the refused attempt');
-    expect(again.deliveries()[1]).toMatchObject({ outcome: 'dead', status: 400, error: 'pushover: application token is invalid' });
+    expect(again.deliveries()[1]).toMatchObject({ status: 'dead', httpStatus: 400, error: 'pushover: application token is invalid' });
     await again.proc.stop('SIGTERM');
     const everything = [dev.proc.stdout(), dev.proc.stderr(), again.proc.stdout(), again.proc.stderr(), readFileSync(join(h.dir, 'events', 'events.ndjson'), 'utf8')].join('\n');
     for (const secret of [token, user, 'wrongwrongwrongwrongwrong12345']) expect(everything).not.toContain(secret);
@@ -243,8 +243,8 @@ describe('dev --route', () => {
     await waitFor(() => dev.deliveries().length === 4, 10_000, 'one delivery and three failing attempts');
     const brokenRoute = `order.*=${broken.base}/orders`;
     const goodRoute = `*=${good.base}/all`;
-    expect(byRoute(dev.deliveries(), goodRoute).map((d) => d.outcome)).toEqual(['delivered']);
-    expect(byRoute(dev.deliveries(), brokenRoute).map((d) => [d.attempt, d.outcome])).toEqual([
+    expect(byRoute(dev.deliveries(), goodRoute).map((d) => d.status)).toEqual(['delivered']);
+    expect(byRoute(dev.deliveries(), brokenRoute).map((d) => [d.attempt, d.status])).toEqual([
       [1, 'failed'],
       [2, 'failed'],
       [3, 'dead'],
@@ -287,7 +287,7 @@ describe('dev --route', () => {
     await waitFor(() => second.deliveries().length === 3, 10_000, 'the resumed attempt');
     expect(good.got).toHaveLength(1);
     expect(flaky.got).toHaveLength(2);
-    expect(byRoute(second.deliveries(), `order.*=${flaky.base}/b`).map((d) => [d.attempt, d.outcome])).toEqual([
+    expect(byRoute(second.deliveries(), `order.*=${flaky.base}/b`).map((d) => [d.attempt, d.status])).toEqual([
       [1, 'failed'],
       [2, 'delivered'],
     ]);
@@ -319,8 +319,8 @@ describe('dev --route', () => {
     // By id with --failed: that event, only on its routes that failed.
     const r = await runCli(['replay', id, '--failed', '--routes', file, '--json'], { env: dev.env });
     expect(r.code).toBe(0);
-    const results = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; route: string; outcome: string; attempt: number });
-    expect(results.map((x) => [x.id, x.route, x.outcome, x.attempt]).sort()).toEqual(
+    const results = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; route: string; status: string; attempt: number });
+    expect(results.map((x) => [x.id, x.route, x.status, x.attempt]).sort()).toEqual(
       [
         [id, `order.*=${broken.base}/orders`, 'delivered', 2],
         [id, `order.paid=slack:${slack.base}/…`, 'delivered', 2],
