@@ -146,7 +146,7 @@ describe('dev --route', () => {
     );
     const dev = await startDev(cleanups, ['--routes', file], { home: h, env: { ETSYHOOK_FORWARD_BACKOFF_MS: '50' } });
     const started = Date.now();
-    await post(dev.url, orderEvent());
+    const id = (await post(dev.url, orderEvent())).json().id as string;
     await waitFor(() => dev.deliveries().length === 3, 10_000, 'two failing attempts and one timeout');
     expect(Date.now() - started).toBeLessThan(10_000);
     const fail = byRoute(dev.deliveries(), `order.*=exec:${failing}`);
@@ -155,6 +155,9 @@ describe('dev --route', () => {
       [2, 'dead', 'exit code 3'],
     ]);
     expect(fail[0]!.response?.body).toContain('database is locked');
+    const show = await runCli(['events', 'show', id], { env: { ...dev.env, NO_COLOR: '1' } });
+    expect(show.stdout).toContain(`route order.*=exec:${failing}  dead`);
+    expect(show.stdout).toContain('stderr: database is locked');
     const timedOut = byRoute(dev.deliveries(), `order.paid=exec:${slow}`);
     expect(timedOut).toHaveLength(1);
     expect(timedOut[0]).toMatchObject({ status: 'dead', error: 'timed out after 300 ms (killed)' });

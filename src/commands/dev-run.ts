@@ -42,7 +42,8 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   for (const u of o.unknownEvents) {
     out.warn(`--events: '${u.pattern}' is not a known event type${u.near.length ? ` (did you mean ${u.near.join(', ')}?)` : ''}; see etsyhook events types`);
   }
-  if (o.insecure && o.forwardTo?.protocol !== 'https:') out.warn('--insecure only matters for an https --forward-to');
+  const https = o.forwardTo?.protocol === 'https:' || (o.routes ?? []).some((r) => r.target.kind === 'http' && r.target.url.startsWith('https:'));
+  if (o.insecure && !https) out.warn('--insecure only matters for an https --forward-to or route');
   const backoff = Number(process.env.ETSYHOOK_FORWARD_BACKOFF_MS);
   const routes = o.routes;
   const lines = liveLines(out, {

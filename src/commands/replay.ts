@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--status <statuses>', `every stored event with this status (comma-separated): ${STATUS_HELP}`, collect)
     .option('--failed', 'every event whose delivery failed or went dead (same as --status failed,dead); with ids or routes, only the routes that failed')
     .option('--to <url>', "where to send (default: the event's recorded --forward-to, else http://127.0.0.1:5000/webhook)")
-.option('--route <GLOB=TARGET>', 'send to this route instead (repeatable); with --failed, a route the event already delivered on is skipped', collect)
+    .option('--route <GLOB=TARGET>', 'send to this route instead (repeatable); with --failed, a route the event already delivered on is skipped', collect)
     .option('--routes <file>', "send by these routes (YAML or JSON, as dev's); the same file lets --failed re-run Slack routes")
     .option('--resign', 'sign again with a fresh timestamp and the current secret, keeping webhook-id')
     .option('--new-id', 'with --resign: a fresh webhook-id too (so a deduplicating receiver takes it again)')

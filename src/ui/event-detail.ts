@@ -89,6 +89,9 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
       lines.push(`  ${c.bold(route === '' ? '(no route)' : `route ${route}`)}  ${last ? colourStatus(last.status, c) : c.dim('pending')}`);
       if (attempts.length === 0) lines.push(c.dim('    no attempt yet'));
       for (const d of attempts) lines.push(`    ${formatEventLine(d, c, { ...lineOptions, target: false })}`);
+      // What a failing command said: the end of its stderr, kept with the attempt.
+      const said = last?.status !== 'delivered' && last?.target.startsWith('exec:') ? last.response?.body.trim().split('\n').pop() : undefined;
+      if (said) lines.push(c.dim(`    stderr: ${said.slice(-200)}`));
     }
   }
   return `${lines.join('\n')}\n`;
