@@ -3,6 +3,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseDevOptions } from '../src/commands/dev-options.js';
 import { routesFromOptions, splitCommand } from '../src/core/delivery/routes.js';
 import { UsageError } from '../src/errors.js';
 import { cleanEnv, runCli, tempHome } from './helpers.js';
@@ -111,6 +112,13 @@ routes:
     const slack = bad('order.*=slack:hooks.slack.com/services/T1/B2/secret');
     expect(slack).toMatch(/the Slack webhook URL is not a valid URL/);
     expect(slack).not.toContain('secret');
+  });
+
+  it('dev keeps --route values and the --routes file for the run to read (parsing dev flags does no I/O)', () => {
+    const o = parseDevOptions({ host: '127.0.0.1', port: '5000', path: '/webhook', tunnel: false, route: ['order.*=http://127.0.0.1:3000/o', '*=pushover:'], routes: 'missing.yaml' });
+    expect(o).toMatchObject({ route: ['order.*=http://127.0.0.1:3000/o', '*=pushover:'], routesFile: 'missing.yaml' });
+    expect(o.routes).toBeUndefined();
+    expect(parseDevOptions({ host: '127.0.0.1', port: '5000', path: '/webhook', tunnel: false })).toMatchObject({ route: [], routesFile: undefined });
   });
 
   it('splits exec: commands like a shell would split words, without running one', () => {
