@@ -1,6 +1,6 @@
 // `etsyhook dev --route / --routes`: each event type to its own handlers — HTTP apps, a command, Slack, Pushover —
 // each route its own delivery with its own attempts and dead letter; secrets in targets never printed.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -165,6 +165,22 @@ describe('dev --route', () => {
     const pid = Number(readFileSync(join(h.dir, 'sleep.pid'), 'utf8'));
     expect(pid).toBeGreaterThan(0);
     await waitFor(() => !alive(pid), 5000, 'the command\'s child to be killed');
+  });
+
+  it('exec: a command still running when dev stops is stopped too, and its event stays pending for the next start', async () => {
+    const h = home(cleanups);
+    const script = join(h.dir, 'hang.sh');
+    writeFileSync(script, `#!/bin/sh\nsleep 60 &\necho $! > "${h.dir}/sleep.pid"\nwait\n`);
+    chmodSync(script, 0o755);
+    const dev = await startDev(cleanups, ['--route', `order.*=exec:${script}`], { home: h });
+    await post(dev.url, orderEvent());
+    const pidFile = join(h.dir, 'sleep.pid');
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 10_000, 'the command to start');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(await dev.proc.stop('SIGTERM')).toBe(0);
+    await waitFor(() => !alive(pid), 5000, 'the command to be stopped');
+    expect(dev.deliveries()).toEqual([]);
+    expect(dev.proc.stderr()).toMatch(/1 deliveries pending, resumed at the next start/);
   });
 
   it('slack: posts {"text"} naming type, shop and receipt, a template per route from the file; the webhook URL is never printed nor stored', async () => {

@@ -7,7 +7,7 @@ import type { AttemptReport, Dispatcher, DispatchNotice } from './dispatcher.js'
 import { DEFAULT_MAX_ATTEMPTS, Forwarder } from './forwarder.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer } from './http.js';
 import type { Route } from './routes.js';
-import { routeSender } from './targets.js';
+import { killCommands, routeSender } from './targets.js';
 
 export interface RouteDispatcherOptions {
   routes: readonly Route[];
@@ -37,12 +37,14 @@ const CONCURRENCY: Record<Route['target']['kind'], number> = { http: 16, exec: 4
 export class RouteDispatcher implements Dispatcher {
   private readonly lanes: { route: Route; forwarder: Forwarder }[];
   private readonly deliverer: Deliverer;
+  /** Process ids of exec: commands running now. */
+  private readonly commands = new Set<number>();
 
   constructor(options: RouteDispatcherOptions) {
     this.deliverer = new Deliverer({ connections: 16, insecure: options.insecure ?? false });
     this.lanes = options.routes.map((route) => {
       const timeoutMs = route.timeoutMs ?? options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
-      const send = routeSender(route, this.deliverer, timeoutMs);
+      const send = routeSender(route, this.deliverer, timeoutMs, this.commands);
       const forwarder = new Forwarder({
         target: route.targetLabel,
         route: route.label,
@@ -105,6 +107,8 @@ export class RouteDispatcher implements Dispatcher {
 
   async close(graceMs = 2_000): Promise<void> {
     await Promise.all(this.lanes.map((l) => l.forwarder.close(graceMs)));
+    // Commands that outlived the grace period are stopped, not left behind: their events stay pending.
+    killCommands(this.commands);
     await this.deliverer.close();
   }
 }

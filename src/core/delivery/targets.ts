@@ -49,13 +49,13 @@ export function messageText(route: Pick<Route, 'template'>, event: ReceivedRecor
 }
 
 /** The sender for a non-HTTP route; undefined for http(s) routes (the forwarder's own byte-exact forwarding). */
-export function routeSender(route: Route, deliverer: Pick<Deliverer, 'send'>, timeoutMs: number): SendAttempt | undefined {
+export function routeSender(route: Route, deliverer: Pick<Deliverer, 'send'>, timeoutMs: number, running?: Set<number>): SendAttempt | undefined {
   const t = route.target;
   switch (t.kind) {
     case 'http':
       return undefined;
     case 'exec':
-      return (event, body) => runCommand(t.argv, event, body, timeoutMs);
+      return (event, body) => runCommand(t.argv, event, body, timeoutMs, running);
     case 'slack':
       return async (event) => {
         const body = Buffer.from(JSON.stringify({ text: messageText(route, event) }));
@@ -95,7 +95,7 @@ function pushoverVerdict(result: AttemptResult): AttemptResult {
  * Run a route's command, no shell: the exact body on stdin, the event named in the environment. Exit 0 is delivered;
  * a timeout kills the command and everything it started (its process group).
  */
-export function runCommand(argv: readonly string[], event: ReceivedRecord, body: Buffer, timeoutMs: number): Promise<AttemptResult> {
+export function runCommand(argv: readonly string[], event: ReceivedRecord, body: Buffer, timeoutMs: number, running?: Set<number>): Promise<AttemptResult> {
   const started = performance.now();
   const ms = (): number => Math.round(performance.now() - started);
   const v = eventValues(event);
@@ -113,6 +113,7 @@ export function runCommand(argv: readonly string[], event: ReceivedRecord, body:
       resolve({ ...result, ms: ms(), answered: true, ...(kept.trim() === '' ? {} : { response: kept }) });
     };
     const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+    if (child.pid !== undefined) running?.add(child.pid);
     const timer = setTimeout(() => {
       timedOut = true;
       try {
@@ -133,6 +134,7 @@ export function runCommand(argv: readonly string[], event: ReceivedRecord, body:
       finish({ ok: false, error: err.code === 'ENOENT' ? `command not found: ${argv[0]}` : err.code === 'EACCES' ? `permission denied: ${argv[0]}` : err.message });
     });
     child.on('exit', (code, signal) => {
+      if (child.pid !== undefined) running?.delete(child.pid);
       const done = (): void => {
         if (timedOut) finish({ ok: false, error: `timed out after ${timeoutMs} ms (killed)` });
         else if (code === 0) finish({ ok: true });
@@ -146,4 +148,16 @@ export function runCommand(argv: readonly string[], event: ReceivedRecord, body:
       }
     });
   });
+}
+
+/** Stop commands still running (their process groups): what a closing dispatcher could not wait for. */
+export function killCommands(running: Set<number>): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  running.clear();
 }
