@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseDevOptions } from '../src/commands/dev-options.js';
 import { routesFromOptions, splitCommand } from '../src/core/delivery/routes.js';
 import { UsageError } from '../src/errors.js';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
+import { cleanEnv, runCli, tempHome } from './support/index.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

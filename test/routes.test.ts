@@ -5,13 +5,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliveryRecord } from '../src/core/log/records.js';
-import { home, post, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
-import { runCli } from './helpers.js';
+import { drain, newHome as home, post, runCli, signed, startDev, waitFor, type Cleanup } from './support/index.js';
 
 const cleanups: Cleanup[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+afterEach(() => drain(cleanups));
 
 interface Got {
   headers: IncomingHttpHeaders;
@@ -72,8 +69,8 @@ describe('dev --route', () => {
     const orders = await server();
     const listings = await server();
     const dev = await startDev(cleanups, ['--route', `order.*=${orders.base}/orders`, '--route', `listing.*=${listings.base}/listings`]);
-    expect(dev.proc.stderr()).toContain(`order.*    → ${orders.base}/orders`);
-    expect(dev.proc.stderr()).toContain(`listing.*  → ${listings.base}/listings`);
+    expect(dev.stderr()).toContain(`order.*    → ${orders.base}/orders`);
+    expect(dev.stderr()).toContain(`listing.*  → ${listings.base}/listings`);
 
     const o = orderEvent();
     const l = listingEvent();
@@ -83,15 +80,15 @@ describe('dev --route', () => {
     const ignored = await post(dev.url, shop);
     expect(ignored.json()).toMatchObject({ status: 'ignored' });
 
-    await waitFor(() => dev.deliveries().length === 2, 10_000, 'two delivery records');
+    await waitFor('two delivery records', () => dev.store().deliveries.length === 2, 10_000);
     expect(orders.got.map((g) => g.url)).toEqual(['/orders']);
     expect(orders.got[0]!.body.equals(o.body)).toBe(true);
     expect(orders.got[0]!.headers['webhook-signature']).toBe(o.headers['webhook-signature']);
     expect(listings.got.map((g) => g.body.toString())).toEqual([l.body.toString()]);
-    const recs = dev.received();
+    const recs = dev.store().received;
     expect(recs.find((r) => r.type === 'shop.updated')).toMatchObject({ status: 'ignored', reason: 'no route matches' });
     expect(recs.find((r) => r.type === 'order.paid')!.routes).toEqual([`order.*=${orders.base}/orders`]);
-    expect(dev.deliveries().map((d) => [d.route, d.target, d.status]).sort()).toEqual(
+    expect(dev.store().deliveries.map((d) => [d.route, d.target, d.status]).sort()).toEqual(
       [
         [`listing.*=${listings.base}/listings`, `${listings.base}/listings`, 'delivered'],
         [`order.*=${orders.base}/orders`, `${orders.base}/orders`, 'delivered'],
@@ -103,10 +100,10 @@ describe('dev --route', () => {
     const app = await server();
     const audit = await server();
     const dev = await startDev(cleanups, ['--forward-to', `${app.base}/all`, '--route', `order.paid=${audit.base}/paid`]);
-    expect(dev.proc.stderr()).toMatch(/\*\s+→ http:\/\/127\.0\.0\.1:\d+\/all/);
+    expect(dev.stderr()).toMatch(/\*\s+→ http:\/\/127\.0\.0\.1:\d+\/all/);
     await post(dev.url, orderEvent('order.paid'));
     await post(dev.url, orderEvent('order.shipped'));
-    await waitFor(() => dev.deliveries().length === 3, 10_000, 'three deliveries');
+    await waitFor('three deliveries', () => dev.store().deliveries.length === 3, 10_000);
     expect(app.got.length).toBe(2);
     expect(audit.got.map((g) => JSON.parse(g.body.toString()).event_type)).toEqual(['order.paid']);
   });
@@ -124,8 +121,8 @@ describe('dev --route', () => {
     const dev = await startDev(cleanups, ['--route', `order.*=exec:${script} 'a $HOME; b'`], { home: h });
     const ev = orderEvent();
     const res = await post(dev.url, ev);
-    await waitFor(() => dev.deliveries().length === 1, 10_000, 'the exec delivery');
-    expect(dev.deliveries()[0]).toMatchObject({ status: 'delivered', attempt: 1, target: `exec:${script} 'a $HOME; b'` });
+    await waitFor('the exec delivery', () => dev.store().deliveries.length === 1, 10_000);
+    expect(dev.store().deliveries[0]).toMatchObject({ status: 'delivered', attempt: 1, target: `exec:${script} 'a $HOME; b'` });
     expect(readFileSync(`${outFile}.body`).equals(ev.body)).toBe(true);
     expect(readFileSync(`${outFile}.env`, 'utf8')).toBe(`order.paid|${res.json().id}|${ev.id}|12345678|a $HOME; b`);
   });
@@ -147,9 +144,9 @@ describe('dev --route', () => {
     const dev = await startDev(cleanups, ['--routes', file], { home: h, env: { ETSYHOOK_FORWARD_BACKOFF_MS: '50' } });
     const started = Date.now();
     const id = (await post(dev.url, orderEvent())).json().id as string;
-    await waitFor(() => dev.deliveries().length === 3, 10_000, 'two failing attempts and one timeout');
+    await waitFor('two failing attempts and one timeout', () => dev.store().deliveries.length === 3, 10_000);
     expect(Date.now() - started).toBeLessThan(10_000);
-    const fail = byRoute(dev.deliveries(), `order.*=exec:${failing}`);
+    const fail = byRoute(dev.store().deliveries, `order.*=exec:${failing}`);
     expect(fail.map((d) => [d.attempt, d.status, d.error])).toEqual([
       [1, 'failed', 'exit code 3'],
       [2, 'dead', 'exit code 3'],
@@ -158,13 +155,13 @@ describe('dev --route', () => {
     const show = await runCli(['events', 'show', id], { env: { ...dev.env, NO_COLOR: '1' } });
     expect(show.stdout).toContain(`route order.*=exec:${failing}  dead`);
     expect(show.stdout).toContain('stderr: database is locked');
-    const timedOut = byRoute(dev.deliveries(), `order.paid=exec:${slow}`);
+    const timedOut = byRoute(dev.store().deliveries, `order.paid=exec:${slow}`);
     expect(timedOut).toHaveLength(1);
     expect(timedOut[0]).toMatchObject({ status: 'dead', error: 'timed out after 300 ms (killed)' });
     // Killed with its process group: the sleep the script started is gone too.
     const pid = Number(readFileSync(join(h.dir, 'sleep.pid'), 'utf8'));
     expect(pid).toBeGreaterThan(0);
-    await waitFor(() => !alive(pid), 5000, 'the command\'s child to be killed');
+    await waitFor('the command\'s child to be killed', () => !alive(pid), 5000);
   });
 
   it('exec: a command still running when dev stops is stopped too, and its event stays pending for the next start', async () => {
@@ -175,12 +172,12 @@ describe('dev --route', () => {
     const dev = await startDev(cleanups, ['--route', `order.*=exec:${script}`], { home: h });
     await post(dev.url, orderEvent());
     const pidFile = join(h.dir, 'sleep.pid');
-    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 10_000, 'the command to start');
+    await waitFor('the command to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 10_000);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(await dev.proc.stop('SIGTERM')).toBe(0);
-    await waitFor(() => !alive(pid), 5000, 'the command to be stopped');
-    expect(dev.deliveries()).toEqual([]);
-    expect(dev.proc.stderr()).toMatch(/1 deliveries pending, resumed at the next start/);
+    expect(await dev.stop('SIGTERM')).toBe(0);
+    await waitFor('the command to be stopped', () => !alive(pid), 5000);
+    expect(dev.store().deliveries).toEqual([]);
+    expect(dev.stderr()).toMatch(/1 deliveries pending, resumed at the next start/);
   });
 
   it('slack: posts {"text"} naming type, shop and receipt, a template per route from the file; the webhook URL is never printed nor stored', async () => {
@@ -200,7 +197,7 @@ describe('dev --route', () => {
     const dev = await startDev(cleanups, ['--routes', file], { home: h });
     await post(dev.url, orderEvent('order.paid', 3099887766));
     await post(dev.url, listingEvent('listing.updated'));
-    await waitFor(() => dev.deliveries().length === 2, 10_000, 'two slack deliveries');
+    await waitFor('two slack deliveries', () => dev.store().deliveries.length === 2, 10_000);
     const texts = slack.got.map((g) => {
       expect(g.headers['content-type']).toBe('application/json');
       expect(g.url).toBe(secretPath);
@@ -208,12 +205,12 @@ describe('dev --route', () => {
     });
     expect(texts.find((t) => t.includes('order.paid'))).toMatch(/order\.paid.*shop 12345678.*receipt 3099887766/);
     expect(texts).toContain('New listing.updated in shop 12345678: listing 4455667788');
-    expect(dev.deliveries().every((d) => d.status === 'delivered' && d.target === `slack:${slack.base}/…`)).toBe(true);
+    expect(dev.store().deliveries.every((d) => d.status === 'delivered' && d.target === `slack:${slack.base}/…`)).toBe(true);
 
     const shown = await runCli(['events', 'list', '--json'], { env: dev.env });
-    const detail = await runCli(['events', 'show', dev.received()[0]!.id], { env: dev.env });
-    await dev.proc.stop('SIGTERM');
-    const everything = [dev.proc.stdout(), dev.proc.stderr(), shown.stdout, shown.stderr, detail.stdout, detail.stderr, readFileSync(join(h.dir, 'events', 'events.ndjson'), 'utf8')].join('\n');
+    const detail = await runCli(['events', 'show', dev.store().received[0]!.id], { env: dev.env });
+    await dev.stop('SIGTERM');
+    const everything = [dev.stdout(), dev.stderr(), shown.stdout, shown.stderr, detail.stdout, detail.stderr, readFileSync(join(h.dir, 'events', 'events.ndjson'), 'utf8')].join('\n');
     expect(everything).toContain(`slack:${slack.base}/…`);
     for (const secret of ['T0SECRET1', 'B0SECRET2', 'xoxbSlackSecret3']) expect(everything).not.toContain(secret);
   });
@@ -231,22 +228,22 @@ describe('dev --route', () => {
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(file, 'routes:\n  - events: [order.paid]\n    to: "pushover:"\n    priority: 1\n    template: "Paid: receipt {{receipt_id}}"\n');
     const dev = await startDev(cleanups, ['--routes', file], { home: h });
-    expect(dev.proc.stderr()).toMatch(/order\.paid\s+→ pushover:\s+\(.*priority 1/);
+    expect(dev.stderr()).toMatch(/order\.paid\s+→ pushover:\s+\(.*priority 1/);
     await post(dev.url, orderEvent('order.paid', 3055555555));
-    await waitFor(() => dev.deliveries().length === 1, 10_000, 'the pushover delivery');
+    await waitFor('the pushover delivery', () => dev.store().deliveries.length === 1, 10_000);
     expect(pushover.got[0]!.url).toBe('/1/messages.json');
     const form = Object.fromEntries(new URLSearchParams(pushover.got[0]!.body.toString()));
     expect(form).toMatchObject({ token, user, message: 'Paid: receipt 3055555555', title: 'etsyhook: order.paid', priority: '1' });
-    expect(dev.deliveries()[0]).toMatchObject({ status: 'delivered', httpStatus: 200, target: 'pushover:', route: 'order.paid=pushover:' });
-    await dev.proc.stop('SIGTERM');
+    expect(dev.store().deliveries[0]).toMatchObject({ status: 'delivered', httpStatus: 200, target: 'pushover:', route: 'order.paid=pushover:' });
+    await dev.stop('SIGTERM');
 
     // A wrong token: Pushover says why, and that is what the attempt keeps.
     const again = await startDev(cleanups, ['--routes', file, '--max-attempts', '1'], { home: h, env: { PUSHOVER_TOKEN: 'wrongwrongwrongwrongwrong12345' } });
     await post(again.url, orderEvent('order.paid'));
-    await waitFor(() => again.deliveries().length === 2, 10_000, 'the refused attempt');
-    expect(again.deliveries()[1]).toMatchObject({ status: 'dead', httpStatus: 400, error: 'pushover: application token is invalid' });
-    await again.proc.stop('SIGTERM');
-    const everything = [dev.proc.stdout(), dev.proc.stderr(), again.proc.stdout(), again.proc.stderr(), readFileSync(join(h.dir, 'events', 'events.ndjson'), 'utf8')].join('\n');
+    await waitFor('the refused attempt', () => again.store().deliveries.length === 2, 10_000);
+    expect(again.store().deliveries[1]).toMatchObject({ status: 'dead', httpStatus: 400, error: 'pushover: application token is invalid' });
+    await again.stop('SIGTERM');
+    const everything = [dev.stdout(), dev.stderr(), again.stdout(), again.stderr(), readFileSync(join(h.dir, 'events', 'events.ndjson'), 'utf8')].join('\n');
     for (const secret of [token, user, 'wrongwrongwrongwrongwrong12345']) expect(everything).not.toContain(secret);
   });
 
@@ -259,18 +256,18 @@ describe('dev --route', () => {
     const dev = await startDev(cleanups, ['--routes', file], { home: h });
     const res = await post(dev.url, orderEvent());
     const id = res.json().id as string;
-    await waitFor(() => dev.deliveries().length === 4, 10_000, 'one delivery and three failing attempts');
+    await waitFor('one delivery and three failing attempts', () => dev.store().deliveries.length === 4, 10_000);
     const brokenRoute = `order.*=${broken.base}/orders`;
     const goodRoute = `*=${good.base}/all`;
-    expect(byRoute(dev.deliveries(), goodRoute).map((d) => d.status)).toEqual(['delivered']);
-    expect(byRoute(dev.deliveries(), brokenRoute).map((d) => [d.attempt, d.status])).toEqual([
+    expect(byRoute(dev.store().deliveries, goodRoute).map((d) => d.status)).toEqual(['delivered']);
+    expect(byRoute(dev.store().deliveries, brokenRoute).map((d) => [d.attempt, d.status])).toEqual([
       [1, 'failed'],
       [2, 'failed'],
       [3, 'dead'],
     ]);
     expect(good.got).toHaveLength(1);
     expect(broken.got).toHaveLength(3);
-    await waitFor(() => /dead after 3 attempts/.test(dev.proc.stderr()), 5000, 'the dead line');
+    await waitFor('the dead line', () => /dead after 3 attempts/.test(dev.stderr()), 5000);
 
     const dead = await runCli(['events', 'list', '--status', 'dead', '--json'], { env: dev.env });
     expect(dead.code).toBe(0);
@@ -298,15 +295,15 @@ describe('dev --route', () => {
     const args = ['--route', `order.*=${good.base}/a`, '--route', `order.*=${flaky.base}/b`];
     const first = await startDev(cleanups, args, { home: h });
     await post(first.url, orderEvent());
-    await waitFor(() => first.deliveries().length === 2, 10_000, 'first attempts');
-    await first.proc.stop('SIGTERM');
+    await waitFor('first attempts', () => first.store().deliveries.length === 2, 10_000);
+    await first.stop('SIGTERM');
     up = true;
     const second = await startDev(cleanups, args, { home: h, port: first.port });
-    expect(second.proc.stderr()).toMatch(/resuming 1 pending delivery/);
-    await waitFor(() => second.deliveries().length === 3, 10_000, 'the resumed attempt');
+    expect(second.stderr()).toMatch(/resuming 1 pending delivery/);
+    await waitFor('the resumed attempt', () => second.store().deliveries.length === 3, 10_000);
     expect(good.got).toHaveLength(1);
     expect(flaky.got).toHaveLength(2);
-    expect(byRoute(second.deliveries(), `order.*=${flaky.base}/b`).map((d) => [d.attempt, d.status])).toEqual([
+    expect(byRoute(second.store().deliveries, `order.*=${flaky.base}/b`).map((d) => [d.attempt, d.status])).toEqual([
       [1, 'failed'],
       [2, 'delivered'],
     ]);
@@ -325,8 +322,8 @@ describe('dev --route', () => {
     );
     const dev = await startDev(cleanups, ['--routes', file, '--max-attempts', '1'], { home: h });
     const id = (await post(dev.url, orderEvent())).json().id as string;
-    await waitFor(() => dev.deliveries().length === 3, 10_000, 'three first attempts');
-    await dev.proc.stop('SIGTERM');
+    await waitFor('three first attempts', () => dev.store().deliveries.length === 3, 10_000);
+    await dev.stop('SIGTERM');
     fixed = true;
 
     // The Slack URL is not in the store: replay says what to pass, and sends nothing.
