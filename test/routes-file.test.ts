@@ -132,6 +132,8 @@ routes:
 describe('dev --routes FILE: every bad file is refused at start, exit 2, one line', () => {
   const cases: { name: string; file: string; ext?: string; env?: Record<string, string>; expect: RegExp }[] = [
     { name: 'not YAML', file: 'routes: [\n  - {events: [order.paid', expect: /routes\.yaml: not valid YAML or JSON: .*; fix the file/ },
+    { name: 'an unquoted pushover:', file: 'routes:\n  - events: [order.paid]\n    to: pushover:\n', expect: /routes\.yaml: not valid YAML or JSON: .*line 3.*; quote a target that ends with a colon: to: "pushover:"/ },
+    { name: 'an unquoted * glob', file: 'routes:\n  - events: [*]\n    to: http://127.0.0.1:3000/x\n', expect: /line 2.*; quote a glob that starts with \*: events: \['\*'\]/ },
     { name: 'not JSON', file: '{"routes": [}', ext: 'json', expect: /routes\.json: not valid YAML or JSON/ },
     { name: 'empty', file: '', expect: /routes\.yaml: no routes: list at the top; write routes: followed by a list/ },
     { name: 'a bare list', file: '- events: [order.paid]\n  to: http://127.0.0.1:3000/x\n', expect: /no routes: list at the top/ },

@@ -99,10 +99,16 @@ export function readRoutesFile(file: string, env: NodeJS.ProcessEnv = process.en
   let doc: unknown;
   try {
     // JSON is YAML: one parser reads both, and its errors name the line.
-    doc = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
+    doc = parseYaml(text, { uniqueKeys: true });
   } catch (err) {
-    const first = ((err as Error).message ?? String(err)).split('\n')[0]!;
-    throw new UsageError(`${file}: not valid YAML or JSON: ${first}`, 'fix the file (routes: followed by a list of {events, to})');
+    const first = ((err as Error).message ?? String(err)).split('\n')[0]!.replace(/:\s*$/, '');
+    // The two slips YAML makes easy: an unquoted `pushover:` and an unquoted glob starting with `*` (an alias).
+    const hint = /nested mappings/i.test(first)
+      ? 'quote a target that ends with a colon: to: "pushover:"'
+      : /alias/i.test(first)
+        ? "quote a glob that starts with *: events: ['*'] or events: ['*.created']"
+        : 'fix the file (routes: followed by a list of {events, to})';
+    throw new UsageError(`${file}: not valid YAML or JSON: ${first}`, hint);
   }
   if (doc === null || doc === undefined || typeof doc !== 'object' || Array.isArray(doc) || !('routes' in doc)) {
     throw new UsageError(`${file}: no routes: list at the top`, "write routes: followed by a list, e.g. routes: [{events: ['order.*'], to: 'http://127.0.0.1:3000/orders'}]");
