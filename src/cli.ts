@@ -1,6 +1,7 @@
 // Builds the commander program, registers every command, and is the one place that maps errors to exit codes.
 import { Command, CommanderError } from 'commander';
-import { EtsyhookError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, describeSystemError } from './errors.js';
+import { EtsyhookError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, SilentExit, describeSystemError } from './errors.js';
+import { trackOrigins } from './commands/flags.js';
 import { version } from './version.js';
 import { register as registerSend } from './commands/send.js';
 import { register as registerSign } from './commands/sign.js';
@@ -50,6 +51,7 @@ Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
   registerConfig(program);
 
   applyToAll(program, (cmd) => {
+    trackOrigins(cmd);
     cmd.exitOverride();
     cmd.configureOutput({
       writeOut: (s) => process.stdout.write(s),
@@ -80,17 +82,32 @@ function wantsVerbose(argv: readonly string[]): boolean {
   return argv.includes('--verbose') || argv.includes('-v') || /(^|,)\s*(etsyhook|\*)/.test(process.env.DEBUG ?? '');
 }
 
+/** `--json` asked for: a failure then also puts `{"error": {"message", "code"}}` on stdout, so `jq` gets input. */
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes('--json');
+}
+
+function jsonError(argv: readonly string[], message: string, code: string): void {
+  if (wantsJson(argv)) process.stdout.write(`${JSON.stringify({ error: { message, code } })}\n`);
+}
+
 /** Turn anything thrown into a message on stderr and an exit code. The only place that decides exit codes. */
 export function handleError(err: unknown, argv: readonly string[] = process.argv): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT_OK;
-    if (err.code === 'commander.help') return EXIT_USAGE;
+    // Commander has already said it on stderr, in one line (outputError above).
+    if (err.code !== 'commander.help') {
+      const code = err.code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      jsonError(argv, oneLine(err.message).replace(/^error: /, ''), code);
+    }
     return EXIT_USAGE;
   }
   if (err instanceof EtsyhookError) {
     if (err.message !== '') {
       const hint = err.hint ? `; ${err.hint}` : '';
       process.stderr.write(`error: ${err.message}${hint}\n`);
+      // A SilentExit's command has printed its own verdict (on stdout too, with --json).
+      if (!(err instanceof SilentExit)) jsonError(argv, `${err.message}${hint}`, err.code);
     }
     if (wantsVerbose(argv) && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
     return err.exitCode;
@@ -98,6 +115,7 @@ export function handleError(err: unknown, argv: readonly string[] = process.argv
   const system = describeSystemError(err);
   const message = system ?? (err instanceof Error ? err.message : String(err));
   process.stderr.write(`error: ${message}\n`);
+  jsonError(argv, message, (err as NodeJS.ErrnoException | undefined)?.code ?? 'failed');
   if (wantsVerbose(argv) && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   else if (!system) process.stderr.write('run again with --verbose for details\n');
   return EXIT_FAILURE;
@@ -112,7 +130,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const program = buildProgram();
-    await program.parseAsync(argv as string[]);
+    // `etsyhook help events list` is `etsyhook events list --help` (commander's own help command takes one level).
+    const rest = args[0] === 'help' && args.length > 1 ? [...args.slice(1), '--help'] : args;
+    await program.parseAsync(rest, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     return handleError(err, argv);

@@ -7,18 +7,31 @@ export const EXIT_USAGE = 2;
 export class EtsyhookError extends Error {
   readonly exitCode: number;
   readonly hint: string | undefined;
-  constructor(message: string, options: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+  /** A stable word for scripts, in the `--json` error object: `usage`, `failed`, `not_logged_in`, `api_error`… */
+  readonly code: string;
+  constructor(message: string, options: { exitCode?: number; hint?: string; cause?: unknown; code?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.exitCode = options.exitCode ?? EXIT_FAILURE;
     this.hint = options.hint;
+    this.code = options.code ?? (this.exitCode === EXIT_USAGE ? 'usage' : 'failed');
   }
 }
 
 /** The user typed something wrong: bad flag value, missing input, conflicting flags. Exit 2. */
 export class UsageError extends EtsyhookError {
-  constructor(message: string, hint?: string) {
-    super(message, { exitCode: EXIT_USAGE, ...(hint === undefined ? {} : { hint }) });
+  constructor(message: string, hint?: string, code = 'usage') {
+    super(message, { exitCode: EXIT_USAGE, code, ...(hint === undefined ? {} : { hint }) });
+  }
+}
+
+/**
+ * No Etsy credentials: a missing input (log in, or set the variables), so a usage error (exit 2) wherever it is found,
+ * by `configs`, `events show --expand`, `dev --register` or `auth status`.
+ */
+export class NotLoggedInError extends UsageError {
+  constructor(message: string, hint = 'run etsyhook auth login') {
+    super(message.startsWith('not logged in') ? message : `not logged in to Etsy: ${message}`, hint, 'not_logged_in');
   }
 }
 
@@ -40,7 +53,7 @@ export class SilentExit extends EtsyhookError {
 export class ApiError extends EtsyhookError {
   readonly status: number;
   constructor(status: number, message: string, hint?: string) {
-    super(message, { exitCode: EXIT_FAILURE, ...(hint === undefined ? {} : { hint }) });
+    super(message, { exitCode: EXIT_FAILURE, code: 'api_error', ...(hint === undefined ? {} : { hint }) });
     this.status = status;
   }
 }

@@ -1,6 +1,6 @@
 // A logged-in Etsy session: credentials resolved (flags > env > stored), tokens refreshed, push configurations.
 import type { ConfigStore } from '../config.js';
-import { ApiError, OperationError, UsageError } from '../errors.js';
+import { ApiError, NotLoggedInError, OperationError, UsageError } from '../errors.js';
 import { DEFAULT_API_BASE, EtsyClient, type HttpMethod, type RequestOptions } from './client.js';
 import { REFRESH_TOKEN_LIFETIME_MS, refreshTokens, type TokenSet } from './oauth.js';
 
@@ -95,15 +95,10 @@ export async function openEtsySession(options: EtsySessionOptions): Promise<Etsy
     };
   }
 
-  const login = 'run etsyhook auth login';
-  if (apiKey === undefined) {
-    throw new UsageError('not logged in to Etsy: no keystring (set ETSY_API_KEY)', login);
-  }
-  if (sharedSecret === undefined) {
-    throw new UsageError('not logged in to Etsy: no shared secret (set ETSY_SHARED_SECRET)', login);
-  }
+  if (apiKey === undefined) throw new NotLoggedInError('no keystring (set ETSY_API_KEY)');
+  if (sharedSecret === undefined) throw new NotLoggedInError('no shared secret (set ETSY_SHARED_SECRET)');
   if (tokens.access === undefined && tokens.refresh === undefined) {
-    throw new UsageError('not logged in to Etsy: no access token (set ETSY_ACCESS_TOKEN, optionally ETSY_REFRESH_TOKEN)', login);
+    throw new NotLoggedInError('no access token (set ETSY_ACCESS_TOKEN, optionally ETSY_REFRESH_TOKEN)');
   }
 
   const client = new EtsyClient({

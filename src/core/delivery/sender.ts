@@ -91,7 +91,7 @@ export type FailureKind = 'refused' | 'timeout' | 'dns' | 'reset' | 'other';
 /** The request could not get an answer (nothing listening, timeout…). */
 export class DeliveryError extends OperationError {
   readonly kind: FailureKind;
-  readonly code: string;
+  override readonly code: string;
   constructor(kind: FailureKind, code: string, message: string, hint: string | undefined, cause: unknown) {
     super(message, { cause, ...(hint === undefined ? {} : { hint }) });
     this.kind = kind;
