@@ -86,10 +86,25 @@ describe('events list', () => {
     const table = await runCli(['events', 'list'], { env });
     expect(table.code).toBe(0);
     const rows = table.stdout.trim().split('\n');
-    expect(rows[0]).toMatch(/received\s+id\s+type\s+status/);
+    expect(rows[0]).toMatch(/^received\s+id\s+webhook-id\s+type\s+status$/);
     expect(rows[1]).toContain(dead.id);
-    expect(rows[1]).toMatch(/dead/);
-    expect(table.stdout).toContain('stale timestamp');
+    expect(rows[1]).toMatch(/dead ×2/);
+    // Not a terminal: the table fits 80 columns; ids stay whole, the webhook-id column shows the start of each.
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
+    expect(rows.find((r) => r.includes(stale.id))).toMatch(/rejected stale/);
+    expect(rows.find((r) => r.includes(paid.id))).toContain(`${paid.webhookId!.slice(0, 9)}…`);
+  });
+
+  it('--webhook-id finds the events that carried it (duplicates too); the table shows it', async () => {
+    const { dir, env } = home();
+    const first = received({ webhookId: 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe', minutesAgo: 3 });
+    const again = received({ webhookId: 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe', verdict: 'duplicate', minutesAgo: 2 });
+    const other = received({ webhookId: 'msg_other', minutesAgo: 1 });
+    await writeStore(dir, [first, again, other]);
+    expect((await listJson(env, '--webhook-id', 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe')).map((e) => e.id)).toEqual([again.id, first.id]);
+    expect((await listJson(env, '--webhook-id', 'msg_other,msg_none')).map((e) => e.id)).toEqual([other.id]);
+    const wide = await runCli(['events', 'list', '--webhook-id', 'msg_other'], { env });
+    expect(wide.stdout.trim().split('\n')[1]).toMatch(new RegExp(`${other.id}\\s+msg_other\\s+order\\.paid\\s+accepted`));
   });
 
   it('filters by type globs, status, since and limit', async () => {

@@ -1,55 +1,75 @@
 // Flags and messages shared by `events`, `replay` and `tail`: --type, --status, --since, the store's location, and
 // the warning about unreadable records.
 import { statSync } from 'node:fs';
-import { UsageError } from '../errors.js';
-import { parseSince, storeDir } from '../config.js';
+import type { Command } from 'commander';
+import { storeDir } from '../config.js';
 import { closeMatches, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
-import { splitList } from '../core/events/globs.js';
-import { EVENT_STATUSES, type EventStatus } from '../core/log/records.js';
+import type { EventStatus } from '../core/log/records.js';
 import { logPath } from '../core/log/store.js';
 import type { Output } from '../ui/output.js';
+import { splitList } from '../core/events/globs.js';
+import { listOption, parseSince, parseStatuses, sinceOption, statusOption, STATUS_HELP } from './flags.js';
 
-export const STATUS_HELP = 'accepted, rejected, duplicate, ignored, delivered, failed, dead';
+export { STATUS_HELP };
 
+/** The filter flags as plain strings (a command that registers them itself: replay). */
 export interface FilterFlags {
   type?: string[];
   status?: string[];
   since?: string;
 }
 
+/** What commander hands over for the filter flags added by addFilterOptions (already parsed by flags.ts). */
+export interface ParsedFilterFlags {
+  type?: string[];
+  status?: EventStatus[];
+  since?: number;
+}
+
 export interface ParsedFilters {
   types: string[];
   statuses: EventStatus[];
   since: number | undefined;
+  /** Said on stderr by the command: plain type names etsyhook does not know (a store may hold other types). */
+  warnings: string[];
 }
 
-export function parseFilters(flags: FilterFlags, out: Output): ParsedFilters {
-  return { types: parseTypes(flags.type, out), statuses: parseStatuses(flags.status), since: parseSinceFlag('--since', flags.since) };
+/** Add --type, --status and --since, worded for `what` (events, lines). */
+export function addFilterOptions(cmd: Command, what: { status: string; since: string }): Command {
+  return cmd
+    .addOption(listOption('--type <types>', 'only these event types: names or globs, comma-separated (order.*,listing.created)'))
+    .addOption(statusOption('--status <statuses>', `${what.status} (comma-separated): ${STATUS_HELP}`))
+    .addOption(sinceOption('--since <when>', what.since));
 }
 
-export function parseSinceFlag(name: string, raw: string | undefined): number | undefined {
-  return raw === undefined ? undefined : parseSince(name, raw);
+export function filtersOf(flags: ParsedFilterFlags): ParsedFilters {
+  const types = flags.type ?? [];
+  return { types, statuses: flags.status ?? [], since: flags.since, warnings: unknownTypeWarnings(types) };
 }
 
-export function parseStatuses(raw: string[] | undefined): EventStatus[] {
-  const statuses = splitList(raw).map((s) => s.toLowerCase());
-  for (const s of statuses) {
-    if (!(EVENT_STATUSES as readonly string[]).includes(s)) {
-      throw new UsageError(`--status must be one of ${STATUS_HELP}; got '${s}'`);
-    }
-  }
-  return statuses as EventStatus[];
+/** The same from raw strings, for a command that still registers the filters as plain options (replay). */
+export function parseFilters(
+  raw: FilterFlags,
+  out: Output,
+): Omit<ParsedFilters, 'warnings'> {
+  const parsed = filtersOf({
+    type: splitList(raw.type),
+    status: raw.status === undefined ? [] : parseStatuses(raw.status),
+    ...(raw.since === undefined ? {} : { since: parseSince(raw.since, '--since') }),
+  });
+  for (const w of parsed.warnings) out.warn(w);
+  return { types: parsed.types, statuses: parsed.statuses, since: parsed.since };
 }
 
-/** Type globs; a plain name etsyhook does not know gets a warning (stores may hold other types, so not an error). */
-export function parseTypes(raw: string[] | undefined, out: Output): string[] {
-  const types = splitList(raw);
+/** A plain name etsyhook does not know gets a warning, not an error: stores may hold other types. */
+export function unknownTypeWarnings(types: readonly string[]): string[] {
+  const warnings: string[] = [];
   for (const t of types) {
     if (/[*?]/.test(t) || EVENT_TYPE_NAMES.includes(t)) continue;
     const close = closeMatches(t);
-    out.warn(`'${t}' is not an event type etsyhook knows${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}`);
+    warnings.push(`'${t}' is not an event type etsyhook knows${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}`);
   }
-  return types;
+  return warnings;
 }
 
 export interface StoreLocation {

@@ -1,16 +1,28 @@
 // `etsyhook tail`: follow, live, what a receiver stores (from another terminal, even before the receiver starts).
 import type { Command } from 'commander';
+import type { StoreRecord } from '../core/log/records.js';
+import type { Output } from '../ui/output.js';
 import { attemptJson, receivedJson } from '../ui/present.js';
-import { collect, context } from './common.js';
-import { STATUS_HELP, type FilterFlags } from './event-filters.js';
+import { context, type GlobalOptions } from './common.js';
+import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
+
+export interface TailOptions {
+  filters: ParsedFilters;
+  json: boolean;
+}
+
+export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions): TailOptions {
+  return { filters: filtersOf(raw), json: raw.json ?? false };
+}
 
 export function register(program: Command): void {
-  program
+  const tail = program
     .command('tail')
-    .description('follow, live, what a running receiver accepts and delivers (works from another terminal)')
-    .option('--type <types>', 'only these event types: names or globs, comma-separated (order.*)', collect)
-    .option('--status <statuses>', `only lines with this status (comma-separated): ${STATUS_HELP}`, collect)
-    .option('--since <when>', 'first show what is already stored from this far back (30m, 2h, 7d) or since a date')
+    .description('follow, live, what a running receiver accepts and delivers (works from another terminal)');
+  addFilterOptions(tail, {
+    status: 'only lines with this status',
+    since: 'first show what is already stored from this far back (30m, 2h, 7d) or since a date',
+  })
     .addHelpText(
       'after',
       `
@@ -24,58 +36,73 @@ Examples:
   $ etsyhook tail --type 'order.*' --status rejected,failed,dead
   $ etsyhook tail --since 10m --json | jq -c 'select(.kind == "delivery")'`,
     )
-    .action(async (_flags: FilterFlags, cmd: Command) => {
-      const { opts, out } = context<FilterFlags>(cmd);
-      const f = await import('./event-filters.js');
-      const filters = f.parseFilters(opts, out);
-      const { dir, file } = f.storeLocation();
-      const tail = await import('../core/log/follower.js');
-      const { formatEventLine } = await import('../ui/event-line.js');
-
-      const filter = new tail.TailFilter({
-        types: filters.types,
-        statuses: filters.statuses,
-        ...(filters.since === undefined ? {} : { since: filters.since }),
-      });
-      const end = tail.completeEnd(file, tail.logSize(file));
-      const start = tail.planTail(file, end, filter, filters.since);
-
-      const render = (rec: import('../core/log/records.js').StoreRecord): string => {
-        const type = filter.typeOf(rec);
-        if (!out.json) return formatEventLine(rec, out.cOut, type === undefined ? {} : { type });
-        return JSON.stringify(rec.kind === 'received' ? receivedJson(rec) : attemptJson(rec, { type, webhookId: filter.webhookIdOf(rec) }));
-      };
-
-      await new Promise<void>((resolve) => {
-        const follower = new tail.LogFollower(file, start, {
-          onRecords: (records) => {
-            let text = '';
-            for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
-            if (text !== '' && !process.stdout.write(text)) {
-              follower.pause();
-              process.stdout.once('drain', () => follower.resume());
-            }
-          },
-          onBadLine: (offset) => {
-            // Said as it happens: a tail has no "afterwards".
-            out.warn(`skipped an unreadable record at byte ${offset} of ${file}: a write torn by a crash, or corruption`);
-          },
-        });
-        const finish = (): void => {
-          follower.stop();
-          process.off('SIGINT', finish);
-          process.off('SIGTERM', finish);
-          resolve();
-        };
-        process.on('SIGINT', finish);
-        process.on('SIGTERM', finish);
-        // `etsyhook tail | head` closing the pipe is a normal way to stop.
-        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-          if (err.code === 'EPIPE') finish();
-        });
-        if (end === 0) out.info(`waiting for events in ${dir} (start a receiver with \`etsyhook dev\`)…`);
-        else out.info(out.c.dim(`following ${file}; Ctrl-C to stop`));
-        follower.start();
-      });
+    .action(async (_flags: object, cmd: Command) => {
+      const { opts, out } = context<ParsedFilterFlags>(cmd);
+      await followLog(parseTailOptions(opts), out);
     });
+}
+
+/** One line for a record: the event line for people, a JSON object with --json (kind received|delivery). */
+function renderer(
+  o: TailOptions,
+  out: Output,
+  typeOf: (rec: StoreRecord) => string | undefined,
+  webhookIdOf: (rec: StoreRecord) => string | undefined,
+  formatEventLine: typeof import('../ui/event-line.js').formatEventLine,
+): (rec: StoreRecord) => string {
+  return (rec) => {
+    const type = typeOf(rec);
+    if (!o.json) return formatEventLine(rec, out.cOut, type === undefined ? {} : { type });
+    return JSON.stringify(rec.kind === 'received' ? receivedJson(rec) : attemptJson(rec, { type, webhookId: webhookIdOf(rec) }));
+  };
+}
+
+async function followLog(o: TailOptions, out: Output): Promise<void> {
+  for (const w of o.filters.warnings) out.warn(w);
+  const { dir, file } = storeLocation();
+  const tail = await import('../core/log/follower.js');
+  const { formatEventLine } = await import('../ui/event-line.js');
+  const { types, statuses, since } = o.filters;
+  const filter = new tail.TailFilter({ types, statuses, ...(since === undefined ? {} : { since }) });
+  const end = tail.completeEnd(file, tail.logSize(file));
+  const start = tail.planTail(file, end, filter, since);
+  const render = renderer(
+    o,
+    out,
+    (rec) => filter.typeOf(rec),
+    (rec) => filter.webhookIdOf(rec),
+    formatEventLine,
+  );
+
+  await new Promise<void>((resolve) => {
+    const follower = new tail.LogFollower(file, start, {
+      onRecords: (records) => {
+        let text = '';
+        for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
+        if (text !== '' && !process.stdout.write(text)) {
+          follower.pause();
+          process.stdout.once('drain', () => follower.resume());
+        }
+      },
+      onBadLine: (offset) => {
+        // Said as it happens: a tail has no "afterwards".
+        out.warn(`skipped an unreadable record at byte ${offset} of ${file}: a write torn by a crash, or corruption`);
+      },
+    });
+    const finish = (): void => {
+      follower.stop();
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      resolve();
+    };
+    process.on('SIGINT', finish);
+    process.on('SIGTERM', finish);
+    // `etsyhook tail | head` closing the pipe is a normal way to stop.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') finish();
+    });
+    if (end === 0) out.info(`waiting for events in ${dir} (start a receiver with \`etsyhook dev\`)…`);
+    else out.info(out.c.dim(`following ${file}; Ctrl-C to stop`));
+    follower.start();
+  });
 }

@@ -1,9 +1,20 @@
-// The `events list` table: one row per stored event, newest first.
+// The `events list` table: one row per stored event, newest first, in the one table style (ui/table.ts).
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { StoredEvent } from '../core/log/query.js';
 import type { EventStatus } from '../core/log/records.js';
 import { formatMs } from './event-line.js';
+import { localTime, renderTable, truncate, type Column } from './table.js';
+
+export { localTime, truncate };
+
+// Ids stay whole (they are what `events show` and `replay` take); the rest narrows to fit 80 columns.
+const COLUMNS: readonly Column[] = [
+  { header: 'received' },
+  { header: 'id' },
+  { header: 'webhook-id', min: 10, shrinkFirst: 0 },
+  { header: 'type', min: 12, shrinkFirst: 1 },
+  { header: 'status', min: 10, shrinkFirst: 2 },
+];
 
 /** The cells of one event's row. */
 export function eventRow(ev: StoredEvent, c: ChalkInstance): string[] {
@@ -12,29 +23,20 @@ export function eventRow(ev: StoredEvent, c: ChalkInstance): string[] {
   const lastText =
     last === undefined
       ? ''
-      : `${last.status ?? 'ERR'} ${last.ms === undefined ? '' : formatMs(last.ms)}${last.error ? ` ${truncate(last.error, 40)}` : ''}`.trim();
+      : `${last.status ?? 'ERR'}${last.ms === undefined ? '' : ` ${formatMs(last.ms)}`}${last.error ? ` ${truncate(last.error, 40)}` : ''}`;
+  const detail = lastText !== '' ? lastText : r.reason ? truncate(r.reason, 60) : '';
+  const attempts = ev.attempts > 0 ? ` ×${ev.attempts}` : '';
   return [
-    c.dim(localTime(r.at)),
+    c.dim(shortTime(r.at)),
     r.id,
+    r.webhookId ?? c.dim('-'),
     r.type ?? c.dim('(unknown)'),
-    colourStatus(ev.status, c),
-    String(ev.attempts),
-    lastText !== '' ? lastText : r.reason ? c.dim(truncate(r.reason, 60)) : '',
+    `${colourStatus(ev.status, c)}${attempts}${detail === '' ? '' : ` ${c.dim(detail)}`}`,
   ];
 }
 
-export function renderEventRows(rows: readonly string[][], c: ChalkInstance): string {
-  const table = new Table({
-    head: ['received', 'id', 'type', 'status', 'attempts', 'last delivery / reason'].map((h) => c.bold(h)),
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
-    },
-  });
-  for (const row of rows) table.push(row);
-  return table.toString();
+export function renderEventRows(rows: readonly string[][], c: ChalkInstance, width: number): string {
+  return renderTable(COLUMNS, rows, c, width);
 }
 
 export function colourStatus(status: EventStatus, c: ChalkInstance): string {
@@ -52,14 +54,8 @@ export function colourStatus(status: EventStatus, c: ChalkInstance): string {
   }
 }
 
-/** 2026-01-31 14:03:22 in local time. */
-export function localTime(at: string): string {
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime())) return at;
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-export function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+/** 01-31 14:03:22, local time as everywhere; the year is in `events show` and --json. */
+function shortTime(at: string): string {
+  const t = localTime(at);
+  return /^\d{4}-/.test(t) ? t.slice(5) : t;
 }

@@ -24,6 +24,8 @@ export interface EventFilter {
   /** Received at or after this time (ms since epoch). */
   since?: number;
   verdicts?: readonly Verdict[];
+  /** Only requests carrying one of these webhook-ids (Etsy's id, shown in its portal and the app's logs). */
+  webhookIds?: readonly string[];
 }
 
 export interface ScanOptions {
@@ -278,6 +280,7 @@ export function* queryEvents(file: string, filter: EventFilter = {}, options: Sc
   const statuses = filter.statuses ?? [];
   const verdicts = filter.verdicts ?? [];
   const since = filter.since;
+  const webhookIds = filter.webhookIds ?? [];
   // Cheapest first: the status test often decides from the attempts alone, without reading the request's bytes.
   const tests: ((bytes: Buffer, held: Held | undefined) => boolean)[] = [];
   if (statuses.length > 0) tests.push((bytes, held) => statusMayMatch(bytes, held, statuses));
@@ -303,6 +306,7 @@ export function* queryEvents(file: string, filter: EventFilter = {}, options: Sc
     if (!typeOk(r.type)) continue;
     if (verdicts.length > 0 && !verdicts.includes(r.status)) continue;
     if (statuses.length > 0 && !statuses.includes(ev.status)) continue;
+    if (webhookIds.length > 0 && !webhookIds.includes(r.webhookId ?? '')) continue;
     yield ev;
   }
 }

@@ -1,0 +1,81 @@
+// The one table style (events list, configs list): no borders, bold headers, two spaces between columns, fitted to the
+// terminal's width (80 columns when stdout is not a terminal) by narrowing the columns that can lose characters.
+import { stripVTControlCharacters } from 'node:util';
+import type { ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+
+export interface Column {
+  header: string;
+  /** Narrowest this column may become (cells are cut with …); omitted: never narrowed. */
+  min?: number;
+  /** Among narrowable columns, lower gives up its characters first (default: the column's position). */
+  shrinkFirst?: number;
+}
+
+const GAP = 2;
+const NO_BORDERS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+};
+
+/** Width to fit: the terminal's columns, else 80 (a pipe, a file, CI logs). */
+export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
+  return stream.isTTY && stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
+}
+
+/**
+ * Column widths that fit `width`: each column as wide as its widest cell, then, while too wide, the narrowable
+ * columns (in shrinkFirst order) give up characters down to their minimum.
+ */
+export function fitWidths(columns: readonly Column[], rows: readonly string[][], width: number): number[] {
+  const widths = columns.map((col, i) => Math.max(col.header.length, ...rows.map((r) => visibleLength(r[i] ?? ''))) + GAP);
+  let excess = widths.reduce((a, b) => a + b, 0) - GAP - width;
+  const order = columns.map((col, i) => ({ i, rank: col.shrinkFirst ?? i })).sort((a, b) => a.rank - b.rank);
+  for (const { i } of order) {
+    if (excess <= 0) break;
+    const min = columns[i]!.min;
+    if (min === undefined) continue;
+    const give = Math.min(excess, widths[i]! - (min + GAP));
+    if (give > 0) {
+      widths[i]! -= give;
+      excess -= give;
+    }
+  }
+  return widths;
+}
+
+export function renderTable(columns: readonly Column[], rows: readonly string[][], c: ChalkInstance, width: number): string {
+  // Each width holds its cell and the gap after it; the last column's gap is trimmed below.
+  const colWidths = fitWidths(columns, rows, width);
+  const table = new Table({
+    head: columns.map((col) => c.bold(col.header)),
+    colWidths,
+    wordWrap: false,
+    truncate: '…',
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': GAP },
+    chars: NO_BORDERS,
+  });
+  for (const row of rows) table.push([...row]);
+  return table
+    .toString()
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''))
+    .join('\n');
+}
+
+function visibleLength(s: string): number {
+  return stripVTControlCharacters(s).length;
+}
+
+/** 2026-01-31 14:03:22 in local time: every table and detail view shows times in the machine's zone. */
+export function localTime(at: string | number): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
