@@ -37,8 +37,8 @@ function file(name: string, content: string | Buffer): string {
   return path;
 }
 
-function cli(args: string[], input?: string) {
-  return runCli(args, { env, ...(input === undefined ? {} : { input }) });
+function cli(args: string[], input?: string, extraEnv: Record<string, string> = {}) {
+  return runCli(args, { env: { ...env, ...extraEnv }, ...(input === undefined ? {} : { input }) });
 }
 
 function onlyLine(s: string): string {
@@ -139,7 +139,6 @@ describe('sign', () => {
     ['a millisecond timestamp', ['sign', '--secret', SECRET, '--timestamp', '1614265330000'], /^error: --timestamp must be unix seconds, not milliseconds/],
     ['a secret in the wrong format', ['sign', '--secret', 'whsec_not base64'], /^error: the secret from --secret is not a Standard Webhooks secret/],
     ['--id with legacy', ['sign', '--secret', 'x', '--scheme', 'legacy', '--id', 'msg_1'], /^error: --id sets webhook-id/],
-    ['--curl with --json', ['sign', '--secret', SECRET, '--curl', 'http://127.0.0.1:1/', '--json'], /^error: --curl and --json cannot be combined/],
     ['an invalid --curl URL', ['sign', '--secret', SECRET, '--curl', 'example.com/hook'], /^error: --curl (is not a valid URL|must be an http or https URL)/],
     ['an unknown scheme', ['sign', '--secret', SECRET, '--scheme', 'hmac'], /^error: --scheme must be one of standard, legacy/],
   ];
@@ -148,6 +147,35 @@ describe('sign', () => {
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
     expect(onlyLine(res.stderr)).toMatch(message);
+  });
+
+  it('--curl with --json: one line on stderr, exit 2, and the error as JSON on stdout for scripts', async () => {
+    const res = await cli(['sign', '--secret', SECRET, '--curl', 'http://127.0.0.1:1/', '--json'], '{}');
+    expect(res.code).toBe(2);
+    expect(onlyLine(res.stderr)).toBe('error: --curl and --json cannot be combined: pick one output');
+    expect(JSON.parse(res.stdout)).toEqual({ error: { message: '--curl and --json cannot be combined: pick one output', code: 'usage' } });
+  });
+
+  it('an empty --secret or ETSY_WEBHOOK_SECRET is a usage error naming it, never the stored secret', async () => {
+    await cli(['config', 'set', 'webhook-secret', SECRET], '');
+    const flag = await cli(['sign', '--secret', ''], '{}');
+    expect(flag.code).toBe(2);
+    expect(flag.stdout).toBe('');
+    expect(onlyLine(flag.stderr)).toMatch(/^error: --secret is empty/);
+    const variable = await cli(['sign'], '{}', { ETSY_WEBHOOK_SECRET: '' });
+    expect(variable.code).toBe(2);
+    expect(variable.stdout).toBe('');
+    expect(onlyLine(variable.stderr)).toMatch(/^error: ETSY_WEBHOOK_SECRET is set but empty/);
+    const verifyEmpty = await cli(['verify', '-H', 'webhook-id: msg_1'], '{}', { ETSY_WEBHOOK_SECRET: '' });
+    expect(verifyEmpty.code).toBe(2);
+    expect(onlyLine(verifyEmpty.stderr)).toMatch(/^error: ETSY_WEBHOOK_SECRET is set but empty/);
+  });
+
+  it('sign of an empty stdin warns, and still signs the 0 bytes', async () => {
+    const res = await cli(['sign', '--secret', SECRET], '');
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/warning: stdin is empty; signing 0 bytes anyway/);
+    expect(res.stdout).toMatch(/^webhook-signature: v1,/m);
   });
 });
 

@@ -126,7 +126,8 @@ export function formatSize(bytes: number): string {
 /** Where each option's value being parsed came from: its long flag, or its environment variable. */
 const origins = new WeakMap<Option, string>();
 
-function parsedOption<T>(flags: string, description: string, parse: (raw: string, name: string, previous: T | undefined) => T): Option {
+/** An option whose value goes through `parse(raw, where it came from, the previous value)`. */
+export function parsedOption<T>(flags: string, description: string, parse: (raw: string, name: string, previous: T | undefined) => T): Option {
   const option = new Option(flags, description);
   option.argParser<T>((raw, previous) => parse(raw, origins.get(option) ?? option.long ?? option.name(), previous));
   return option;

@@ -1,25 +1,81 @@
 // `etsyhook sign [FILE|-]`: print the signature headers for a body, or a ready-to-run curl command.
 import type { Command } from 'commander';
-import { context } from './common.js';
+import { UsageError } from '../errors.js';
+import { signatureHeaders, type Scheme } from '../core/receive/signature.js';
+import type { Output } from '../ui/output.js';
+import { context, type GlobalOptions } from './common.js';
+import { urlOption } from './flags.js';
+import {
+  addSigningOptions,
+  bodySource,
+  checkSecretFormat,
+  givenSecret,
+  isUtf8,
+  readSource,
+  secretOrStored,
+  type BodySource,
+  type ResolvedSecret,
+} from './signing-input.js';
 
-interface RawSignOptions {
+/** What commander hands over (values already parsed by flags.ts). */
+export interface RawSignOptions extends GlobalOptions {
   secret?: string;
-  scheme?: string;
+  scheme?: Scheme;
   id?: string;
-  timestamp?: string;
-  curl?: string;
+  timestamp?: number;
+  curl?: URL;
+}
+
+export interface SignOptions {
+  source: BodySource;
+  /** From --secret or ETSY_WEBHOOK_SECRET; undefined: the stored one. */
+  secret: ResolvedSecret | undefined;
+  scheme: Scheme;
+  id: string | undefined;
+  timestamp: number | undefined;
+  curl: URL | undefined;
+  json: boolean;
+}
+
+export function parseSignOptions(file: string | undefined, raw: RawSignOptions, secret: ResolvedSecret | undefined): SignOptions {
+  const scheme = raw.scheme ?? 'standard';
+  if (raw.id !== undefined && scheme === 'legacy') {
+    throw new UsageError('--id sets webhook-id, which the legacy scheme does not sign', 'drop --id, or use --scheme standard');
+  }
+  if (raw.curl !== undefined && raw.json) throw new UsageError('--curl and --json cannot be combined: pick one output');
+  return { source: bodySource(file), secret, scheme, id: raw.id, timestamp: raw.timestamp, curl: raw.curl, json: raw.json ?? false };
+}
+
+async function sign(o: SignOptions, out: Output): Promise<void> {
+  const body = await readSource(o.source);
+  if (o.curl !== undefined && o.source.kind === 'stdin' && (!isUtf8(body) || body.includes(0))) {
+    throw new UsageError('--curl can only inline a UTF-8 text body', 'save the body to a FILE and pass it, so curl sends it with --data-binary @FILE');
+  }
+  // As `send --data -` does: an empty body is most often a pipe that produced nothing.
+  if (body.length === 0) out.warn(`${o.source.label} is empty; signing 0 bytes anyway`);
+  const secret = await secretOrStored(o.secret);
+  checkSecretFormat(secret, o.scheme);
+  out.debug(`signing ${body.length} bytes from ${o.source.label} with the secret from ${secret.origin}`);
+
+  const headers = signatureHeaders(o.scheme, secret.value, body, {
+    ...(o.id === undefined ? {} : { id: o.id }),
+    ...(o.timestamp === undefined ? {} : { timestamp: o.timestamp }),
+  });
+  if (o.json) out.data(headers);
+  else if (o.curl === undefined) for (const [name, value] of Object.entries(headers)) out.line(`${name}: ${value}`);
+  else {
+    const data = o.source.kind === 'file' ? shellQuote(`@${o.source.path}`) : shellQuote(body.toString('utf8'));
+    out.line(curlCommand(o.curl.href, headers, data));
+  }
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('sign')
     .description('print the signature headers for a body, one `name: value` a line')
-    .argument('[file]', 'the body to sign: a FILE, or - (the default) for stdin')
-    .option('--secret <secret>', 'signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)')
-    .option('--scheme <scheme>', 'standard (webhook-* headers) or legacy (X-Etsy-Signature) (default: standard)')
-    .option('--id <id>', 'webhook-id to sign with (default: a fresh msg_… id; standard scheme only)')
-    .option('--timestamp <unix>', 'unix seconds to sign with (default: now)')
-    .option('--curl <url>', 'print a ready-to-run curl command that POSTs the signed body to URL instead')
+    .argument('[file]', 'the body to sign: a FILE, or - (the default) for stdin');
+  addSigningOptions(cmd, 'standard (webhook-* headers) or legacy (X-Etsy-Signature)', { id: true })
+    .addOption(urlOption('--curl <url>', 'print a ready-to-run curl command that POSTs the signed body to URL instead'))
     .addHelpText(
       'after',
       `
@@ -32,44 +88,9 @@ Examples:
 Headers go to stdout (--json: one object). The secret is never printed.
 Receivers reject a timestamp older than 5 minutes by default: sign again, or pass --timestamp, to test that.`,
     )
-    .action(async (file: string | undefined, _raw: RawSignOptions, cmd: Command) => {
-      const { opts, out } = context<RawSignOptions>(cmd);
-      const { UsageError } = await import('../errors.js');
-      const { parseUrlFlag } = await import('../config.js');
-      const input = await import('./signing-input.js');
-      const { signatureHeaders } = await import('../core/receive/signature.js');
-
-      const scheme = input.parseScheme(opts.scheme) ?? 'standard';
-      const id = input.parseWebhookId(opts.id);
-      const timestamp = input.parseTimestamp(opts.timestamp);
-      const curlUrl = opts.curl === undefined ? undefined : parseUrlFlag('--curl', opts.curl);
-      if (id !== undefined && scheme === 'legacy') {
-        throw new UsageError('--id sets webhook-id, which the legacy scheme does not sign', 'drop --id, or use --scheme standard');
-      }
-      if (curlUrl !== undefined && out.json) throw new UsageError('--curl and --json cannot be combined: pick one output');
-      const source = input.bodySource(file);
-      const body = await input.readSource(source);
-      if (curlUrl !== undefined && source.kind === 'stdin' && (!input.isUtf8(body) || body.includes(0))) {
-        throw new UsageError('--curl can only inline a UTF-8 text body', 'save the body to a FILE and pass it, so curl sends it with --data-binary @FILE');
-      }
-      const secret = await input.resolveSecret(opts.secret);
-      input.checkSecretFormat(secret, scheme);
-      out.debug(`signing ${body.length} bytes from ${source.label} with the secret from ${secret.origin}`);
-
-      const headers = signatureHeaders(scheme, secret.value, body, {
-        ...(id === undefined ? {} : { id }),
-        ...(timestamp === undefined ? {} : { timestamp }),
-      });
-      if (out.json) {
-        out.data(headers);
-        return;
-      }
-      if (curlUrl === undefined) {
-        for (const [name, value] of Object.entries(headers)) out.line(`${name}: ${value}`);
-        return;
-      }
-      const data = source.kind === 'file' ? shellQuote(`@${source.path}`) : shellQuote(body.toString('utf8'));
-      out.line(curlCommand(curlUrl.href, headers, data));
+    .action(async (file: string | undefined, _raw: object, c: Command) => {
+      const { opts, out } = context<RawSignOptions>(c);
+      await sign(parseSignOptions(file, opts, givenSecret(c, opts.secret)), out);
     });
 }
 

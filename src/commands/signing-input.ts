@@ -1,11 +1,37 @@
 // Edge validation shared by `send`, `sign` and `verify`: the secret (flag > env > stored), the scheme, timestamps,
 // and bodies read from a FILE or stdin. Everything here turns raw flags into typed values or throws a UsageError.
 import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
 import { ConfigStore, resolveSetting } from '../config.js';
 import { UsageError, describeSystemError } from '../errors.js';
-import { SCHEMES, decodeStandardSecret, type Scheme } from '../core/receive/signature.js';
+import { decodeStandardSecret, type Scheme } from '../core/receive/signature.js';
+import { parsedOption, parseScheme as parseSchemeFlag, parseSecret, schemeOption, secretOption, sourceOf } from './flags.js';
 
 export const SECRET_ENV = 'ETSY_WEBHOOK_SECRET';
+
+/** --secret (env ETSY_WEBHOOK_SECRET), --scheme, --id, --timestamp, as `sign` and `verify` take them. */
+export function addSigningOptions(cmd: Command, scheme: string, more: { id?: boolean } = {}): Command {
+  cmd
+    .addOption(secretOption('--secret <secret>', 'signing secret (default: the stored one)', SECRET_ENV))
+    .addOption(schemeOption('--scheme <scheme>', scheme));
+  if (more.id) {
+    cmd
+      .addOption(parsedOption('--id <id>', 'webhook-id to sign with (default: a fresh msg_… id; standard scheme only)', (raw, name) => parseWebhookId(raw, name)))
+      .addOption(parsedOption('--timestamp <unix>', 'unix seconds to sign with (default: now)', (raw, name) => parseTimestamp(raw, name)));
+  }
+  return cmd;
+}
+
+/** The secret given by --secret or ETSY_WEBHOOK_SECRET (already checked non-empty), with where it came from. */
+export function givenSecret(cmd: Command, value: string | undefined): ResolvedSecret | undefined {
+  if (value === undefined) return undefined;
+  return { value, origin: sourceOf(cmd, 'secret', { flag: '--secret', env: SECRET_ENV }) ?? '--secret' };
+}
+
+/** The given secret, else the stored one; none is a usage error naming all three places. */
+export async function secretOrStored(given: ResolvedSecret | undefined): Promise<ResolvedSecret> {
+  return given ?? resolveSecret(undefined);
+}
 
 export interface ResolvedSecret {
   value: string;
@@ -15,6 +41,9 @@ export interface ResolvedSecret {
 
 /** The signing secret: --secret, else ETSY_WEBHOOK_SECRET, else the stored one; none is a usage error naming all three. */
 export async function resolveSecret(flag: string | undefined): Promise<ResolvedSecret> {
+  // Empty is never "not given": `--secret "$UNSET_VAR"` must not quietly verify against another secret.
+  if (flag !== undefined) parseSecret(flag, '--secret');
+  else if (process.env[SECRET_ENV] !== undefined) parseSecret(process.env[SECRET_ENV], SECRET_ENV);
   const found = await resolveSetting(flag, SECRET_ENV, 'webhookSecret', new ConfigStore());
   if (found === undefined) {
     throw new UsageError(
@@ -40,26 +69,23 @@ export function checkSecretFormat(secret: ResolvedSecret, scheme: Scheme): void 
 }
 
 export function parseScheme(raw: string | undefined): Scheme | undefined {
-  if (raw === undefined) return undefined;
-  const s = raw.trim().toLowerCase();
-  if ((SCHEMES as readonly string[]).includes(s)) return s as Scheme;
-  throw new UsageError(`--scheme must be one of ${SCHEMES.join(', ')}, got '${raw}'`);
+  return raw === undefined ? undefined : parseSchemeFlag(raw);
 }
 
 /** Unix seconds, digits only (a millisecond timestamp is caught: it would be thousands of years ahead). */
-export function parseTimestamp(raw: string | undefined): number | undefined {
+export function parseTimestamp(raw: string | undefined, name = '--timestamp'): number | undefined {
   if (raw === undefined) return undefined;
   const t = raw.trim();
-  if (!/^\d{1,15}$/.test(t)) throw new UsageError(`--timestamp must be unix seconds (e.g. ${Math.floor(Date.now() / 1000)}), got '${raw}'`);
+  if (!/^\d{1,15}$/.test(t)) throw new UsageError(`${name} must be unix seconds (e.g. ${Math.floor(Date.now() / 1000)}), got '${raw}'`);
   const n = Number(t);
-  if (n > 99_999_999_999) throw new UsageError(`--timestamp must be unix seconds, not milliseconds: got '${raw}'`);
+  if (n > 99_999_999_999) throw new UsageError(`${name} must be unix seconds, not milliseconds: got '${raw}'`);
   return n;
 }
 
 /** A webhook-id as given; whitespace would not survive being sent as a header value. */
-export function parseWebhookId(raw: string | undefined): string | undefined {
+export function parseWebhookId(raw: string | undefined, name = '--id'): string | undefined {
   if (raw === undefined) return undefined;
-  if (raw === '' || /[\s]/.test(raw)) throw new UsageError(`--id must be a non-empty id without spaces, got '${raw}'`);
+  if (raw === '' || /[\s]/.test(raw)) throw new UsageError(`${name} must be a non-empty id without spaces, got '${raw}'`);
   return raw;
 }
 
