@@ -1,20 +1,160 @@
 // `etsyhook configs list | create | delete`: the shop's push configurations (webhook endpoints) via the Etsy API.
 import type { Command } from 'commander';
-import { context } from './common.js';
-import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
 import { OperationError, UsageError } from '../errors.js';
+import { closeMatches, EVENT_TYPE_NAMES, EVENT_TYPES } from '../core/events/catalog.js';
+import { splitList } from '../core/events/globs.js';
 import type { PushConfiguration } from '../etsy/session.js';
+import type { Output } from '../ui/output.js';
+import { localTime } from '../ui/time.js';
+import { context, type GlobalOptions } from './common.js';
+import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
+import { parsedOption } from './flags.js';
 
-interface CreateFlags extends ApiFlags {
+const URL_EXAMPLE = 'for example --url https://example.com/etsy/webhooks';
+const EVENTS_EXAMPLE = 'for example --events order.paid,order.shipped';
+
+export interface RawCreateOptions extends ApiFlags, GlobalOptions {
   url?: string;
-  events?: string;
+  events?: string[];
 }
 
-interface DeleteFlags extends ApiFlags {
+export interface CreateOptions {
+  /** Undefined: asked for on a terminal. */
+  url: string | undefined;
+  events: string[] | undefined;
+  api: ApiFlags;
+}
+
+/** Check what was typed before anything else, so a typo fails fast and without a network call. */
+export function parseCreateOptions(raw: RawCreateOptions, interactive: boolean): CreateOptions {
+  if (!interactive) {
+    if (raw.url === undefined) throw new UsageError('--url is required when not on an interactive terminal', URL_EXAMPLE);
+    if (raw.events === undefined) throw new UsageError('--events is required when not on an interactive terminal', EVENTS_EXAMPLE);
+  }
+  return { url: raw.url, events: raw.events, api: apiFlags(raw) };
+}
+
+export interface RawDeleteOptions extends ApiFlags, GlobalOptions {
   yes?: boolean;
 }
 
-type Out = ReturnType<typeof context>['out'];
+export interface DeleteOptions {
+  id: string;
+  yes: boolean;
+  json: boolean;
+  api: ApiFlags;
+}
+
+export function parseDeleteOptions(id: string, raw: RawDeleteOptions, interactive: boolean): DeleteOptions {
+  const trimmed = id.trim();
+  if (!/^[A-Za-z0-9_-]+$/.test(trimmed)) throw new UsageError(`<id> must be a push configuration id such as 123456, got '${id}'`, 'see etsyhook configs list');
+  if (!raw.yes && !interactive) throw new UsageError('configs delete needs --yes when not on an interactive terminal');
+  return { id: trimmed, yes: raw.yes ?? false, json: raw.json ?? false, api: apiFlags(raw) };
+}
+
+function apiFlags(raw: ApiFlags): ApiFlags {
+  const { apiBase, timeout, shop } = raw;
+  return { ...(apiBase === undefined ? {} : { apiBase }), ...(timeout === undefined ? {} : { timeout }), ...(shop === undefined ? {} : { shop }) };
+}
+
+/** An https URL Etsy can deliver to; the message for the prompt, or true. */
+export function checkUrl(raw: string): true | string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return `not a valid URL: '${raw}'`;
+  }
+  if (url.protocol !== 'https:') return `Etsy delivers only to https URLs, got '${raw}'`;
+  return true;
+}
+
+export function parseDeliveryUrl(raw: string, name: string): string {
+  const ok = checkUrl(raw);
+  if (ok !== true) throw new UsageError(`${name}: ${ok}`, URL_EXAMPLE);
+  return raw.trim();
+}
+
+/** Event types Etsy knows, de-duplicated; an unknown one names the nearest. */
+export function parseEventTypes(raw: string, name: string, previous: string[] = []): string[] {
+  const names = splitList(raw);
+  if (names.length === 0) throw new UsageError(`${name} is empty`, EVENTS_EXAMPLE);
+  for (const n of names) {
+    if (!EVENT_TYPE_NAMES.includes(n)) {
+      const near = closeMatches(n);
+      throw new UsageError(`${name}: unknown event type '${n}'${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}`, 'see etsyhook events types');
+    }
+  }
+  return [...new Set([...previous, ...names])];
+}
+
+async function listConfigs(api: ApiFlags, out: Output): Promise<void> {
+  const session = await openSession(api, out);
+  const shopId = await session.shopId();
+  const configs = await session.listPushConfigurations(shopId);
+  if (out.json) {
+    out.data(configs);
+    return;
+  }
+  if (configs.length === 0) {
+    out.info(`Shop ${shopId} has no push configurations. Create one: etsyhook configs create --url https://… --events order.paid`);
+    return;
+  }
+  const { outputWidth, renderTable } = await import('../ui/table.js');
+  const columns = [{ header: 'id' }, { header: 'url', min: 20, shrinkFirst: 1 }, { header: 'events', min: 12, shrinkFirst: 0 }, { header: 'created' }];
+  const rows = configs.map((c) => [String(c.id), c.url, c.events.join(','), created(c)]);
+  out.line(renderTable(columns, rows, out.cOut, outputWidth()));
+  out.info(`${configs.length} push configuration${configs.length === 1 ? '' : 's'} for shop ${shopId}`);
+}
+
+/** Etsy's timestamps are unix seconds in `created_timestamp` (or `create_timestamp`); local time, as every table. */
+function created(c: PushConfiguration): string {
+  const raw = c.created_timestamp ?? c.create_timestamp ?? c.created_at ?? c.created;
+  if (typeof raw === 'number' && Number.isFinite(raw)) return localTime(raw < 1e12 ? raw * 1000 : raw, { seconds: false });
+  if (typeof raw === 'string' && raw !== '') return localTime(raw, { seconds: false });
+  return '';
+}
+
+async function createConfig(o: CreateOptions, out: Output): Promise<void> {
+  const session = await openSession(o.api, out);
+  const prompts = out.interactive ? await import('../ui/prompts.js') : undefined;
+  const url = o.url ?? (await prompts!.askText('HTTPS URL Etsy should deliver to:', checkUrl));
+  const events =
+    o.events ??
+    (await prompts!.askChoices(
+      'Events to deliver (space to select, enter to confirm):',
+      EVENT_TYPES.map((t) => ({ value: t.name, description: t.description })),
+    ));
+  const shopId = await session.shopId();
+  const createdConfig = await session.createPushConfiguration(shopId, { url, events });
+  if (out.json) out.data(createdConfig);
+  else out.line(String(createdConfig.id));
+  out.success(`Created push configuration ${createdConfig.id} for shop ${shopId}: ${url} (${events.join(', ')})`);
+}
+
+/** One line naming a configuration: its id, URL and events. */
+function describe(c: PushConfiguration): string {
+  return `${c.id} (${c.url || 'no URL'}; ${c.events.length > 0 ? c.events.join(', ') : 'no events'})`;
+}
+
+async function deleteConfig(o: DeleteOptions, out: Output): Promise<void> {
+  const session = await openSession(o.api, out);
+  const shopId = await session.shopId();
+  // Look it up first: an unknown id fails before any question, and the question shows what goes.
+  const config = (await session.listPushConfigurations(shopId)).find((c) => String(c.id) === o.id);
+  if (config === undefined) {
+    throw new OperationError(`shop ${shopId} has no push configuration with id ${o.id}`, { hint: `see etsyhook configs list --shop ${shopId}` });
+  }
+  if (!o.yes) {
+    const { askConfirm } = await import('../ui/prompts.js');
+    if (!(await askConfirm(`Delete push configuration ${describe(config)} of shop ${shopId}? Etsy stops delivering to it.`))) {
+      throw new OperationError('cancelled; nothing deleted');
+    }
+  }
+  await session.deletePushConfiguration(shopId, o.id);
+  if (o.json) out.data({ deleted: true, id: /^\d+$/.test(o.id) ? Number(o.id) : o.id, shopId });
+  out.success(`Deleted push configuration ${describe(config)} of shop ${shopId}`);
+}
 
 export function register(program: Command): void {
   const configs = program
@@ -31,11 +171,8 @@ Examples:
 The shop is --shop, else ETSY_SHOP_ID, else the logged-in user's shop (etsyhook auth login).`,
     );
 
-  const list = configs
-    .command('list')
-    .description('list the push configurations of the shop (--json: the array as the API returns it)');
-  addApiOptions(list, { shop: true });
-  list
+  const list = configs.command('list').description('list the push configurations of the shop (--json: the array as the API returns it)');
+  addApiOptions(list, { shop: true })
     .addHelpText(
       'after',
       `
@@ -43,18 +180,21 @@ Examples:
   $ etsyhook configs list
   $ etsyhook configs list --shop 12345678 --json | jq -r '.[].url'`,
     )
-    .action(async (_o: ApiFlags, cmd: Command) => {
+    .action(async (_o: object, cmd: Command) => {
       const { opts, out } = context<ApiFlags>(cmd);
-      await listConfigs(opts, out);
+      await listConfigs(apiFlags(opts), out);
     });
 
   const create = configs
     .command('create')
     .description('create a push configuration: Etsy will POST the given events to the URL')
-    .option('--url <url>', 'the https URL Etsy delivers to (prompted on a terminal)')
-    .option('--events <list>', 'comma-separated event types, e.g. order.paid,order.shipped (chosen from a list on a terminal)');
-  addApiOptions(create, { shop: true });
-  create
+    .addOption(parsedOption('--url <url>', 'the https URL Etsy delivers to (prompted on a terminal)', (raw, name) => parseDeliveryUrl(raw, name)))
+    .addOption(
+      parsedOption<string[]>('--events <list>', 'comma-separated event types, e.g. order.paid,order.shipped (chosen from a list on a terminal)', (raw, name, prev) =>
+        parseEventTypes(raw, name, prev),
+      ),
+    );
+  addApiOptions(create, { shop: true })
     .addHelpText(
       'after',
       `
@@ -64,18 +204,17 @@ Examples:
 
 Event types: etsyhook events types`,
     )
-    .action(async (_o: CreateFlags, cmd: Command) => {
-      const { opts, out } = context<CreateFlags>(cmd);
-      await createConfig(opts, out);
+    .action(async (_o: object, cmd: Command) => {
+      const { opts, out } = context<RawCreateOptions>(cmd);
+      await createConfig(parseCreateOptions(opts, out.interactive), out);
     });
 
   const del = configs
     .command('delete')
-    .description('delete a push configuration by id (asks first on a terminal; --yes elsewhere)')
+    .description('delete a push configuration by id (shows it and asks first on a terminal; --yes elsewhere)')
     .argument('<id>', 'the push configuration id, as shown by configs list')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)');
-  addApiOptions(del, { shop: true });
-  del
+  addApiOptions(del, { shop: true })
     .addHelpText(
       'after',
       `
@@ -83,108 +222,8 @@ Examples:
   $ etsyhook configs delete 123456
   $ etsyhook configs delete 123456 --yes --shop 12345678`,
     )
-    .action(async (id: string, _o: DeleteFlags, cmd: Command) => {
-      const { opts, out } = context<DeleteFlags>(cmd);
-      await deleteConfig(id, opts, out);
+    .action(async (id: string, _o: object, cmd: Command) => {
+      const { opts, out } = context<RawDeleteOptions>(cmd);
+      await deleteConfig(parseDeleteOptions(id, opts, out.interactive), out);
     });
-}
-
-async function listConfigs(opts: ApiFlags, out: Out): Promise<void> {
-  const session = await openSession(opts, out);
-  const shopId = await session.shopId();
-  const configs = await session.listPushConfigurations(shopId);
-  if (out.json) {
-    out.data(configs);
-    return;
-  }
-  if (configs.length === 0) {
-    out.info(`Shop ${shopId} has no push configurations. Create one: etsyhook configs create --url https://… --events order.paid`);
-    return;
-  }
-  const { default: Table } = await import('cli-table3');
-  const table = new Table({ head: ['ID', 'URL', 'EVENTS', 'CREATED'], style: { head: [], border: [] } });
-  for (const c of configs) table.push([String(c.id), c.url, c.events.join(', '), created(c)]);
-  out.line(table.toString());
-  out.info(`${configs.length} push configuration${configs.length === 1 ? '' : 's'} for shop ${shopId}`);
-}
-
-/** Etsy's timestamps are unix seconds in `created_timestamp` (or `create_timestamp`); show them as ISO. */
-function created(c: PushConfiguration): string {
-  const raw = c.created_timestamp ?? c.create_timestamp ?? c.created_at ?? c.created;
-  if (typeof raw === 'number' && Number.isFinite(raw)) return new Date(raw < 1e12 ? raw * 1000 : raw).toISOString().replace('.000Z', 'Z');
-  if (typeof raw === 'string' && raw !== '') return raw;
-  return '';
-}
-
-function checkUrl(raw: string): true | string {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return `not a valid URL: '${raw}'`;
-  }
-  if (url.protocol !== 'https:') return `Etsy delivers only to https URLs, got '${raw}'`;
-  return true;
-}
-
-async function checkEvents(names: string[]): Promise<string[]> {
-  const { EVENT_TYPE_NAMES, closeMatches } = await import('../core/events/catalog.js');
-  for (const name of names) {
-    if (!EVENT_TYPE_NAMES.includes(name)) {
-      const near = closeMatches(name);
-      throw new UsageError(
-        `--events: unknown event type '${name}'${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}`,
-        'see etsyhook events types',
-      );
-    }
-  }
-  return [...new Set(names)];
-}
-
-async function createConfig(opts: CreateFlags, out: Out): Promise<void> {
-  const { splitList } = await import('../core/events/globs.js');
-  // Check what was typed before anything else, so a typo fails fast and without a network call.
-  if (opts.url !== undefined) {
-    const ok = checkUrl(opts.url);
-    if (ok !== true) throw new UsageError(`--url: ${ok}`, 'for example --url https://example.com/etsy/webhooks');
-  }
-  let events = opts.events !== undefined ? await checkEvents(splitList(opts.events)) : undefined;
-  if (opts.events !== undefined && events?.length === 0) throw new UsageError('--events is empty', 'for example --events order.paid,order.shipped');
-  if (!out.interactive) {
-    if (opts.url === undefined) throw new UsageError('--url is required when not on an interactive terminal', 'for example --url https://example.com/etsy/webhooks');
-    if (events === undefined) throw new UsageError('--events is required when not on an interactive terminal', 'for example --events order.paid,order.shipped');
-  }
-
-  const session = await openSession(opts, out);
-  const prompts = out.interactive ? await import('../ui/prompts.js') : undefined;
-  const url = opts.url?.trim() ?? (await prompts!.askText('HTTPS URL Etsy should deliver to:', checkUrl));
-  if (events === undefined) {
-    const { EVENT_TYPES } = await import('../core/events/catalog.js');
-    const choices = EVENT_TYPES.map((t) => ({ value: t.name, description: t.description }));
-    events = await prompts!.askChoices('Events to deliver (space to select, enter to confirm):', choices);
-  }
-  const shopId = await session.shopId();
-  const createdConfig = await session.createPushConfiguration(shopId, { url, events });
-  if (out.json) out.data(createdConfig);
-  else out.line(String(createdConfig.id));
-  out.success(`Created push configuration ${createdConfig.id} for shop ${shopId}: ${url} (${events.join(', ')})`);
-}
-
-async function deleteConfig(id: string, opts: DeleteFlags, out: Out): Promise<void> {
-  const trimmed = id.trim();
-  if (!/^[A-Za-z0-9_-]+$/.test(trimmed)) throw new UsageError(`<id> must be a push configuration id such as 123456, got '${id}'`, 'see etsyhook configs list');
-  if (!opts.yes && !out.interactive) {
-    throw new UsageError('configs delete needs --yes when not on an interactive terminal');
-  }
-  const session = await openSession(opts, out);
-  const shopId = await session.shopId();
-  if (!opts.yes) {
-    const { askConfirm } = await import('../ui/prompts.js');
-    if (!(await askConfirm(`Delete push configuration ${trimmed} of shop ${shopId}? Etsy stops delivering to it.`))) {
-      throw new OperationError('cancelled; nothing deleted');
-    }
-  }
-  await session.deletePushConfiguration(shopId, trimmed);
-  if (out.json) out.data({ deleted: true, id: /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed, shopId });
-  out.success(`Deleted push configuration ${trimmed} of shop ${shopId}`);
 }

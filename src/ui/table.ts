@@ -3,6 +3,9 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
+import { localTime } from './time.js';
+
+export { localTime };
 
 export interface Column {
   header: string;
@@ -66,14 +69,6 @@ export function renderTable(columns: readonly Column[], rows: readonly string[][
 
 function visibleLength(s: string): number {
   return stripVTControlCharacters(s).length;
-}
-
-/** 2026-01-31 14:03:22 in local time: every table and detail view shows times in the machine's zone. */
-export function localTime(at: string | number): string {
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime())) return String(at);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 export function truncate(s: string, n: number): string {
