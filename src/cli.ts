@@ -107,7 +107,7 @@ export function handleError(err: unknown, argv: readonly string[] = process.argv
       const hint = err.hint ? `; ${err.hint}` : '';
       process.stderr.write(`error: ${err.message}${hint}\n`);
       // A SilentExit's command has printed its own verdict (on stdout too, with --json).
-      if (!(err instanceof SilentExit)) jsonError(argv, `${err.message}${hint}`, err.code);
+      if (!(err instanceof SilentExit) && !err.jsonShown) jsonError(argv, `${err.message}${hint}`, err.code);
     }
     if (wantsVerbose(argv) && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
     return err.exitCode;

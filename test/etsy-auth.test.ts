@@ -230,9 +230,17 @@ describe('auth status and logout', () => {
     expect(stored.apiKey).toBe(fake.keystring);
     expect(statSync(join(home.dir, 'config.json')).mode & 0o777).toBe(0o600);
 
+    // Not logged in exits 2, as configs does for the same cause; --json gives one object with the error inside.
     const after = await runCli(['auth', 'status', '--json'], { env: cleanEnv(home.dir) });
-    expect(after.code).toBe(1);
-    expect(JSON.parse(after.stdout)).toEqual({ loggedIn: false, userId: null, shopId: null, scopes: [], expiresAt: null });
+    expect(after.code).toBe(2);
+    expect(JSON.parse(after.stdout)).toEqual({
+      loggedIn: false,
+      userId: null,
+      shopId: null,
+      scopes: [],
+      expiresAt: null,
+      error: { message: 'not logged in to Etsy: no stored login; run etsyhook auth login', code: 'not_logged_in' },
+    });
     expect(after.stderr).toMatch(/not logged in to Etsy.*run etsyhook auth login/);
 
     const all = await runCli(['auth', 'logout', '--all', '--json'], { env: cleanEnv(home.dir) });
@@ -241,9 +249,12 @@ describe('auth status and logout', () => {
     expect(readStoredConfig(home.dir).apiKey).toBeUndefined();
   });
 
-  it('status exits 1 when nothing is stored, with nothing on stdout for humans', async () => {
+  it('status exits 2 when nothing is stored (as configs list does), with nothing on stdout for humans', async () => {
     const r = await runCli(['auth', 'status'], { env: cleanEnv(home.dir) });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
+    const configs = await runCli(['configs', 'list'], { env: cleanEnv(home.dir) });
+    expect(configs.code).toBe(2);
+    expect(configs.stderr).toMatch(/^error: not logged in to Etsy/);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: not logged in to Etsy/);
   });

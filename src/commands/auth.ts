@@ -1,18 +1,51 @@
 // `etsyhook auth login | status | logout`: OAuth with PKCE against Etsy, and what is stored about it.
 import type { Command } from 'commander';
+import { ConfigStore, resolveSetting } from '../config.js';
+import { NotLoggedInError, UsageError } from '../errors.js';
+import { isCI, mask, type Output } from '../ui/output.js';
 import { context } from './common.js';
-import { addApiOptions } from './etsy-shared.js';
-import { OperationError, UsageError } from '../errors.js';
+import { addApiOptions, type ApiFlags } from './etsy-shared.js';
+import { durationOption, formatDuration, intOption, urlOption } from './flags.js';
 
-interface LoginFlags {
+const DEFAULT_CALLBACK_PORT = 3003;
+const DEFAULT_LOGIN_WAIT_MS = 5 * 60_000;
+const DEFAULT_SCOPES = 'shops_r shops_w transactions_r';
+
+/** What commander hands over (values already parsed by flags.ts). */
+export interface RawLoginOptions extends ApiFlags {
   apiKey?: string;
   sharedSecret?: string;
-  port?: string;
+  port?: number;
   scopes?: string;
   browser?: boolean;
-  timeout?: string;
-  apiBase?: string;
-  authorizeUrl?: string;
+  timeout?: number;
+  authorizeUrl?: URL;
+}
+
+export interface LoginOptions {
+  apiBase: string | undefined;
+  apiKey: string | undefined;
+  sharedSecret: string | undefined;
+  port: number;
+  /** As typed: etsy/oauth.ts checks them when login runs (it loads node:http; --help should not). */
+  scopes: string;
+  browser: boolean;
+  waitMs: number;
+  /** Undefined: Etsy's own page. */
+  authorizeUrl: string | undefined;
+}
+
+export function parseLoginOptions(raw: RawLoginOptions): LoginOptions {
+  return {
+    apiBase: raw.apiBase === undefined ? undefined : String(raw.apiBase),
+    apiKey: raw.apiKey,
+    sharedSecret: raw.sharedSecret,
+    port: raw.port ?? DEFAULT_CALLBACK_PORT,
+    scopes: raw.scopes ?? DEFAULT_SCOPES,
+    browser: raw.browser !== false,
+    waitMs: raw.timeout ?? DEFAULT_LOGIN_WAIT_MS,
+    authorizeUrl: raw.authorizeUrl?.href,
+  };
 }
 
 interface LogoutFlags {
@@ -43,18 +76,26 @@ Examples:
 In CI, set ETSY_API_KEY, ETSY_SHARED_SECRET and ETSY_ACCESS_TOKEN (optionally ETSY_REFRESH_TOKEN) instead.`,
     );
 
-  const login = auth
+  const loginCmd = auth
     .command('login')
     .description("authorize etsyhook for your shop in the browser; stores tokens, user id and shop id")
     .option('--api-key <keystring>', "your Etsy app's keystring (env ETSY_API_KEY; prompted on a terminal)")
     .option('--shared-secret <secret>', "your Etsy app's shared secret (env ETSY_SHARED_SECRET; prompted on a terminal)")
-    .option('--port <port>', 'port of the local callback server; the redirect URI is http://localhost:<port>/oauth/redirect', '3003')
-    .option('--scopes <scopes>', 'space- or comma-separated OAuth scopes', 'shops_r shops_w transactions_r')
+    .addOption(
+      intOption('--port <port>', 'port of the local callback server; the redirect URI is http://localhost:<port>/oauth/redirect', { min: 1, max: 65535 }).default(
+        DEFAULT_CALLBACK_PORT,
+      ),
+    )
+    .option('--scopes <scopes>', 'space- or comma-separated OAuth scopes', DEFAULT_SCOPES)
     .option('--no-browser', 'only print the authorize URL; do not open a browser')
-    .option('--timeout <duration>', 'how long to wait for the approval in the browser', '5m');
-  addApiOptions(login, { timeout: false });
-  login
-    .option('--authorize-url <url>', "Etsy's authorize page (env ETSY_OAUTH_AUTHORIZE_URL; default https://www.etsy.com/oauth/connect)")
+    .addOption(
+      durationOption('--timeout <duration>', 'how long to wait for the approval in the browser', { min: 1 }).default(
+        DEFAULT_LOGIN_WAIT_MS,
+        formatDuration(DEFAULT_LOGIN_WAIT_MS),
+      ),
+    );
+  addApiOptions(loginCmd, { timeout: false })
+    .addOption(urlOption('--authorize-url <url>', "Etsy's authorize page (default https://www.etsy.com/oauth/connect)").env('ETSY_OAUTH_AUTHORIZE_URL'))
     .addHelpText(
       'after',
       `
@@ -64,14 +105,14 @@ Examples:
   $ etsyhook auth login
   $ ETSY_API_KEY=… ETSY_SHARED_SECRET=… etsyhook auth login --no-browser --port 4000`,
     )
-    .action(async (_opts: LoginFlags, cmd: Command) => {
-      const { opts, out } = context<LoginFlags>(cmd);
-      await login_(opts, out);
+    .action(async (_opts: object, cmd: Command) => {
+      const { opts, out } = context<RawLoginOptions>(cmd);
+      await login(parseLoginOptions(opts), out);
     });
 
   auth
     .command('status')
-    .description('show the stored login: user id, shop id, scopes, expiry, keystring (masked); exit 1 when not logged in')
+    .description('show the stored login: user id, shop id, scopes, expiry, keystring (masked); exit 2 when not logged in')
     .addHelpText(
       'after',
       `
@@ -101,22 +142,16 @@ Examples:
     });
 }
 
-type Out = ReturnType<typeof context>['out'];
+type Out = Output;
 
-async function login_(opts: LoginFlags, out: Out): Promise<void> {
+async function login(opts: LoginOptions, out: Out): Promise<void> {
   const env = process.env;
-  const { ConfigStore, parseDurationMs, parseIntFlag, resolveSetting } = await import('../config.js');
   const oauth = await import('../etsy/oauth.js');
   const { resolveApiBase, parseMe } = await import('../etsy/session.js');
-  const { isCI } = await import('../ui/output.js');
-
-  // Validate everything the user typed before anything starts listening.
   const apiBase = resolveApiBase(opts.apiBase, env);
-  const port = parseIntFlag('--port', opts.port, { min: 1, max: 65535 }) ?? 3003;
-  const waitMs = parseDurationMs('--timeout', opts.timeout ?? '5m');
-  if (waitMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${opts.timeout}'`);
+  const { port, waitMs } = opts;
   const scopes = oauth.parseScopes(opts.scopes);
-  const authorizeBase = checkedAuthorizeUrl(opts.authorizeUrl, env.ETSY_OAUTH_AUTHORIZE_URL, oauth.DEFAULT_AUTHORIZE_URL);
+  const authorizeBase = opts.authorizeUrl ?? oauth.DEFAULT_AUTHORIZE_URL;
 
   const config = new ConfigStore(env);
   const key = await resolveSetting(opts.apiKey, 'ETSY_API_KEY', 'apiKey', config, env);
@@ -140,11 +175,11 @@ async function login_(opts: LoginFlags, out: Out): Promise<void> {
     });
     out.info(`Open this URL in a browser and approve access (${scopes.join(' ')}):`);
     out.info(`  ${url}`);
-    if (opts.browser !== false && !isCI()) {
+    if (opts.browser && !isCI()) {
       if (await openBrowser(url)) out.info('(opened in your browser)');
     }
     // A plain line rather than a spinner: notices about stray callbacks may arrive while we wait.
-    out.info(`Waiting for Etsy to redirect to ${server.redirectUri} (up to ${opts.timeout ?? '5m'}; Ctrl-C to stop)`);
+    out.info(`Waiting for Etsy to redirect to ${server.redirectUri} (up to ${formatDuration(waitMs)}; Ctrl-C to stop)`);
     const callback = await server.waitForCode(waitMs);
     let me;
     let tokens;
@@ -183,20 +218,6 @@ async function login_(opts: LoginFlags, out: Out): Promise<void> {
   }
 }
 
-function checkedAuthorizeUrl(flag: string | undefined, fromEnv: string | undefined, fallback: string): string {
-  const name = flag ? '--authorize-url' : fromEnv ? 'ETSY_OAUTH_AUTHORIZE_URL' : undefined;
-  const raw = flag || fromEnv || fallback;
-  if (name === undefined) return raw;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`${name} is not a valid URL: '${raw}'`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${name} must be an http or https URL, got '${raw}'`);
-  return raw;
-}
-
 async function askOrFail(out: Out, flag: string, envName: string, what: string, secret: boolean): Promise<string> {
   if (!out.interactive) {
     throw new UsageError(`${what} is required: pass ${flag} or set ${envName}`, 'find both at https://www.etsy.com/developers/your-apps');
@@ -231,7 +252,6 @@ async function openBrowser(url: string): Promise<boolean> {
 
 async function currentStatus(): Promise<{ status: AuthStatus; keystring: { value: string; source: string } | undefined; detail: string; configPath: string }> {
   const env = process.env;
-  const { ConfigStore } = await import('../config.js');
   const config = new ConfigStore(env);
   const stored = await config.all();
   const configPath = await config.path();
@@ -276,9 +296,13 @@ async function currentStatus(): Promise<{ status: AuthStatus; keystring: { value
 
 async function status(out: Out): Promise<void> {
   const { status: s, keystring, detail, configPath } = await currentStatus();
-  const { mask } = await import('../ui/output.js');
-  if (out.json) out.data(s);
-  else if (s.loggedIn) {
+  // Not logged in is a missing input (log in, or set the variables): exit 2, as configs and events --expand say it.
+  const notLoggedIn = s.loggedIn ? undefined : new NotLoggedInError(!keystring ? 'no keystring (ETSY_API_KEY)' : detail);
+  if (out.json) {
+    // One JSON value on stdout: the status, with the error inside when there is one.
+    out.data(notLoggedIn ? { ...s, error: { message: `${notLoggedIn.message}; ${notLoggedIn.hint}`, code: notLoggedIn.code } } : s);
+    if (notLoggedIn) notLoggedIn.jsonShown = true;
+  } else if (s.loggedIn) {
     const rows: [string, string][] = [
       ['Logged in', `yes (${detail})`],
       ['User id', s.userId === null ? 'unknown' : String(s.userId)],
@@ -290,10 +314,7 @@ async function status(out: Out): Promise<void> {
     ];
     for (const [k, v] of rows) out.line(`${`${k}:`.padEnd(13)}${v}`);
   }
-  if (!s.loggedIn) {
-    const why = !keystring ? 'no keystring (ETSY_API_KEY)' : detail;
-    throw new OperationError(`not logged in to Etsy: ${why}`, { hint: 'run etsyhook auth login' });
-  }
+  if (notLoggedIn) throw notLoggedIn;
 }
 
 function relative(at: number): string {
@@ -304,7 +325,6 @@ function relative(at: number): string {
 }
 
 async function logout(opts: LogoutFlags, out: Out): Promise<void> {
-  const { ConfigStore } = await import('../config.js');
   const config = new ConfigStore(process.env);
   const stored = await config.all();
   const keys = ['accessToken', 'refreshToken', 'expiresAt', 'refreshExpiresAt', 'userId', 'shopId', 'scopes'] as const;
