@@ -1,6 +1,8 @@
 // The tunnel: the fake seam (ETSYHOOK_TUNNEL=fake) for the public URL, drops and --register; the real ngrok module's
 // error paths (no token, no network, an ngrok that never answers), which must fail within seconds in one line.
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { cleanEnv, it, tempHome, newHome, post, runCli, SECRET, signed, startCli, startDev, waitFor } from './support/index.js';
 import { startFakeEtsy, storeLogin } from './fake-etsy.js';
@@ -13,6 +15,17 @@ function noStack(stderr: string): void {
 }
 
 describe('the tunnel seam', () => {
+  it('ETSYHOOK_TUNNEL takes only fake or ngrok: a module path is refused (exit 2) and never imported', async ({ home }) => {
+    const marker = join(home.dir, 'imported');
+    const module = join(home.dir, 'tunnel.mjs');
+    writeFileSync(module, `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'x');\nexport async function openTunnel() { return { url: 'https://x', close: async () => {} }; }\n`);
+    const r = await runCli(['dev', '--port', '0'], { env: { ...home.env, ETSYHOOK_TUNNEL: module } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: ETSYHOOK_TUNNEL must be fake or ngrok, got '${module}'`);
+    noStack(r.stderr);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('shows the public URL with the path, and keeps receiving', async ({ cleanups }) => {
     const dev = await startDev(cleanups, ['--tunnel'], { env: FAKE });
     expect(dev.stderr()).toMatch(/Public +https:\/\/shop-dev\.ngrok\.app\/webhook/);

@@ -7,8 +7,8 @@
 //   ETSYHOOK_FAKE_TUNNEL_BACK_MS=M        … and comes back M ms after dropping (never, when unset)
 //   ETSYHOOK_TUNNEL_GIVE_UP_MS=N          how long a dropped tunnel may try to reconnect before dev exits 1 (default 60 s)
 //   ETSYHOOK_NGROK_SERVER_ADDR=host:port  the real ngrok module dials this instead of ngrok's service (error-path tests)
-//   ETSYHOOK_TUNNEL=/path/to/module.js    a module exporting openTunnel(port, host, options) with this file's contract
-import { OperationError } from '../../errors.js';
+// ETSYHOOK_TUNNEL takes only `fake` or `ngrok`: it once imported any module path given, i.e. ran arbitrary code.
+import { OperationError, UsageError } from '../../errors.js';
 
 export interface Tunnel {
   /** The public base URL, e.g. https://abcd-1-2-3-4.ngrok-free.app (no trailing slash). */
@@ -50,9 +50,7 @@ export async function openTunnel(port: number, host: string, options: TunnelOpti
   const supervised = { ...options, giveUpMs };
   if (which === 'fake') return openFake(env, supervised);
   if (which !== '' && which !== 'ngrok') {
-    const mod = (await import(which)) as { openTunnel?: typeof openTunnel };
-    if (typeof mod.openTunnel !== 'function') throw new OperationError(`ETSYHOOK_TUNNEL module ${which} does not export openTunnel`);
-    return mod.openTunnel(port, host, options);
+    throw new UsageError(`ETSYHOOK_TUNNEL must be fake or ngrok, got '${which}'`, 'unset it to use ngrok');
   }
   return openNgrok(port, host, supervised);
 }
