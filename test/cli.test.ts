@@ -49,4 +49,35 @@ describe('the CLI surface', () => {
     const human = await runCli(['events', 'types'], { env: env() });
     expect(human.stdout.trim().split('\n')).toHaveLength(12);
   });
+
+  it('help A B shows the subcommand\'s own help, as A B --help does', async () => {
+    const r = await runCli(['help', 'events', 'list'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: etsyhook events list \[options\]/);
+    expect(r.stdout).toMatch(/--webhook-id <ids>/);
+    expect(r.stdout).toMatch(/\$ etsyhook events list --type/);
+    const direct = await runCli(['events', 'list', '--help'], { env: env() });
+    expect(r.stdout).toBe(direct.stdout);
+  });
+
+  it('--json failures put {"error": {message, code}} on stdout for jq, and the one line on stderr', async () => {
+    const notLoggedIn = await runCli(['configs', 'list', '--json'], { env: env() });
+    expect(notLoggedIn.code).toBe(2);
+    const err = JSON.parse(notLoggedIn.stdout) as { error: { message: string; code: string } };
+    expect(err.error.code).toBe('not_logged_in');
+    expect(err.error.message).toMatch(/^not logged in to Etsy: no keystring/);
+    expect(notLoggedIn.stderr.trim()).toBe(`error: ${err.error.message}`);
+
+    const badFlag = await runCli(['events', 'list', '--json', '--limit', 'lots'], { env: env() });
+    expect(badFlag.code).toBe(2);
+    expect(JSON.parse(badFlag.stdout)).toEqual({ error: { message: "--limit must be a whole number of at least 1, got 'lots'", code: 'usage' } });
+
+    const unknown = await runCli(['events', 'types', '--json', '--jsn'], { env: env() });
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toEqual({ error: { message: "unknown option '--jsn' (did you mean --json?)", code: 'unknown_option' } });
+
+    const failed = await runCli(['events', 'show', 'evt_nope', '--json'], { env: env() });
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ error: { code: 'failed' } });
+  });
 });

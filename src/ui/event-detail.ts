@@ -4,7 +4,8 @@ import { attemptsByRoute, type StoredEvent } from '../core/log/query.js';
 import { bodyBytes } from '../core/log/records.js';
 import { formatEventLine } from './event-line.js';
 import { eventJson, type EventJson } from './present.js';
-import { colourStatus, localTime } from './event-table.js';
+import { colourStatus } from './event-table.js';
+import { localTime } from './time.js';
 
 export interface EventDetailJson extends EventJson {
   headers: Record<string, string>;
