@@ -23,7 +23,7 @@ export function eventRow(ev: StoredEvent, c: ChalkInstance): string[] {
   const lastText =
     last === undefined
       ? ''
-      : `${last.status ?? 'ERR'}${last.ms === undefined ? '' : ` ${formatMs(last.ms)}`}${last.error ? ` ${truncate(last.error, 40)}` : ''}`;
+      : `${last.httpStatus ?? 'ERR'}${last.ms === undefined ? '' : ` ${formatMs(last.ms)}`}${last.error ? ` ${truncate(last.error, 40)}` : ''}`;
   const detail = lastText !== '' ? lastText : r.reason ? truncate(r.reason, 60) : '';
   const attempts = ev.attempts > 0 ? ` ×${ev.attempts}` : '';
   return [
