@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
-import { UsageError } from './errors.js';
+import { parseDuration, parseInteger, parseSince as parseSinceFlag, parseUrl, type IntRange } from './commands/flags.js';
 
 export interface StoredConfig {
   webhookSecret?: string;
@@ -125,54 +125,25 @@ export async function resolveSetting(
   return undefined;
 }
 
-/** Parse a positive integer flag, or throw a usage error naming the flag. */
-export function parseIntFlag(name: string, raw: string | undefined, opts: { min?: number; max?: number } = {}): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  const min = opts.min ?? 0;
-  if (!/^\d+$/.test(String(raw).trim()) || !Number.isSafeInteger(n) || n < min || (opts.max !== undefined && n > opts.max)) {
-    const range = opts.max !== undefined ? ` from ${min} to ${opts.max}` : ` of at least ${min}`;
-    throw new UsageError(`${name} must be a whole number${range}, got '${raw}'`);
-  }
-  return n;
+// The parsers below moved to commands/flags.ts (one implementation, on commander's Option API); these keep the
+// older call shape for commands that still parse raw strings themselves.
+
+/** Parse a whole-number flag, or throw a usage error naming the flag. */
+export function parseIntFlag(name: string, raw: string | undefined, opts: IntRange = {}): number | undefined {
+  return raw === undefined ? undefined : parseInteger(String(raw), name, opts);
 }
 
 /** Parse an http(s) URL flag, or throw a usage error naming the flag. */
 export function parseUrlFlag(name: string, raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`${name} is not a valid URL: '${raw}'`, 'use a full URL such as http://127.0.0.1:3000/webhooks');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${name} must be an http or https URL, got '${raw}'`);
-  }
-  return url;
+  return parseUrl(raw, name);
 }
 
 /** Parse a duration like 30s, 15m, 2h, 7d, or an ISO date; returns the cut-off time in ms since epoch. */
 export function parseSince(name: string, raw: string, now = Date.now()): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/i.exec(raw.trim());
-  if (m) {
-    const n = Number(m[1]);
-    const unit = (m[2] ?? 's').toLowerCase();
-    const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[unit] ?? 1000;
-    return now - n * factor;
-  }
-  if (/^\d{4}-\d{2}-\d{2}/.test(raw.trim())) {
-    const t = Date.parse(raw.trim());
-    if (!Number.isNaN(t)) return t;
-  }
-  throw new UsageError(`${name} must be a duration such as 30m, 2h or 7d, or a date such as 2026-01-31, got '${raw}'`);
+  return parseSinceFlag(raw, name, now);
 }
 
 /** Parse a duration into milliseconds (30s, 5m …); bare numbers are seconds. */
 export function parseDurationMs(name: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(raw.trim());
-  if (!m) throw new UsageError(`${name} must be a duration such as 500ms, 30s or 5m, got '${raw}'`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 's').toLowerCase();
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1000;
-  return Math.round(n * factor);
+  return parseDuration(raw, name);
 }
