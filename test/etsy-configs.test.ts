@@ -1,6 +1,7 @@
 // `etsyhook configs list | create | delete` through the built CLI against the fake Etsy API.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, runCli } from './support/index.js';
+import { BIN, cleanEnv, runCli } from './support/index.js';
 import { storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
 
 let fake: FakeEtsy;
@@ -155,6 +156,54 @@ describe('configs delete', () => {
     expect(r.stderr).toMatch(new RegExp(`error: shop ${fake.shopId} has no push configuration with id 999`));
     const bad = await runCli(['configs', 'delete', '../1', '--yes'], { env });
     expect(bad.code).toBe(2);
+  });
+});
+
+/**
+ * Run the CLI on a pseudo-terminal (util-linux `script`), so that it asks; `answer` is typed once `prompt` shows.
+ * Resolves with everything the terminal showed and the exit code.
+ */
+function onTerminal(args: string[], env: NodeJS.ProcessEnv, prompt: RegExp, answer: string): Promise<{ code: number | null; screen: string; asked: boolean }> {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { ...env, CI: undefined, TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let asked = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString('utf8');
+      if (!asked && prompt.test(screen)) {
+        asked = true;
+        child.stdin.write(answer);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen, asked });
+    });
+  });
+}
+
+describe('configs delete on a terminal', () => {
+  it('shows the configuration it will delete before asking; no is no', async () => {
+    const c = fake.addConfig('https://example.com/etsy/kept', ['order.paid', 'order.shipped']);
+    const r = await onTerminal(['configs', 'delete', String(c.id)], ciEnv(), /Delete push configuration/, 'n\r');
+    expect(r.asked).toBe(true);
+    // The prompt wraps at the terminal's width: join its lines back.
+    expect(r.screen.replace(/\r\n/g, '')).toMatch(new RegExp(`Delete push configuration ${c.id} \\(https://example\\.com/etsy/kept; order\\.paid, order\\.shipped\\) of shop ${fake.shopId}\\?`));
+    expect(r.screen).toMatch(/error: cancelled; nothing deleted/);
+    expect(r.code).toBe(1);
+    expect(fake.configs.has(c.id)).toBe(true);
+  });
+
+  it('an unknown id fails before any question (exit 1)', async () => {
+    fake.addConfig('https://example.com/etsy/other', ['order.paid']);
+    const r = await onTerminal(['configs', 'delete', '999'], ciEnv(), /Delete push configuration/, 'y\r');
+    expect(r.asked).toBe(false);
+    expect(r.screen).toMatch(new RegExp(`error: shop ${fake.shopId} has no push configuration with id 999`));
+    expect(r.code).toBe(1);
+    expect(fake.requests.filter((q) => q.method === 'DELETE')).toEqual([]);
   });
 });
 
