@@ -4,7 +4,8 @@ import { OperationError, UsageError } from '../errors.js';
 import { EVENT_TYPES } from '../core/events/catalog.js';
 import type { Output } from '../ui/output.js';
 import { context, type GlobalOptions } from './common.js';
-import { addApiOptions, type ApiFlags } from './etsy-shared.js';
+import { bodyBytes } from '../core/log/records.js';
+import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
 import { addFilterOptions, badLineReporter, emptyStoreMessage, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { intOption, listOption, sinceOption } from './flags.js';
 
@@ -113,7 +114,6 @@ async function showEvent(o: ShowOptions, out: Output): Promise<void> {
   bad.report();
   const ev = resolveRef(match!);
   if (o.raw) {
-    const { bodyBytes } = await import('../core/log/records.js');
     out.raw(bodyBytes(ev.record));
     return;
   }
@@ -125,7 +125,6 @@ async function showEvent(o: ShowOptions, out: Output): Promise<void> {
     if (url === undefined) {
       throw new OperationError(`event ${ev.record.id} names no Etsy resource to fetch (no resource_url, or resource_id and shop_id)`);
     }
-    const { openSession } = await import('./etsy-shared.js');
     const session = await openSession(o.api, out);
     fetchResource = async () => ({ url, data: await session.getJson(url) });
   }
@@ -207,6 +206,17 @@ Examples:
   $ etsyhook events types --json`,
     );
 
+  registerList(events);
+  registerShow(events);
+  registerClear(events);
+  events
+    .command('types')
+    .description("list the event types etsyhook knows (Etsy's order.* events and the seed chapter's)")
+    .addHelpText('after', "\nExample:\n  $ etsyhook events types --json | jq -r '.[].name'")
+    .action((_flags: object, cmd: Command) => listTypes(context(cmd).out));
+}
+
+function registerList(events: Command): void {
   const list = events.command('list').description('stored events, newest first');
   addFilterOptions(list, {
     status: 'only events with this status',
@@ -230,6 +240,9 @@ Examples:
       await listEvents(parseListOptions(opts), out);
     });
 
+}
+
+function registerShow(events: Command): void {
   const show = events
     .command('show')
     .description('one stored event: headers, body, verdict and every delivery attempt')
@@ -252,6 +265,9 @@ Examples:
       await showEvent(parseShowOptions(ref, opts), out);
     });
 
+}
+
+function registerClear(events: Command): void {
   events
     .command('clear')
     .description('delete stored events (all, or those older than a duration) and their delivery attempts')
@@ -270,12 +286,6 @@ Examples:
       const { opts, out } = context<RawClearOptions>(cmd);
       await clearStoredEvents(parseClearOptions(opts), out);
     });
-
-  events
-    .command('types')
-    .description("list the event types etsyhook knows (Etsy's order.* events and the seed chapter's)")
-    .addHelpText('after', "\nExample:\n  $ etsyhook events types --json | jq -r '.[].name'")
-    .action((_flags: object, cmd: Command) => listTypes(context(cmd).out));
 }
 
 function plural(n: number, word: string): string {
