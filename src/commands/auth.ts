@@ -5,7 +5,7 @@ import { NotLoggedInError, UsageError } from '../errors.js';
 import { isCI, mask, type Output } from '../ui/output.js';
 import { context } from './common.js';
 import { addApiOptions, type ApiFlags } from './etsy-shared.js';
-import { durationOption, formatDuration, intOption, urlOption } from './flags.js';
+import { durationOption, formatDuration, intOption, parsedOption, parseSecret, urlOption } from './flags.js';
 
 const DEFAULT_CALLBACK_PORT = 3003;
 const DEFAULT_LOGIN_WAIT_MS = 5 * 60_000;
@@ -79,8 +79,8 @@ In CI, set ETSY_API_KEY, ETSY_SHARED_SECRET and ETSY_ACCESS_TOKEN (optionally ET
   const loginCmd = auth
     .command('login')
     .description("authorize etsyhook for your shop in the browser; stores tokens, user id and shop id")
-    .option('--api-key <keystring>', "your Etsy app's keystring (env ETSY_API_KEY; prompted on a terminal)")
-    .option('--shared-secret <secret>', "your Etsy app's shared secret (env ETSY_SHARED_SECRET; prompted on a terminal)")
+    .addOption(parsedOption('--api-key <keystring>', "your Etsy app's keystring (env ETSY_API_KEY; prompted on a terminal)", parseSecret))
+    .addOption(parsedOption('--shared-secret <secret>', "your Etsy app's shared secret (env ETSY_SHARED_SECRET; prompted on a terminal)", parseSecret))
     .addOption(
       intOption('--port <port>', 'port of the local callback server; the redirect URI is http://localhost:<port>/oauth/redirect', { min: 1, max: 65535 }).default(
         DEFAULT_CALLBACK_PORT,
