@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EtsyhookError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, SilentExit, describeSystemError } from './errors.js';
 import { trackOrigins } from './commands/flags.js';
+import { wroteData } from './ui/output.js';
 import { version } from './version.js';
 import { register as registerSend } from './commands/send.js';
 import { register as registerSign } from './commands/sign.js';
@@ -82,9 +83,12 @@ function wantsVerbose(argv: readonly string[]): boolean {
   return argv.includes('--verbose') || argv.includes('-v') || /(^|,)\s*(etsyhook|\*)/.test(process.env.DEBUG ?? '');
 }
 
-/** `--json` asked for: a failure then also puts `{"error": {"message", "code"}}` on stdout, so `jq` gets input. */
+/**
+ * `--json` asked for and nothing on stdout yet: a failure then puts `{"error": {"message", "code"}}` there, so `jq`
+ * gets input. A command that already printed its result (`send --json --expect 200` answered 500) adds nothing.
+ */
 function wantsJson(argv: readonly string[]): boolean {
-  return argv.includes('--json');
+  return argv.includes('--json') && !wroteData();
 }
 
 function jsonError(argv: readonly string[], message: string, code: string): void {
@@ -107,7 +111,7 @@ export function handleError(err: unknown, argv: readonly string[] = process.argv
       const hint = err.hint ? `; ${err.hint}` : '';
       process.stderr.write(`error: ${err.message}${hint}\n`);
       // A SilentExit's command has printed its own verdict (on stdout too, with --json).
-      if (!(err instanceof SilentExit) && !err.jsonShown) jsonError(argv, `${err.message}${hint}`, err.code);
+      if (!(err instanceof SilentExit)) jsonError(argv, `${err.message}${hint}`, err.code);
     }
     if (wantsVerbose(argv) && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
     return err.exitCode;

@@ -9,8 +9,6 @@ export class EtsyhookError extends Error {
   readonly hint: string | undefined;
   /** A stable word for scripts, in the `--json` error object: `usage`, `failed`, `not_logged_in`, `api_error`… */
   readonly code: string;
-  /** The command already put this error on stdout inside its own JSON (auth status --json): the CLI adds none. */
-  jsonShown = false;
   constructor(message: string, options: { exitCode?: number; hint?: string; cause?: unknown; code?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;

@@ -278,12 +278,18 @@ describe('send: failures', () => {
   it('nothing listening: one line, exit 1', async () => {
     const port = await unusedPort();
     const url = `http://127.0.0.1:${port}/webhook`;
-    for (const extra of [[], ['--json'], ['--count', '3']]) {
+    const message = `nothing is listening at ${url}; start \`etsyhook dev\` or pass --to`;
+    for (const extra of [[], ['--count', '3']]) {
       const res = await send(['order.paid', '--to', url, '--secret', SECRET, ...extra]);
       expect(res.code).toBe(1);
       expect(res.stdout).toBe('');
-      expect(onlyLine(res.stderr)).toBe(`error: nothing is listening at ${url}; start \`etsyhook dev\` or pass --to`);
+      expect(onlyLine(res.stderr)).toBe(`error: ${message}`);
     }
+    // --json: the same line, and the failure as JSON on stdout for jq.
+    const json = await send(['order.paid', '--to', url, '--secret', SECRET, '--json']);
+    expect(json.code).toBe(1);
+    expect(onlyLine(json.stderr)).toBe(`error: ${message}`);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { message, code: 'ECONNREFUSED' } });
   });
 
   it('a receiver slower than --timeout: exit 1 saying so', async () => {

@@ -301,7 +301,6 @@ async function status(out: Out): Promise<void> {
   if (out.json) {
     // One JSON value on stdout: the status, with the error inside when there is one.
     out.data(notLoggedIn ? { ...s, error: { message: `${notLoggedIn.message}; ${notLoggedIn.hint}`, code: notLoggedIn.code } } : s);
-    if (notLoggedIn) notLoggedIn.jsonShown = true;
   } else if (s.loggedIn) {
     const rows: [string, string][] = [
       ['Logged in', `yes (${detail})`],

@@ -61,6 +61,12 @@ export class LineWriter {
   }
 }
 
+/** Whether this process has put data on stdout: a failure after that adds no JSON error object (one value each). */
+let dataWritten = false;
+export function wroteData(): boolean {
+  return dataWritten;
+}
+
 export class Output {
   readonly json: boolean;
   readonly verbose: boolean;
@@ -88,21 +94,25 @@ export class Output {
 
   /** One JSON value on stdout, on one line (NDJSON-friendly). */
   data(value: unknown): void {
+    dataWritten = true;
     this.out.write(`${JSON.stringify(value)}\n`);
   }
 
   /** Many data lines on stdout (a stream of results), written in batches; flush() before the command ends. */
   dataLines(): LineWriter {
+    dataWritten = true;
     return new LineWriter(this.out);
   }
 
   /** Plain data text on stdout (e.g. signature headers, a raw body). */
   raw(text: string | Uint8Array): void {
+    dataWritten = true;
     this.out.write(text);
   }
 
   /** A line of data on stdout. */
   line(text: string): void {
+    dataWritten = true;
     this.out.write(`${text}\n`);
   }
 
