@@ -1,0 +1,188 @@
+// The Redis side of etsyhook: one client per process role, the key layout (every key under one hash tag, so the
+// layout runs on Redis Cluster and Valkey as on one server), and one clear line for each way connecting fails.
+import { hostname } from 'node:os';
+import { createClient, type RedisClientType } from 'redis';
+import { OperationError, UsageError } from '../../errors.js';
+
+/** Every key carries this hash tag: one slot on a Cluster, so scripts and MULTI may touch several keys. */
+export const HASH_TAG = '{etsyhook}';
+
+export const KEYS = {
+  /** Stream: every received request and every delivery attempt, field `r` = the record's JSON. */
+  history: `${HASH_TAG}:history`,
+  /** Stream consumed by workers (group `workers`): fields `id`, `attempt` (attempts so far), `event` (JSON). */
+  jobs: `${HASH_TAG}:jobs`,
+  /** Sorted set of jobs waiting for a retry: score = due time (ms), member = {"attempt":n,"event":{…}} JSON. */
+  delayed: `${HASH_TAG}:delayed`,
+  /** Stream of dead letters: fields `id`, `attempts`, `error`, `event`. */
+  dead: `${HASH_TAG}:dead`,
+  /** String per accepted webhook-id (value: the event id), expiring with the history: shared de-duplication. */
+  seen: (webhookId: string): string => `${HASH_TAG}:seen:${webhookId}`,
+} as const;
+
+export const GROUP = 'workers';
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export type RedisClient = RedisClientType<{}, {}, {}, 3, {}>;
+
+export interface QueueTarget {
+  url: string;
+  /** host:port (and /db), never the password: for messages. */
+  where: string;
+  tls: boolean;
+}
+
+/** Check a --queue / ETSYHOOK_QUEUE value; UsageError (exit 2) when it is not a Redis URL. */
+export function parseQueueUrl(raw: string, flag = '--queue'): QueueTarget {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new UsageError(`${flag} must be a Redis URL such as redis://127.0.0.1:6379, got '${redact(raw)}'`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new UsageError(`${flag} must start with redis:// (or rediss:// for TLS), got '${url.protocol}//…'`, 'e.g. --queue redis://127.0.0.1:6379/0');
+  }
+  if (url.hostname === '') throw new UsageError(`${flag} names no host: '${redact(raw)}'`, 'e.g. --queue redis://127.0.0.1:6379');
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new UsageError(`${flag}: the database after the host must be a number such as /0, got '/${db}'`);
+  const port = url.port === '' ? '6379' : url.port;
+  return { url: url.href, where: `${url.hostname}:${port}${db === '' ? '' : `/${db}`}`, tls: url.protocol === 'rediss:' };
+}
+
+/** The URL without its password, for messages. */
+export function redact(raw: string): string {
+  return raw.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
+}
+
+export interface ConnectOptions {
+  /** Told when an open connection is lost (once per loss) and when it is back. */
+  onDown?: (reason: string) => void;
+  onUp?: () => void;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Connect, or fail with one line that says what is wrong (nothing listening, wrong password, TLS mismatch). Once
+ * connected the client reconnects by itself; commands fail at once while it is down (no offline queue), so the
+ * receiver answers 503 instead of waiting.
+ */
+export async function connect(target: QueueTarget, options: ConnectOptions = {}): Promise<RedisClient> {
+  let connected = false;
+  let down = false;
+  let firstError: Error | undefined;
+  const client = createClient({
+    url: target.url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: options.connectTimeoutMs ?? 5_000,
+      // Back again within a second or so of Redis returning; before the first connect, give up (one clear error).
+      reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** Math.min(retries, 5), 1_000) : cause),
+    },
+  });
+  client.on('error', (err: Error) => {
+    if (!connected) {
+      firstError ??= err;
+      return;
+    }
+    if (!down) {
+      down = true;
+      options.onDown?.(describeRedisError(err, target));
+    }
+  });
+  client.on('ready', () => {
+    if (down) {
+      down = false;
+      options.onUp?.();
+    }
+  });
+  try {
+    await client.connect();
+    connected = true;
+  } catch (err) {
+    client.destroy();
+    throw new OperationError(`cannot use Redis at ${target.where}: ${describeRedisError(firstError ?? err, target)}`, {
+      hint: hintFor(firstError ?? err, target),
+      cause: err,
+    });
+  }
+  return client;
+}
+
+/** A name for this consumer in the group: host, pid and a random part (a restarted process is a new consumer). */
+export function consumerName(): string {
+  return `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** One short reason for a Redis failure. */
+export function describeRedisError(err: unknown, target: QueueTarget): string {
+  const e = err as { code?: string; message?: string; name?: string };
+  const msg = e.message ?? String(err);
+  if (/WRONGPASS|invalid username-password/i.test(msg)) return 'the password (or user) in the URL was refused';
+  if (/NOAUTH/i.test(msg)) return 'Redis wants a password: put it in the URL, redis://:PASSWORD@host:port';
+  if (/AUTH.*called without any password|ERR AUTH/i.test(msg)) return 'the URL carries a password but this Redis has none set';
+  if (e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(msg)) return 'connection refused (is redis-server running there?)';
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return 'host not found';
+  if (e.code === 'ECONNRESET' || /ECONNRESET|Socket closed unexpectedly/i.test(msg)) {
+    return target.tls ? 'the connection was closed during the TLS handshake (is this port TLS?)' : 'the connection was closed';
+  }
+  if (/wrong version number|ssl|tls|certificate|EPROTO/i.test(msg) || /^ERR_SSL|CERT/.test(e.code ?? '')) {
+    return `TLS failed: ${msg.split('\n')[0]}`;
+  }
+  if (/timeout/i.test(e.name ?? '') || /timeout/i.test(msg)) return target.tls ? 'timed out (a rediss:// URL on a plain port? or nothing answers)' : 'timed out: nothing answered';
+  if (/MISCONF|READONLY|OOM/.test(msg)) return `Redis refuses writes: ${msg.split('\n')[0]}`;
+  return msg.split('\n')[0] ?? 'failed';
+}
+
+function hintFor(err: unknown, target: QueueTarget): string {
+  const reason = describeRedisError(err, target);
+  if (reason.startsWith('connection refused')) return 'start it (redis-server --appendonly yes --appendfsync always) or fix --queue / ETSYHOOK_QUEUE';
+  if (reason.includes('password')) return 'check the password in --queue (redis://:PASSWORD@host:port)';
+  if (reason.includes('TLS') || reason.includes('rediss')) return 'use rediss:// only for a TLS port, redis:// otherwise';
+  return 'check --queue / ETSYHOOK_QUEUE';
+}
+
+/** Run one command with a deadline (a hung Redis must not hang a request). */
+export function command<T = unknown>(client: RedisClient, args: string[], timeoutMs = 5_000): Promise<T> {
+  return client.sendCommand(args, { timeout: timeoutMs, rejectInFlight: true } as never) as Promise<T>;
+}
+
+/** Run a Lua script by its SHA, loading it on first use and after a Redis restart (NOSCRIPT). */
+export class Script {
+  private sha: string | undefined;
+  constructor(private readonly source: string) {}
+  async run<T>(client: RedisClient, keys: string[], args: string[], timeoutMs = 5_000): Promise<T> {
+    if (this.sha !== undefined) {
+      try {
+        return await command<T>(client, ['EVALSHA', this.sha, String(keys.length), ...keys, ...args], timeoutMs);
+      } catch (err) {
+        if (!/NOSCRIPT/.test((err as Error).message)) throw err;
+      }
+    }
+    this.sha = await command<string>(client, ['SCRIPT', 'LOAD', this.source], timeoutMs);
+    return command<T>(client, ['EVALSHA', this.sha, String(keys.length), ...keys, ...args], timeoutMs);
+  }
+}
+
+/** Retention: how long and how many records the history keeps. */
+export interface Retention {
+  ms: number;
+  count: number;
+}
+export const DEFAULT_RETENTION: Retention = { ms: 7 * 86_400_000, count: 1_000_000 };
+
+/** `--retain`: a duration (7d), a number of events (1000000), or both (7d,1000000). */
+export function parseRetain(raw: string | undefined, parseDurationMs: (name: string, raw: string) => number): Retention {
+  if (raw === undefined) return { ...DEFAULT_RETENTION };
+  const out = { ...DEFAULT_RETENTION };
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    if (/^\d+$/.test(part)) {
+      out.count = Number(part);
+      if (out.count < 1) throw new UsageError(`--retain: keep at least 1 event, got '${raw}'`);
+    } else {
+      out.ms = parseDurationMs('--retain', part);
+      if (out.ms <= 0) throw new UsageError(`--retain must be more than zero, got '${raw}'`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+// The Redis sink: a received request is kept in the history stream, and an accepted one also queued for the
+// workers, in one Lua script with the shared de-duplication (SET NX of its webhook-id): a webhook-id accepted by
+// any receiver is queued once. The script's reply is Redis's acknowledgement; only then does the receiver answer 2xx.
+import { StoreUnavailableError } from '../../errors.js';
+import type { EventSink } from '../log/sink.js';
+import type { DeliveryRecord, ReceivedRecord, StoreRecord, Verdict } from '../log/records.js';
+import { bodyBytes } from '../log/records.js';
+import { command, KEYS, Script, type RedisClient, type Retention, describeRedisError, type QueueTarget } from './connection.js';
+import { pythonJsonDumps } from './python-json.js';
+
+// KEYS: history, jobs, seen key of the webhook-id[, legacy list]
+// ARGV: record JSON, duplicate record JSON ('' = no webhook-id), event id, seen TTL ms, history MAXLEN, '~' or '=',
+//       legacy payload ('' = none), verdict
+const RECEIVE = new Script(`
+local function keep(json)
+  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[6], ARGV[5], '*', 'r', json)
+end
+if ARGV[8] ~= 'accepted' then
+  keep(ARGV[1])
+  return ARGV[8]
+end
+if ARGV[2] ~= '' then
+  if not redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then
+    keep(ARGV[2])
+    return 'duplicate'
+  end
+end
+keep(ARGV[1])
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'attempt', '0', 'event', ARGV[1])
+if KEYS[4] and ARGV[7] ~= '' then redis.call('LPUSH', KEYS[4], ARGV[7]) end
+return 'accepted'
+`);
+
+export interface RedisSinkOptions {
+  retention: Retention;
+  /** Also LPUSH each accepted payload here, as the seed chapter's WebhookQueue.enqueue does. */
+  legacyQueue?: string;
+  /** Per-command deadline (a hung Redis answers 503 after this). */
+  timeoutMs?: number;
+}
+
+export class RedisSink implements EventSink {
+  private lastError: string | undefined;
+  private writes = new Set<Promise<unknown>>();
+  private trimTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly client: RedisClient,
+    private readonly target: QueueTarget,
+    private readonly options: RedisSinkOptions,
+  ) {
+    // Time-based trimming, by whoever runs: often enough that a short --retain shows, at most once a minute.
+    const every = Math.max(200, Math.min(60_000, Math.floor(options.retention.ms / 2)));
+    this.trimTimer = setInterval(() => void trimHistory(client, options.retention).catch(() => {}), every);
+    this.trimTimer.unref();
+  }
+
+  async receive(rec: ReceivedRecord): Promise<Verdict> {
+    const accepted = rec.verdict === 'accepted';
+    const webhookId = accepted ? rec.webhookId : undefined;
+    const json = JSON.stringify(rec);
+    let dup = '';
+    if (webhookId !== undefined) {
+      dup = JSON.stringify({ ...rec, verdict: 'duplicate', reason: `webhook-id ${webhookId} was already accepted` });
+    }
+    let legacy = '';
+    if (accepted && this.options.legacyQueue !== undefined) {
+      try {
+        legacy = pythonJsonDumps(bodyBytes(rec).toString('utf8'));
+      } catch {
+        legacy = ''; // a body Python's json.loads would refuse: the seed's queue never saw such events either
+      }
+    }
+    const { count } = this.options.retention;
+    const p = RECEIVE.run<string>(
+      this.client,
+      [KEYS.history, KEYS.jobs, KEYS.seen(webhookId ?? ''), ...(this.options.legacyQueue === undefined ? [] : [this.options.legacyQueue])],
+      [json, dup, rec.id, String(this.options.retention.ms), String(count), count >= 10_000 ? '~' : '=', legacy, rec.verdict],
+      this.options.timeoutMs,
+    );
+    this.track(p);
+    let verdict: string;
+    try {
+      verdict = await p;
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+    this.lastError = undefined;
+    if (verdict === 'duplicate' && accepted) {
+      rec.verdict = 'duplicate';
+      rec.reason = `webhook-id ${webhookId} was already accepted`;
+    }
+    return rec.verdict;
+  }
+
+  async attempt(rec: DeliveryRecord): Promise<void> {
+    const p = command(this.client, ['XADD', KEYS.history, 'MAXLEN', '~', String(this.options.retention.count), '*', 'r', JSON.stringify(rec)], this.options.timeoutMs);
+    this.track(p);
+    try {
+      await p;
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+  }
+
+  /** The file store's interface (the receiver and replay call `append` until the pipeline lands). */
+  async append(rec: StoreRecord): Promise<void> {
+    if (rec.kind === 'received') await this.receive(rec);
+    else await this.attempt(rec);
+  }
+
+  health(): { store: string; ok: boolean; reason?: string } {
+    const ok = this.client.isReady;
+    const reason = ok ? undefined : (this.lastError ?? 'not connected to Redis');
+    return { store: `redis://${this.target.where}`, ok, ...(reason === undefined ? {} : { reason }) };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.trimTimer);
+    await Promise.allSettled([...this.writes]);
+    await this.client.close().catch(() => this.client.destroy());
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.writes.add(p);
+    const done = (): void => void this.writes.delete(p);
+    p.then(done, done);
+  }
+
+  private unavailable(err: unknown): StoreUnavailableError {
+    this.lastError = describeRedisError(err, this.target);
+    return new StoreUnavailableError(`Redis at ${this.target.where}: ${this.lastError}`, err);
+  }
+}
+
+/** Drop history (and dead letters) older than the retention window. */
+export async function trimHistory(client: RedisClient, retention: Retention): Promise<void> {
+  const minId = String(Math.max(0, Date.now() - retention.ms));
+  await command(client, ['XTRIM', KEYS.history, 'MINID', minId]);
+  await command(client, ['XTRIM', KEYS.dead, 'MINID', minId]);
+}
+
+/** Events waiting: queued and not yet taken, plus waiting for a retry. */
+export async function queueDepth(client: RedisClient): Promise<number> {
+  const [len, delayed] = await Promise.all([command<number>(client, ['XLEN', KEYS.jobs], 2_000), command<number>(client, ['ZCARD', KEYS.delayed], 2_000)]);
+  return Number(len) + Number(delayed);
+}
