@@ -15,6 +15,8 @@ import { register as registerInspect } from './commands/inspect.js';
 import { register as registerAuth } from './commands/auth.js';
 import { register as registerConfigs } from './commands/configs.js';
 import { register as registerConfig } from './commands/config.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerWorker } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('etsyhook')
@@ -47,6 +49,8 @@ Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
   registerReplay(program);
   registerTail(program);
   registerInspect(program);
+  registerServe(program);
+  registerWorker(program);
   registerAuth(program);
   registerConfigs(program);
   registerConfig(program);

@@ -1,0 +1,153 @@
+// `etsyhook worker`: takes events from the Redis queue and delivers them, with retries on Etsy's schedule, then the
+// dead-letter stream. Any number of workers share the queue; one NDJSON line per attempt on stdout.
+import type { Command } from 'commander';
+import type { Output } from '../ui/output.js';
+import { context } from './common.js';
+import type { QueueFlags } from './queue-options.js';
+
+export interface RawWorkerOptions extends QueueFlags {
+  forwardTo?: string;
+  concurrency: string;
+  maxAttempts?: string;
+  retrySchedule: string;
+  claimAfter: string;
+  timeout: string;
+  insecure?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('deliver the events serve queued in Redis: retries on Etsy\'s schedule, then dead letters')
+    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)')
+    .option('--forward-to <url>', 'deliver every event, byte-exact with its headers, to your app')
+    .option('--concurrency <n>', 'deliveries in flight at once', '16')
+    .option('--max-attempts <n>', 'attempts before an event is dead (default: the length of the schedule)')
+    .option('--retry-schedule <list>', "delays before each attempt: 'etsy' (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or a list (0,100ms,1s)", 'etsy')
+    .option('--claim-after <duration>', 'take over an event another worker took and has not settled after this long (it died)', '60s')
+    .option('--timeout <duration>', 'per-attempt timeout', '30s')
+    .option('--insecure', 'accept a self-signed certificate on an https --forward-to')
+    .option('--retain <what>', 'history kept in Redis: a duration, a number of events, or both (7d,1000000)', '7d,1000000')
+    .addHelpText(
+      'after',
+      `
+Delivery is at least once: an event a worker took and never settled (killed, machine lost) goes to another worker
+after --claim-after. Dead events: etsyhook events list --status dead --queue …; send again: etsyhook replay --failed --queue …
+
+Examples:
+  $ etsyhook worker --queue redis://127.0.0.1:6379 --forward-to http://127.0.0.1:3000/webhooks
+  $ etsyhook worker --queue redis://127.0.0.1:6379 --forward-to http://app/webhooks --retry-schedule 0,10s,1m --concurrency 64`,
+    )
+    .action(async (_o: RawWorkerOptions, cmd: Command) => {
+      const { opts, out } = context<RawWorkerOptions>(cmd);
+      await runWorker(await parseWorkerOptions(opts), out);
+    });
+}
+
+export interface WorkerOptions {
+  queue: import('./queue-options.js').ParsedQueue;
+  forwardTo: string;
+  concurrency: number;
+  maxAttempts: number;
+  schedule: number[];
+  claimAfterMs: number;
+  timeoutMs: number;
+  insecure: boolean;
+}
+
+/** Raw flags → typed options; every bad value is a UsageError (exit 2) before anything connects. */
+export async function parseWorkerOptions(raw: RawWorkerOptions, env: NodeJS.ProcessEnv = process.env): Promise<WorkerOptions> {
+  const { UsageError } = await import('../errors.js');
+  const config = await import('../config.js');
+  const { parseQueueFlags } = await import('./queue-options.js');
+  const { parseRetrySchedule, RetryScheduleError } = await import('../core/delivery/retry.js');
+  const queue = await parseQueueFlags(raw, 'worker', env);
+  if (raw.forwardTo === undefined) throw new UsageError('worker needs somewhere to deliver: --forward-to URL', 'e.g. --forward-to http://127.0.0.1:3000/webhooks');
+  const forwardTo = config.parseUrlFlag('--forward-to', raw.forwardTo).href;
+  let schedule: number[];
+  try {
+    schedule = parseRetrySchedule(raw.retrySchedule);
+  } catch (err) {
+    if (err instanceof RetryScheduleError) throw new UsageError(`--retry-schedule: ${err.message}`);
+    throw err;
+  }
+  const claimAfterMs = config.parseDurationMs('--claim-after', raw.claimAfter);
+  if (claimAfterMs < 100) throw new UsageError(`--claim-after must be at least 100ms, got '${raw.claimAfter}'`);
+  const timeoutMs = config.parseDurationMs('--timeout', raw.timeout);
+  if (timeoutMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${raw.timeout}'`);
+  return {
+    queue,
+    forwardTo,
+    concurrency: config.parseIntFlag('--concurrency', raw.concurrency, { min: 1, max: 1024 })!,
+    maxAttempts: config.parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 }) ?? schedule.length,
+    schedule,
+    claimAfterMs,
+    timeoutMs,
+    insecure: raw.insecure ?? false,
+  };
+}
+
+async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
+  const { connect, consumerName } = await import('../core/queue/connection.js');
+  const { QueueWorker, ForwardDelivery } = await import('../core/queue/worker.js');
+  const { trimHistory } = await import('../core/queue/sink.js');
+  const { Deliverer } = await import('../core/delivery/http.js');
+  const { describeSchedule } = await import('../core/delivery/retry.js');
+  const { LineWriter } = await import('../ui/output.js');
+  const where = o.queue.target.where;
+  const client = await connect(o.queue.target);
+  const reader = await connect(o.queue.target);
+  const consumer = consumerName();
+  const data = new LineWriter(process.stdout);
+  const delivery = new ForwardDelivery(o.forwardTo, new Deliverer({ connections: o.concurrency, insecure: o.insecure }), o.timeoutMs);
+  const worker = new QueueWorker({
+    client,
+    reader,
+    consumer,
+    delivery,
+    concurrency: o.concurrency,
+    schedule: o.schedule,
+    maxAttempts: o.maxAttempts,
+    claimAfterMs: o.claimAfterMs,
+    historyMaxLen: o.queue.retention.count,
+    onDown: (reason) => out.warn(`lost Redis at ${where}: ${reason.split('\n')[0]}; retrying (deliveries in flight are kept)`),
+    onUp: () => out.info(`Redis at ${where} is back`),
+    onAttempt: ({ record, event, retryInMs, reclaimed }) => {
+      data.write(
+        JSON.stringify({
+          kind: 'delivery',
+          id: record.id,
+          at: record.at,
+          type: event.type ?? null,
+          status: record.outcome,
+          httpStatus: record.status ?? null,
+          ms: record.ms ?? null,
+          error: record.error ?? null,
+          target: record.target,
+          attempt: record.attempt,
+          webhookId: event.webhookId ?? null,
+          retryInMs: retryInMs ?? null,
+          reclaimed,
+        }),
+      );
+    },
+  });
+  const trim = setInterval(() => void trimHistory(client, o.queue.retention).catch(() => {}), Math.max(200, Math.min(60_000, o.queue.retention.ms / 2)));
+  out.info(`worker ${consumer}: delivering from Redis at ${where} to ${o.forwardTo} (${o.concurrency} at a time; retries: ${describeSchedule(o.schedule.slice(0, o.maxAttempts))})`);
+  const running = worker.run();
+  const signal = await Promise.race([
+    new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    }),
+    running.then(() => 'stopped'),
+  ]);
+  out.info(`stopping (${signal}): settling deliveries in flight (what is left goes to another worker after --claim-after)…`);
+  worker.stop();
+  const grace = new Promise<void>((r) => setTimeout(r, Math.min(o.timeoutMs, 10_000)).unref());
+  await Promise.race([running, grace]);
+  clearInterval(trim);
+  data.flush();
+  await delivery.close();
+  await Promise.all([client.close().catch(() => client.destroy()), reader.close().catch(() => reader.destroy())]);
+}

@@ -1,0 +1,166 @@
+// A real redis-server for tests: Debian's binary, on a free loopback port, in a temporary directory, with every
+// write fsynced before it is acknowledged (as production should run it). Never a mock.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as netConnect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  dir: string;
+  /** Stop with SIGKILL (a crash) or SIGTERM; the data directory stays until cleanup(). */
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+  /** Start again on the same port and directory (after a kill), waiting until it answers. */
+  restart: () => Promise<void>;
+  /** Kill and remove the directory. */
+  cleanup: () => Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once the server answers PING with PONG (its own reply, not a timer). */
+function pinged(port: number, password?: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = netConnect(port, '127.0.0.1');
+    let buf = '';
+    sock.setTimeout(1_000, () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.on('connect', () => sock.write(password === undefined ? 'PING\r\n' : `AUTH ${password}\r\nPING\r\n`));
+    sock.on('data', (d) => {
+      buf += d.toString();
+      if (buf.includes('PONG')) {
+        sock.destroy();
+        resolve(true);
+      } else if (buf.includes('-LOADING') || buf.includes('-ERR')) {
+        sock.destroy();
+        resolve(false);
+      }
+    });
+    sock.on('error', () => resolve(false));
+  });
+}
+
+/** Start redis-server; a port taken between choosing and binding is retried on another. */
+export async function startRedis(options: { password?: string; extraArgs?: string[] } = {}): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'etsyhook-redis-'));
+  let child: ChildProcess | undefined;
+  let port = 0;
+  const launch = async (): Promise<boolean> => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
+    if (options.password !== undefined) args.push('--requirepass', options.password);
+    args.push(...(options.extraArgs ?? []));
+    const proc = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    let log = '';
+    proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<boolean>((r) => proc.once('exit', () => r(false)));
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      if (proc.exitCode !== null) break;
+      if (await pinged(port, options.password)) return true;
+      await Promise.race([new Promise((r) => setTimeout(r, 25)), exited]);
+    }
+    proc.kill('SIGKILL');
+    if (!/Address already in use/i.test(log)) throw new Error(`redis-server did not start: ${log.trim()}`);
+    return false;
+  };
+  for (let tries = 0; ; tries++) {
+    port = await freePort();
+    if (await launch()) break;
+    if (tries >= 5) throw new Error('redis-server: no free port after 5 tries');
+  }
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill(signal);
+    await exited;
+  };
+  const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
+  return {
+    port,
+    url: `redis://${auth}127.0.0.1:${port}`,
+    dir,
+    kill,
+    restart: async () => {
+      await kill();
+      if (!(await launch())) throw new Error(`redis-server could not listen on ${port} again`);
+    },
+    cleanup: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One command over a raw connection (RESP), for assertions that should not go through the code under test. */
+export function redisCommand(port: number, args: string[], password?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = netConnect(port, '127.0.0.1');
+    const enc = (a: string[]): string => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
+    let buf = Buffer.alloc(0);
+    sock.on('connect', () => sock.write((password ? enc(['AUTH', password]) : '') + enc(args)));
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const text = buf.toString('utf8');
+      const body = password ? text.replace(/^\+OK\r\n/, '') : text;
+      if (body.length > 0 && complete(body)) {
+        sock.destroy();
+        resolve(body);
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
+/** Whether a RESP reply is complete (enough for simple replies, integers, bulk strings and flat arrays). */
+function complete(text: string): boolean {
+  let i = 0;
+  const read = (): boolean => {
+    const nl = text.indexOf('\r\n', i);
+    if (nl === -1) return false;
+    const t = text[i];
+    const line = text.slice(i + 1, nl);
+    i = nl + 2;
+    if (t === '+' || t === '-' || t === ':') return true;
+    if (t === '$') {
+      const n = Number(line);
+      if (n < 0) return true;
+      if (Buffer.byteLength(text.slice(i)) < n + 2) return false;
+      i += Buffer.from(text.slice(i)).subarray(0, n).toString('utf8').length + 2;
+      return true;
+    }
+    if (t === '*') {
+      const n = Number(line);
+      for (let k = 0; k < n; k++) if (!read()) return false;
+      return true;
+    }
+    return false;
+  };
+  return read();
+}
+
+/** An integer reply (`:5`) as a number. */
+export async function redisInt(port: number, args: string[]): Promise<number> {
+  const r = await redisCommand(port, args);
+  const m = /^:(-?\d+)/.exec(r);
+  if (!m) throw new Error(`not an integer reply: ${r}`);
+  return Number(m[1]);
+}
