@@ -20,6 +20,7 @@ interface ReplayFlags extends FilterFlags {
   concurrency?: string;
   timeout?: string;
   insecure?: boolean;
+  queue?: string;
 }
 
 /** Above this many events, a terminal gets a progress bar instead of a line per event. */
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'requests in flight at once (as dev --forward-to)', String(DEFAULT_CONCURRENCY))
     .option('--timeout <duration>', 'per-request timeout, e.g. 10s', '30s')
     .option('--insecure', 'accept a self-signed certificate on an https target')
+    .option('--queue <url>', 'replay from the Redis history serve and worker keep, recording attempts there (env ETSYHOOK_QUEUE)')
     .addHelpText(
       'after',
       `
@@ -110,8 +112,9 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   }
 
   // Select.
+  const queue = (await import('./queue-options.js')).queueUrl(opts.queue);
   const loc = f.storeLocation();
-  if (loc.size === 0) {
+  if (queue === undefined && loc.size === 0) {
     out.info(f.emptyStoreMessage(loc));
     if (ids.length > 0) throw new OperationError(`no stored event matches '${ids[0]}'`);
     return;
@@ -119,9 +122,10 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   const query = await import('../core/log/query.js');
   const bad = f.badLineReporter(out, loc.file);
   let events: import('../core/log/query.js').StoredEvent[];
+  const views = queue === undefined ? undefined : await import('./queue-views.js');
   if (ids.length > 0) {
     const unique = [...new Set(ids)];
-    const matches = query.findEvents(loc.file, unique, { onBadLine: bad.onBadLine, end: loc.size });
+    const matches = views ? await views.findInQueue(queue!, unique) : query.findEvents(loc.file, unique, { onBadLine: bad.onBadLine, end: loc.size });
     bad.report();
     const problems: string[] = [];
     const resolved = matches.flatMap((m) => {
@@ -141,6 +145,10 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     // Replaying rejected or duplicate requests is opt-in: only when --status names that verdict.
     const verdictsNamed = filters.statuses.filter((s) => s === 'rejected' || s === 'duplicate' || s === 'ignored');
     events = [];
+    if (views) {
+      const filter = { types: filters.types, statuses: filters.statuses, verdicts: ['accepted' as const, ...verdictsNamed], ...(filters.since === undefined ? {} : { since: filters.since }) };
+      events = await views.selectFromQueue(queue!, filter);
+    } else {
     const scan = query.queryEvents(
       loc.file,
       {
@@ -155,6 +163,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     for (const ev of scan) events.push(ev.record.routes === undefined ? { ...ev, deliveries: [] } : ev);
     bad.report();
     events.reverse(); // oldest first
+    }
   }
   if (events.length === 0) {
     out.info('nothing to replay: no stored events match');
@@ -212,7 +221,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   const { EventStore } = await import('../core/log/store.js');
   const { formatEventLine } = await import('../ui/event-line.js');
   const { isCI } = await import('../ui/output.js');
-  const store = await EventStore.open(loc.dir);
+  const store = views ? await views.queueSink(queue!) : await EventStore.open(loc.dir);
   const sender = new Deliverer({ connections: concurrency, insecure: opts.insecure ?? false });
   const progress = !out.json && requests.length > LINES_ON_A_TERMINAL && Boolean(process.stderr.isTTY) && !isCI();
   // One line redrawn in place (not a spinner library: those misbehave on a terminal that reports 0 columns).

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as netConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from 'redis';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -110,57 +111,10 @@ export async function startRedis(options: { password?: string; extraArgs?: strin
   };
 }
 
-/** One command over a raw connection (RESP), for assertions that should not go through the code under test. */
-export function redisCommand(port: number, args: string[], password?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = netConnect(port, '127.0.0.1');
-    const enc = (a: string[]): string => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
-    let buf = Buffer.alloc(0);
-    sock.on('connect', () => sock.write((password ? enc(['AUTH', password]) : '') + enc(args)));
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      const text = buf.toString('utf8');
-      const body = password ? text.replace(/^\+OK\r\n/, '') : text;
-      if (body.length > 0 && complete(body)) {
-        sock.destroy();
-        resolve(body);
-      }
-    });
-    sock.on('error', reject);
-  });
-}
-
-/** Whether a RESP reply is complete (enough for simple replies, integers, bulk strings and flat arrays). */
-function complete(text: string): boolean {
-  let i = 0;
-  const read = (): boolean => {
-    const nl = text.indexOf('\r\n', i);
-    if (nl === -1) return false;
-    const t = text[i];
-    const line = text.slice(i + 1, nl);
-    i = nl + 2;
-    if (t === '+' || t === '-' || t === ':') return true;
-    if (t === '$') {
-      const n = Number(line);
-      if (n < 0) return true;
-      if (Buffer.byteLength(text.slice(i)) < n + 2) return false;
-      i += Buffer.from(text.slice(i)).subarray(0, n).toString('utf8').length + 2;
-      return true;
-    }
-    if (t === '*') {
-      const n = Number(line);
-      for (let k = 0; k < n; k++) if (!read()) return false;
-      return true;
-    }
-    return false;
-  };
-  return read();
-}
-
-/** An integer reply (`:5`) as a number. */
-export async function redisInt(port: number, args: string[]): Promise<number> {
-  const r = await redisCommand(port, args);
-  const m = /^:(-?\d+)/.exec(r);
-  if (!m) throw new Error(`not an integer reply: ${r}`);
-  return Number(m[1]);
+/** A plain node-redis client for assertions (closed by the returned function). */
+export async function redisClient(url: string): Promise<{ send: <T = unknown>(args: string[]) => Promise<T>; close: () => Promise<void> }> {
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  client.on('error', () => {});
+  await client.connect();
+  return { send: <T,>(args: string[]) => client.sendCommand(args) as Promise<T>, close: () => client.close().catch(() => {}) };
 }

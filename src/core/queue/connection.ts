@@ -129,7 +129,7 @@ export function describeRedisError(err: unknown, target: QueueTarget): string {
   if (/wrong version number|ssl|tls|certificate|EPROTO/i.test(msg) || /^ERR_SSL|CERT/.test(e.code ?? '')) {
     return `TLS failed: ${msg.split('\n')[0]}`;
   }
-  if (/timeout/i.test(e.name ?? '') || /timeout/i.test(msg)) return target.tls ? 'timed out (a rediss:// URL on a plain port? or nothing answers)' : 'timed out: nothing answered';
+  if (/timeout/i.test(e.name ?? '') || /timeout/i.test(msg)) return target.tls ? 'timed out without a TLS answer (a rediss:// URL on a plain redis:// port?)' : 'timed out: nothing answered';
   if (/MISCONF|READONLY|OOM/.test(msg)) return `Redis refuses writes: ${msg.split('\n')[0]}`;
   return msg.split('\n')[0] ?? 'failed';
 }

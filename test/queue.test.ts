@@ -1,0 +1,197 @@
+// serve and worker on a real redis-server: a 2xx only once Redis has the event, shared de-duplication, delivery,
+// retries then dead letters visible to events/replay, Redis down → 503 and back, one-line errors.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRecorder, type Recorder } from './http-recorder.js';
+import { home, post, send, signed, waitFor, type Cleanup, SECRET } from './dev-harness.js';
+import { freePort, runCli, startCli } from './helpers.js';
+import { redisClient, startRedis, type RedisServer } from './support/redis.js';
+
+const cleanups: Cleanup[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+});
+
+async function redis(options: { password?: string } = {}): Promise<RedisServer> {
+  const r = await startRedis(options);
+  cleanups.push(r.cleanup);
+  return r;
+}
+
+async function serve(r: RedisServer, h: { env: NodeJS.ProcessEnv }, extra: string[] = []) {
+  const port = await freePort();
+  const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', String(port), '--secret', SECRET, '--queue', r.url, ...extra], { env: h.env, ready: /serve: listening/ });
+  cleanups.push(() => proc.stop('SIGKILL'));
+  return { proc, port, url: `http://127.0.0.1:${port}/webhook`, base: `http://127.0.0.1:${port}` };
+}
+
+async function worker(r: RedisServer, h: { env: NodeJS.ProcessEnv }, target: string, extra: string[] = []) {
+  const proc = await startCli(['worker', '--queue', r.url, '--forward-to', target, ...extra], { env: h.env, ready: /delivering from Redis/ });
+  cleanups.push(() => proc.stop('SIGKILL'));
+  return proc;
+}
+
+function lines(text: string): Record<string, unknown>[] {
+  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
+  const rec = await startRecorder(options);
+  cleanups.push(() => rec.close());
+  return rec;
+}
+
+beforeAll(async () => {
+  const { existsSync } = await import('node:fs');
+  expect(existsSync('/usr/bin/redis-server'), 'redis-server (Debian package redis-server) is needed').toBe(true);
+});
+
+describe('serve + worker', () => {
+  it('answers 200 once the event is in Redis, and a worker delivers it byte-exact', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const s = await serve(r, h);
+    const app = await recorder();
+    const ev = signed({ type: 'order.paid' });
+    const answer = await post(s.url, ev);
+    expect(answer.status).toBe(200);
+    const id = answer.json().id as string;
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
+    await worker(r, h, app.url);
+    await waitFor(() => app.requests.length === 1, 10_000, 'the delivery');
+    expect(app.requests[0]!.body.equals(ev.body)).toBe(true);
+    expect(app.requests[0]!.headers['webhook-id']).toBe(ev.id);
+    await waitFor(async () => (await c.send<number>(['XLEN', '{etsyhook}:jobs'])) === 0, 5_000, 'the job settled');
+    const listed = await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env });
+    expect(listed.code).toBe(0);
+    const events = JSON.parse(listed.stdout) as { id: string; status: string; deliveries: unknown[] }[];
+    expect(events.map((e) => [e.id, e.status])).toEqual([[id, 'delivered']]);
+    const line = lines(s.proc.stdout())[0]!;
+    expect(line).toMatchObject({ kind: 'received', id, status: 'accepted', httpStatus: 200, type: 'order.paid' });
+  });
+
+  it('de-duplicates a webhook-id across two serve processes sharing Redis', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const [a, b] = await Promise.all([serve(r, h), serve(r, h)]);
+    const ev = signed();
+    expect((await post(a.url, ev)).status).toBe(200);
+    const second = await post(b.url, ev);
+    expect(second.status).toBe(200);
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
+    await waitFor(() => b.proc.stdout().includes('"status":"duplicate"'), 5_000, 'the duplicate line');
+    const listed = JSON.parse((await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env })).stdout) as { status: string }[];
+    expect(listed.map((e) => e.status).sort()).toEqual(['accepted', 'duplicate']);
+  });
+
+  it('retries on the schedule, dead-letters, shows it to events list --status dead, and replay --failed re-drives it', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const s = await serve(r, h);
+    let healthy = false;
+    const app = await recorder({ status: () => (healthy ? 200 : 500) });
+    const w = await worker(r, h, app.url, ['--retry-schedule', '0,100ms,200ms']);
+    const answer = await post(s.url, signed({ type: 'order.shipped' }));
+    const id = answer.json().id as string;
+    await waitFor(() => w.stdout().includes('"status":"dead"'), 10_000, 'the dead letter');
+    expect(app.requests.length).toBe(3);
+    const attempts = lines(w.stdout());
+    expect(attempts.map((l) => [l.attempt, l.status])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'dead']]);
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:dead'])).toBe(1);
+    const dead = await runCli(['events', 'list', '--status', 'dead', '--json', '--queue', r.url], { env: h.env });
+    expect((JSON.parse(dead.stdout) as { id: string }[]).map((e) => e.id)).toEqual([id]);
+    healthy = true;
+    const replayed = await runCli(['replay', '--failed', '--queue', r.url, '--json'], { env: h.env });
+    expect(replayed.stderr).toContain('1 delivered');
+    expect(replayed.code).toBe(0);
+    expect(app.requests.length).toBe(4);
+    const after = JSON.parse((await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env })).stdout) as { status: string; attempts: number }[];
+    expect(after[0]).toMatchObject({ status: 'delivered', attempts: 4 });
+    const show = await runCli(['events', 'show', id.slice(0, 8), '--queue', r.url, '--json'], { env: h.env });
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ id, status: 'delivered' });
+  });
+
+  it('answers 503 (never 2xx) while Redis is down, /ready says so, and recovers by itself', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const s = await serve(r, h);
+    expect((await post(s.url, signed())).status).toBe(200);
+    await r.kill('SIGKILL');
+    const down = await post(s.url, signed());
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    await waitFor(async () => (await send(`${s.base}/ready`, { method: 'GET' })).status === 503, 5_000, '/ready 503');
+    await r.restart();
+    await waitFor(async () => (await send(`${s.base}/ready`, { method: 'GET' })).status === 200, 10_000, '/ready 200 again');
+    expect((await post(s.url, signed())).status).toBe(200);
+    const metrics = await send(`${s.base}/metrics`, { method: 'GET' });
+    expect(metrics.body).toMatch(/etsyhook_requests_total\{verdict="accepted"\} 2/);
+    expect(metrics.body).toMatch(/etsyhook_requests_total\{verdict="unstored"\} 1/);
+    expect(metrics.body).toMatch(/etsyhook_queue_depth 2/);
+    expect(metrics.body).toContain('etsyhook_request_duration_seconds_bucket');
+    expect(s.proc.stderr()).toContain('lost Redis');
+    // Both accepted events survived the crash (appendfsync always); the refused one is nowhere.
+    const listed = JSON.parse((await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env })).stdout) as unknown[];
+    expect(listed.length).toBe(2);
+  });
+
+  it('a worker killed with SIGKILL mid-delivery: another reclaims its event after --claim-after', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const s = await serve(r, h);
+    const app = await recorder();
+    const slow = await recorder({ hang: true });
+    const w1 = await worker(r, h, slow.url, ['--claim-after', '500ms']);
+    await post(s.url, signed());
+    await waitFor(() => slow.requests.length === 1, 5_000, 'the first worker taking the event');
+    await w1.stop('SIGKILL');
+    const w2 = await worker(r, h, app.url, ['--claim-after', '500ms']);
+    await waitFor(() => app.requests.length === 1, 10_000, 'the reclaimed delivery');
+    expect(app.requests[0]!.headers['x-etsyhook-attempt']).toBe('1');
+    await waitFor(() => w2.stdout().includes('"reclaimed":true'), 5_000, 'the reclaimed line');
+  });
+
+  it('trims the history to --retain', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const s = await serve(r, h, ['--retain', '1s']);
+    await post(s.url, signed());
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:history'])).toBe(1);
+    await waitFor(async () => (await c.send<number>(['XLEN', '{etsyhook}:history'])) === 0, 5_000, 'the history trimmed');
+  });
+});
+
+describe('one clear line for each bad start', () => {
+  it('no --queue, a wrong URL, a dead Redis, a refused password, rediss:// on a plain port', async () => {
+    const h = home(cleanups);
+    const noQueue = await runCli(['serve', '--secret', SECRET], { env: h.env });
+    expect(noQueue.code).toBe(2);
+    expect(noQueue.stderr).toMatch(/^error: serve needs a Redis queue: --queue/);
+    const wrong = await runCli(['worker', '--queue', 'http://127.0.0.1:6379', '--forward-to', 'http://127.0.0.1:1/x'], { env: h.env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^error: --queue must start with redis:\/\//);
+    const port = await freePort();
+    const dead = await runCli(['serve', '--secret', SECRET, '--port', '0', '--queue', `redis://127.0.0.1:${port}`], { env: h.env });
+    expect(dead.code).toBe(1);
+    expect(dead.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot use Redis at 127\.0\.0\.1:\d+: connection refused/)]);
+    const r = await redis({ password: 'sesame' });
+    const badAuth = await runCli(['events', 'list', '--queue', `redis://:wrong@127.0.0.1:${r.port}`], { env: h.env });
+    expect(badAuth.code).toBe(1);
+    expect(badAuth.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot use Redis at .*: the password \(or user\) in the URL was refused/)]);
+    expect(badAuth.stderr).not.toContain('wrong');
+    const noAuth = await runCli(['events', 'list', '--queue', `redis://127.0.0.1:${r.port}`], { env: h.env });
+    expect(noAuth.stderr.trim().split('\n')).toEqual([expect.stringMatching(/Redis wants a password/)]);
+    const tls = await runCli(['events', 'list', '--queue', `rediss://127.0.0.1:${r.port}`], { env: h.env, timeoutMs: 20_000 });
+    expect(tls.code).toBe(1);
+    expect(tls.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot use Redis at 127\.0\.0\.1:\d+: (timed out without a TLS answer|the connection was closed during the TLS handshake|TLS failed)/)]);
+  });
+});
