@@ -6,6 +6,7 @@
 //   node bench/run.mjs [--only a,b,c,d,e] [--duration 10] [--connections 20] [--runs 20] [--store-events 1000000]
 //                      [--strict] [--no-write]
 //   a receiver vs bare Node vs seed Flask · b with --forward-to · c start-up · d replay · e store scale and tail
+//   f serve on Redis vs dev vs bare Node, two receivers vs one, worker delivery vs dev --forward-to
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { killAll, machineBusySeconds, memoryMB, reapedChildrenCpuSeconds, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
 import { wrkAvailable, wrkMeasure } from './lib/wrk.mjs';
 import { cleanEnv, launchDev } from '../test/support/process.mjs';
+import { startRedis } from './lib/redis.mjs';
 import { formatRecord, generateSecret, receivedRecord, runTag, signedRequests, storeFile, writeStore } from './lib/events.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -27,7 +29,7 @@ const FLASK = resolve(ROOT, '..', 'shared', 'peers', 'seed-flask', 'start.sh');
 
 const { values: flags } = parseArgs({
   options: {
-    only: { type: 'string', default: 'a,b,c,d,e' },
+    only: { type: 'string', default: 'a,b,c,d,e,f' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '20' },
@@ -738,6 +740,117 @@ async function partE({ tail: withTail = true } = {}) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------------------------
+// f: production on Redis. serve's rate beside dev's (part a) and bare Node's, two receivers on one Redis against
+// one, and how fast workers drain the queue beside dev --forward-to's rate (part b). autocannon only.
+
+async function startServe({ home, secret, queue }) {
+  const port = await freePort();
+  const h = await startProcess(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--secret', secret, '--queue', queue], {
+    env: env(home),
+    ready: /serve: listening/,
+    name: 'etsyhook serve',
+  });
+  return { ...h, port, url: `http://127.0.0.1:${port}/webhook` };
+}
+
+/** Several generators at once (one per receiver), the connections split between them; 2xx per second in all. */
+async function cannonTogether(urls) {
+  const runs = urls.map((url) => {
+    const u = new URL(url);
+    const gen = signedRequests({ host: u.host, path: u.pathname, scheme: 'standard', secret: SECRET, tag: runTag() });
+    return { base: { url: u.origin, connections: Math.max(1, Math.floor(CONNECTIONS / urls.length)), ...gen.request, setupClient: gen.setupClient } };
+  });
+  await Promise.all(runs.map((r) => cannon({ ...r.base, duration: WARMUP })));
+  const results = await Promise.all(runs.map((r) => cannon({ ...r.base, duration: DURATION })));
+  const ok = results.reduce((n, r) => n + r['2xx'], 0);
+  const bad = results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+  if (bad > 0) throw new Error(`${bad} non-2xx answers or errors: the figures would not be of the same work`);
+  return { rps: ok / results[0].duration };
+}
+
+async function partF() {
+  const P = 'f';
+  log('\n[f] etsyhook serve on Redis (appendfsync always), two receivers, workers');
+  let redis;
+  try {
+    redis = await startRedis();
+  } catch (e) {
+    failure(P, e.message);
+    return;
+  }
+  const one = await side(P, 'autocannon:serve', async () => {
+    const s = await startServe({ home: tempHome('serve'), secret: SECRET, queue: redis.url });
+    try {
+      return await measure('etsyhook serve (Redis)', { url: s.url, scheme: 'standard', secret: SECRET, pid: s.pid, gen: 'autocannon' });
+    } finally {
+      await s.stop();
+    }
+  });
+  const bare = sides['autocannon:bare'];
+  const dev = sides['autocannon:etsyhook'];
+  if (one) {
+    figure(P, 'etsyhook serve (Redis): req/s [autocannon]', one.rps, 'req/s');
+    figure(P, 'serve p99 [autocannon]', one.p99, 'ms');
+    if (dev) figure(P, 'serve (Redis) / dev (file store) [autocannon]', one.rps / dev.rps, '×', '≥ 0.8×', one.rps / dev.rps >= 0.8);
+    else notes.push('f: serve / dev needs part a in the same run (--only a,f)');
+    if (bare) figure(P, 'serve (Redis) / bare Node [autocannon]', one.rps / bare.rps, '×');
+    if (one.cpuMsPer1k !== undefined) figure(P, 'serve: server CPU per request [autocannon]', one.cpuMsPer1k, 'µs');
+  }
+  const two = await side(P, 'autocannon:serve-two', async () => {
+    const a = await startServe({ home: tempHome('serve-a'), secret: SECRET, queue: redis.url });
+    const b = await startServe({ home: tempHome('serve-b'), secret: SECRET, queue: redis.url });
+    try {
+      return await cannonTogether([a.url, b.url]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+  if (two) {
+    figure(P, 'two serve on one Redis: req/s in all [autocannon]', two.rps, 'req/s');
+    if (one) figure(P, 'two receivers / one', two.rps / one.rps, '×');
+  }
+  // Everything the receivers queued above, drained by one worker into a counting bare server.
+  const drain = await side(P, 'worker-drain', async () => {
+    const queued = (one?.okTotal ?? 0) + (two ? Math.round(two.rps * (DURATION + WARMUP)) : 0);
+    const target = await startBare({ count: true });
+    const t0 = Date.now();
+    const w = await startProcess(process.execPath, [BIN, 'worker', '--queue', redis.url, '--forward-to', target.url, '--concurrency', '16'], {
+      env: env(tempHome('worker')),
+      ready: /delivering from Redis/,
+      name: 'etsyhook worker',
+    });
+    try {
+      let stats = await bareStats(target.port);
+      let last = stats.distinct;
+      let still = Date.now();
+      // Until the target has them all, or nothing new arrived for 5 s (then the count says what was delivered).
+      while (Date.now() - still < 5_000 && Date.now() - t0 < 300_000) {
+        await sleep(200);
+        stats = await bareStats(target.port);
+        if (stats.distinct !== last) {
+          last = stats.distinct;
+          still = Date.now();
+        }
+        if (queued > 0 && stats.distinct >= queued) break;
+      }
+      const ms = Math.max(1, still - t0);
+      return { delivered: stats.distinct, duplicates: stats.duplicates, queued, perSecond: stats.distinct / (ms / 1000) };
+    } finally {
+      await w.stop();
+      await target.stop();
+    }
+  });
+  if (drain) {
+    figure(P, 'worker: deliveries/s draining the queue (1 worker, 16 at a time)', drain.perSecond, '/s');
+    figure(P, 'worker: delivered / queued (duplicates)', `${drain.delivered} / ${drain.queued} (${drain.duplicates})`, '');
+    const fwd = sides['autocannon:forward'];
+    if (fwd) figure(P, 'worker delivery / dev --forward-to rate', drain.perSecond / fwd.rps, '×', '≥ 0.8×', drain.perSecond / fwd.rps >= 0.8);
+    else notes.push('f: worker / dev --forward-to needs part b in the same run (--only a,b,f)');
+  }
+  redis.stop();
+}
+
 function table() {
   const head = ['part', 'figure', 'value', 'target', ''];
   const body = rows.map((r) => [r.part, r.what, `${typeof r.value === 'number' ? fmt(r.value, r.unit === '×' ? 2 : 1) : r.value}${r.unit && r.unit !== '' ? ` ${r.unit}` : ''}`, r.target ?? '', r.ok === undefined ? '' : r.ok ? 'PASS' : 'MISS']);
@@ -815,7 +928,7 @@ async function main() {
     const commands = probe.stdout + probe.stderr;
     // A command that does not exist yet fails its part loudly (and the run), but the rest of the part still runs.
     const has = (cmd) => new RegExp(`^\\s+${cmd}\\b`, 'm').test(commands);
-    const need = { a: ['dev'], b: ['dev'], c: ['send', 'dev'], d: ['replay'], e: ['events', 'tail'] };
+    const need = { a: ['dev'], b: ['dev'], c: ['send', 'dev'], d: ['replay'], e: ['events', 'tail'], f: ['serve', 'worker'] };
     for (const [p, cmds] of Object.entries(need)) {
       for (const cmd of cmds) {
         if (parts.has(p) && !has(cmd)) failure(p, `\`etsyhook ${cmd}\` does not exist in this build (not in \`etsyhook --help\`)`);
@@ -830,6 +943,7 @@ async function main() {
     if (parts.has('c')) await partC({ send: has('send') && has('dev') });
     if (parts.has('d') && has('replay')) await partD();
     if (parts.has('e') && has('events')) await partE({ tail: has('tail') });
+    if (parts.has('f') && has('serve') && has('worker')) await partF();
   }
   const t = table();
   printTable(t);
