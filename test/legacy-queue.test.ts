@@ -126,4 +126,29 @@ print(json.dumps({"dispatched": [e["event_type"] for e in d.events], "processing
       left: 0,
     });
   });
+
+  it('a --legacy-queue key that is not a list: 503 naming it, and nothing half-kept (the retry is accepted once fixed)', async () => {
+    const r = await startRedis();
+    cleanups.push(r.cleanup);
+    const h = home(cleanups);
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    await c.send(['SET', 'etsy_webhooks', 'not a list']);
+    const port = await freePort();
+    const s = await startCli(['serve', '--host', '127.0.0.1', '--port', String(port), '--secret', SECRET, '--queue', r.url, '--legacy-queue', 'etsy_webhooks'], {
+      env: h.env,
+      ready: /serve: listening/,
+    });
+    cleanups.push(() => s.stop('SIGKILL'));
+    const ev = signed();
+    const refused = await post(`http://127.0.0.1:${port}/webhook`, ev);
+    expect(refused.status).toBe(503);
+    expect(refused.json().error).toMatch(/the --legacy-queue key holds a string, not a list/);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(0);
+    await c.send(['DEL', 'etsy_webhooks']);
+    const again = await post(`http://127.0.0.1:${port}/webhook`, ev);
+    expect(again.status).toBe(200);
+    expect(again.json().verdict).toBeUndefined(); // accepted, not a duplicate
+    expect(await c.send<number>(['LLEN', 'etsy_webhooks'])).toBe(1);
+  });
 });

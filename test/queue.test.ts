@@ -142,6 +142,22 @@ describe('serve + worker', () => {
     expect(listed.length).toBe(2);
   });
 
+  it('answers 503 while Redis refuses writes (out of memory), and 200 again once it takes them', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const s = await serve(r, h);
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    await c.send(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']);
+    await c.send(['CONFIG', 'SET', 'maxmemory', '1']);
+    const refused = await post(s.url, signed());
+    expect(refused.status).toBe(503);
+    expect(refused.json().error).toMatch(/Redis refuses writes: OOM/);
+    await c.send(['CONFIG', 'SET', 'maxmemory', '0']);
+    expect((await post(s.url, signed())).status).toBe(200);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
+  });
+
   it('a worker killed with SIGKILL mid-delivery: another reclaims its event after --claim-after', async () => {
     const r = await redis();
     const h = home(cleanups);
@@ -158,6 +174,25 @@ describe('serve + worker', () => {
     await waitFor(() => w2.stdout().includes('"reclaimed":true'), 5_000, 'the reclaimed line');
   });
 
+  it('tail --queue follows what every receiver and worker records; SIGTERM stops serve, worker and tail with exit 0', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const s = await serve(r, h);
+    const app = await recorder();
+    const tail = await startCli(['tail', '--json', '--queue', r.url], { env: h.env, ready: /following the Redis history/ });
+    cleanups.push(() => tail.stop('SIGKILL'));
+    const w = await worker(r, h, app.url);
+    const id = (await post(s.url, signed({ type: 'order.canceled' }))).json().id as string;
+    await waitFor(() => lines(tail.stdout()).length >= 2, 10_000, 'two tail lines');
+    expect(lines(tail.stdout()).map((l) => [l.kind, l.id, l.status, l.type])).toEqual([
+      ['received', id, 'accepted', 'order.canceled'],
+      ['delivery', id, 'delivered', 'order.canceled'],
+    ]);
+    expect(await s.proc.stop('SIGTERM')).toBe(0);
+    expect(await w.stop('SIGTERM')).toBe(0);
+    expect(await tail.stop('SIGTERM')).toBe(0);
+  });
+
   it('trims the history to --retain', async () => {
     const r = await redis();
     const h = home(cleanups);
@@ -171,7 +206,7 @@ describe('serve + worker', () => {
 });
 
 describe('one clear line for each bad start', () => {
-  it('no --queue, a wrong URL, a dead Redis, a refused password, rediss:// on a plain port', async () => {
+  it('no --queue, a wrong URL, a dead Redis', async () => {
     const h = home(cleanups);
     const noQueue = await runCli(['serve', '--secret', SECRET], { env: h.env });
     expect(noQueue.code).toBe(2);
@@ -183,6 +218,10 @@ describe('one clear line for each bad start', () => {
     const dead = await runCli(['serve', '--secret', SECRET, '--port', '0', '--queue', `redis://127.0.0.1:${port}`], { env: h.env });
     expect(dead.code).toBe(1);
     expect(dead.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot use Redis at 127\.0\.0\.1:\d+: connection refused/)]);
+  });
+
+  it('a refused password, a missing password, rediss:// on a plain port', async () => {
+    const h = home(cleanups);
     const r = await redis({ password: 'sesame' });
     const badAuth = await runCli(['events', 'list', '--queue', `redis://:wrong@127.0.0.1:${r.port}`], { env: h.env });
     expect(badAuth.code).toBe(1);

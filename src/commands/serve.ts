@@ -87,6 +87,10 @@ export async function parseServeOptions(raw: RawServeOptions, env: NodeJS.Proces
   if (secret === undefined) {
     throw new UsageError('serve needs the signing secret: --secret, or ETSY_WEBHOOK_SECRET', 'the secret Etsy shows for the push configuration (whsec_…)');
   }
+  const { isValidSecret } = await import('../core/receive/signature.js');
+  if (scheme === 'standard' && !isValidSecret(secret.value, 'standard')) {
+    throw new UsageError('--scheme standard needs a Standard Webhooks secret (whsec_ followed by base64)', 'check --secret / ETSY_WEBHOOK_SECRET');
+  }
   const { splitList, typeMatcher } = await import('../core/events/globs.js');
   const patterns = splitList(raw.events);
   return {

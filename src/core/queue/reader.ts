@@ -110,7 +110,7 @@ export function followHistory(
     let last = after;
     while (!stopped) {
       try {
-        const reply = await client.sendCommand(['XREAD', 'COUNT', '1000', 'BLOCK', '500', 'STREAMS', KEYS.history, last]);
+        const reply = await command(client, ['XREAD', 'COUNT', '1000', 'BLOCK', '500', 'STREAMS', KEYS.history, last], 5_500);
         if (reply === null || reply === undefined) continue;
         const streams: unknown[] = Array.isArray(reply) ? reply : Object.entries(reply as object);
         const records: StoreRecord[] = [];

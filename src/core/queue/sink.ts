@@ -19,15 +19,19 @@ if ARGV[8] ~= 'accepted' then
   keep(ARGV[1])
   return ARGV[8]
 end
-if ARGV[2] ~= '' then
-  if not redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then
-    keep(ARGV[2])
-    return 'duplicate'
-  end
+if ARGV[2] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then
+  keep(ARGV[2])
+  return 'duplicate'
 end
+if KEYS[4] then
+  local t = redis.call('TYPE', KEYS[4])['ok']
+  if t ~= 'none' and t ~= 'list' then return redis.error_reply('WRONGTYPE the --legacy-queue key holds a ' .. t .. ', not a list') end
+end
+-- The webhook-id is claimed last: a write that fails before it leaves the id free for Etsy's retry.
 keep(ARGV[1])
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'attempt', '0', 'event', ARGV[1])
 if KEYS[4] and ARGV[7] ~= '' then redis.call('LPUSH', KEYS[4], ARGV[7]) end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
 return 'accepted'
 `);
 

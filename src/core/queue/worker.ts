@@ -133,7 +133,9 @@ export class QueueWorker {
           continue;
         }
         const block = Math.max(10, Math.min(1_000, this.nextDue - Date.now()));
-        const reply = await this.o.reader.sendCommand(['XREADGROUP', 'GROUP', GROUP, this.o.consumer, 'COUNT', String(free), 'BLOCK', String(Math.round(block)), 'STREAMS', KEYS.jobs, '>']);
+        // A deadline past the block: a hung Redis must not hang the worker (what it handed out is reclaimed later).
+        const args = ['XREADGROUP', 'GROUP', GROUP, this.o.consumer, 'COUNT', String(free), 'BLOCK', String(Math.round(block)), 'STREAMS', KEYS.jobs, '>'];
+        const reply = await command(this.o.reader, args, Math.round(block) + 5_000);
         this.up();
         for (const e of streamEntries(reply)) this.start(e, false);
       } catch (err) {
