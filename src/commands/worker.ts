@@ -113,6 +113,9 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
     onDown: (reason) => out.warn(`lost Redis at ${where}: ${reason.split('\n')[0]}; retrying (deliveries in flight are kept)`),
     onUp: () => out.info(`Redis at ${where} is back`),
     onAttempt: ({ record, event, retryInMs, reclaimed }) => {
+      if (record.outcome === 'dead') {
+        out.warn(`${record.id} (${event.type ?? 'unknown type'}) is dead after ${record.attempt} attempts (${record.status ?? record.error}); send it again with: etsyhook replay ${record.id} --queue …`);
+      }
       data.write(
         JSON.stringify({
           kind: 'delivery',
