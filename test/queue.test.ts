@@ -203,6 +203,19 @@ describe('serve + worker', () => {
     expect(await c.send<number>(['XLEN', '{etsyhook}:history'])).toBe(1);
     await waitFor(async () => (await c.send<number>(['XLEN', '{etsyhook}:history'])) === 0, 5_000, 'the history trimmed');
   });
+
+  it('keeps at most --retain N records of history', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const s = await serve(r, h, ['--retain', '7d,5']);
+    for (let i = 0; i < 8; i++) expect((await post(s.url, signed())).status).toBe(200);
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:history'])).toBe(5);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(8); // the queue itself is never trimmed
+    const listed = JSON.parse((await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env })).stdout) as unknown[];
+    expect(listed.length).toBe(5);
+  });
 });
 
 describe('one clear line for each bad start', () => {
