@@ -19,7 +19,7 @@ export async function withQueue<T>(raw: string, fn: (client: RedisClient) => Pro
 /** `events list --queue`: the newest `limit` matching events, as JSON or a table. */
 export async function listFromQueue(raw: string, filter: EventFilter, limit: number, out: Output): Promise<void> {
   const { queryQueueEvents } = await import('../core/queue/reader.js');
-  const { eventJson } = await import('../core/log/query.js');
+  const { eventJson } = await import('../ui/present.js');
   const { eventRow, renderEventRows } = await import('../ui/event-table.js');
   const events: StoredEvent[] = await withQueue(raw, async (client) => {
     const found: StoredEvent[] = [];

@@ -100,7 +100,7 @@ export async function parseServeOptions(raw: RawServeOptions, env: NodeJS.Proces
     secret: secret.value,
     ...(scheme === undefined ? {} : { scheme }),
     tolerance: config.parseIntFlag('--tolerance', raw.tolerance, { min: 0 })!,
-    maxBody: parseSize('--max-body', raw.maxBody, UsageError),
+    maxBody: parseSize('--max-body', raw.maxBody),
     ...(patterns.length > 0 ? { accepts: typeMatcher(patterns) as (t: string) => boolean } : {}),
     queue,
     ...(raw.legacyQueue === undefined ? {} : { legacyQueue: raw.legacyQueue.trim() }),
@@ -110,9 +110,10 @@ export async function parseServeOptions(raw: RawServeOptions, env: NodeJS.Proces
 async function runServe(o: ServeOptions, out: Output): Promise<void> {
   const { connect } = await import('../core/queue/connection.js');
   const { RedisSink } = await import('../core/queue/sink.js');
-  const { Receiver } = await import('../core/receive/receiver.js');
   const { serveMetrics } = await import('../core/queue/metrics.js');
-  const { LineWriter } = await import('../ui/output.js');
+  const { Pipeline } = await import('../pipeline.js');
+  const { liveLines } = await import('../ui/live-lines.js');
+  const { Output: JsonOutput } = await import('../ui/output.js');
   const where = o.queue.target.where;
   const client = await connect(o.queue.target, {
     onDown: (reason) => out.warn(`lost Redis at ${where}: ${reason}; answering 503 until it is back`),
@@ -120,10 +121,10 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
   });
   const sink = new RedisSink(client, o.queue.target, { retention: o.queue.retention, ...(o.legacyQueue === undefined ? {} : { legacyQueue: o.legacyQueue }) });
   const metrics = serveMetrics(client);
-  const data = new LineWriter(process.stdout);
-  let receiver: import('../core/receive/receiver.js').Receiver;
-  try {
-    receiver = await Receiver.start({
+  // serve's stdout is always NDJSON, one line per request: dev --json's lines.
+  const lines = liveLines(new JsonOutput({ json: true }));
+  const pipeline = await Pipeline.start({
+    receiver: {
       host: o.host,
       port: o.port,
       path: o.path,
@@ -132,40 +133,20 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
       toleranceSeconds: o.tolerance,
       maxBody: o.maxBody,
       ...(o.accepts === undefined ? {} : { accepts: o.accepts }),
-      sink,
-      health: () => ({ store: sink.health().store, redis: sink.health().ok ? 'up' : 'down' }),
+      health: () => ({ redis: sink.health().ok ? 'up' : 'down' }),
       routes: metrics.routes(() => sink.health()),
-      onRequest: (r) => {
-        const rec = r.record;
-        metrics.observe(r.stored ? (rec?.verdict ?? 'rejected') : 'unstored', r.ms);
-        data.write(
-          JSON.stringify({
-            kind: 'received',
-            id: r.stored ? (rec?.id ?? null) : null,
-            at: rec?.at ?? new Date().toISOString(),
-            type: rec?.type ?? null,
-            status: r.stored ? (rec?.verdict ?? null) : 'unstored',
-            httpStatus: r.status,
-            reason: r.storeError ?? rec?.reason ?? null,
-            webhookId: rec?.webhookId ?? null,
-            method: r.method,
-            path: r.path,
-            ms: Math.round(r.ms * 10) / 10,
-          }),
-        );
-      },
-    });
-  } catch (err) {
-    await sink.close();
-    throw err;
-  }
-  out.info(`serve: listening on ${receiver.url.replace('127.0.0.1', o.host)}, events go to Redis at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
+    },
+    sink,
+    observers: [lines, { onRequest: (r) => metrics.observe(r.stored ? (r.record?.status ?? 'rejected') : 'unstored', r.ms) }],
+  });
+  const listening = pipeline.url.replace('127.0.0.1', o.host);
+  out.info(`serve: listening on ${listening}, events go to Redis at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   out.info(`stopping (${signal}): finishing requests in flight…`);
-  await receiver.close(10_000);
-  data.flush();
-  await sink.close();
+  const closed = await pipeline.close(10_000);
+  lines.flush();
+  if (closed.sinkError) out.warn(`closing the Redis connection: ${closed.sinkError.message}`);
 }

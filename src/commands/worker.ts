@@ -94,6 +94,7 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   const { Deliverer } = await import('../core/delivery/http.js');
   const { describeSchedule } = await import('../core/delivery/retry.js');
   const { LineWriter } = await import('../ui/output.js');
+  const { attemptJson } = await import('../ui/present.js');
   const where = o.queue.target.where;
   const client = await connect(o.queue.target);
   const reader = await connect(o.queue.target);
@@ -113,26 +114,10 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
     onDown: (reason) => out.warn(`lost Redis at ${where}: ${reason.split('\n')[0]}; retrying (deliveries in flight are kept)`),
     onUp: () => out.info(`Redis at ${where} is back`),
     onAttempt: ({ record, event, retryInMs, reclaimed }) => {
-      if (record.outcome === 'dead') {
-        out.warn(`${record.id} (${event.type ?? 'unknown type'}) is dead after ${record.attempt} attempts (${record.status ?? record.error}); send it again with: etsyhook replay ${record.id} --queue …`);
+      if (record.status === 'dead') {
+        out.warn(`${record.id} (${event.type ?? 'unknown type'}) is dead after ${record.attempt} attempts (${record.httpStatus ?? record.error}); send it again with: etsyhook replay ${record.id} --queue …`);
       }
-      data.write(
-        JSON.stringify({
-          kind: 'delivery',
-          id: record.id,
-          at: record.at,
-          type: event.type ?? null,
-          status: record.outcome,
-          httpStatus: record.status ?? null,
-          ms: record.ms ?? null,
-          error: record.error ?? null,
-          target: record.target,
-          attempt: record.attempt,
-          webhookId: event.webhookId ?? null,
-          retryInMs: retryInMs ?? null,
-          reclaimed,
-        }),
-      );
+      data.write(JSON.stringify({ ...attemptJson(record, event), retryInMs: retryInMs ?? null, reclaimed }));
     },
   });
   const trim = setInterval(() => void trimHistory(client, o.queue.retention).catch(() => {}), Math.max(200, Math.min(60_000, o.queue.retention.ms / 2)));

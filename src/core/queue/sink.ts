@@ -60,12 +60,12 @@ export class RedisSink implements EventSink {
   }
 
   async receive(rec: ReceivedRecord): Promise<Verdict> {
-    const accepted = rec.verdict === 'accepted';
+    const accepted = rec.status === 'accepted';
     const webhookId = accepted ? rec.webhookId : undefined;
     const json = JSON.stringify(rec);
     let dup = '';
     if (webhookId !== undefined) {
-      dup = JSON.stringify({ ...rec, verdict: 'duplicate', reason: `webhook-id ${webhookId} was already accepted` });
+      dup = JSON.stringify({ ...rec, status: 'duplicate', reason: `webhook-id ${webhookId} was already accepted` });
     }
     let legacy = '';
     if (accepted && this.options.legacyQueue !== undefined) {
@@ -79,7 +79,7 @@ export class RedisSink implements EventSink {
     const p = RECEIVE.run<string>(
       this.client,
       [KEYS.history, KEYS.jobs, KEYS.seen(webhookId ?? ''), ...(this.options.legacyQueue === undefined ? [] : [this.options.legacyQueue])],
-      [json, dup, rec.id, String(this.options.retention.ms), String(count), count >= 10_000 ? '~' : '=', legacy, rec.verdict],
+      [json, dup, rec.id, String(this.options.retention.ms), String(count), count >= 10_000 ? '~' : '=', legacy, rec.status],
       this.options.timeoutMs,
     );
     this.track(p);
@@ -91,10 +91,10 @@ export class RedisSink implements EventSink {
     }
     this.lastError = undefined;
     if (verdict === 'duplicate' && accepted) {
-      rec.verdict = 'duplicate';
+      rec.status = 'duplicate';
       rec.reason = `webhook-id ${webhookId} was already accepted`;
     }
-    return rec.verdict;
+    return rec.status;
   }
 
   async attempt(rec: DeliveryRecord): Promise<void> {
@@ -107,8 +107,8 @@ export class RedisSink implements EventSink {
     }
   }
 
-  /** The file store's interface (the receiver and replay call `append` until the pipeline lands). */
-  async append(rec: StoreRecord): Promise<void> {
+  /** The file store's interface, for replay. */
+  async append(rec: StoreRecord, _options?: unknown): Promise<void> {
     if (rec.kind === 'received') await this.receive(rec);
     else await this.attempt(rec);
   }

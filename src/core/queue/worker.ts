@@ -196,10 +196,10 @@ export class QueueWorker {
     const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
     const retryInMs = ok ? undefined : delayBefore(this.o.schedule, attempt + 1, this.o.maxAttempts);
     const outcome = ok ? 'delivered' : retryInMs === undefined ? 'dead' : 'failed';
-    const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target, attempt, outcome, ms: result.ms };
-    if (result.status !== undefined) record.status = result.status;
+    const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target, attempt, status: outcome, ms: result.ms };
+    if (result.status !== undefined) record.httpStatus = result.status;
     if (result.error !== undefined) record.error = result.error;
-    if (result.response !== undefined) record.response = result.response;
+    if (result.response !== undefined) record.response = { body: result.response };
     const error = result.status !== undefined ? `HTTP ${result.status}` : (result.error ?? 'no answer');
     const args = [
       GROUP,
