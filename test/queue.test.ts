@@ -2,7 +2,7 @@
 // retries then dead letters visible to events/replay, Redis down → 503 and back, one-line errors.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRecorder, type Recorder } from './http-recorder.js';
-import { home, post, send, signed, waitFor, type Cleanup, SECRET } from './dev-harness.js';
+import { home, post, send, signed, startDev, waitFor, type Cleanup, SECRET } from './dev-harness.js';
 import { freePort, runCli, startCli } from './helpers.js';
 import { redisClient, startRedis, type RedisServer } from './support/redis.js';
 
@@ -215,6 +215,39 @@ describe('serve + worker', () => {
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(8); // the queue itself is never trimmed
     const listed = JSON.parse((await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env })).stdout) as unknown[];
     expect(listed.length).toBe(5);
+  });
+});
+
+describe('dev --queue', () => {
+  it('with --forward-to: kept in Redis, delivered by dev itself (not queued for workers); without: queued for a worker', async () => {
+    const r = await redis();
+    const h = home(cleanups);
+    const app = await recorder();
+    const dev = await startDev(cleanups, ['--queue', r.url, '--forward-to', app.url, '--legacy-queue', 'etsy_webhooks'], { home: h });
+    const id = (await post(dev.url, signed({ body: '{"event_type":"order.paid","price":1.0}' }))).json().id as string;
+    await waitFor(() => app.requests.length === 1, 10_000, 'dev delivering');
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(0);
+    expect(await c.send<string[]>(['LRANGE', 'etsy_webhooks', '0', '-1'])).toEqual(['{"event_type": "order.paid", "price": 1.0}']);
+    await waitFor(async () => {
+      const listed = JSON.parse((await runCli(['events', 'list', '--json'], { env: { ...h.env, ETSYHOOK_QUEUE: r.url } })).stdout) as { id: string; status: string }[];
+      return listed.length === 1 && listed[0]!.id === id && listed[0]!.status === 'delivered';
+    }, 10_000, 'events list (ETSYHOOK_QUEUE) showing it delivered');
+    await dev.proc.stop('SIGTERM');
+
+    const queued = await startDev(cleanups, ['--queue', r.url], { home: h });
+    expect((await post(queued.url, signed())).status).toBe(200);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
+    await worker(r, h, app.url);
+    await waitFor(() => app.requests.length === 2, 10_000, 'the worker delivering what dev queued');
+  });
+
+  it('--legacy-queue without --queue is a usage error', async () => {
+    const h = home(cleanups);
+    const r = await runCli(['dev', '--no-tunnel', '--secret', SECRET, '--legacy-queue', 'etsy_webhooks'], { env: h.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --legacy-queue needs a Redis key and --queue/);
   });
 });
 

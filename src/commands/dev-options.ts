@@ -5,6 +5,7 @@ import { EVENT_TYPE_NAMES, closeMatches } from '../core/events/catalog.js';
 import { splitList } from '../core/events/globs.js';
 import type { Scheme } from '../core/receive/signature.js';
 import type { Route } from '../core/delivery/routes.js';
+import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
 import { UsageError } from '../errors.js';
 
 export interface RawDevOptions {
@@ -31,6 +32,8 @@ export interface RawDevOptions {
   inspectPort?: string;
   /** false with --no-inspect */
   inspect?: boolean;
+  queue?: string;
+  legacyQueue?: string;
 }
 
 /** dev's flags, validated. */
@@ -64,6 +67,9 @@ export interface DevOptions {
   printSecret: boolean;
   /** Where the web inspector listens (the next free port if taken); undefined with --no-inspect. */
   inspectPort: number | undefined;
+  /** --queue / ETSYHOOK_QUEUE: the Redis sink instead of the file log. */
+  queue: QueueTarget | undefined;
+  legacyQueue: string | undefined;
 }
 
 /** Parse a size such as 1mb, 256kb, 1MiB or 1048576 (bytes); k/m/g are powers of 1024. */
@@ -78,7 +84,7 @@ export function parseSize(name: string, raw: string): number {
 }
 
 /** dev's raw flags into DevOptions; every bad value is a UsageError naming the flag. Pure: no I/O. */
-export function parseDevOptions(raw: RawDevOptions): DevOptions {
+export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = process.env): DevOptions {
   const port = parseIntFlag('--port', raw.port, { min: 0, max: 65535 })!;
   const host = raw.host.trim();
   if (host === '') throw new UsageError('--host must not be empty');
@@ -104,6 +110,11 @@ export function parseDevOptions(raw: RawDevOptions): DevOptions {
   if (raw.inspect === false && raw.inspectPort !== undefined) throw new UsageError('--inspect-port and --no-inspect cannot be combined');
   if (raw.register && !raw.tunnel) {
     throw new UsageError('--register needs the public tunnel URL', 'drop --no-tunnel, or create a configuration by hand with etsyhook configs create');
+  }
+  const queueRaw = raw.queue ?? (env.ETSYHOOK_QUEUE?.trim() ? env.ETSYHOOK_QUEUE : undefined);
+  const queue = queueRaw === undefined ? undefined : parseQueueUrl(queueRaw);
+  if (raw.legacyQueue !== undefined && (queue === undefined || raw.legacyQueue.trim() === '')) {
+    throw new UsageError('--legacy-queue needs a Redis key and --queue', 'e.g. --queue redis://127.0.0.1:6379 --legacy-queue etsy_webhooks');
   }
   const events = splitList(raw.events);
   const unknownEvents = events
@@ -132,6 +143,8 @@ export function parseDevOptions(raw: RawDevOptions): DevOptions {
     apiBase: raw.apiBase,
     printSecret: raw.printSecret ?? false,
     inspectPort: raw.inspect === false ? undefined : (parseIntFlag('--inspect-port', raw.inspectPort, { min: 0, max: 65535 }) ?? DEFAULT_INSPECT_PORT),
+    queue,
+    legacyQueue: raw.legacyQueue?.trim(),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Tunnel } from '../core/receive/tunnel.js';
 import { OperationError, UsageError } from '../errors.js';
 import type { EtsySession } from '../etsy/session.js';
 import { startLocalPipeline, type Pipeline } from '../pipeline.js';
+import { DEFAULT_RETENTION } from '../core/queue/url.js';
 import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
 import { routeTable } from '../ui/route-table.js';
@@ -57,7 +58,8 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
     ...(Number.isFinite(backoff) && backoff > 0 ? { baseDelayMs: backoff } : {}),
   };
   const dir = storeDir();
-  const { pipeline, recent } = await startLocalPipeline({
+  const start = o.queue ? startOnQueue(o, out) : startLocalPipeline;
+  const { pipeline, recent } = await start({
     dir,
     receiver: {
       host: o.host,
@@ -80,8 +82,10 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   const publicUrl = tunnel ? `${tunnel.url}${o.path}` : undefined;
   const registration = o.register && publicUrl ? await registerPublicUrl(o, publicUrl, out) : undefined;
   // The inspector reads the log the pipeline writes, and records its replays through the pipeline's sink.
-  const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
-  printBanner(o, secret, pipeline, publicUrl, inspector?.url, dir, recent.pending.length, out);
+  // The inspector reads the file log; on Redis it has nothing of this run's to show yet.
+  if (o.queue && o.inspectPort !== undefined) out.info(out.c.dim('the web inspector does not read the Redis queue yet: it is off with --queue'));
+  const inspector = o.inspectPort === undefined || o.queue ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
+  printBanner(o, secret, pipeline, publicUrl, inspector?.url, o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out);
 
   const outcome = await untilStopped((f) => (fatal = f));
   lines.flush();
@@ -242,3 +246,21 @@ async function untilStopped(onFatal: (fatal: (err: Error) => void) => void): Pro
   process.once('SIGTERM', force);
   return outcome;
 }
+
+/** `dev --queue`: the same pipeline on the Redis sink (nothing to resume: pending work lives in Redis). */
+function startOnQueue(o: DevOptions, out: Output): typeof startLocalPipeline {
+  return async (s) => {
+    const { startQueuePipeline } = await import('../core/queue/pipeline.js');
+    const where = o.queue!.where;
+    const pipeline = await startQueuePipeline({
+      ...s,
+      target: o.queue!,
+      retention: { ...DEFAULT_RETENTION },
+      ...(o.legacyQueue === undefined ? {} : { legacyQueue: o.legacyQueue }),
+      onDown: (reason) => out.warn(`lost Redis at ${where}: ${reason}; answering 503 until it is back`),
+      onUp: () => out.info(`Redis at ${where} is back`),
+    });
+    return { pipeline, recent: { acceptedIds: [], pending: [], scanned: 0, badLines: 0, truncated: false } };
+  };
+}
+

@@ -42,6 +42,8 @@ export function register(program: Command): void {
     .option('--api-base <url>', 'Etsy API base URL for --register (env ETSY_API_BASE)')
     .option('--inspect-port <port>', `the web inspector's port on 127.0.0.1 (default ${DEFAULT_INSPECT_PORT}, the next free one if taken; 0 picks any)`)
     .option('--no-inspect', 'do not serve the web inspector')
+    .option('--queue <url>', 'keep events in this Redis (shared with serve and worker) instead of the local store (env ETSYHOOK_QUEUE)')
+    .option('--legacy-queue <key>', "with --queue: also LPUSH each accepted payload onto this list, as the seed chapter's WebhookQueue does")
     .addHelpText(
       'after',
       `

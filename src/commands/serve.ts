@@ -66,7 +66,7 @@ export interface ServeOptions {
 export async function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<ServeOptions> {
   const { UsageError } = await import('../errors.js');
   const config = await import('../config.js');
-  const { parseSize } = await import('./dev.js');
+  const { parseSize } = await import('./dev-options.js');
   const { parseQueueFlags } = await import('./queue-options.js');
   const queue = await parseQueueFlags(raw, 'serve', env);
   const port = config.parseIntFlag('--port', raw.port, { min: 0, max: 65535 })!;

@@ -2,7 +2,10 @@
 // layout runs on Redis Cluster and Valkey as on one server), and one clear line for each way connecting fails.
 import { hostname } from 'node:os';
 import { createClient, type RedisClientType } from 'redis';
-import { OperationError, UsageError } from '../../errors.js';
+import { OperationError } from '../../errors.js';
+import type { QueueTarget } from './url.js';
+
+export { parseQueueUrl, parseRetain, redact, DEFAULT_RETENTION, type QueueTarget, type Retention } from './url.js';
 
 /** Every key carries this hash tag: one slot on a Cluster, so scripts and MULTI may touch several keys. */
 export const HASH_TAG = '{etsyhook}';
@@ -24,36 +27,6 @@ export const GROUP = 'workers';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export type RedisClient = RedisClientType<{}, {}, {}, 3, {}>;
-
-export interface QueueTarget {
-  url: string;
-  /** host:port (and /db), never the password: for messages. */
-  where: string;
-  tls: boolean;
-}
-
-/** Check a --queue / ETSYHOOK_QUEUE value; UsageError (exit 2) when it is not a Redis URL. */
-export function parseQueueUrl(raw: string, flag = '--queue'): QueueTarget {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw new UsageError(`${flag} must be a Redis URL such as redis://127.0.0.1:6379, got '${redact(raw)}'`);
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new UsageError(`${flag} must start with redis:// (or rediss:// for TLS), got '${url.protocol}//…'`, 'e.g. --queue redis://127.0.0.1:6379/0');
-  }
-  if (url.hostname === '') throw new UsageError(`${flag} names no host: '${redact(raw)}'`, 'e.g. --queue redis://127.0.0.1:6379');
-  const db = url.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new UsageError(`${flag}: the database after the host must be a number such as /0, got '/${db}'`);
-  const port = url.port === '' ? '6379' : url.port;
-  return { url: url.href, where: `${url.hostname}:${port}${db === '' ? '' : `/${db}`}`, tls: url.protocol === 'rediss:' };
-}
-
-/** The URL without its password, for messages. */
-export function redact(raw: string): string {
-  return raw.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
-}
 
 export interface ConnectOptions {
   /** Told when an open connection is lost (once per loss) and when it is back. */
@@ -162,27 +135,4 @@ export class Script {
     this.sha = await command<string>(client, ['SCRIPT', 'LOAD', this.source], timeoutMs);
     return command<T>(client, ['EVALSHA', this.sha, String(keys.length), ...keys, ...args], timeoutMs);
   }
-}
-
-/** Retention: how long and how many records the history keeps. */
-export interface Retention {
-  ms: number;
-  count: number;
-}
-export const DEFAULT_RETENTION: Retention = { ms: 7 * 86_400_000, count: 1_000_000 };
-
-/** `--retain`: a duration (7d), a number of events (1000000), or both (7d,1000000). */
-export function parseRetain(raw: string | undefined, parseDurationMs: (name: string, raw: string) => number): Retention {
-  if (raw === undefined) return { ...DEFAULT_RETENTION };
-  const out = { ...DEFAULT_RETENTION };
-  for (const part of raw.split(',').map((p) => p.trim())) {
-    if (/^\d+$/.test(part)) {
-      out.count = Number(part);
-      if (out.count < 1) throw new UsageError(`--retain: keep at least 1 event, got '${raw}'`);
-    } else {
-      out.ms = parseDurationMs('--retain', part);
-      if (out.ms <= 0) throw new UsageError(`--retain must be more than zero, got '${raw}'`);
-    }
-  }
-  return out;
 }

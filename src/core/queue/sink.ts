@@ -10,7 +10,7 @@ import { pythonJsonDumps } from './python-json.js';
 
 // KEYS: history, jobs, seen key of the webhook-id[, legacy list]
 // ARGV: record JSON, duplicate record JSON ('' = no webhook-id), event id, seen TTL ms, history MAXLEN, '~' or '=',
-//       legacy payload ('' = none), verdict
+//       legacy payload ('' = none), verdict, '1' to queue accepted events for the workers
 const RECEIVE = new Script(`
 local function keep(json)
   redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[6], ARGV[5], '*', 'r', json)
@@ -29,7 +29,7 @@ if KEYS[4] then
 end
 -- The webhook-id is claimed last: a write that fails before it leaves the id free for Etsy's retry.
 keep(ARGV[1])
-redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'attempt', '0', 'event', ARGV[1])
+if ARGV[9] == '1' then redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'attempt', '0', 'event', ARGV[1]) end
 if KEYS[4] and ARGV[7] ~= '' then redis.call('LPUSH', KEYS[4], ARGV[7]) end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
 return 'accepted'
@@ -39,6 +39,8 @@ export interface RedisSinkOptions {
   retention: Retention;
   /** Also LPUSH each accepted payload here, as the seed chapter's WebhookQueue.enqueue does. */
   legacyQueue?: string;
+  /** Queue accepted events for workers (default); false when this process delivers them itself (dev --forward-to). */
+  enqueue?: boolean;
   /** Per-command deadline (a hung Redis answers 503 after this). */
   timeoutMs?: number;
 }
@@ -79,7 +81,7 @@ export class RedisSink implements EventSink {
     const p = RECEIVE.run<string>(
       this.client,
       [KEYS.history, KEYS.jobs, KEYS.seen(webhookId ?? ''), ...(this.options.legacyQueue === undefined ? [] : [this.options.legacyQueue])],
-      [json, dup, rec.id, String(this.options.retention.ms), String(count), count >= 10_000 ? '~' : '=', legacy, rec.status],
+      [json, dup, rec.id, String(this.options.retention.ms), String(count), count >= 10_000 ? '~' : '=', legacy, rec.status, this.options.enqueue === false ? '0' : '1'],
       this.options.timeoutMs,
     );
     this.track(p);

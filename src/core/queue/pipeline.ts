@@ -1,0 +1,32 @@
+// `dev --queue`: the pipeline with the Redis sink instead of the file log. Requests are kept in Redis (shared with
+// every serve and worker); with --forward-to dev delivers them itself (not queued for workers), without it they are
+// queued for `etsyhook worker`.
+import { forwarding, Pipeline, type ForwardSettings, type PipelineObserver, type ReceiverSettings } from '../../pipeline.js';
+import { connect, type QueueTarget, type Retention } from './connection.js';
+import { RedisSink } from './sink.js';
+
+export interface QueuePipelineSettings {
+  target: QueueTarget;
+  retention: Retention;
+  legacyQueue?: string;
+  receiver: ReceiverSettings;
+  forward?: ForwardSettings;
+  observers?: readonly PipelineObserver[];
+  onDown?: (reason: string) => void;
+  onUp?: () => void;
+}
+
+export async function startQueuePipeline(s: QueuePipelineSettings): Promise<Pipeline> {
+  const client = await connect(s.target, { ...(s.onDown ? { onDown: s.onDown } : {}), ...(s.onUp ? { onUp: s.onUp } : {}) });
+  const sink = new RedisSink(client, s.target, {
+    retention: s.retention,
+    enqueue: s.forward === undefined,
+    ...(s.legacyQueue === undefined ? {} : { legacyQueue: s.legacyQueue }),
+  });
+  return Pipeline.start({
+    receiver: s.forward ? { ...s.receiver, forwardTo: s.forward.target } : s.receiver,
+    sink,
+    ...(s.forward ? { dispatcher: forwarding(sink, s.forward) } : {}),
+    ...(s.observers ? { observers: s.observers } : {}),
+  });
+}
