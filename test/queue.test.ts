@@ -85,7 +85,7 @@ describe('serve + worker', () => {
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
     await waitFor(() => b.proc.stdout().includes('"status":"duplicate"'), 5_000, 'the duplicate line');
     const listed = JSON.parse((await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env })).stdout) as { status: string }[];
-    expect(listed.map((e) => e.status).sort()).toEqual(['accepted', 'duplicate']);
+    expect(listed.map((e) => e.status).sort()).toEqual(['duplicate', 'pending']); // queued, no worker yet
   });
 
   it('retries on the schedule, dead-letters, shows it to events list --status dead, and replay --failed re-drives it', async () => {

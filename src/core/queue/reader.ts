@@ -63,7 +63,9 @@ export async function* queryQueueEvents(client: RedisClient, filter: EventFilter
     const h = held.get(rec.id);
     held.delete(rec.id);
     const deliveries = (h?.deliveries ?? []).reverse();
-    const ev: StoredEvent = { record: rec, deliveries, attempts: h?.count ?? 0, status: eventStatus(rec, deliveries[deliveries.length - 1]) };
+    // An accepted event without attempts is queued for a worker (or a dev delivering it): pending.
+    const status = rec.status === 'accepted' && deliveries.length === 0 ? 'pending' : eventStatus(rec, deliveries[deliveries.length - 1]);
+    const ev: StoredEvent = { record: rec, deliveries, attempts: h?.count ?? 0, status };
     if (!matches(ev, filter, matchType)) continue;
     yield ev;
   }
