@@ -59,3 +59,16 @@ describe('worker options', () => {
     await expect(parseWorkerOptions({ ...workerDefaults, queue: 'redis://q:1', forwardTo: 'http://a/b', claimAfter: '10ms' }, env)).rejects.toThrow(/at least 100ms/);
   });
 });
+
+describe('dev --queue options', () => {
+  it('--queue or ETSYHOOK_QUEUE picks the Redis sink; --legacy-queue needs it', async () => {
+    const { parseDevOptions } = await import('../src/commands/dev-options.js');
+    const raw = { host: '127.0.0.1', port: '5000', path: '/webhook', tunnel: false };
+    expect(parseDevOptions(raw, {}).queue).toBeUndefined();
+    expect(parseDevOptions({ ...raw, queue: 'redis://r:7000' }, {}).queue?.where).toBe('r:7000');
+    expect(parseDevOptions(raw, { ETSYHOOK_QUEUE: 'rediss://r' }).queue).toMatchObject({ where: 'r:6379', tls: true });
+    expect(parseDevOptions({ ...raw, queue: 'redis://r', legacyQueue: 'etsy_webhooks' }, {}).legacyQueue).toBe('etsy_webhooks');
+    expect(() => parseDevOptions({ ...raw, legacyQueue: 'etsy_webhooks' }, {})).toThrow(/--legacy-queue needs a Redis key and --queue/);
+    expect(() => parseDevOptions({ ...raw, queue: 'mysql://r' }, {})).toThrow(/must start with redis:\/\//);
+  });
+});
