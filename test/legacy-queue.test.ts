@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pythonJsonDumps } from '../src/core/queue/python-json.js';
 import { home, post, signed, SECRET, type Cleanup } from './dev-harness.js';
-import { freePort, startCli, tempHome } from './helpers.js';
-import { redisClient, startRedis } from './support/redis.js';
+import { startCli, tempHome } from './helpers.js';
+import { redisClient, servePort, startRedis } from './support/redis.js';
 
 const PYTHON = '/usr/bin/python3';
 const cleanups: Cleanup[] = [];
@@ -78,12 +78,12 @@ describe('serve --legacy-queue with the chapter\'s worker', () => {
     const r = await startRedis();
     cleanups.push(r.cleanup);
     const h = home(cleanups);
-    const port = await freePort();
-    const s = await startCli(['serve', '--host', '127.0.0.1', '--port', String(port), '--secret', SECRET, '--queue', r.url, '--legacy-queue', 'etsy_webhooks'], {
+    const s = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url, '--legacy-queue', 'etsy_webhooks'], {
       env: h.env,
       ready: /serve: listening/,
     });
     cleanups.push(() => s.stop('SIGKILL'));
+    const port = servePort(s.stderr());
     const url = `http://127.0.0.1:${port}/webhook`;
     const bodies = [
       '{"event_type":"order.paid","shop_id":12345678,"resource_id":3000000001,"timestamp":1733230000}',
@@ -134,12 +134,12 @@ print(json.dumps({"dispatched": [e["event_type"] for e in d.events], "processing
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     await c.send(['SET', 'etsy_webhooks', 'not a list']);
-    const port = await freePort();
-    const s = await startCli(['serve', '--host', '127.0.0.1', '--port', String(port), '--secret', SECRET, '--queue', r.url, '--legacy-queue', 'etsy_webhooks'], {
+    const s = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url, '--legacy-queue', 'etsy_webhooks'], {
       env: h.env,
       ready: /serve: listening/,
     });
     cleanups.push(() => s.stop('SIGKILL'));
+    const port = servePort(s.stderr());
     const ev = signed();
     const refused = await post(`http://127.0.0.1:${port}/webhook`, ev);
     expect(refused.status).toBe(503);

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRecorder, type Recorder } from './http-recorder.js';
 import { home, post, send, signed, startDev, waitFor, type Cleanup, SECRET } from './dev-harness.js';
 import { freePort, runCli, startCli } from './helpers.js';
-import { redisClient, startRedis, type RedisServer } from './support/redis.js';
+import { redisClient, servePort, startRedis, type RedisServer } from './support/redis.js';
 
 const cleanups: Cleanup[] = [];
 afterEach(async () => {
@@ -19,9 +19,9 @@ async function redis(options: { password?: string } = {}): Promise<RedisServer> 
 }
 
 async function serve(r: RedisServer, h: { env: NodeJS.ProcessEnv }, extra: string[] = []) {
-  const port = await freePort();
-  const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', String(port), '--secret', SECRET, '--queue', r.url, ...extra], { env: h.env, ready: /serve: listening/ });
+  const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url, ...extra], { env: h.env, ready: /serve: listening/ });
   cleanups.push(() => proc.stop('SIGKILL'));
+  const port = servePort(proc.stderr());
   return { proc, port, url: `http://127.0.0.1:${port}/webhook`, base: `http://127.0.0.1:${port}` };
 }
 

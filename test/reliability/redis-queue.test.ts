@@ -2,8 +2,8 @@
 // Redis itself is SIGKILLed mid-load and restarted. Every event answered 2xx is listed and delivered; duplicates at
 // the app come only from the kills; while Redis is down every answer is 503, never 2xx.
 import { describe, expect, it } from 'vitest';
-import { startRedis } from '../support/redis.js';
-import { Target, cleanEnv, freePort, generateSecret, home, onCleanup, orderBody, recordFigure, runCli, send, signed, startCli, uniqueId, waitFor } from './harness.js';
+import { servePort, startRedis } from '../support/redis.js';
+import { Target, cleanEnv, generateSecret, home, onCleanup, orderBody, recordFigure, runCli, send, signed, startCli, uniqueId, waitFor } from './harness.js';
 
 const CLIENTS = 12;
 const WORKER_CONCURRENCY = 8;
@@ -18,9 +18,9 @@ describe('serve + worker on Redis: kills under load', () => {
     const target = await Target.start('ok');
     const serves = await Promise.all(
       [0, 1].map(async () => {
-        const port = await freePort();
-        const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', String(port), '--secret', secret, '--queue', redis.url], { env, ready: /serve: listening/ });
+        const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', secret, '--queue', redis.url], { env, ready: /serve: listening/ });
         onCleanup(() => proc.stop('SIGKILL'));
+        const port = servePort(proc.stderr());
         return { proc, url: `http://127.0.0.1:${port}/webhook`, base: `http://127.0.0.1:${port}` };
       }),
     );

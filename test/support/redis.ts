@@ -118,3 +118,10 @@ export async function redisClient(url: string): Promise<{ send: <T = unknown>(ar
   await client.connect();
   return { send: <T,>(args: string[]) => client.sendCommand(args) as Promise<T>, close: () => client.close().catch(() => {}) };
 }
+
+/** The port `etsyhook serve --port 0` reports in its start line. */
+export function servePort(stderr: string): number {
+  const m = /serve: listening on http:\/\/[^:/]+:(\d+)\//.exec(stderr);
+  if (!m) throw new Error(`no port in serve's start line: ${stderr}`);
+  return Number(m[1]);
+}
