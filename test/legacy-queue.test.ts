@@ -7,16 +7,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pythonJsonDumps } from '../src/core/queue/python-json.js';
-import { home, post, signed, SECRET, type Cleanup } from './dev-harness.js';
-import { startCli, tempHome } from './helpers.js';
+import { drain, newHome, post, SECRET, signed, startCli, tempHome, type Cleanup } from './support/index.js';
 import { redisClient, servePort, startRedis } from './support/redis.js';
 
 const PYTHON = '/usr/bin/python3';
 const cleanups: Cleanup[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+afterEach(() => drain(cleanups));
 
 /** Python's own json.dumps(json.loads(text)) for each text (one process for all). */
 function pythonDumps(texts: string[]): string[] {
@@ -77,7 +73,7 @@ describe('serve --legacy-queue with the chapter\'s worker', () => {
   it('the chapter\'s WebhookWorker drains the list and leaves nothing in :processing', async () => {
     const r = await startRedis();
     cleanups.push(r.cleanup);
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url, '--legacy-queue', 'etsy_webhooks'], {
       env: h.env,
       ready: /serve: listening/,
@@ -130,7 +126,7 @@ print(json.dumps({"dispatched": [e["event_type"] for e in d.events], "processing
   it('a --legacy-queue key that is not a list: 503 naming it, and nothing half-kept (the retry is accepted once fixed)', async () => {
     const r = await startRedis();
     cleanups.push(r.cleanup);
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     await c.send(['SET', 'etsy_webhooks', 'not a list']);

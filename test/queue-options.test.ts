@@ -5,8 +5,7 @@ import { parseWorkerOptions } from '../src/commands/worker.js';
 import { parseQueueUrl, parseRetain, redact } from '../src/core/queue/connection.js';
 import { parseDurationMs } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
-import { cleanEnv, tempHome } from './helpers.js';
-import { SECRET } from './dev-harness.js';
+import { cleanEnv, SECRET, tempHome } from './support/index.js';
 
 const serveDefaults = { host: '0.0.0.0', port: '8080', path: '/webhook', tolerance: '300', maxBody: '1mb' };
 const workerDefaults = { concurrency: '16', retrySchedule: 'etsy', claimAfter: '60s', timeout: '30s' };

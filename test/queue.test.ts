@@ -2,15 +2,11 @@
 // retries then dead letters visible to events/replay, Redis down → 503 and back, one-line errors.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRecorder, type Recorder } from './http-recorder.js';
-import { home, post, send, signed, startDev, waitFor, type Cleanup, SECRET } from './dev-harness.js';
-import { freePort, runCli, startCli } from './helpers.js';
+import { drain, newHome, post, runCli, SECRET, send, signed, startCli, startDev, unusedPort, waitFor, type Cleanup } from './support/index.js';
 import { redisClient, servePort, startRedis, type RedisServer } from './support/redis.js';
 
 const cleanups: Cleanup[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+afterEach(() => drain(cleanups));
 
 async function redis(options: { password?: string } = {}): Promise<RedisServer> {
   const r = await startRedis(options);
@@ -49,7 +45,7 @@ beforeAll(async () => {
 describe('serve + worker', () => {
   it('answers 200 once the event is in Redis, and a worker delivers it byte-exact', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await serve(r, h);
     const app = await recorder();
     const ev = signed({ type: 'order.paid' });
@@ -60,10 +56,10 @@ describe('serve + worker', () => {
     cleanups.push(c.close);
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
     await worker(r, h, app.url);
-    await waitFor(() => app.requests.length === 1, 10_000, 'the delivery');
+    await waitFor('the delivery', () => app.requests.length === 1, 10_000);
     expect(app.requests[0]!.body.equals(ev.body)).toBe(true);
     expect(app.requests[0]!.headers['webhook-id']).toBe(ev.id);
-    await waitFor(async () => (await c.send<number>(['XLEN', '{etsyhook}:jobs'])) === 0, 5_000, 'the job settled');
+    await waitFor('the job settled', async () => (await c.send<number>(['XLEN', '{etsyhook}:jobs'])) === 0, 5_000);
     const listed = await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env });
     expect(listed.code).toBe(0);
     const events = JSON.parse(listed.stdout) as { id: string; status: string; deliveries: unknown[] }[];
@@ -74,7 +70,7 @@ describe('serve + worker', () => {
 
   it('de-duplicates a webhook-id across two serve processes sharing Redis', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const [a, b] = await Promise.all([serve(r, h), serve(r, h)]);
     const ev = signed();
     expect((await post(a.url, ev)).status).toBe(200);
@@ -83,21 +79,21 @@ describe('serve + worker', () => {
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
-    await waitFor(() => b.proc.stdout().includes('"status":"duplicate"'), 5_000, 'the duplicate line');
+    await waitFor('the duplicate line', () => b.proc.stdout().includes('"status":"duplicate"'), 5_000);
     const listed = JSON.parse((await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env })).stdout) as { status: string }[];
     expect(listed.map((e) => e.status).sort()).toEqual(['duplicate', 'pending']); // queued, no worker yet
   });
 
   it('retries on the schedule, dead-letters, shows it to events list --status dead, and replay --failed re-drives it', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await serve(r, h);
     let healthy = false;
     const app = await recorder({ status: () => (healthy ? 200 : 500) });
     const w = await worker(r, h, app.url, ['--retry-schedule', '0,100ms,200ms']);
     const answer = await post(s.url, signed({ type: 'order.shipped' }));
     const id = answer.json().id as string;
-    await waitFor(() => w.stdout().includes('"status":"dead"'), 10_000, 'the dead letter');
+    await waitFor('the dead letter', () => w.stdout().includes('"status":"dead"'), 10_000);
     expect(app.requests.length).toBe(3);
     const attempts = lines(w.stdout());
     expect(attempts.map((l) => [l.attempt, l.status])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'dead']]);
@@ -120,16 +116,16 @@ describe('serve + worker', () => {
 
   it('answers 503 (never 2xx) while Redis is down, /ready says so, and recovers by itself', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await serve(r, h);
     expect((await post(s.url, signed())).status).toBe(200);
     await r.kill('SIGKILL');
     const down = await post(s.url, signed());
     expect(down.status).toBe(503);
     expect(down.headers['retry-after']).toBe('5');
-    await waitFor(async () => (await send(`${s.base}/ready`, { method: 'GET' })).status === 503, 5_000, '/ready 503');
+    await waitFor('/ready 503', async () => (await send(`${s.base}/ready`, { method: 'GET' })).status === 503, 5_000);
     await r.restart();
-    await waitFor(async () => (await send(`${s.base}/ready`, { method: 'GET' })).status === 200, 10_000, '/ready 200 again');
+    await waitFor('/ready 200 again', async () => (await send(`${s.base}/ready`, { method: 'GET' })).status === 200, 10_000);
     expect((await post(s.url, signed())).status).toBe(200);
     const metrics = await send(`${s.base}/metrics`, { method: 'GET' });
     expect(metrics.body).toMatch(/etsyhook_requests_total\{verdict="accepted"\} 2/);
@@ -144,7 +140,7 @@ describe('serve + worker', () => {
 
   it('answers 503 while Redis refuses writes (out of memory), and 200 again once it takes them', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await serve(r, h);
     const c = await redisClient(r.url);
     cleanups.push(c.close);
@@ -160,30 +156,30 @@ describe('serve + worker', () => {
 
   it('a worker killed with SIGKILL mid-delivery: another reclaims its event after --claim-after', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await serve(r, h);
     const app = await recorder();
     const slow = await recorder({ hang: true });
     const w1 = await worker(r, h, slow.url, ['--claim-after', '500ms']);
     await post(s.url, signed());
-    await waitFor(() => slow.requests.length === 1, 5_000, 'the first worker taking the event');
+    await waitFor('the first worker taking the event', () => slow.requests.length === 1, 5_000);
     await w1.stop('SIGKILL');
     const w2 = await worker(r, h, app.url, ['--claim-after', '500ms']);
-    await waitFor(() => app.requests.length === 1, 10_000, 'the reclaimed delivery');
+    await waitFor('the reclaimed delivery', () => app.requests.length === 1, 10_000);
     expect(app.requests[0]!.headers['x-etsyhook-attempt']).toBe('1');
-    await waitFor(() => w2.stdout().includes('"reclaimed":true'), 5_000, 'the reclaimed line');
+    await waitFor('the reclaimed line', () => w2.stdout().includes('"reclaimed":true'), 5_000);
   });
 
   it('tail --queue follows what every receiver and worker records; SIGTERM stops serve, worker and tail with exit 0', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await serve(r, h);
     const app = await recorder();
     const tail = await startCli(['tail', '--json', '--queue', r.url], { env: h.env, ready: /following the Redis history/ });
     cleanups.push(() => tail.stop('SIGKILL'));
     const w = await worker(r, h, app.url);
     const id = (await post(s.url, signed({ type: 'order.canceled' }))).json().id as string;
-    await waitFor(() => lines(tail.stdout()).length >= 2, 10_000, 'two tail lines');
+    await waitFor('two tail lines', () => lines(tail.stdout()).length >= 2, 10_000);
     expect(lines(tail.stdout()).map((l) => [l.kind, l.id, l.status, l.type])).toEqual([
       ['received', id, 'accepted', 'order.canceled'],
       ['delivery', id, 'delivered', 'order.canceled'],
@@ -195,18 +191,18 @@ describe('serve + worker', () => {
 
   it('trims the history to --retain', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await serve(r, h, ['--retain', '1s']);
     await post(s.url, signed());
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     expect(await c.send<number>(['XLEN', '{etsyhook}:history'])).toBe(1);
-    await waitFor(async () => (await c.send<number>(['XLEN', '{etsyhook}:history'])) === 0, 5_000, 'the history trimmed');
+    await waitFor('the history trimmed', async () => (await c.send<number>(['XLEN', '{etsyhook}:history'])) === 0, 5_000);
   });
 
   it('keeps at most --retain N records of history', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const s = await serve(r, h, ['--retain', '7d,5']);
     for (let i = 0; i < 8; i++) expect((await post(s.url, signed())).status).toBe(200);
     const c = await redisClient(r.url);
@@ -221,30 +217,30 @@ describe('serve + worker', () => {
 describe('dev --queue', () => {
   it('with --forward-to: kept in Redis, delivered by dev itself (not queued for workers); without: queued for a worker', async () => {
     const r = await redis();
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const app = await recorder();
     const dev = await startDev(cleanups, ['--queue', r.url, '--forward-to', app.url, '--legacy-queue', 'etsy_webhooks'], { home: h });
     const id = (await post(dev.url, signed({ body: '{"event_type":"order.paid","price":1.0}' }))).json().id as string;
-    await waitFor(() => app.requests.length === 1, 10_000, 'dev delivering');
+    await waitFor('dev delivering', () => app.requests.length === 1, 10_000);
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(0);
     expect(await c.send<string[]>(['LRANGE', 'etsy_webhooks', '0', '-1'])).toEqual(['{"event_type": "order.paid", "price": 1.0}']);
-    await waitFor(async () => {
+    await waitFor('events list (ETSYHOOK_QUEUE) showing it delivered', async () => {
       const listed = JSON.parse((await runCli(['events', 'list', '--json'], { env: { ...h.env, ETSYHOOK_QUEUE: r.url } })).stdout) as { id: string; status: string }[];
       return listed.length === 1 && listed[0]!.id === id && listed[0]!.status === 'delivered';
-    }, 10_000, 'events list (ETSYHOOK_QUEUE) showing it delivered');
-    await dev.proc.stop('SIGTERM');
+    }, 10_000);
+    await dev.stop('SIGTERM');
 
     const queued = await startDev(cleanups, ['--queue', r.url], { home: h });
     expect((await post(queued.url, signed())).status).toBe(200);
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
     await worker(r, h, app.url);
-    await waitFor(() => app.requests.length === 2, 10_000, 'the worker delivering what dev queued');
+    await waitFor('the worker delivering what dev queued', () => app.requests.length === 2, 10_000);
   });
 
   it('--legacy-queue without --queue is a usage error', async () => {
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const r = await runCli(['dev', '--no-tunnel', '--secret', SECRET, '--legacy-queue', 'etsy_webhooks'], { env: h.env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: --legacy-queue needs a Redis key and --queue/);
@@ -253,21 +249,21 @@ describe('dev --queue', () => {
 
 describe('one clear line for each bad start', () => {
   it('no --queue, a wrong URL, a dead Redis', async () => {
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const noQueue = await runCli(['serve', '--secret', SECRET], { env: h.env });
     expect(noQueue.code).toBe(2);
     expect(noQueue.stderr).toMatch(/^error: serve needs a Redis queue: --queue/);
     const wrong = await runCli(['worker', '--queue', 'http://127.0.0.1:6379', '--forward-to', 'http://127.0.0.1:1/x'], { env: h.env });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/^error: --queue must start with redis:\/\//);
-    const port = await freePort();
+    const port = await unusedPort();
     const dead = await runCli(['serve', '--secret', SECRET, '--port', '0', '--queue', `redis://127.0.0.1:${port}`], { env: h.env });
     expect(dead.code).toBe(1);
     expect(dead.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot use Redis at 127\.0\.0\.1:\d+: connection refused/)]);
   });
 
   it('a refused password, a missing password, rediss:// on a plain port', async () => {
-    const h = home(cleanups);
+    const h = newHome(cleanups);
     const r = await redis({ password: 'sesame' });
     const badAuth = await runCli(['events', 'list', '--queue', `redis://:wrong@127.0.0.1:${r.port}`], { env: h.env });
     expect(badAuth.code).toBe(1);

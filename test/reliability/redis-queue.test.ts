@@ -1,25 +1,24 @@
 // Reliability: two `serve` and two `worker` processes on one redis-server, under load. One worker is SIGKILLed, then
 // Redis itself is SIGKILLed mid-load and restarted. Every event answered 2xx is listed and delivered; duplicates at
 // the app come only from the kills; while Redis is down every answer is 503, never 2xx.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { servePort, startRedis } from '../support/redis.js';
-import { Target, cleanEnv, generateSecret, home, onCleanup, orderBody, recordFigure, runCli, send, signed, startCli, uniqueId, waitFor } from './harness.js';
+import { Target, cleanEnv, generateSecret, it, orderBody, recordFigure, runCli, send, signHeaders, startCli, uniqueId, waitFor } from '../support/index.js';
 
 const CLIENTS = 12;
 const WORKER_CONCURRENCY = 8;
 
 describe('serve + worker on Redis: kills under load', () => {
-  it('two receivers, two workers; SIGKILL a worker, SIGKILL Redis and restart it: nothing acknowledged is lost', async () => {
+  it('two receivers, two workers; SIGKILL a worker, SIGKILL Redis and restart it: nothing acknowledged is lost', async ({ cleanups, home }) => {
     const redis = await startRedis();
-    onCleanup(redis.cleanup);
-    const h = home();
-    const env = cleanEnv(h);
+    cleanups.push(redis.cleanup);
+    const env = cleanEnv(home.dir);
     const secret = generateSecret();
-    const target = await Target.start('ok');
+    const target = await Target.start(cleanups, 'ok');
     const serves = await Promise.all(
       [0, 1].map(async () => {
         const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', secret, '--queue', redis.url], { env, ready: /serve: listening/ });
-        onCleanup(() => proc.stop('SIGKILL'));
+        cleanups.push(() => proc.stop('SIGKILL'));
         const port = servePort(proc.stderr());
         return { proc, url: `http://127.0.0.1:${port}/webhook`, base: `http://127.0.0.1:${port}` };
       }),
@@ -29,7 +28,7 @@ describe('serve + worker on Redis: kills under load', () => {
         ['worker', '--queue', redis.url, '--forward-to', target.url, '--claim-after', '1s', '--concurrency', String(WORKER_CONCURRENCY), '--retry-schedule', '0,200ms,500ms,1s,2s,5s'],
         { env, ready: /delivering from Redis/ },
       );
-      onCleanup(() => proc.stop('SIGKILL'));
+      cleanups.push(() => proc.stop('SIGKILL'));
       return proc;
     };
     const workers = [await startWorker(), await startWorker()];
@@ -44,7 +43,7 @@ describe('serve + worker on Redis: kills under load', () => {
       while (!stop) {
         const id = uniqueId(`msg_q${n}`);
         const body = orderBody();
-        const headers = signed(secret, body, { id });
+        const headers = signHeaders(secret, body, { id });
         const first = serves[sent++ % 2]!;
         const downAtStart = redisDown;
         const answer = await send(first.url, { body, headers }).catch(() => undefined);
