@@ -76,6 +76,7 @@ describe('serve + worker', () => {
     expect((await post(a.url, ev)).status).toBe(200);
     const second = await post(b.url, ev);
     expect(second.status).toBe(200);
+    expect(second.json().status).toBe('duplicate');
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
