@@ -83,6 +83,9 @@ describe('serve + worker', () => {
     await waitFor('the duplicate line', () => b.proc.stdout().includes('"status":"duplicate"'), 5_000);
     const listed = JSON.parse((await runCli(['events', 'list', '--json', '--queue', r.url], { env: h.env })).stdout) as { status: string }[];
     expect(listed.map((e) => e.status).sort()).toEqual(['duplicate', 'pending']); // queued, no worker yet
+    const byWebhookId = await runCli(['events', 'show', ev.id, '--json', '--queue', r.url], { env: h.env });
+    expect(byWebhookId.code, byWebhookId.stderr).toBe(0);
+    expect(JSON.parse(byWebhookId.stdout)).toMatchObject({ webhookId: ev.id, verdict: 'accepted' });
   });
 
   it('retries on the schedule, dead-letters, shows it to events list --status dead, and replay --failed re-drives it', async () => {

@@ -80,14 +80,22 @@ function matches(ev: StoredEvent, filter: EventFilter, matchType: ((t: string) =
   return true;
 }
 
-/** Look events up by id or id prefix (RefMatch as the file store's findEvents gives). */
+/**
+ * Look events up by id or id prefix, or by the sender's webhook-id (or a unique prefix of it): RefMatch as the file
+ * store's findEvents gives.
+ */
 export async function findQueueEvents(client: RedisClient, refs: readonly string[]): Promise<RefMatch[]> {
-  const wanted = refs.map((ref) => normaliseRef(ref));
+  const wanted = refs.map((ref) => ({ id: normaliseRef(ref), webhookId: ref.trim().startsWith('evt_') ? undefined : ref.trim() }));
   const matches: RefMatch[] = refs.map((ref) => ({ ref, event: undefined, count: 0, candidates: [] }));
-  const keepId = (id: string): boolean => wanted.some((w) => id.startsWith(w));
+  // Attempts carry only the event id: when a webhook-id may be meant, every record is kept.
+  const byIdOnly = wanted.every((w) => w.webhookId === undefined);
+  const keepId = (id: string): boolean => !byIdOnly || wanted.some((w) => id.startsWith(w.id));
   for await (const ev of queryQueueEvents(client, {}, { keepId })) {
     wanted.forEach((w, i) => {
-      if (!ev.record.id.startsWith(w)) return;
+      const r = ev.record;
+      // By webhook-id, the event that took it (not the duplicates Etsy's retries left).
+      const byWebhookId = w.webhookId !== undefined && w.webhookId !== '' && r.status !== 'duplicate' && r.status !== 'rejected' && r.webhookId?.startsWith(w.webhookId) === true;
+      if (!r.id.startsWith(w.id) && !byWebhookId) return;
       const m = matches[i]!;
       m.count++;
       m.event = m.count === 1 ? ev : undefined;
