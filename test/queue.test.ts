@@ -174,6 +174,20 @@ describe('serve + worker', () => {
     await waitFor('the reclaimed line', () => w2.stdout().includes('"reclaimed":true'), 5_000);
   });
 
+  it('a delivery slower than --claim-after is not taken over by another worker (the worker keeps it claimed)', async () => {
+    const r = await redis();
+    const h = newHome(cleanups);
+    const s = await serve(r, h);
+    const app = await recorder({ delayMs: 2_000 });
+    await Promise.all([worker(r, h, app.url, ['--claim-after', '300ms']), worker(r, h, app.url, ['--claim-after', '300ms'])]);
+    await post(s.url, signed());
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    // Settled: acknowledged and deleted, so no worker can take it any more; every request sent is in by now.
+    await waitFor('the delivery settled', async () => app.requests.length > 0 && (await c.send<number>(['XLEN', '{etsyhook}:jobs'])) === 0, 15_000);
+    expect(app.requests.length).toBe(1);
+  });
+
   it('tail --queue follows what every receiver and worker records; SIGTERM stops serve, worker and tail with exit 0', async () => {
     const r = await redis();
     const h = newHome(cleanups);

@@ -114,6 +114,16 @@ export class QueueWorker {
 
   /** Consume until stop(); resolves when stopped and every delivery in flight has settled. */
   async run(): Promise<void> {
+    // On a timer, not in the loop: the loop waits while every slot is taken by a slow delivery.
+    const beat = setInterval(() => void this.heartbeat().catch(() => {}), Math.max(50, Math.min(this.o.claimAfterMs / 3, 5_000)));
+    try {
+      await this.consume();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async consume(): Promise<void> {
     while (!this.stopping) {
       try {
         await ensureGroup(this.o.client);
@@ -126,7 +136,7 @@ export class QueueWorker {
       try {
         const now = Date.now();
         if (now - this.lastMove >= 100 || now >= this.nextDue) await this.moveDue();
-        if (now - this.lastClaim >= Math.min(this.o.claimAfterMs / 2, 5_000)) await this.claim();
+        if (now - this.lastClaim >= Math.min(this.o.claimAfterMs / 3, 5_000)) await this.claim();
         const free = this.o.concurrency - this.inFlight.size;
         if (free <= 0) {
           await new Promise<void>((r) => (this.freed = r));
@@ -155,6 +165,12 @@ export class QueueWorker {
     this.lastMove = Date.now();
     const next = await MOVE_DUE.run<string>(this.o.client, [KEYS.delayed, KEYS.jobs], [String(Date.now())]);
     this.nextDue = next === '' || next === null ? Infinity : Number(next);
+  }
+
+  /** Reset the idle time of what this worker is delivering, so a slow delivery is not taken over as if it had died. */
+  private async heartbeat(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    await command(this.o.client, ['XCLAIM', KEYS.jobs, GROUP, this.o.consumer, '0', ...this.inFlight, 'JUSTID']);
   }
 
   private async claim(): Promise<void> {
