@@ -257,6 +257,24 @@ describe('dev --queue', () => {
     await waitFor('the worker delivering what dev queued', () => app.requests.length === 2, 10_000);
   });
 
+  it('with --route: dev delivers by its routes, attempts recorded in Redis with the route', async () => {
+    const r = await redis();
+    const h = newHome(cleanups);
+    const app = await recorder();
+    const dev = await startDev(cleanups, ['--queue', r.url, '--route', `order.*=${app.url}`], { home: h });
+    const id = (await post(dev.url, signed({ type: 'order.paid' }))).json().id as string;
+    await waitFor('the route delivering', () => app.requests.length === 1, 10_000);
+    const c = await redisClient(r.url);
+    cleanups.push(c.close);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(0);
+    const shown = await waitFor('the attempt in Redis', async () => {
+      const r2 = await runCli(['events', 'show', id, '--json', '--queue', r.url], { env: h.env });
+      const ev = JSON.parse(r2.stdout) as { status: string; deliveries: { route: string | null }[] };
+      return ev.status === 'delivered' ? ev : undefined;
+    }, 10_000);
+    expect(shown.deliveries[0]!.route).toBe(`order.*=${app.url}`);
+  });
+
   it('--legacy-queue without --queue is a usage error', async () => {
     const h = newHome(cleanups);
     const r = await runCli(['dev', '--no-tunnel', '--secret', SECRET, '--legacy-queue', 'etsy_webhooks'], { env: h.env });

@@ -1,7 +1,16 @@
 // `dev --queue`: the pipeline with the Redis sink instead of the file log. Requests are kept in Redis (shared with
-// every serve and worker); with --forward-to dev delivers them itself (not queued for workers), without it they are
-// queued for `etsyhook worker`.
-import { forwarding, Pipeline, type ForwardSettings, type PipelineObserver, type ReceiverSettings } from '../../pipeline.js';
+// every serve and worker); with --forward-to or routes dev delivers them itself (not queued for workers), without
+// them they are queued for `etsyhook worker`.
+import {
+  forwarding,
+  Pipeline,
+  routedReceiver,
+  routing,
+  type ForwardSettings,
+  type PipelineObserver,
+  type ReceiverSettings,
+  type RouteSettings,
+} from '../../pipeline.js';
 import { connect, type QueueTarget, type Retention } from './connection.js';
 import { RedisSink } from './sink.js';
 
@@ -11,6 +20,7 @@ export interface QueuePipelineSettings {
   legacyQueue?: string;
   receiver: ReceiverSettings;
   forward?: ForwardSettings;
+  routes?: RouteSettings;
   observers?: readonly PipelineObserver[];
   onDown?: (reason: string) => void;
   onUp?: () => void;
@@ -20,13 +30,13 @@ export async function startQueuePipeline(s: QueuePipelineSettings): Promise<Pipe
   const client = await connect(s.target, { ...(s.onDown ? { onDown: s.onDown } : {}), ...(s.onUp ? { onUp: s.onUp } : {}) });
   const sink = new RedisSink(client, s.target, {
     retention: s.retention,
-    enqueue: s.forward === undefined,
+    enqueue: s.forward === undefined && s.routes === undefined,
     ...(s.legacyQueue === undefined ? {} : { legacyQueue: s.legacyQueue }),
   });
   return Pipeline.start({
-    receiver: s.forward ? { ...s.receiver, forwardTo: s.forward.target } : s.receiver,
+    receiver: s.routes ? routedReceiver(s.receiver, s.routes.routes) : s.forward ? { ...s.receiver, forwardTo: s.forward.target } : s.receiver,
     sink,
-    ...(s.forward ? { dispatcher: forwarding(sink, s.forward) } : {}),
+    ...(s.routes ? { dispatcher: routing(sink, s.routes) } : s.forward ? { dispatcher: forwarding(sink, s.forward) } : {}),
     ...(s.observers ? { observers: s.observers } : {}),
   });
 }
