@@ -8,6 +8,9 @@ import { bodyBytes } from '../core/log/records.js';
 import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
 import { addFilterOptions, badLineReporter, emptyStoreMessage, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { intOption, listOption, sinceOption } from './flags.js';
+import { queueUrl } from './queue-options.js';
+
+const QUEUE_HELP = 'read the Redis history serve and worker keep instead of the local store (env ETSYHOOK_QUEUE)';
 
 /** The default page of `events list`. */
 export const DEFAULT_LIST_LIMIT = 50;
@@ -17,6 +20,7 @@ export const DEFAULT_LIST_LIMIT = 50;
 export interface RawListOptions extends ParsedFilterFlags, GlobalOptions {
   webhookId?: string[];
   limit?: number;
+  queue?: string;
 }
 
 export interface ListOptions {
@@ -24,14 +28,21 @@ export interface ListOptions {
   webhookIds: string[];
   limit: number;
   json: boolean;
+  /** --queue / ETSYHOOK_QUEUE: read the Redis history instead of the file log. */
+  queue: string | undefined;
 }
 
 export function parseListOptions(raw: RawListOptions): ListOptions {
-  return { filters: filtersOf(raw), webhookIds: raw.webhookId ?? [], limit: raw.limit ?? DEFAULT_LIST_LIMIT, json: raw.json ?? false };
+  return { filters: filtersOf(raw), webhookIds: raw.webhookId ?? [], limit: raw.limit ?? DEFAULT_LIST_LIMIT, json: raw.json ?? false, queue: queueUrl(raw.queue) };
 }
 
 async function listEvents(o: ListOptions, out: Output): Promise<void> {
   for (const w of o.filters.warnings) out.warn(w);
+  if (o.queue !== undefined) {
+    const { types, statuses, since } = o.filters;
+    const filter = { types, statuses, webhookIds: o.webhookIds, ...(since === undefined ? {} : { since }) };
+    return (await import('./queue-views.js')).listFromQueue(o.queue, filter, o.limit, out);
+  }
   const loc = storeLocation();
   if (loc.size === 0) {
     if (o.json) out.data([]);
@@ -83,6 +94,7 @@ async function listEvents(o: ListOptions, out: Output): Promise<void> {
 export interface RawShowOptions extends ApiFlags, GlobalOptions {
   raw?: boolean;
   expand?: boolean;
+  queue?: string;
 }
 
 export interface ShowOptions {
@@ -91,6 +103,7 @@ export interface ShowOptions {
   expand: boolean;
   json: boolean;
   api: ApiFlags;
+  queue: string | undefined;
 }
 
 export function parseShowOptions(ref: string, raw: RawShowOptions): ShowOptions {
@@ -103,15 +116,20 @@ export function parseShowOptions(ref: string, raw: RawShowOptions): ShowOptions 
     expand: raw.expand ?? false,
     json: raw.json ?? false,
     api: { ...(apiBase === undefined ? {} : { apiBase }), ...(timeout === undefined ? {} : { timeout }), ...(shop === undefined ? {} : { shop }) },
+    queue: queueUrl(raw.queue),
   };
 }
 
 async function showEvent(o: ShowOptions, out: Output): Promise<void> {
-  const loc = storeLocation();
   const { findEvents, resolveRef } = await import('../core/log/query.js');
-  const bad = badLineReporter(out, loc.file);
-  const [match] = findEvents(loc.file, [o.ref], { onBadLine: bad.onBadLine, end: loc.size });
-  bad.report();
+  let match: import('../core/log/query.js').RefMatch | undefined;
+  if (o.queue !== undefined) [match] = await (await import('./queue-views.js')).findInQueue(o.queue, [o.ref]);
+  else {
+    const loc = storeLocation();
+    const bad = badLineReporter(out, loc.file);
+    [match] = findEvents(loc.file, [o.ref], { onBadLine: bad.onBadLine, end: loc.size });
+    bad.report();
+  }
   const ev = resolveRef(match!);
   if (o.raw) {
     out.raw(bodyBytes(ev.record));
@@ -224,6 +242,7 @@ function registerList(events: Command): void {
   })
     .addOption(listOption('--webhook-id <ids>', "only events with this webhook-id (Etsy's id, as its portal and your app's logs show it; comma-separated)"))
     .addOption(intOption('--limit <n>', 'at most N events', { min: 1 }).default(DEFAULT_LIST_LIMIT))
+    .option('--queue <url>', QUEUE_HELP)
     .addHelpText(
       'after',
       `
@@ -248,7 +267,8 @@ function registerShow(events: Command): void {
     .description('one stored event: headers, body, verdict and every delivery attempt')
     .argument('<id>', 'the event id (evt_…), or a unique prefix of it')
     .option('--raw', 'write the exact stored body bytes to stdout, nothing else')
-    .option('--expand', 'also fetch the resource the event names (its resource_url) from the Etsy API, as the logged-in user');
+    .option('--expand', 'also fetch the resource the event names (its resource_url) from the Etsy API, as the logged-in user')
+    .option('--queue <url>', QUEUE_HELP);
   show.options.find((o) => o.long === '--raw')!.conflicts('expand');
   addApiOptions(show)
     .addHelpText(

@@ -37,7 +37,8 @@ export async function listFromQueue(raw: string, filter: EventFilter, limit: num
     out.info('no events in the Redis history match');
     return;
   }
-  out.line(renderEventRows(events.map((ev) => eventRow(ev, out.cOut)), out.cOut));
+  const { outputWidth } = await import('../ui/table.js');
+  out.line(renderEventRows(events.map((ev) => eventRow(ev, out.cOut)), out.cOut, outputWidth()));
   if (events.length === limit) out.info(out.c.dim(`showing the newest ${limit}; --limit N for more`));
 }
 

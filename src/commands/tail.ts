@@ -5,14 +5,17 @@ import type { Output } from '../ui/output.js';
 import { attemptJson, receivedJson } from '../ui/present.js';
 import { context, type GlobalOptions } from './common.js';
 import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
+import { queueUrl } from './queue-options.js';
 
 export interface TailOptions {
   filters: ParsedFilters;
   json: boolean;
+  /** --queue / ETSYHOOK_QUEUE: follow the Redis history instead of the file log. */
+  queue: string | undefined;
 }
 
-export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions): TailOptions {
-  return { filters: filtersOf(raw), json: raw.json ?? false };
+export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions & { queue?: string }): TailOptions {
+  return { filters: filtersOf(raw), json: raw.json ?? false, queue: queueUrl(raw.queue) };
 }
 
 export function register(program: Command): void {
@@ -23,6 +26,7 @@ export function register(program: Command): void {
     status: 'only lines with this status',
     since: 'first show what is already stored from this far back (30m, 2h, 7d) or since a date',
   })
+    .option('--queue <url>', 'follow the Redis history every serve and worker writes, instead of the local store (env ETSYHOOK_QUEUE)')
     .addHelpText(
       'after',
       `
@@ -73,6 +77,14 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
     (rec) => filter.webhookIdOf(rec),
     formatEventLine,
   );
+  if (o.queue !== undefined) {
+    return (await import('./queue-views.js')).tailQueue(o.queue, since, (records) => {
+      let text = '';
+      for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
+      if (text !== '') process.stdout.write(text);
+      return true;
+    }, out);
+  }
 
   await new Promise<void>((resolve) => {
     const follower = new tail.LogFollower(file, start, {

@@ -75,6 +75,7 @@ function matches(ev: StoredEvent, filter: EventFilter, matchType: ((t: string) =
   const r: ReceivedRecord = ev.record;
   if (filter.since !== undefined && Date.parse(r.at) < filter.since) return false;
   if (filter.verdicts && filter.verdicts.length > 0 && !filter.verdicts.includes(r.status)) return false;
+  if (filter.webhookIds && filter.webhookIds.length > 0 && (r.webhookId === undefined || !filter.webhookIds.includes(r.webhookId))) return false;
   if (filter.statuses && filter.statuses.length > 0 && !filter.statuses.includes(ev.status)) return false;
   if (matchType !== undefined && (r.type === undefined || !matchType(r.type))) return false;
   return true;
