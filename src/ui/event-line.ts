@@ -19,6 +19,8 @@ export interface EventLineOptions {
   /** For a failed attempt: when the next one goes (the delay actually used), and how many are allowed. */
   retryInMs?: number;
   maxAttempts?: number;
+  /** For a failed attempt the target did not answer at all: it waits with the held ones until the target answers. */
+  held?: boolean;
 }
 
 /** One human line for a received request or a delivery attempt; no trailing newline. */
@@ -61,7 +63,7 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
       ? c.red(`dead after ${rec.attempt} attempts; resend with: etsyhook replay ${rec.id}${rec.route !== undefined ? ' --failed' : ''}`)
       : c.dim(
           `attempt ${rec.attempt}${options.maxAttempts !== undefined ? `/${options.maxAttempts}` : ''}` +
-            (options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
+            (options.held ? ', held until the app answers' : options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
         );
   return `${head} ${c.yellow(why)}  ${tail}  ${verdict}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
 }
