@@ -1,7 +1,7 @@
 // `etsyhook events …`: the event-type catalog, and what the receiver stored (list, show, clear).
 import type { Command } from 'commander';
 import { OperationError, UsageError } from '../errors.js';
-import { EVENT_TYPES } from '../core/events/catalog.js';
+import { EVENT_TYPES, SOURCE_NOTES } from '../core/events/catalog.js';
 import type { Output } from '../ui/output.js';
 import { context, type GlobalOptions } from './common.js';
 import { bodyBytes } from '../core/log/records.js';
@@ -187,7 +187,11 @@ function listTypes(out: Output): void {
     return;
   }
   const width = Math.max(...EVENT_TYPES.map((t) => t.name.length));
-  for (const t of EVENT_TYPES) out.line(`${t.name.padEnd(width)}  ${t.source.padEnd(4)}  ${t.description}`);
+  const sourceWidth = Math.max(...EVENT_TYPES.map((t) => t.source.length));
+  for (const t of EVENT_TYPES) out.line(`${t.name.padEnd(width)}  ${t.source.padEnd(sourceWidth)}  ${t.description}`);
+  // What the source column means, for humans (stderr: stdout stays the table).
+  out.info('');
+  for (const [source, note] of Object.entries(SOURCE_NOTES)) out.info(`${source.padEnd(sourceWidth)}  ${note}`);
 }
 
 // ---- registration ----------------------------------------------------------------------------------------------
@@ -211,8 +215,8 @@ Examples:
   registerClear(events);
   events
     .command('types')
-    .description("list the event types etsyhook knows (Etsy's order.* events and the seed chapter's)")
-    .addHelpText('after', "\nExample:\n  $ etsyhook events types --json | jq -r '.[].name'")
+    .description("list the event types etsyhook knows: Etsy's, those Etsy announced, and the seed chapter's")
+    .addHelpText('after', "\nThe source column: etsy = documented and delivered by Etsy today; announced = announced by Etsy for\nwebhooks, not yet in its reference; seed = the seed chapter's receiver only.\n\nExample:\n  $ etsyhook events types --json | jq -r '.[] | select(.source == \"etsy\") | .name'")
     .action((_flags: object, cmd: Command) => listTypes(context(cmd).out));
 }
 
