@@ -64,6 +64,8 @@ describe('dev --forward-to', () => {
 
     await waitFor('the delivery record', () => dev.store().deliveries.length === 1, 5000);
     expect(dev.store().deliveries[0]).toMatchObject({ id: res.json().id, target: target.url, attempt: 1, httpStatus: 200, status: 'delivered', response: { body: 'ok' } });
+    // The app's answer is kept: its headers too.
+    expect(dev.store().deliveries[0]!.response).toMatchObject({ body: 'ok', headers: { 'content-type': 'text/plain' } });
     expect(dev.store().received[0]!.forwardTo).toBe(target.url);
     await waitFor('the delivery line', () => /→ 200 \d+ ms +order\.paid/.test(dev.stderr()), 5000);
   });

@@ -113,6 +113,10 @@ async function showEvent(o: ShowOptions, out: Output): Promise<void> {
   const [match] = findEvents(loc.file, [o.ref], { onBadLine: bad.onBadLine, end: loc.size });
   bad.report();
   const ev = resolveRef(match!);
+  // A webhook-id received more than once: the accepted record is shown; say where the others are.
+  if (match!.others !== undefined) {
+    out.info(`webhook-id ${ev.record.webhookId} was received ${match!.others.length + 1} times: showing ${ev.record.id} (${ev.record.status}); also ${match!.others.join(', ')}`);
+  }
   if (o.raw) {
     out.raw(bodyBytes(ev.record));
     return;
@@ -130,7 +134,7 @@ async function showEvent(o: ShowOptions, out: Output): Promise<void> {
   }
   if (o.json) {
     const resource = fetchResource ? await fetchResource() : undefined;
-    out.data({ ...eventDetailJson(ev), ...(resource ? { resource } : {}) });
+    out.data({ ...eventDetailJson(ev), ...(match!.others ? { duplicates: match!.others } : {}), ...(resource ? { resource } : {}) });
     return;
   }
   out.raw(renderEventDetail(ev, out.cOut));
@@ -250,7 +254,7 @@ function registerShow(events: Command): void {
   const show = events
     .command('show')
     .description('one stored event: headers, body, verdict and every delivery attempt')
-    .argument('<id>', 'the event id (evt_…), or a unique prefix of it')
+    .argument('<id>', 'the event id (evt_…) or its webhook-id (msg_…), or a unique prefix of either')
     .option('--raw', 'write the exact stored body bytes to stdout, nothing else')
     .option('--expand', 'also fetch the resource the event names (its resource_url) from the Etsy API, as the logged-in user');
   show.options.find((o) => o.long === '--raw')!.conflicts('expand');
@@ -260,6 +264,7 @@ function registerShow(events: Command): void {
       `
 Examples:
   $ etsyhook events show evt_4k2j
+  $ etsyhook events show msg_2a7Xk9                     by webhook-id, as Etsy's portal and your app's logs show it
   $ etsyhook events show evt_4k2j --raw > fixture.json && etsyhook send order.paid --data fixture.json
   $ etsyhook events show evt_4k2j --expand              the receipt behind an order.paid (needs etsyhook auth login)
   $ etsyhook events show evt_4k2j --json | jq .headers`,

@@ -199,7 +199,7 @@ export class Forwarder implements Dispatcher {
     if (result.status !== undefined) record.httpStatus = result.status;
     if (this.options.route !== undefined) record.route = this.options.route;
     if (result.error !== undefined) record.error = result.error;
-    if (result.response !== undefined) record.response = { body: result.response };
+    if (result.response !== undefined) record.response = result.response;
     // Recorded in the background: the slot is free for the next delivery while the group commit runs. Lazily synced:
     // an attempt lost in an OS crash leaves the event pending, and it is delivered again (at least once).
     const recorded = this.options.sink.attempt(record).catch((err: unknown) => this.options.onRecordError?.(err as Error));

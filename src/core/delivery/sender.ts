@@ -6,6 +6,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { OperationError } from '../../errors.js';
 import { isDuplicateAnswer } from './answer.js';
+import { latency } from './stats.js';
 import { userAgent } from '../../version.js';
 import type { EventType } from '../events/catalog.js';
 import { buildFixture, type Json, type JsonObject } from '../events/fixtures.js';
@@ -351,7 +352,6 @@ export function summarise(
       errors[o.error.kind] = (errors[o.error.kind] ?? 0) + 1;
     }
   }
-  times.sort((a, b) => a - b);
   return {
     count: outcomes.length,
     planned: run.planned ?? outcomes.length,
@@ -360,15 +360,10 @@ export function summarise(
     duplicates,
     interrupted: run.interrupted ?? false,
     errors,
-    ms: times.length === 0 ? null : { p50: percentile(times, 0.5), p99: percentile(times, 0.99), max: times[times.length - 1]! },
+    ms: latency(times),
     elapsedMs,
     rate: elapsedMs > 0 ? Math.round((outcomes.length / elapsedMs) * 1000 * 10) / 10 : 0,
   };
 }
 
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil(p * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
-}
+export { percentile } from './stats.js';
