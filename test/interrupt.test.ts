@@ -144,7 +144,7 @@ describe('replay, interrupted', () => {
     expect(code).toBe(130);
     const lines = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(3);
-    expect(lines.slice(0, 2).every((l) => l.outcome === 'delivered')).toBe(true);
+    expect(lines.slice(0, 2).map((l) => [l.kind, l.status, l.httpStatus])).toEqual([['delivery', 'delivered', 200], ['delivery', 'delivered', 200]]);
     expect(lines[2]).toMatchObject({ kind: 'summary', interrupted: true, planned: 5, count: 2, delivered: 2, duplicates: 0, failed: 0 });
     expect((lines[2]!.ms as { p50: number }).p50).toBeGreaterThan(0);
   });
