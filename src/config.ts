@@ -1,5 +1,5 @@
 // Where etsyhook keeps things, and the one precedence rule: flags beat environment variables beat stored config.
-import { accessSync, chmodSync, constants, mkdirSync, statSync, statfsSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { parseDuration, parseInteger, parseSince as parseSinceFlag, parseUrl, type IntRange } from './commands/flags.js';
@@ -177,12 +177,37 @@ export class ConfigStore {
     return conf;
   }
 
+  /**
+   * Reading is a JSON.parse of the file: `conf` (and its schema validator) is loaded only to write. `etsyhook send`
+   * reads the secret on every run, and loading conf cost more than the rest of it.
+   */
+  private read(): StoredConfig {
+    if (this.conf) return this.conf.store;
+    const dir = paths(this.env).config;
+    const file = join(dir, 'config.json');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      checkDir(dir, this.env); // an unusable home is said as such, not as a missing file
+      if (errCode(err) === 'ENOENT') return {};
+      throw homeError(dir, `cannot be read: ${reason(err)} (${file})`, this.env);
+    }
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as StoredConfig;
+    } catch {
+      /* said below */
+    }
+    throw new OperationError(`the config file ${file} is not a JSON object`, { hint: 'fix or delete it (it holds secrets and tokens: they would need setting again)' });
+  }
+
   async get<K extends ConfigKey>(key: K): Promise<StoredConfig[K]> {
-    return (await this.open()).get(key);
+    return this.read()[key];
   }
 
   async all(): Promise<StoredConfig> {
-    return { ...(await this.open()).store };
+    return { ...this.read() };
   }
 
   async set(values: Partial<StoredConfig>): Promise<void> {
@@ -205,7 +230,7 @@ export class ConfigStore {
   }
 
   async path(): Promise<string> {
-    return (await this.open()).path;
+    return join(paths(this.env).config, 'config.json');
   }
 }
 

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { attemptJson } from '../ui/present.js';
 import { collect, context } from './common.js';
-import { STATUS_HELP, type FilterFlags } from './event-filters.js';
+import type { FilterFlags } from './event-filters.js';
+import { STATUS_HELP } from './flags.js';
 
 /** Requests in flight at once: the same as `dev --forward-to` (core/forwarder.ts, not imported here: it loads undici). */
 const DEFAULT_CONCURRENCY = 16;
