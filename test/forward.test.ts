@@ -173,6 +173,7 @@ describe('dev --forward-to', () => {
     await waitFor('the first attempts to time out', () => dev.store().deliveries.length >= 16, 10_000);
     expect(new Set(dev.store().deliveries.map((d) => d.status))).toEqual(new Set(['dead']));
     expect(dev.store().deliveries[0]!.error).toBe('timed out after 1000 ms');
+    await waitFor('the dead line, singular', () => /dead after 1 attempt; resend with: etsyhook replay evt_/.test(dev.stderr()), 5000);
     // The next request the app sees is a single probe, not the 24 events still held.
     const firstBatch = dev.store().deliveries.length;
     expect(target.got).toHaveLength(firstBatch);

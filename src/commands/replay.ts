@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { attemptJson } from '../ui/present.js';
 import { collect, context } from './common.js';
+import { duration, plural } from '../ui/words.js';
 import type { FilterFlags } from './event-filters.js';
 import { STATUS_HELP } from './flags.js';
 
@@ -336,12 +337,6 @@ function summaryJson(s: import('../core/delivery/replay.js').ReplaySummary): Rec
   };
 }
 
-/** 850 ms, 2.4 s, 3.1 min: a duration in the unit a person reads. */
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
-  return `${+(ms / 60_000).toFixed(1)} min`;
-}
 
 function describeMode(resign: import('../core/delivery/replay.js').Resign | undefined, secretOrigin: string, hasWebhookIds: boolean): string {
   if (!resign) return 'byte-exact (original body and signature headers)';
@@ -356,6 +351,3 @@ function bar(done: number, total: number, width = 24): string {
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}

@@ -1,6 +1,7 @@
 // `etsyhook send <event-type>`: build, sign and POST a test event, print the answer; `--count` for a batch.
 import type { Command } from 'commander';
 import { collect, context } from './common.js';
+import { bytesInWords, duration, plural } from '../ui/words.js';
 import type { Output } from '../ui/output.js';
 import type { BatchSummary, Delivery, Outcome, PreparedEvent } from '../core/delivery/sender.js';
 import type { EventType } from '../core/events/catalog.js';
@@ -332,7 +333,7 @@ async function eventSpec(options: SendOptions, out: Output): Promise<import('../
   }
   spec.data = bytes;
   if (parsed === undefined) {
-    out.warn(`${label} is not valid JSON; sending it byte for byte anyway (${bytes.length} bytes)`);
+    out.warn(`${label} is not valid JSON; sending it byte for byte anyway (${bytesInWords(bytes.length)})`);
   } else if (isObject(parsed) && typeof parsed.event_type === 'string' && parsed.event_type !== options.type.name) {
     out.warn(`${label} has event_type '${parsed.event_type}', not '${options.type.name}'; sending it as is`);
   }
@@ -376,16 +377,7 @@ function maskValue(v: string): string {
   return v.length <= 8 ? '•'.repeat(v.length) : `${v.slice(0, 4)}…${'•'.repeat(4)}`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
-/** 850 ms, 2.4 s, 3.1 min: a duration in the unit a person reads. */
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
-  return `${+(ms / 60_000).toFixed(1)} min`;
-}
 
 function colourStatus(out: Output, status: number): string {
   if (status >= 200 && status < 300) return out.c.green(String(status));

@@ -4,6 +4,7 @@ import { attemptsByRoute, type StoredEvent } from '../core/log/query.js';
 import type { AttemptResponse, DeliveryRecord } from '../core/log/records.js';
 import { bodyBytes } from '../core/log/records.js';
 import { formatEventLine } from './event-line.js';
+import { bytesInWords } from './words.js';
 import { eventJson, type EventJson } from './present.js';
 import { colourStatus } from './event-table.js';
 import { localTime } from './time.js';
@@ -63,13 +64,13 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
   if (bytes.length === 0) {
     lines.push(`${c.bold('Body')} ${c.dim('(empty)')}`);
   } else if (r.body64 !== undefined) {
-    lines.push(`${c.bold('Body')} ${c.dim(`(${bytes.length} bytes, not valid UTF-8: shown as hex; --raw writes the bytes)`)}`);
+    lines.push(`${c.bold('Body')} ${c.dim(`(${bytesInWords(bytes.length)}, not valid UTF-8: shown as hex; --raw writes the bytes)`)}`);
     lines.push(...hexDump(bytes.subarray(0, 512)).map((l) => `  ${l}`));
-    if (bytes.length > 512) lines.push(c.dim(`  … ${bytes.length - 512} more bytes`));
+    if (bytes.length > 512) lines.push(c.dim(`  … ${bytesInWords(bytes.length - 512)} more`));
   } else {
     const text = r.body ?? '';
     const json = parseJson(text) !== null || text.trim() === 'null' ? prettyJson(text) : undefined;
-    lines.push(`${c.bold('Body')} ${c.dim(`(${bytes.length} bytes${json === undefined ? ', not JSON' : ', JSON'})`)}`);
+    lines.push(`${c.bold('Body')} ${c.dim(`(${bytesInWords(bytes.length)}${json === undefined ? ', not JSON' : ', JSON'})`)}`);
     const shown = json ?? text;
     lines.push(shown.length > SHOW_BODY_BYTES ? `${shown.slice(0, SHOW_BODY_BYTES)}\n${c.dim('… (cut; --raw for all of it)')}` : shown);
   }
