@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
+import { cleanEnv, runCli, tempHome } from './support/index.js';
 
 let tmp: ReturnType<typeof tempHome>;
 beforeEach(() => {

@@ -1,9 +1,8 @@
 // Ctrl-C (a real SIGINT to the child) stops `send` and `replay` at once: the summary so far, exit 130.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, ROOT, tempHome } from './helpers.js';
 import { startRecorder, type Recorder } from './http-recorder.js';
-import { post, SECRET, signed, startDev, waitFor, type Cleanup } from './dev-harness.js';
+import { BIN, cleanEnv, type Cleanup, post, ROOT, SECRET, signed, startDev, tempHome, waitFor } from './support/index.js';
 
 let home: ReturnType<typeof tempHome>;
 const servers: Recorder[] = [];
@@ -53,7 +52,7 @@ describe('send, interrupted', () => {
     const r = await recorder({ delayMs: 2 });
     const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--count', '1000000', '--concurrency', '4']);
     // Progress every few seconds on stderr, since there is no spinner.
-    await waitFor(() => /^\.\.\. \d+\/1000000 sent in [\d.]+ (ms|s) \(200: \d+\)$/m.test(p.stderr()), 15_000, 'a progress line');
+    await waitFor('a progress line', () => /^\.\.\. \d+\/1000000 sent in [\d.]+ (ms|s) \(200: \d+\)$/m.test(p.stderr()), 15_000);
     const { code, ms } = await p.interrupt();
     expect(code).toBe(130);
     expect(ms).toBeLessThan(3000);
@@ -73,7 +72,7 @@ describe('send, interrupted', () => {
   it('--json: the summary object so far, marked interrupted', async () => {
     const r = await recorder({ delayMs: 2 });
     const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--count', '1000000', '--json']);
-    await waitFor(() => r.requests.length >= 20, 15_000, 'twenty requests');
+    await waitFor('twenty requests', () => r.requests.length >= 20, 15_000);
     const { code } = await p.interrupt();
     expect(code).toBe(130);
     const summary = JSON.parse(p.stdout()) as { interrupted: boolean; count: number; planned: number; statuses: Record<string, number>; ms: { p50: number; p99: number } };
@@ -87,7 +86,7 @@ describe('send, interrupted', () => {
   it('one request to an app that never answers: Ctrl-C stops at once, not at --timeout', async () => {
     const r = await recorder({ hang: true });
     const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--timeout', '5m']);
-    await waitFor(() => r.requests.length === 1, 10_000, 'the request to arrive');
+    await waitFor('the request to arrive', () => r.requests.length === 1, 10_000);
     const { code, ms } = await p.interrupt();
     expect(code).toBe(130);
     expect(ms).toBeLessThan(3000);
@@ -98,7 +97,7 @@ describe('send, interrupted', () => {
   it('one request, --json: the request object with no response, marked interrupted', async () => {
     const r = await recorder({ hang: true });
     const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--json']);
-    await waitFor(() => r.requests.length === 1, 10_000, 'the request to arrive');
+    await waitFor('the request to arrive', () => r.requests.length === 1, 10_000);
     const { code } = await p.interrupt();
     expect(code).toBe(130);
     const obj = JSON.parse(p.stdout()) as { interrupted: boolean; response: unknown; event: { id: string } };
@@ -111,10 +110,10 @@ describe('replay, interrupted', () => {
   it('Ctrl-C while replaying to an app that never answers: the summary so far, exit 130', async () => {
     const dev = await startDev(cleanups);
     for (let i = 0; i < 5; i++) expect((await post(dev.url, signed())).status).toBe(200);
-    await dev.proc.stop('SIGTERM');
+    await dev.stop('SIGTERM');
     const slow = await recorder({ hang: true });
     const p = start(['replay', '--since', '1h', '--to', slow.url, '--concurrency', '1', '--timeout', '5m'], dev.env);
-    await waitFor(() => slow.requests.length === 1, 10_000, 'the first replay to arrive');
+    await waitFor('the first replay to arrive', () => slow.requests.length === 1, 10_000);
     const { code, ms } = await p.interrupt();
     expect(code).toBe(130);
     expect(ms).toBeLessThan(3000);
@@ -125,7 +124,7 @@ describe('replay, interrupted', () => {
   it('--json: per-event lines so far, then the summary object marked interrupted', async () => {
     const dev = await startDev(cleanups);
     for (let i = 0; i < 5; i++) expect((await post(dev.url, signed())).status).toBe(200);
-    await dev.proc.stop('SIGTERM');
+    await dev.stop('SIGTERM');
     let n = 0;
     // The first two get an answer; the third hangs.
     const { createServer } = await import('node:http');
@@ -139,7 +138,7 @@ describe('replay, interrupted', () => {
     cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
     const port = (server.address() as { port: number }).port;
     const p = start(['replay', '--since', '1h', '--to', `http://127.0.0.1:${port}/hooks`, '--concurrency', '1', '--json'], dev.env);
-    await waitFor(() => n === 3, 10_000, 'the third replay to arrive');
+    await waitFor('the third replay to arrive', () => n === 3, 10_000);
     const { code } = await p.interrupt();
     expect(code).toBe(130);
     const lines = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -3,9 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
 import { startRecorder, type Recorder } from './http-recorder.js';
-import { SECRET, startDev, type Cleanup } from './dev-harness.js';
+import { cleanEnv, type Cleanup, runCli, SECRET, startDev, tempHome } from './support/index.js';
 
 let home: ReturnType<typeof tempHome>;
 let env: NodeJS.ProcessEnv;

@@ -2,9 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome } from './helpers.js';
 import { startRecorder } from './http-recorder.js';
 import { received, SECRET, writeStore } from './event-fixtures.js';
+import { cleanEnv, runCli, tempHome } from './support/index.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
