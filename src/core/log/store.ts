@@ -7,7 +7,7 @@
 // every append resolves only once its bytes are on disk, and durability costs one fsync per batch, not per event.
 import { constants, promises as fsp, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir, HomeUnusableError } from '../../config.js';
+import { ensureDir } from '../../config.js';
 import { StoreUnavailableError } from '../../errors.js';
 import { formatRecord, parseRecord, type StoreRecord } from './records.js';
 import { linesBackward, linesForwardInFile } from './scan.js';
@@ -68,7 +68,6 @@ export class EventStore {
       const { handle, ino, endsClean } = await openLog(logPath(dir));
       return new EventStore(dir, handle, ino, endsClean);
     } catch (err) {
-      if (err instanceof HomeUnusableError) throw err;
       throw new StoreUnavailableError(`cannot open the event store in ${dir}: ${(err as Error).message}`, err);
     }
   }
