@@ -169,7 +169,9 @@ export class Sender {
           size += chunk.length;
         });
         res.on('error', fail);
-        res.on('aborted', () => fail(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' })));
+        res.on('close', () => {
+          if (!res.complete) fail(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' }));
+        });
         res.on('end', () => {
           if (settled) return;
           settled = true;
