@@ -31,7 +31,7 @@ async function loadedBy(args: string[]): Promise<{ code: number | null; modules:
   return { code: res.code, modules: readFileSync(log, 'utf8').trim().split('\n') };
 }
 
-const OTHER_COMMANDS = ['dev', 'events', 'replay', 'tail', 'auth', 'configs', 'config', 'sign', 'verify'].map((c) => `/dist/commands/${c}.js`);
+const OTHER_COMMANDS = ['dev', 'events', 'replay', 'tail', 'inspect', 'auth', 'configs', 'config', 'sign', 'verify'].map((c) => `/dist/commands/${c}.js`);
 
 describe('what send loads', () => {
   it('with the stored secret: no other command, no conf, no undici, no store', async () => {

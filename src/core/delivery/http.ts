@@ -15,8 +15,8 @@ export interface DeliveryResult {
 }
 
 export interface AnswerKept {
-  /** Header names lower-case; repeated headers joined with ", ". */
-  headers: Record<string, string>;
+  /** Header names lower-case; repeated headers joined with ", " (absent for what a command said on stderr). */
+  headers?: Record<string, string>;
   /** The body as UTF-8 text, at most RESPONSE_KEEP_BYTES of it. */
   body: string;
   /** The body was longer than what was kept. */
