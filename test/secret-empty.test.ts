@@ -29,7 +29,7 @@ describe('an empty secret', () => {
   it('--secret "" is a usage error naming --secret, and nothing is sent', async () => {
     for (const args of COMMANDS(target.url)) {
       const res = await runCli([...args, '--secret', ''], { env: cleanEnv(home.dir), input: '{}' });
-      expect(res.stderr.trim(), args.join(' ')).toMatch(/^error: --secret is empty; /);
+      expect(res.stderr.trim(), args.join(' ')).toMatch(/^error: --secret is empty[:;] /);
       expect(res.stderr.trim().split('\n')).toHaveLength(1);
       expect(res.code, args.join(' ')).toBe(2);
     }
@@ -39,7 +39,7 @@ describe('an empty secret', () => {
   it('ETSY_WEBHOOK_SECRET= (set but empty) is a usage error naming the variable', async () => {
     for (const args of COMMANDS(target.url)) {
       const res = await runCli(args, { env: cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: '' }), input: '{}' });
-      expect(res.stderr.trim(), args.join(' ')).toMatch(/^error: ETSY_WEBHOOK_SECRET is set but empty; /);
+      expect(res.stderr.trim(), args.join(' ')).toMatch(/^error: ETSY_WEBHOOK_SECRET is set but empty[:;] /);
       expect(res.code, args.join(' ')).toBe(2);
     }
     expect(target.requests).toHaveLength(0);
@@ -47,7 +47,7 @@ describe('an empty secret', () => {
 
   it('replay --resign --secret "" too', async () => {
     const res = await runCli(['replay', '--since', '1h', '--resign', '--secret', ''], { env: cleanEnv(home.dir) });
-    expect(res.stderr.trim()).toMatch(/^error: --secret is empty; /);
+    expect(res.stderr.trim()).toMatch(/^error: --secret is empty[:;] /);
     expect(res.code).toBe(2);
   });
 
