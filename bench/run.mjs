@@ -3,10 +3,11 @@
 // settings and payload size, and distinct, correctly signed events. Prints a table of figures with each target's
 // pass/fail and writes bench/RESULTS.md. Exits non-zero, saying why, when any side could not run.
 //
-//   node bench/run.mjs [--only a,b,c,d,e] [--duration 10] [--connections 20] [--runs 20] [--store-events 1000000]
+//   node bench/run.mjs [--only a,b,c,d,e,f,g] [--duration 10] [--connections 20] [--runs 20] [--store-events 1000000]
 //                      [--strict] [--no-write]
 //   a receiver vs bare Node vs seed Flask · b with --forward-to · c start-up · d replay · e store scale and tail
 //   f serve on Redis vs dev vs bare Node, two receivers vs one, worker delivery vs dev --forward-to
+//   g `send` side by side: node -e 0, the bare request, send, --help (wall time and peak memory)
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
@@ -24,12 +25,13 @@ const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const BIN = join(ROOT, 'bin', 'etsyhook.js');
 const BARE = join(ROOT, 'bench', 'lib', 'bare-server.mjs');
 const UNDICI_LOOP = join(ROOT, 'bench', 'lib', 'undici-loop.mjs');
+const ONE_REQUEST = join(ROOT, 'bench', 'lib', 'one-request.mjs');
 const NO_FSYNC = pathToFileURL(join(ROOT, 'bench', 'lib', 'no-fsync.mjs')).href;
 const FLASK = resolve(ROOT, '..', 'shared', 'peers', 'seed-flask', 'start.sh');
 
 const { values: flags } = parseArgs({
   options: {
-    only: { type: 'string', default: 'a,b,c,d,e,f' },
+    only: { type: 'string', default: 'a,b,c,d,e,f,g' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '20' },
@@ -570,6 +572,62 @@ async function partC({ send = true } = {}) {
   }
 }
 
+/**
+ * `etsyhook send order.paid` as a CI job runs it (the secret stored, a running `dev`), beside `node -e 0`, a bare
+ * node:http script making the same request, and `--help`: median wall time of RUNS runs each, interleaved so a busy
+ * moment of the machine hits every side alike, and peak memory (GNU time's maximum resident set size).
+ */
+async function partG() {
+  log(`\n[g] send side by side, median of ${RUNS} runs each (interleaved)`);
+  const home = tempHome('send');
+  const e = env(home);
+  const stored = runTimed(process.execPath, [BIN, 'config', 'set', 'webhook-secret', SECRET], { env: e, cwd: ROOT });
+  if (stored.code !== 0) {
+    failure('g', `could not store the secret: ${stored.stderr.slice(0, 300)}`);
+    return;
+  }
+  let d;
+  try {
+    d = await startDev({ home: tempHome('send-dev'), secret: SECRET });
+    const gnuTime = existsSync('/usr/bin/time');
+    const sides = [
+      { label: 'node -e 0', args: ['-e', '0'] },
+      { label: 'the bare request (node:http)', args: [ONE_REQUEST, d.url, SECRET] },
+      { label: 'etsyhook send order.paid', args: [BIN, 'send', 'order.paid', '--to', d.url, '--expect', '2xx'] },
+      { label: 'etsyhook --help', args: [BIN, '--help'] },
+    ].map((s) => ({ ...s, ms: [], kb: [] }));
+    for (let i = 0; i < RUNS + 2; i++) {
+      for (const s of sides) {
+        const r = gnuTime
+          ? runTimed('/usr/bin/time', ['-f', '%M', process.execPath, ...s.args], { env: e, cwd: ROOT })
+          : runTimed(process.execPath, s.args, { env: e, cwd: ROOT });
+        if (r.code !== 0) throw new Error(`${s.label} failed (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).slice(0, 300)}`);
+        if (i < 2) continue; // the first two warm the file cache
+        s.ms.push(r.ms);
+        const kb = gnuTime ? Number(/(\d+)\s*$/.exec(r.stderr)?.[1]) : NaN;
+        if (Number.isFinite(kb)) s.kb.push(kb);
+      }
+    }
+    const [node, bare, send, help] = sides.map((s) => ({ ms: median(s.ms), mb: s.kb.length ? Math.max(...s.kb) / 1024 : undefined }));
+    for (const [s, m] of sides.map((s, i) => [s, [node, bare, send, help][i]])) {
+      log(`  ${s.label}: ${fmt(m.ms, 1)} ms${m.mb === undefined ? '' : `, peak ${fmt(m.mb, 1)} MB`}`);
+      figure('g', s.label, m.ms, 'ms');
+      if (m.mb !== undefined) figure('g', `${s.label}: peak memory`, m.mb, 'MB');
+    }
+    const request = Math.max(0, bare.ms - node.ms);
+    figure('g', 'the request itself (bare request − node -e 0)', request, 'ms');
+    const sendRatio = (send.ms - request) / node.ms;
+    figure('g', '(send − the request) / node -e 0', sendRatio, '×', '≤ 1.5×', sendRatio <= 1.5);
+    figure('g', '--help / node -e 0', help.ms / node.ms, '×', '≤ 1.3×', help.ms / node.ms <= 1.3);
+    if (send.mb !== undefined) figure('g', 'send peak memory', send.mb, 'MB', '≤ 60 MB', send.mb <= 60);
+    else notes.push('GNU time (/usr/bin/time) is not installed: part f measured no peak memory');
+  } catch (err) {
+    failure('g', err.message);
+  } finally {
+    await d?.stop();
+  }
+}
+
 const REPLAY_RUNS = 3;
 /** Requests in flight for replay and for the bare undici client it is compared with (replay's default too). */
 const REPLAY_CONCURRENCY = 16;
@@ -928,7 +986,7 @@ async function main() {
     const commands = probe.stdout + probe.stderr;
     // A command that does not exist yet fails its part loudly (and the run), but the rest of the part still runs.
     const has = (cmd) => new RegExp(`^\\s+${cmd}\\b`, 'm').test(commands);
-    const need = { a: ['dev'], b: ['dev'], c: ['send', 'dev'], d: ['replay'], e: ['events', 'tail'], f: ['serve', 'worker'] };
+    const need = { a: ['dev'], b: ['dev'], c: ['send', 'dev'], d: ['replay'], e: ['events', 'tail'], f: ['serve', 'worker'], g: ['send', 'dev'] };
     for (const [p, cmds] of Object.entries(need)) {
       for (const cmd of cmds) {
         if (parts.has(p) && !has(cmd)) failure(p, `\`etsyhook ${cmd}\` does not exist in this build (not in \`etsyhook --help\`)`);
@@ -944,6 +1002,7 @@ async function main() {
     if (parts.has('d') && has('replay')) await partD();
     if (parts.has('e') && has('events')) await partE({ tail: has('tail') });
     if (parts.has('f') && has('serve') && has('worker')) await partF();
+    if (parts.has('g') && has('send') && has('dev')) await partG();
   }
   const t = table();
   printTable(t);

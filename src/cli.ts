@@ -4,21 +4,44 @@ import { EtsyhookError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, SilentExit, describeS
 import { trackOrigins } from './commands/flags.js';
 import { wroteData } from './ui/output.js';
 import { version } from './version.js';
-import { register as registerSend } from './commands/send.js';
-import { register as registerSign } from './commands/sign.js';
-import { register as registerVerify } from './commands/verify.js';
-import { register as registerDev } from './commands/dev.js';
-import { register as registerEvents } from './commands/events.js';
-import { register as registerReplay } from './commands/replay.js';
-import { register as registerTail } from './commands/tail.js';
-import { register as registerInspect } from './commands/inspect.js';
-import { register as registerAuth } from './commands/auth.js';
-import { register as registerConfigs } from './commands/configs.js';
-import { register as registerConfig } from './commands/config.js';
-import { register as registerServe } from './commands/serve.js';
-import { register as registerWorker } from './commands/worker.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every command, in --help order, loaded only when needed: `etsyhook send …` reads send's module and no other (CI
+ * runs it hundreds of times; loading every command cost more than the request).
+ */
+const COMMANDS: readonly [string, () => Promise<{ register: Register }>][] = [
+  ['dev', () => import('./commands/dev.js')],
+  ['send', () => import('./commands/send.js')],
+  ['sign', () => import('./commands/sign.js')],
+  ['verify', () => import('./commands/verify.js')],
+  ['events', () => import('./commands/events.js')],
+  ['replay', () => import('./commands/replay.js')],
+  ['tail', () => import('./commands/tail.js')],
+  ['inspect', () => import('./commands/inspect.js')],
+  ['serve', () => import('./commands/serve.js')],
+  ['worker', () => import('./commands/worker.js')],
+  ['auth', () => import('./commands/auth.js')],
+  ['configs', () => import('./commands/configs.js')],
+  ['config', () => import('./commands/config.js')],
+];
+
+/** The command named on the line (the first word that is not a flag; the global flags take no value), if known. */
+export function commandNamed(args: readonly string[]): string | undefined {
+  const word = args.find((a) => !a.startsWith('-'));
+  return COMMANDS.some(([name]) => name === word) ? word : undefined;
+}
+
+/** The program with the command `args` name registered, or every command (for --help, `help`, a typo). */
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
+  const named = commandNamed(args);
+  const wanted = COMMANDS.filter(([name]) => named === undefined || name === named);
+  const modules = await Promise.all(wanted.map(([, load]) => load()));
+  return programWith(modules.map((m) => m.register));
+}
+
+function programWith(registers: readonly Register[]): Command {
   const program = new Command('etsyhook')
     .description(
       'Etsy shop webhooks from the command line: receive and verify them locally (behind an ngrok tunnel), ' +
@@ -41,19 +64,7 @@ Examples:
 Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
     );
 
-  registerDev(program);
-  registerSend(program);
-  registerSign(program);
-  registerVerify(program);
-  registerEvents(program);
-  registerReplay(program);
-  registerTail(program);
-  registerInspect(program);
-  registerServe(program);
-  registerWorker(program);
-  registerAuth(program);
-  registerConfigs(program);
-  registerConfig(program);
+  for (const register of registers) register(program);
 
   applyToAll(program, (cmd) => {
     trackOrigins(cmd);
@@ -137,9 +148,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   try {
-    const program = buildProgram();
     // `etsyhook help events list` is `etsyhook events list --help` (commander's own help command takes one level).
     const rest = args[0] === 'help' && args.length > 1 ? [...args.slice(1), '--help'] : args;
+    const program = await buildProgram(rest);
     await program.parseAsync(rest, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {

@@ -1,8 +1,9 @@
 // Where etsyhook keeps things, and the one precedence rule: flags beat environment variables beat stored config.
-import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, statSync, statfsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { parseDuration, parseInteger, parseSince as parseSinceFlag, parseUrl, type IntRange } from './commands/flags.js';
+import { OperationError, UsageError } from './errors.js';
 
 export interface StoredConfig {
   webhookSecret?: string;
@@ -44,8 +45,107 @@ export function configFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(paths(env).config, 'config.json');
 }
 
-function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+/** A home directory that cannot hold etsyhook's files: one line naming where it came from and the path. */
+export class HomeUnusableError extends OperationError {}
+
+/** Virtual file systems where nothing of ours can be created (and where a recursive mkdir never returns). */
+const VIRTUAL_FS = new Set([0x9fa0 /* proc */, 0x62656572 /* sysfs */, 0x27e0eb /* cgroup */, 0x63677270 /* cgroup2 */, 0x64626720 /* debugfs */, 0x73636673 /* securityfs */]);
+
+function homeError(dir: string, why: string, env: NodeJS.ProcessEnv): HomeUnusableError {
+  const home = env.ETSYHOOK_HOME;
+  const named = home !== undefined && home !== '' ? `ETSYHOOK_HOME (${home})` : `the etsyhook directory ${dir}`;
+  const hint = home !== undefined && home !== '' ? 'point ETSYHOOK_HOME at a writable directory, or unset it' : 'check the permissions of that directory';
+  return new HomeUnusableError(`${named} ${why}`, { hint });
+}
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? '';
+}
+
+function reason(err: unknown): string {
+  switch (errCode(err)) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device';
+    default:
+      return (err as Error).message;
+  }
+}
+
+/** The directory's nearest existing ancestor (or itself), and the missing directories below it, top first. */
+function existingAncestor(dir: string): { existing: string; missing: string[] } {
+  const missing: string[] = [];
+  let cur = resolve(dir);
+  for (;;) {
+    try {
+      statSync(cur);
+      return { existing: cur, missing: missing.reverse() };
+    } catch (err) {
+      // ENOTDIR: a file somewhere above; keep walking up to it.
+      if (errCode(err) !== 'ENOENT' && errCode(err) !== 'ENOTDIR') return { existing: cur, missing: missing.reverse() };
+    }
+    const up = dirname(cur);
+    if (up === cur) return { existing: cur, missing: missing.reverse() };
+    missing.push(cur);
+    cur = up;
+  }
+}
+
+/**
+ * Check, without creating anything, that `dir` is a directory etsyhook can use or could create. Throws
+ * HomeUnusableError naming ETSYHOOK_HOME (or the platform directory) and the path.
+ */
+export function checkDir(dir: string, env: NodeJS.ProcessEnv = process.env): void {
+  const { existing, missing } = existingAncestor(dir);
+  let isDir: boolean;
+  try {
+    isDir = statSync(existing).isDirectory();
+  } catch (err) {
+    throw homeError(dir, `cannot be used: ${reason(err)}`, env);
+  }
+  if (!isDir) {
+    const home = env.ETSYHOOK_HOME ? resolve(env.ETSYHOOK_HOME) : undefined;
+    const itself = missing.length === 0 || existing === home;
+    throw homeError(dir, itself ? 'is a file, not a directory' : `cannot be created: ${existing} is a file, not a directory`, env);
+  }
+  if (missing.length > 0) {
+    let type = 0;
+    try {
+      type = Number(statfsSync(existing).type);
+    } catch {
+      /* statfs unsupported: the mkdir itself will tell */
+    }
+    if (VIRTUAL_FS.has(type)) throw homeError(dir, `cannot be created: ${existing} is a virtual file system`, env);
+  }
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw homeError(dir, missing.length === 0 ? `is not writable (${reason(err)})` : `cannot be created in ${existing} (${reason(err)})`, env);
+  }
+}
+
+/**
+ * Create `dir` (and what is missing above it) owner-only, one level at a time: Node's recursive mkdir never returns
+ * on some virtual file systems. Any failure is one HomeUnusableError, never a raw EEXIST/ENOTDIR.
+ */
+export function ensureDir(dir: string, env: NodeJS.ProcessEnv = process.env): void {
+  checkDir(dir, env);
+  for (const d of existingAncestor(dir).missing) {
+    try {
+      mkdirSync(d, { mode: 0o700 });
+    } catch (err) {
+      if (errCode(err) === 'EEXIST' && statSync(d, { throwIfNoEntry: false })?.isDirectory()) continue;
+      throw homeError(dir, `cannot be created: ${reason(err)}${d === resolve(dir) ? '' : ` (at ${d})`}`, env);
+    }
+  }
+}
+
+function ensurePrivateDir(dir: string, env: NodeJS.ProcessEnv): void {
+  ensureDir(dir, env);
 }
 
 type ConfInstance = {
@@ -64,7 +164,7 @@ export class ConfigStore {
   private async open(): Promise<ConfInstance> {
     if (this.conf) return this.conf;
     const dir = paths(this.env).config;
-    ensurePrivateDir(dir);
+    ensurePrivateDir(dir, this.env);
     const { default: Conf } = await import('conf');
     const conf = new Conf<StoredConfig>({
       projectName: 'etsyhook',
@@ -77,12 +177,37 @@ export class ConfigStore {
     return conf;
   }
 
+  /**
+   * Reading is a JSON.parse of the file: `conf` (and its schema validator) is loaded only to write. `etsyhook send`
+   * reads the secret on every run, and loading conf cost more than the rest of it.
+   */
+  private read(): StoredConfig {
+    if (this.conf) return this.conf.store;
+    const dir = paths(this.env).config;
+    const file = join(dir, 'config.json');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      checkDir(dir, this.env); // an unusable home is said as such, not as a missing file
+      if (errCode(err) === 'ENOENT') return {};
+      throw homeError(dir, `cannot be read: ${reason(err)} (${file})`, this.env);
+    }
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as StoredConfig;
+    } catch {
+      /* said below */
+    }
+    throw new OperationError(`the config file ${file} is not a JSON object`, { hint: 'fix or delete it (it holds secrets and tokens: they would need setting again)' });
+  }
+
   async get<K extends ConfigKey>(key: K): Promise<StoredConfig[K]> {
-    return (await this.open()).get(key);
+    return this.read()[key];
   }
 
   async all(): Promise<StoredConfig> {
-    return { ...(await this.open()).store };
+    return { ...this.read() };
   }
 
   async set(values: Partial<StoredConfig>): Promise<void> {
@@ -105,11 +230,22 @@ export class ConfigStore {
   }
 
   async path(): Promise<string> {
-    return (await this.open()).path;
+    return join(paths(this.env).config, 'config.json');
   }
 }
 
-/** Flags beat environment variables beat stored config. Returns the value and where it came from. */
+/** The flag that sets each secret-like setting, for messages about an empty value. */
+const FLAG_OF: Partial<Record<ConfigKey, string>> = {
+  webhookSecret: '--secret',
+  apiKey: '--api-key',
+  sharedSecret: '--shared-secret',
+};
+
+/**
+ * Flags beat environment variables beat stored config. Returns the value and where it came from. A secret given
+ * empty (`--secret ""`, `ETSY_WEBHOOK_SECRET=`, usually an unset variable expanded) is a usage error naming where it
+ * came from: falling through to the stored one would verify against another secret without a word.
+ */
 export async function resolveSetting(
   flagValue: string | undefined,
   envName: string,
@@ -117,8 +253,15 @@ export async function resolveSetting(
   config: ConfigStore,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ value: string; source: 'flag' | 'env' | 'config' } | undefined> {
+  const flag = FLAG_OF[key];
+  if (flagValue !== undefined && flagValue.trim() === '' && flag !== undefined) {
+    throw new UsageError(`${flag} is empty`, `pass the value itself, or leave ${flag} out to use ${envName} or the stored one (is the variable you expanded unset?)`);
+  }
   if (flagValue !== undefined && flagValue !== '') return { value: flagValue, source: 'flag' };
   const fromEnv = env[envName];
+  if (fromEnv !== undefined && fromEnv.trim() === '' && flag !== undefined) {
+    throw new UsageError(`${envName} is set but empty`, `set it to the secret, or unset it (\`unset ${envName}\`) to use the stored one`);
+  }
   if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: 'env' };
   const stored = await config.get(key);
   if (stored !== undefined && stored !== null && String(stored) !== '') return { value: String(stored), source: 'config' };

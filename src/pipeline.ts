@@ -148,8 +148,8 @@ export interface ForwardSettings {
   maxAttempts: number;
   timeoutMs: number;
   insecure: boolean;
-  /** First retry delay (tests shorten it). */
-  baseDelayMs?: number;
+  /** The delay before each attempt (delivery/retry.ts); tests shorten it. */
+  schedule?: readonly number[];
 }
 
 /** The dispatcher of `dev --forward-to`: every accepted event to one URL, its attempts recorded in the sink. */
@@ -161,9 +161,9 @@ export function forwarding(sink: EventSink, f: ForwardSettings): (observers: Obs
       maxAttempts: f.maxAttempts,
       timeoutMs: f.timeoutMs,
       insecure: f.insecure,
-      ...(f.baseDelayMs !== undefined ? { baseDelayMs: f.baseDelayMs } : {}),
+      ...(f.schedule !== undefined ? { schedule: f.schedule } : {}),
       onAttempt: (a) => observers.onAttempt(a),
-      onHold: (probeInMs) => observers.onNotice({ kind: 'hold', target: f.target, probeInMs }),
+      onHold: (probeInMs, failedProbes) => observers.onNotice({ kind: 'hold', target: f.target, probeInMs, failedProbes }),
       onResume: () => observers.onNotice({ kind: 'resume', target: f.target }),
       onRecordError: (err) => observers.onNotice({ kind: 'unrecorded', target: f.target, error: err.message }),
     });
@@ -182,7 +182,7 @@ export function routing(sink: EventSink, r: RouteSettings): (observers: Observer
       maxAttempts: r.maxAttempts,
       timeoutMs: r.timeoutMs,
       insecure: r.insecure,
-      ...(r.baseDelayMs !== undefined ? { baseDelayMs: r.baseDelayMs } : {}),
+      ...(r.schedule !== undefined ? { schedule: r.schedule } : {}),
       onAttempt: (a) => observers.onAttempt(a),
       onNotice: (n) => observers.onNotice(n),
     });

@@ -39,15 +39,22 @@ describe('the CLI surface', () => {
     expect(r.stderr.trim().split('\n')).toEqual(["error: unknown option '--jsn' (did you mean --json?)"]);
   });
 
-  it('lists the 12 event types; --json is an array of {name, source, description} and nothing else on stdout', async () => {
+  it('lists the 14 event types; --json is an array of {name, source, description} and nothing else on stdout', async () => {
     const r = await runCli(['events', 'types', '--json'], { env: env() });
     expect(r.code).toBe(0);
     const types = JSON.parse(r.stdout) as { name: string; source: string; description: string }[];
-    expect(types).toHaveLength(12);
+    expect(types).toHaveLength(14);
     expect(types.filter((t) => t.source === 'etsy').map((t) => t.name)).toEqual(['order.paid', 'order.canceled', 'order.shipped', 'order.delivered']);
+    // Etsy's announced inventory and listing events, marked as such.
+    expect(types.filter((t) => t.source === 'announced').map((t) => t.name)).toEqual(['listing.inventory.updated', 'listing.state.updated']);
     for (const t of types) expect(Object.keys(t).sort()).toEqual(['description', 'name', 'source']);
     const human = await runCli(['events', 'types'], { env: env() });
-    expect(human.stdout.trim().split('\n')).toHaveLength(12);
+    expect(human.stdout.trim().split('\n')).toHaveLength(14);
+    expect(human.stdout).toMatch(/^listing\.inventory\.updated +announced +A listing's inventory changed/m);
+    // The source column explained, on stderr.
+    expect(human.stderr).toMatch(/^announced +announced by Etsy for webhooks \(etsy\/open-api discussion #1747\)/m);
+    expect(human.stderr).toMatch(/^seed +from the seed chapter's receiver; Etsy does not send these/m);
+    expect(human.stderr).toMatch(/^etsy +documented by Etsy/m);
   });
 
   it('help A B shows the subcommand\'s own help, as A B --help does', async () => {

@@ -64,28 +64,63 @@ describe('dev --forward-to', () => {
 
     await waitFor('the delivery record', () => dev.store().deliveries.length === 1, 5000);
     expect(dev.store().deliveries[0]).toMatchObject({ id: res.json().id, target: target.url, attempt: 1, httpStatus: 200, status: 'delivered', response: { body: 'ok' } });
+    // The app's answer is kept: its headers too.
+    expect(dev.store().deliveries[0]!.response).toMatchObject({ body: 'ok', headers: { 'content-type': 'text/plain' } });
     expect(dev.store().received[0]!.forwardTo).toBe(target.url);
     await waitFor('the delivery line', () => /→ 200 \d+ ms +order\.paid/.test(dev.stderr()), 5000);
   });
 
-  it('retries a target that is down, with backoff, until it comes back', async ({ cleanups }) => {
+  it('an app that does not answer at all: held events spend no attempts, however long; lines say the times used', async ({ cleanups }) => {
     const port = await unusedPort();
-    const dev = await startDev(cleanups, ['--forward-to', `http://127.0.0.1:${port}/hooks`, '--max-attempts', '20'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '100' } });
-    const res = await post(dev.url, signed());
-    expect(res.status).toBe(200);
-    await waitFor('two failed attempts', () => dev.store().deliveries.length >= 2, 10_000);
-    expect(dev.store().deliveries[0]).toMatchObject({ attempt: 1, status: 'failed', error: 'connection refused' });
+    // Two attempts only, and probes every 100 ms, 200 ms, 400 ms …: the old breaker turned these events dead in a second.
+    const dev = await startDev(cleanups, ['--forward-to', `http://127.0.0.1:${port}/hooks`, '--max-attempts', '2'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '100' } });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await post(dev.url, signed())).json().id as string);
+    // Several probes, none answered (connection refused).
+    await waitFor('four unanswered probes', () => /still no answer from .* \(try 4, not counted as an attempt\); next try in \d+(\.\d)? (ms|s)/.test(dev.stderr()), 15_000);
+    expect(dev.stderr()).toMatch(/is not answering: holding deliveries \(stored, not dropped, no attempts used\); next try in \d+ ms/);
+    // Only attempts sent while the app seemed up count (at most one per event); none is dead; no line promises a retry time.
+    const whileDown = dev.store().deliveries;
+    expect(whileDown.length).toBeGreaterThanOrEqual(1);
+    expect(whileDown.every((d) => d.attempt === 1 && d.status === 'failed' && d.error === 'connection refused')).toBe(true);
+    expect(new Set(whileDown.map((d) => d.id)).size).toBe(whileDown.length);
+    expect(dev.stderr()).toMatch(/connection refused .*attempt 1\/2, held until the app answers/);
+    expect(dev.stderr()).not.toMatch(/connection refused .*retry in/);
+
     const target = await app(cleanups, { port });
-    await waitFor('delivery once the app is back', () => dev.store().deliveries.some((d) => d.status === 'delivered'), 15_000);
-    expect(target.got).toHaveLength(1);
-    const attempts = dev.store().deliveries;
-    expect(attempts.map((d) => d.attempt)).toEqual(attempts.map((_, i) => i + 1));
-    expect(attempts.at(-1)).toMatchObject({ status: 'delivered', httpStatus: 200 });
-    expect(target.got[0]!.headers['x-etsyhook-attempt']).toBe(String(attempts.length));
-    expect(dev.stderr()).toMatch(/connection refused .*attempt 1\/20, retry in/);
-    // The circuit breaker says what it does, both ways.
-    expect(dev.stderr()).toMatch(/is not answering: holding deliveries \(stored, not dropped\)/);
+    await waitFor('all three delivered once the app is back', () => dev.store().deliveries.filter((d) => d.status === 'delivered').length === 3, 15_000);
+    expect(target.got).toHaveLength(3);
+    expect(dev.store().deliveries.some((d) => d.status === 'dead')).toBe(false);
+    for (const id of ids) {
+      const mine = dev.store().deliveries.filter((d) => d.id === id);
+      expect(mine.map((d) => d.attempt)).toEqual(mine.map((_, i) => i + 1));
+      expect(mine.at(-1)).toMatchObject({ status: 'delivered', httpStatus: 200 });
+    }
+    // The attempt counter the app sees is the recorded one.
+    expect(target.got.map((g) => g.headers['x-etsyhook-attempt']).sort()).toEqual(
+      dev.store().deliveries.filter((d) => d.status === 'delivered').map((d) => String(d.attempt)).sort(),
+    );
     await waitFor('the resume line', () => /the app answers again/.test(dev.stderr()), 5000);
+  });
+
+  it('an app answering 500 is retried on the schedule; the line says the delay actually used', async ({ cleanups }) => {
+    const target = await app(cleanups, { status: (n) => (n < 3 ? 500 : 200) });
+    const dev = await startDev(cleanups, ['--forward-to', target.url, '--max-attempts', '5', '--json'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '200' } });
+    await post(dev.url, signed());
+    await waitFor('delivered on the third attempt', () => dev.store().deliveries.some((d) => d.status === 'delivered'), 10_000);
+    await waitFor('NDJSON lines', () => dev.stdout().trim().split('\n').length === 4, 5000);
+    const lines = dev.stdout().trim().split('\n').map((l) => JSON.parse(l) as { kind: string; attempt?: number; retryInMs?: number; at: string });
+    const attempts = lines.filter((l) => l.kind === 'delivery');
+    expect(attempts.map((l) => l.attempt)).toEqual([1, 2, 3]);
+    // Schedule 0, 200 ms, 400 ms (±10%), and the next attempt came no sooner than announced.
+    expect(attempts[0]!.retryInMs).toBeGreaterThanOrEqual(180);
+    expect(attempts[0]!.retryInMs).toBeLessThanOrEqual(220);
+    expect(attempts[1]!.retryInMs).toBeGreaterThanOrEqual(360);
+    expect(attempts[1]!.retryInMs).toBeLessThanOrEqual(440);
+    for (let i = 0; i < 2; i++) {
+      const gap = Date.parse(attempts[i + 1]!.at) - Date.parse(attempts[i]!.at);
+      expect(gap).toBeGreaterThanOrEqual(attempts[i]!.retryInMs! - 5);
+    }
   });
 
   it('marks an event dead after --max-attempts; non-2xx answers count as failures', async ({ cleanups }) => {
@@ -138,6 +173,7 @@ describe('dev --forward-to', () => {
     await waitFor('the first attempts to time out', () => dev.store().deliveries.length >= 16, 10_000);
     expect(new Set(dev.store().deliveries.map((d) => d.status))).toEqual(new Set(['dead']));
     expect(dev.store().deliveries[0]!.error).toBe('timed out after 1000 ms');
+    await waitFor('the dead line, singular', () => /dead after 1 attempt; resend with: etsyhook replay evt_/.test(dev.stderr()), 5000);
     // The next request the app sees is a single probe, not the 24 events still held.
     const firstBatch = dev.store().deliveries.length;
     expect(target.got).toHaveLength(firstBatch);

@@ -19,7 +19,9 @@ export interface Recorder {
 
 export interface RecorderOptions {
   status?: number | ((req: Recorded) => number);
-  body?: string;
+  body?: string | ((req: Recorded) => string);
+  /** Extra response headers. */
+  headers?: Record<string, string>;
   /** Wait this long before answering. */
   delayMs?: number;
   /** Never answer (for timeouts). */
@@ -43,8 +45,9 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
       const answer = (): void => {
         inFlight--;
         const status = typeof options.status === 'function' ? options.status(rec) : (options.status ?? 200);
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(options.body ?? JSON.stringify({ status: 'received', n: requests.length }));
+        res.writeHead(status, { 'content-type': 'application/json', ...options.headers });
+        const body = typeof options.body === 'function' ? options.body(rec) : options.body;
+        res.end(body ?? JSON.stringify({ status: 'received', n: requests.length }));
       };
       if (options.delayMs) setTimeout(answer, options.delayMs);
       else answer();

@@ -253,7 +253,7 @@ describe('send --count', () => {
     for (const q of r.requests) expect(() => new Webhook(SECRET).verify(q.body.toString(), flatHeaders(q.headers))).not.toThrow();
     expect(r.maxInFlight).toBeLessThanOrEqual(5);
     expect(r.maxInFlight).toBeGreaterThan(1);
-    expect(res.stderr).toMatch(/<-- 40 requests in [\d.]+ s/);
+    expect(res.stderr).toMatch(/<-- 40 requests in [\d.]+ (ms|s) \([\d.]+\/s\)/);
     expect(res.stderr).toMatch(/200\s+40/);
     expect(res.stderr).toMatch(/p50 [\d.]+ ms · p99 [\d.]+ ms/);
     expect(res.stdout).toBe('');

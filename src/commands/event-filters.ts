@@ -2,7 +2,7 @@
 // the warning about unreadable records.
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { storeDir } from '../config.js';
+import { checkDir, storeDir } from '../config.js';
 import { closeMatches, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
 import type { EventStatus } from '../core/log/records.js';
 import { logPath } from '../core/log/store.js';
@@ -86,6 +86,8 @@ export function storeLocation(): StoreLocation {
   try {
     size = statSync(file).size;
   } catch (err) {
+    // No log (or no way to reach it): a home that could never hold one is said now, not as a raw ENOTDIR.
+    checkDir(dir);
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   return { dir, file, size };

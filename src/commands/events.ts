@@ -1,7 +1,7 @@
 // `etsyhook events …`: the event-type catalog, and what the receiver stored (list, show, clear).
 import type { Command } from 'commander';
 import { OperationError, UsageError } from '../errors.js';
-import { EVENT_TYPES } from '../core/events/catalog.js';
+import { EVENT_TYPES, SOURCE_NOTES } from '../core/events/catalog.js';
 import type { Output } from '../ui/output.js';
 import { context, type GlobalOptions } from './common.js';
 import { bodyBytes } from '../core/log/records.js';
@@ -131,6 +131,10 @@ async function showEvent(o: ShowOptions, out: Output): Promise<void> {
     bad.report();
   }
   const ev = resolveRef(match!);
+  // A webhook-id received more than once: the accepted record is shown; say where the others are.
+  if (match!.others !== undefined) {
+    out.info(`webhook-id ${ev.record.webhookId} was received ${match!.others.length + 1} times: showing ${ev.record.id} (${ev.record.status}); also ${match!.others.join(', ')}`);
+  }
   if (o.raw) {
     out.raw(bodyBytes(ev.record));
     return;
@@ -148,7 +152,7 @@ async function showEvent(o: ShowOptions, out: Output): Promise<void> {
   }
   if (o.json) {
     const resource = fetchResource ? await fetchResource() : undefined;
-    out.data({ ...eventDetailJson(ev), ...(resource ? { resource } : {}) });
+    out.data({ ...eventDetailJson(ev), ...(match!.others ? { duplicates: match!.others } : {}), ...(resource ? { resource } : {}) });
     return;
   }
   out.raw(renderEventDetail(ev, out.cOut));
@@ -205,7 +209,11 @@ function listTypes(out: Output): void {
     return;
   }
   const width = Math.max(...EVENT_TYPES.map((t) => t.name.length));
-  for (const t of EVENT_TYPES) out.line(`${t.name.padEnd(width)}  ${t.source.padEnd(4)}  ${t.description}`);
+  const sourceWidth = Math.max(...EVENT_TYPES.map((t) => t.source.length));
+  for (const t of EVENT_TYPES) out.line(`${t.name.padEnd(width)}  ${t.source.padEnd(sourceWidth)}  ${t.description}`);
+  // What the source column means, for humans (stderr: stdout stays the table).
+  out.info('');
+  for (const [source, note] of Object.entries(SOURCE_NOTES)) out.info(`${source.padEnd(sourceWidth)}  ${note}`);
 }
 
 // ---- registration ----------------------------------------------------------------------------------------------
@@ -229,8 +237,8 @@ Examples:
   registerClear(events);
   events
     .command('types')
-    .description("list the event types etsyhook knows (Etsy's order.* events and the seed chapter's)")
-    .addHelpText('after', "\nExample:\n  $ etsyhook events types --json | jq -r '.[].name'")
+    .description("list the event types etsyhook knows: Etsy's, those Etsy announced, and the seed chapter's")
+    .addHelpText('after', "\nThe source column: etsy = documented and delivered by Etsy today; announced = announced by Etsy for\nwebhooks, not yet in its reference; seed = the seed chapter's receiver only.\n\nExample:\n  $ etsyhook events types --json | jq -r '.[] | select(.source == \"etsy\") | .name'")
     .action((_flags: object, cmd: Command) => listTypes(context(cmd).out));
 }
 
@@ -265,7 +273,7 @@ function registerShow(events: Command): void {
   const show = events
     .command('show')
     .description('one stored event: headers, body, verdict and every delivery attempt')
-    .argument('<id>', 'the event id (evt_…), or a unique prefix of it')
+    .argument('<id>', 'the event id (evt_…) or its webhook-id (msg_…), or a unique prefix of either')
     .option('--raw', 'write the exact stored body bytes to stdout, nothing else')
     .option('--expand', 'also fetch the resource the event names (its resource_url) from the Etsy API, as the logged-in user')
     .option('--queue <url>', QUEUE_HELP);
@@ -276,6 +284,7 @@ function registerShow(events: Command): void {
       `
 Examples:
   $ etsyhook events show evt_4k2j
+  $ etsyhook events show msg_2a7Xk9                     by webhook-id, as Etsy's portal and your app's logs show it
   $ etsyhook events show evt_4k2j --raw > fixture.json && etsyhook send order.paid --data fixture.json
   $ etsyhook events show evt_4k2j --expand              the receipt behind an order.paid (needs etsyhook auth login)
   $ etsyhook events show evt_4k2j --json | jq .headers`,

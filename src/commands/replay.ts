@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { attemptJson } from '../ui/present.js';
 import { collect, context } from './common.js';
-import { STATUS_HELP, type FilterFlags } from './event-filters.js';
+import { duration, plural } from '../ui/words.js';
+import type { FilterFlags } from './event-filters.js';
+import { STATUS_HELP } from './flags.js';
 
 /** Requests in flight at once: the same as `dev --forward-to` (core/forwarder.ts, not imported here: it loads undici). */
 const DEFAULT_CONCURRENCY = 16;
@@ -30,7 +32,7 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('send stored events again: byte-exact by default, or re-signed with a fresh timestamp')
-    .argument('[ids...]', 'event ids (evt_…) or unique prefixes; or select with the flags below')
+    .argument('[ids...]', 'event ids (evt_…) or webhook-ids (msg_…), or unique prefixes of either; or select with the flags below')
     .option('--type <types>', 'every stored event of these types: names or globs, comma-separated', collect)
     .option('--since <when>', 'every stored event received within a duration (30m, 2h, 7d) or since a date')
     .option('--status <statuses>', `every stored event with this status (comma-separated): ${STATUS_HELP}`, collect)
@@ -52,16 +54,20 @@ export function register(program: Command): void {
       `
 Selecting by flags replays accepted events only, oldest first, unless --status names another verdict.
 Byte-exact replays carry the original signature, whose timestamp a verifying receiver rejects after 5 minutes:
-use --resign for those. Each attempt is recorded (events show lists it, marked replay).
+use --resign for those. Each attempt is recorded (events show lists it, marked replay). Replayed requests carry
+x-forwarded-for and x-etsyhook-attempt as forwarded ones do, and x-etsyhook-replay: 1. An answer saying
+{"status":"duplicate"} (the receiver already had the webhook-id) is counted apart: --resign --new-id gets past it.
+Ctrl-C stops at once and prints the summary so far (exit 130).
 
 Examples:
   $ etsyhook replay evt_4k2j                               byte-exact, to where it was forwarded
+  $ etsyhook replay msg_2a7Xk9                             by webhook-id, as your app's logs show it
   $ etsyhook replay --failed --resign --to http://localhost:3000/webhooks
   $ etsyhook replay --type 'order.*' --since 1h --dry-run
   $ etsyhook replay --failed --routes routes.yaml              only the routes that failed, per event
   $ etsyhook replay --since 30m --json | jq -c 'select(.status != 200)'
 
-Exit codes: 0 every replay got a 2xx, 1 any did not, 2 usage.`,
+Exit codes: 0 every replay got a 2xx, 1 any did not, 2 usage, 130 interrupted.`,
     )
     .action(async (ids: string[], _flags: ReplayFlags, cmd: Command) => {
       const { opts, out } = context<ReplayFlags>(cmd);
@@ -70,7 +76,7 @@ Exit codes: 0 every replay got a 2xx, 1 any did not, 2 usage.`,
 }
 
 async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, out: import('../ui/output.js').Output): Promise<void> {
-  const { UsageError, OperationError } = await import('../errors.js');
+  const { UsageError, OperationError, SilentExit } = await import('../errors.js');
   const { parseIntFlag, parseUrlFlag, parseDurationMs } = await import('../config.js');
   const f = await import('./event-filters.js');
 
@@ -139,6 +145,11 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     if (problems.length > 0) {
       throw new OperationError(problems.join('; '), { hint: 'nothing was sent; see the ids with `etsyhook events list`' });
     }
+    for (const m of matches) {
+      if (m.others !== undefined && m.event !== undefined) {
+        out.info(`webhook-id ${m.event.record.webhookId} was received ${m.others.length + 1} times: replaying ${m.event.record.id} (${m.event.record.status}), not ${m.others.join(', ')}`);
+      }
+    }
     const seen = new Set<string>();
     events = resolved.filter((e) => !seen.has(e.record.id) && seen.add(e.record.id));
   } else {
@@ -189,7 +200,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
     },
   };
-  const mode = describeMode(resign, secretOrigin);
+  const mode = describeMode(resign, secretOrigin, events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined));
   const targets = [...new Set(plan.map(targetOf))];
   const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
 
@@ -221,9 +232,15 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   const { EventStore } = await import('../core/log/store.js');
   const { formatEventLine } = await import('../ui/event-line.js');
   const { isCI } = await import('../ui/output.js');
+  const { onInterrupt, EXIT_INTERRUPTED } = await import('./interrupt.js');
+  const { isDuplicateAnswer } = await import('../core/delivery/answer.js');
   const store = views ? await views.queueSink(queue!) : await EventStore.open(loc.dir);
   const sender = new Deliverer({ connections: concurrency, insecure: opts.insecure ?? false });
   const progress = !out.json && requests.length > LINES_ON_A_TERMINAL && Boolean(process.stderr.isTTY) && !isCI();
+  const interrupt = onInterrupt();
+  // Without a terminal, a long replay says how far it got every few seconds (stderr), so CI logs are not silent.
+  const started = Date.now();
+  const ticker = progress ? undefined : setInterval(() => out.info(`... replayed ${done}/${requests.length} in ${duration(Date.now() - started)}`), PROGRESS_EVERY_MS);
   // One line redrawn in place (not a spinner library: those misbehave on a terminal that reports 0 columns).
   const draw = (text: string): void => void process.stderr.write(`\r${text}\x1b[K`);
   if (progress) draw(`replaying ${bar(0, requests.length)} 0/${requests.length}`);
@@ -241,10 +258,11 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       concurrency,
       timeoutMs,
       insecure: opts.insecure ?? false,
+      signal: interrupt.signal,
       onResult: ({ request, record }) => {
         done++;
         if (out.json) {
-          lines.write(JSON.stringify({ ...attemptJson(record, { type: request.event.record.type, webhookId: request.webhookId }), resigned: request.resigned }));
+          lines.write(JSON.stringify({ ...attemptJson(record, { type: request.event.record.type, webhookId: request.webhookId }), resigned: request.resigned, duplicate: isDuplicateAnswer(record.httpStatus, record.response?.body) }));
           return;
         }
         const type = request.event.record.type;
@@ -262,6 +280,8 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       },
     });
   } finally {
+    clearInterval(ticker);
+    interrupt.dispose();
     lines.flush();
     if (progress) process.stderr.write('\r\x1b[K');
     await sender.close();
@@ -276,16 +296,27 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     out.info(out.c.dim(`… ${summary.failed - failures.length} more failed: etsyhook events list --status failed`));
   }
 
-  const took = summary.elapsedMs < 1000 ? `${summary.elapsedMs} ms` : `${(summary.elapsedMs / 1000).toFixed(1)} s`;
   const rate = summary.count >= 100 && summary.elapsedMs > 0 ? `, ${Math.round((summary.count / summary.elapsedMs) * 1000)}/s` : '';
   const reasons = Object.entries(summary.reasons)
     .sort((a, b) => b[1] - a[1])
     .map(([reason, n]) => `${n}× ${reason}`)
     .join(', ');
-  const line = `replayed ${plural(summary.count, 'event')} ${mode} in ${took}${rate}: ${summary.delivered} delivered, ${summary.failed} failed${reasons === '' ? '' : ` (${reasons})`}`;
-  if (summary.failed === 0) out.success(line);
-  else out.info(line);
+  const counted = `${summary.delivered} delivered${summary.duplicates > 0 ? `, ${summary.duplicates} duplicate` : ''}, ${summary.failed} failed${reasons === '' ? '' : ` (${reasons})`}`;
+  const times = summary.ms === null ? '' : `; p50 ${summary.ms.p50} ms, p99 ${summary.ms.p99} ms`;
   const storeError = summary.storeError ?? closeError;
+  if (summary.interrupted) {
+    if (out.json) out.data({ kind: 'summary', ...summaryJson(summary) });
+    out.info(`interrupted: replayed ${summary.count} of ${plural(summary.planned, 'event')} ${mode} in ${duration(summary.elapsedMs)}: ${counted}${times}`);
+    if (storeError !== undefined) out.warn(`some attempts could not be recorded in the store: ${storeError.message}`);
+    throw new SilentExit(EXIT_INTERRUPTED);
+  }
+  const line = `replayed ${plural(summary.count, 'event')} ${mode} in ${duration(summary.elapsedMs)}${rate}: ${counted}${times}`;
+  if (summary.failed === 0 && summary.duplicates === 0) out.success(line);
+  else out.info(line);
+  if (summary.duplicates > 0) {
+    const hint = resign?.newId ? 'they were sent with new webhook-ids: is the receiver de-duplicating on something else?' : 'add --resign --new-id to send them as new events';
+    out.warn(`${summary.duplicates === 1 ? '1 replay was' : `${summary.duplicates} replays were`} answered as a duplicate (the receiver already had the webhook-id, and did not take it again): ${hint}`);
+  }
   if (storeError !== undefined) out.warn(`some attempts could not be recorded in the store: ${storeError.message}`);
   if (summary.failed > 0) {
     const refused = summary.reasons['connection refused'] ?? 0;
@@ -293,14 +324,35 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       refused === summary.failed
         ? `nothing is listening at ${where}: ${to === undefined ? 'start your app, or pass --to URL' : 'is your app running?'}`
         : 'see `etsyhook events show <id>` for the answers';
-    throw new OperationError(`${summary.failed} of ${summary.count} replays failed`, { hint });
+    throw new OperationError(`${summary.failed} of ${plural(summary.count, 'replay')} failed`, { hint });
   }
 }
 
-function describeMode(resign: import('../core/delivery/replay.js').Resign | undefined, secretOrigin: string): string {
+/** Progress lines without a terminal: this often. */
+const PROGRESS_EVERY_MS = 2_000;
+
+function summaryJson(s: import('../core/delivery/replay.js').ReplaySummary): Record<string, unknown> {
+  return {
+    interrupted: s.interrupted,
+    planned: s.planned,
+    count: s.count,
+    delivered: s.delivered,
+    duplicates: s.duplicates,
+    failed: s.failed,
+    statuses: s.statuses,
+    reasons: s.reasons,
+    ms: s.ms,
+    elapsedMs: s.elapsedMs,
+  };
+}
+
+
+function describeMode(resign: import('../core/delivery/replay.js').Resign | undefined, secretOrigin: string, hasWebhookIds: boolean): string {
   if (!resign) return 'byte-exact (original body and signature headers)';
-  const id = resign.newId ? 'a new webhook-id' : 'webhook-id kept';
-  return `re-signed with a fresh timestamp and the secret from ${secretOrigin} (${id})`;
+  // Only events that arrived with a webhook-id keep one (the legacy scheme has none).
+  const legacy = resign.scheme === 'legacy';
+  const id = resign.newId && !legacy ? ' (a new webhook-id)' : hasWebhookIds && !legacy ? ' (webhook-id kept)' : '';
+  return `re-signed with a fresh timestamp and the secret from ${secretOrigin}${id}`;
 }
 
 function bar(done: number, total: number, width = 24): string {
@@ -308,6 +360,3 @@ function bar(done: number, total: number, width = 24): string {
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}

@@ -1,8 +1,9 @@
 // `etsyhook send <event-type>`: build, sign and POST a test event, print the answer; `--count` for a batch.
 import type { Command } from 'commander';
 import { collect, context } from './common.js';
+import { bytesInWords, duration, plural } from '../ui/words.js';
 import type { Output } from '../ui/output.js';
-import type { BatchSummary, Delivery, PreparedEvent } from '../core/delivery/sender.js';
+import type { BatchSummary, Delivery, Outcome, PreparedEvent } from '../core/delivery/sender.js';
 import type { EventType } from '../core/events/catalog.js';
 import type { JsonObject } from '../core/events/fixtures.js';
 import type { Scheme } from '../core/receive/signature.js';
@@ -33,6 +34,8 @@ export interface StatusExpectation {
 
 interface SendOptions {
   type: EventType;
+  /** False for a type outside the catalog (allowed with --data). */
+  known: boolean;
   url: URL;
   secret: string;
   secretOrigin: string;
@@ -76,9 +79,12 @@ Examples:
   $ etsyhook send order.paid --data broken.json --expect 400   test your 400 path (sent byte for byte)
   $ etsyhook send order.shipped --count 1000 --concurrency 20 --expect 2xx
 
-The body, status and time of the answer go to stderr; with --json one object goes to stdout:
-  {event, request: {url, headers}, response: {status, ms, body}}   (with --count: a summary object)
-The secret itself is never printed. Exit codes: 0 sent (and matched --expect), 1 no answer or another status, 2 usage.`,
+The body, status and time of the answer go to stderr (--verbose: the headers both ways too); with --json one
+object goes to stdout:
+  {event, request: {url, headers}, response: {status, ms, headers, body, duplicate}}   (with --count: a summary)
+A 2xx saying {"status":"duplicate"} means the receiver already had the webhook-id: counted apart from delivered.
+Ctrl-C stops at once and prints what was done so far (exit 130). The secret itself is never printed.
+Exit codes: 0 sent (and matched --expect), 1 no answer or another status, 2 usage, 130 interrupted.`,
     )
     .action(async (type: string, _raw: RawSendOptions, cmd: Command) => {
       const { opts, out } = context<RawSendOptions>(cmd);
@@ -94,12 +100,18 @@ async function validate(typeName: string, raw: RawSendOptions, out: Output): Pro
   const { parseDurationMs, parseIntFlag, parseUrlFlag } = await import('../config.js');
   const input = await import('./signing-input.js');
 
-  const type = findEventType(typeName.trim());
-  if (type === undefined) {
-    const close = closeMatches(typeName.trim());
+  const name = typeName.trim();
+  const known = findEventType(name);
+  if (known === undefined) {
+    const close = closeMatches(name);
     const suggestion = close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : '';
-    throw new UsageError(`unknown event type '${typeName}'${suggestion}`, '`etsyhook events types` lists them all');
+    // With a body of your own any type goes (Etsy adds types); without one there is no fixture to build.
+    if (raw.data === undefined || !/^[\w.-]+$/.test(name)) {
+      throw new UsageError(`unknown event type '${typeName}'${suggestion}`, '`etsyhook events types` lists them all; any other type can be sent with --data FILE');
+    }
+    out.warn(`'${name}' is not an event type etsyhook knows${suggestion}; sending it anyway`);
   }
+  const type: EventType = known ?? { name, source: 'etsy', description: '' };
   const url = parseUrlFlag('--to', raw.to ?? DEFAULT_TARGET);
   const scheme = input.parseScheme(raw.scheme) ?? 'standard';
   const sets = raw.set ?? [];
@@ -138,6 +150,7 @@ async function validate(typeName: string, raw: RawSendOptions, out: Output): Pro
 
   return {
     type,
+    known: known !== undefined,
     url,
     secret: secret.value,
     secretOrigin: secret.origin,
@@ -175,31 +188,61 @@ export function parseExpect(raw: string, UsageErrorClass: new (m: string, h?: st
 
 async function sendOne(options: SendOptions, out: Output): Promise<void> {
   const { prepareEvent, Sender } = await import('../core/delivery/sender.js');
-  const { OperationError } = await import('../errors.js');
+  const { OperationError, SilentExit } = await import('../errors.js');
+  const { onInterrupt, EXIT_INTERRUPTED } = await import('./interrupt.js');
   const event = prepareEvent(await eventSpec(options, out));
   const request = `${event.type}${event.id ? ` [${event.id}]` : ''} POST ${options.url.href} (${event.scheme})`;
   // The request line is printed with its answer, so a failure stays one line; a terminal gets a spinner meanwhile.
   const spinner = await out.spinner(request);
   const sender = new Sender({ url: options.url, timeoutMs: options.timeoutMs, connections: 1 });
+  const interrupt = onInterrupt();
   let delivery: Delivery;
   try {
-    delivery = await sender.post(event);
+    delivery = await sender.post(event, interrupt.signal);
+  } catch (err) {
+    spinner.stop();
+    if (!interrupt.signal.aborted) throw err;
+    // Ctrl-C while waiting for an app that does not answer: say so, and what --json readers get.
+    if (out.json) out.data({ ...jsonRequest(event, options.url), response: null, interrupted: true });
+    out.info(`--> ${request}`);
+    out.info(`<-- ${(err as Error).message}`);
+    throw new SilentExit(EXIT_INTERRUPTED);
   } finally {
     spinner.stop();
+    interrupt.dispose();
     await sender.close();
   }
-  if (out.json) out.data(jsonResult(event, options.url, delivery));
+  if (out.json) out.data({ ...jsonRequest(event, options.url), response: jsonResponse(delivery) });
   out.info(`--> ${request}`);
-  out.info(`<-- [${colourStatus(out, delivery.status)}] ${delivery.ms} ms`);
-  if (delivery.body !== '') out.info(shorten(delivery.body));
+  if (out.verbose) out.info(headerLines('>', event.headers));
+  out.info(`<-- [${colourStatus(out, delivery.status)}] ${delivery.ms} ms${delivery.duplicate ? `  ${out.c.yellow('duplicate')}` : ''}`);
+  if (out.verbose) out.info(headerLines('<', delivery.headers));
+  if (delivery.body !== '') out.info(shorten(delivery.body, delivery.truncated));
+  if (delivery.duplicate) {
+    out.info(out.c.yellow(`the receiver already had webhook-id ${event.id ?? '(none)'}: acknowledged, not taken again; ${NEW_ID_HINT}`));
+  }
+  if (delivery.status === 401) out.info(secretHint(options));
   if (options.expect !== undefined && !options.expect.matches(delivery.status)) {
     throw new OperationError(`expected status ${options.expect.text}, got ${delivery.status}`);
   }
 }
 
+/** How to get past a receiver's de-duplication with send: it only happens with a webhook-id given by --id. */
+const NEW_ID_HINT = 'drop --id (each send then gets a new webhook-id) to have it taken as a new event';
+
+/** A 401 is almost always the wrong secret: say which one was used (never the secret itself). */
+function secretHint(options: SendOptions): string {
+  return `the receiver rejected the request (401): it was signed with the secret from ${options.secretOrigin}; ` +
+    'is it the one the receiver uses? (`etsyhook dev --print-secret` shows dev\'s)';
+}
+
+/** Progress on stderr every few seconds when no spinner shows it (not a terminal), so a long CI run is not silent. */
+const PROGRESS_EVERY_MS = 2_000;
+
 async function sendMany(options: SendOptions, count: number, out: Output): Promise<void> {
-  const { prepareEvent, Sender, sendBatch } = await import('../core/delivery/sender.js');
-  const { OperationError } = await import('../errors.js');
+  const { prepareEvent, Sender, sendBatch, summarise } = await import('../core/delivery/sender.js');
+  const { OperationError, SilentExit } = await import('../errors.js');
+  const { onInterrupt, EXIT_INTERRUPTED } = await import('./interrupt.js');
   const spec = await eventSpec(options, out);
   // One shop for the whole batch, so the events look like one shop's traffic.
   const { randomShopId } = await import('../core/events/fixtures.js');
@@ -209,18 +252,32 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
   const request = `${count} × ${options.type.name} POST ${options.url.href} (${options.scheme}, concurrency ${options.concurrency})`;
   const spinner = await out.spinner(request);
   const sender = new Sender({ url: options.url, timeoutMs: options.timeoutMs, connections: options.concurrency });
+  const interrupt = onInterrupt();
+  let latest: readonly Outcome[] = [];
+  const started = Date.now();
+  const progress = out.interactiveSpinner
+    ? undefined
+    : setInterval(() => out.info(`... ${progressText(summarise(latest, options.concurrency, Date.now() - started), count)}`), PROGRESS_EVERY_MS);
   let result: Awaited<ReturnType<typeof sendBatch>>;
   try {
-    result = await sendBatch(sender, make, count, options.concurrency, (done) => spinner.update(`${request}: ${done}/${count}`));
+    result = await sendBatch(sender, make, count, options.concurrency, {
+      signal: interrupt.signal,
+      onProgress: (done, outcomes) => {
+        latest = outcomes;
+        spinner.update(`${request}: ${done}/${count}`);
+      },
+    });
   } finally {
+    clearInterval(progress);
     spinner.stop();
+    interrupt.dispose();
     await sender.close();
   }
   const { outcomes, summary } = result;
   const failures = outcomes.filter((o) => 'error' in o);
   // Nothing answered at all, for one reason: say that reason in one line, like a single send would.
   const first = failures[0];
-  if (first !== undefined && 'error' in first && failures.length === outcomes.length && failures.every((f) => 'error' in f && f.error.kind === first.error.kind)) {
+  if (!summary.interrupted && first !== undefined && 'error' in first && failures.length === outcomes.length && failures.every((f) => 'error' in f && f.error.kind === first.error.kind)) {
     throw first.error;
   }
   out.info(`--> ${request}`);
@@ -228,6 +285,12 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
     out.data({ type: options.type.name, scheme: options.scheme, url: options.url.href, ...summary, ...(options.expect ? { expect: options.expect.text } : {}) });
   }
   printSummary(out, summary);
+  if (summary.duplicates > 0) out.info(out.c.yellow(`${plural(summary.duplicates, 'answer')} said duplicate: the receiver already had the webhook-id; ${NEW_ID_HINT}`));
+  if ((summary.statuses['401'] ?? 0) > 0) out.info(secretHint(options));
+  if (summary.interrupted) {
+    out.info(`interrupted: ${summary.count} of ${count} requests finished`);
+    throw new SilentExit(EXIT_INTERRUPTED);
+  }
   if (failures.length > 0) {
     const kinds = Object.entries(summary.errors).map(([k, n]) => `${n} ${k}`).join(', ');
     throw new OperationError(`${failures.length} of ${count} requests got no answer (${kinds})`);
@@ -237,6 +300,11 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
     const off = outcomes.filter((o) => 'status' in o && !expect.matches(o.status)).length;
     if (off > 0) throw new OperationError(`${off} of ${count} answers were not ${expect.text}`);
   }
+}
+
+function progressText(s: BatchSummary, planned: number): string {
+  const parts = [...Object.entries(s.statuses).map(([k, n]) => `${k}: ${n}`), ...Object.entries(s.errors).map(([k, n]) => `${k}: ${n}`)];
+  return `${s.count}/${planned} sent in ${duration(s.elapsedMs)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
 async function eventSpec(options: SendOptions, out: Output): Promise<import('../core/delivery/sender.js').EventSpec> {
@@ -265,7 +333,7 @@ async function eventSpec(options: SendOptions, out: Output): Promise<import('../
   }
   spec.data = bytes;
   if (parsed === undefined) {
-    out.warn(`${label} is not valid JSON; sending it byte for byte anyway (${bytes.length} bytes)`);
+    out.warn(`${label} is not valid JSON; sending it byte for byte anyway (${bytesInWords(bytes.length)})`);
   } else if (isObject(parsed) && typeof parsed.event_type === 'string' && parsed.event_type !== options.type.name) {
     out.warn(`${label} has event_type '${parsed.event_type}', not '${options.type.name}'; sending it as is`);
   }
@@ -285,13 +353,31 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function jsonResult(event: PreparedEvent, url: URL, delivery: Delivery): unknown {
+function jsonRequest(event: PreparedEvent, url: URL): { event: unknown; request: unknown } {
   return {
     event: { type: event.type, scheme: event.scheme, id: event.id ?? null, timestamp: event.timestamp, payload: event.payload },
     request: { method: 'POST', url: url.href, headers: event.headers },
-    response: { status: delivery.status, ms: delivery.ms, body: delivery.body },
   };
 }
+
+function jsonResponse(d: Delivery): unknown {
+  return { status: d.status, ms: d.ms, headers: d.headers, body: d.body, ...(d.truncated ? { truncated: true } : {}), duplicate: d.duplicate };
+}
+
+/** Headers that carry credentials: shown masked under --verbose. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+
+function headerLines(arrow: string, headers: Record<string, string>): string {
+  return Object.entries(headers)
+    .map(([k, v]) => `${arrow} ${k}: ${CREDENTIAL_HEADERS.has(k.toLowerCase()) ? maskValue(v) : v}`)
+    .join('\n');
+}
+
+function maskValue(v: string): string {
+  return v.length <= 8 ? '•'.repeat(v.length) : `${v.slice(0, 4)}…${'•'.repeat(4)}`;
+}
+
+
 
 function colourStatus(out: Output, status: number): string {
   if (status >= 200 && status < 300) return out.c.green(String(status));
@@ -299,22 +385,29 @@ function colourStatus(out: Output, status: number): string {
   return out.c.yellow(String(status));
 }
 
-function shorten(body: string): string {
+function shorten(body: string, truncated?: boolean): string {
   const text = body.replace(/\s+$/, '');
-  if (text.length <= SHOWN_BODY_CHARS) return text;
-  return `${text.slice(0, SHOWN_BODY_CHARS)}… (${text.length - SHOWN_BODY_CHARS} more characters; --json shows all)`;
+  if (text.length <= SHOWN_BODY_CHARS) return truncated ? `${text}… (longer than 64 KiB; cut there)` : text;
+  return `${text.slice(0, SHOWN_BODY_CHARS)}… (${text.length - SHOWN_BODY_CHARS} more characters; --json shows ${truncated ? 'the first 64 KiB' : 'all'})`;
 }
 
 function printSummary(out: Output, s: BatchSummary): void {
-  const seconds = (s.elapsedMs / 1000).toFixed(2);
-  out.info(`<-- ${s.count} requests in ${seconds} s (${s.rate}/s)`);
+  out.info(`<-- ${plural(s.count, 'request')} in ${duration(s.elapsedMs)} (${s.rate}/s)${s.interrupted ? `, interrupted after ${s.count} of ${s.planned}` : ''}`);
+  // Duplicates are 2xx answers, but not deliveries: a row of their own, taken out of their status's count.
+  let dupes = s.duplicates;
   const rows: [string, string, number][] = [
     ...Object.entries(s.statuses)
       .sort(([a], [b]) => Number(a) - Number(b))
-      .map(([k, n]): [string, string, number] => [k, colourStatus(out, Number(k)), n]),
+      .map(([k, n]): [string, string, number] => {
+        const taken = Number(k) >= 200 && Number(k) < 300 ? Math.min(n, dupes) : 0;
+        dupes -= taken;
+        return [k, colourStatus(out, Number(k)), n - taken];
+      })
+      .filter(([, , n]) => n > 0),
+    ...(s.duplicates > 0 ? [['duplicate', out.c.yellow('duplicate'), s.duplicates] as [string, string, number]] : []),
     ...Object.entries(s.errors).map(([k, n]): [string, string, number] => [k, out.c.red(k), n]),
   ];
   // Pad the plain label: colour codes would throw padEnd off.
-  for (const [plain, coloured, n] of rows) out.info(`    ${coloured}${' '.repeat(Math.max(1, 9 - plain.length))}${n}`);
+  for (const [plain, coloured, n] of rows) out.info(`    ${coloured}${' '.repeat(Math.max(1, 11 - plain.length))}${n}`);
   if (s.ms !== null) out.info(`    p50 ${s.ms.p50} ms · p99 ${s.ms.p99} ms · max ${s.ms.max} ms`);
 }

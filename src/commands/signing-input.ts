@@ -1,6 +1,5 @@
 // Edge validation shared by `send`, `sign` and `verify`: the secret (flag > env > stored), the scheme, timestamps,
 // and bodies read from a FILE or stdin. Everything here turns raw flags into typed values or throws a UsageError.
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConfigStore, resolveSetting } from '../config.js';
 import { UsageError, describeSystemError } from '../errors.js';
@@ -113,6 +112,7 @@ export async function readSource(source: BodySource, flag = 'FILE'): Promise<Buf
     return Buffer.concat(chunks);
   }
   try {
+    const { readFile } = await import('node:fs/promises'); // only for --data FILE: not on every send's path
     return await readFile(source.path!);
   } catch (err) {
     const why = describeSystemError(err) ?? (err as Error).message;

@@ -1,8 +1,10 @@
 // `events show`: one stored event for humans (headers, the body pretty-printed, verdict, attempts) and as JSON.
 import type { ChalkInstance } from 'chalk';
 import { attemptsByRoute, type StoredEvent } from '../core/log/query.js';
+import type { AttemptResponse, DeliveryRecord } from '../core/log/records.js';
 import { bodyBytes } from '../core/log/records.js';
 import { formatEventLine } from './event-line.js';
+import { bytesInWords } from './words.js';
 import { eventJson, type EventJson } from './present.js';
 import { colourStatus } from './event-table.js';
 import { localTime } from './time.js';
@@ -62,13 +64,13 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
   if (bytes.length === 0) {
     lines.push(`${c.bold('Body')} ${c.dim('(empty)')}`);
   } else if (r.body64 !== undefined) {
-    lines.push(`${c.bold('Body')} ${c.dim(`(${bytes.length} bytes, not valid UTF-8: shown as hex; --raw writes the bytes)`)}`);
+    lines.push(`${c.bold('Body')} ${c.dim(`(${bytesInWords(bytes.length)}, not valid UTF-8: shown as hex; --raw writes the bytes)`)}`);
     lines.push(...hexDump(bytes.subarray(0, 512)).map((l) => `  ${l}`));
-    if (bytes.length > 512) lines.push(c.dim(`  … ${bytes.length - 512} more bytes`));
+    if (bytes.length > 512) lines.push(c.dim(`  … ${bytesInWords(bytes.length - 512)} more`));
   } else {
     const text = r.body ?? '';
     const json = parseJson(text) !== null || text.trim() === 'null' ? prettyJson(text) : undefined;
-    lines.push(`${c.bold('Body')} ${c.dim(`(${bytes.length} bytes${json === undefined ? ', not JSON' : ', JSON'})`)}`);
+    lines.push(`${c.bold('Body')} ${c.dim(`(${bytesInWords(bytes.length)}${json === undefined ? ', not JSON' : ', JSON'})`)}`);
     const shown = json ?? text;
     lines.push(shown.length > SHOW_BODY_BYTES ? `${shown.slice(0, SHOW_BODY_BYTES)}\n${c.dim('… (cut; --raw for all of it)')}` : shown);
   }
@@ -79,9 +81,12 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
   }
   if (ev.attempts > ev.deliveries.length) lines.push(c.dim(`  … ${ev.attempts - ev.deliveries.length} older attempts not shown`));
   const lineOptions = { date: true, target: true, ...(r.type === undefined ? {} : { type: r.type }) };
+  // The app's answer under each HTTP attempt (a command's stderr is summed up per route below).
+  const answer = (d: DeliveryRecord, indent: string): string[] =>
+    d.response === undefined || !d.target.startsWith('http') ? [] : answerLines(d.response, c).map((l) => `${indent}${l}`);
   const groups = attemptsByRoute(ev.deliveries);
   const routed = r.routes !== undefined || !groups.has('') || groups.size > 1;
-  if (!routed) for (const d of ev.deliveries) lines.push(`  ${formatEventLine(d, c, lineOptions)}`);
+  if (!routed) for (const d of ev.deliveries) lines.push(`  ${formatEventLine(d, c, lineOptions)}`, ...answer(d, '      '));
   else {
     // One group per route, those the event was dispatched to first (a route with no attempt yet says so).
     for (const route of new Set([...(r.routes ?? []), ...groups.keys()])) {
@@ -89,13 +94,34 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
       const last = attempts[attempts.length - 1];
       lines.push(`  ${c.bold(route === '' ? '(no route)' : `route ${route}`)}  ${last ? colourStatus(last.status, c) : c.dim('pending')}`);
       if (attempts.length === 0) lines.push(c.dim('    no attempt yet'));
-      for (const d of attempts) lines.push(`    ${formatEventLine(d, c, { ...lineOptions, target: false })}`);
+      for (const d of attempts) lines.push(`    ${formatEventLine(d, c, { ...lineOptions, target: false })}`, ...answer(d, '        '));
       // What a failing command said: the end of its stderr, kept with the attempt.
       const said = last?.status !== 'delivered' && last?.target.startsWith('exec:') ? last.response?.body.trim().split('\n').pop() : undefined;
       if (said) lines.push(c.dim(`    stderr: ${said.slice(-200)}`));
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Shown per attempt; --json has all of what was kept. */
+const SHOW_ANSWER_CHARS = 4096;
+
+/** The app's answer to one attempt: its headers, then its body (JSON re-indented). */
+function answerLines(answer: AttemptResponse, c: ChalkInstance): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(answer.headers ?? {})) out.push(c.dim(`< ${name}: ${value}`));
+  const text = answer.body;
+  if (text === '') {
+    out.push(c.dim('< (empty body)'));
+    return out;
+  }
+  const shown = parseJson(text) !== null ? prettyJson(text) : text;
+  const cut = shown.length > SHOW_ANSWER_CHARS;
+  out.push(...(cut ? shown.slice(0, SHOW_ANSWER_CHARS) : shown).split('\n'));
+  if (cut || answer.truncated) {
+    out.push(c.dim(`… (${answer.truncated ? 'the answer was longer than 64 KiB; the first 64 KiB were kept' : 'cut here'}; --json shows all that was kept)`));
+  }
+  return out;
 }
 
 function ago(t: number, now: number): string {

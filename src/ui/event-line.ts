@@ -6,6 +6,7 @@
 //   14:03:23    → connection refused  order.paid  evt_4k2j9x0q1m3n5b7v  attempt 2, failed
 import type { ChalkInstance } from 'chalk';
 import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../core/log/records.js';
+import { isDuplicateAnswer } from '../core/delivery/answer.js';
 
 export interface EventLineOptions {
   /** The event's type, for a delivery line (delivery records do not carry it). */
@@ -19,6 +20,8 @@ export interface EventLineOptions {
   /** For a failed attempt: when the next one goes (the delay actually used), and how many are allowed. */
   retryInMs?: number;
   maxAttempts?: number;
+  /** For a failed attempt the target did not answer at all: it waits with the held ones until the target answers. */
+  held?: boolean;
 }
 
 /** One human line for a received request or a delivery attempt; no trailing newline. */
@@ -52,16 +55,18 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
   if (options.target ?? rec.route !== undefined) notes.push(rec.target);
   if (rec.status === 'delivered') {
     if (rec.attempt > 1) notes.unshift(`attempt ${rec.attempt}`);
+    // Acknowledged but not taken again: the receiver already had the webhook-id.
+    if (isDuplicateAnswer(rec.httpStatus, rec.response?.body)) notes.unshift('duplicate');
     const ms = rec.ms === undefined ? '' : ` ${formatMs(rec.ms)}`;
     return `${head} ${c.green(String(rec.httpStatus ?? ''))}${ms}  ${tail}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
   }
   const why = rec.httpStatus !== undefined ? String(rec.httpStatus) : (rec.error ?? 'failed');
   const verdict =
     rec.status === 'dead'
-      ? c.red(`dead after ${rec.attempt} attempts; resend with: etsyhook replay ${rec.id}${rec.route !== undefined ? ' --failed' : ''}`)
+      ? c.red(`dead after ${rec.attempt === 1 ? '1 attempt' : `${rec.attempt} attempts`}; resend with: etsyhook replay ${rec.id}${rec.route !== undefined ? ' --failed' : ''}`)
       : c.dim(
           `attempt ${rec.attempt}${options.maxAttempts !== undefined ? `/${options.maxAttempts}` : ''}` +
-            (options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
+            (options.held ? ', held until the app answers' : options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
         );
   return `${head} ${c.yellow(why)}  ${tail}  ${verdict}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
 }

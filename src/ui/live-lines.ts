@@ -27,9 +27,9 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
       // Not stored: the line shows the 503 actually answered, not the answer the record was meant to carry.
       lines.write(r.storeError === undefined ? formatEventLine(rec, c) : formatEventLine({ ...rec, httpStatus: r.status }, c, { unstored: r.storeError }));
     },
-    onAttempt({ record, event, retryInMs }) {
+    onAttempt({ record, event, retryInMs, held }) {
       if (out.json) {
-        data.write(JSON.stringify({ ...attemptJson(record, event), retryInMs: retryInMs ?? null }));
+        data.write(JSON.stringify({ ...attemptJson(record, event), retryInMs: retryInMs ?? null, ...(held ? { held } : {}) }));
         return;
       }
       const maxAttempts = (record.route !== undefined ? options.maxAttemptsOf?.(record.route) : undefined) ?? options.maxAttempts;
@@ -37,14 +37,17 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
         formatEventLine(record, c, {
           ...(event.type !== undefined ? { type: event.type } : {}),
           ...(retryInMs !== undefined ? { retryInMs } : {}),
+          ...(held ? { held } : {}),
           ...(maxAttempts !== undefined ? { maxAttempts } : {}),
         }),
       );
     },
     onNotice(n) {
       if (out.json) return;
-      if (n.kind === 'hold') {
-        lines.write(c.yellow(`${clock()}  the app at ${n.target} is not answering: holding deliveries (stored, not dropped); next try in ${formatWait(n.probeInMs ?? 0)}`));
+      if (n.kind === 'hold' && (n.failedProbes ?? 0) > 0) {
+        lines.write(c.dim(`${clock()}  still no answer from ${n.target} (try ${n.failedProbes}, not counted as an attempt); next try in ${formatWait(n.probeInMs ?? 0)}`));
+      } else if (n.kind === 'hold') {
+        lines.write(c.yellow(`${clock()}  the app at ${n.target} is not answering: holding deliveries (stored, not dropped, no attempts used); next try in ${formatWait(n.probeInMs ?? 0)}`));
       } else if (n.kind === 'resume') {
         lines.write(c.green(`${clock()}  the app answers again: delivering what was held`) + c.dim(`  (${n.target})`));
       } else {

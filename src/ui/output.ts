@@ -137,11 +137,16 @@ export class Output {
     if (this.verbose) this.err.write(`${this.c.dim(`debug: ${message}`)}\n`);
   }
 
-  /** A spinner on a TTY; elsewhere a no-op (final texts still go to stderr). */
-  async spinner(text: string): Promise<Spinner> {
+  /** True when spinner() draws one (a terminal with a width, not quiet, not CI); otherwise progress needs lines. */
+  get interactiveSpinner(): boolean {
     // ora redraws forever on a terminal that reports no width (e.g. under `script`): plain lines there too.
     const columns = (this.err as { columns?: number }).columns ?? 0;
-    if (!this.err.isTTY || columns <= 0 || this.quiet || isCI()) {
+    return Boolean(this.err.isTTY) && columns > 0 && !this.quiet && !isCI();
+  }
+
+  /** A spinner on a TTY; elsewhere a no-op (final texts still go to stderr). */
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.interactiveSpinner) {
       return {
         update: () => {},
         succeed: (t) => t && this.success(t),
@@ -150,7 +155,8 @@ export class Output {
       };
     }
     const { default: ora } = await import('ora');
-    const s = ora({ text, stream: this.err }).start();
+    // discardStdin off: ora would put stdin in raw mode, where Ctrl-C is a keypress instead of SIGINT.
+    const s = ora({ text, stream: this.err, discardStdin: false }).start();
     return {
       update: (t) => {
         s.text = t;

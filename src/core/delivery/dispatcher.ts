@@ -9,14 +9,18 @@ export interface AttemptReport {
   event: ReceivedRecord;
   /** Milliseconds until the next attempt, when one is scheduled: the delay actually used. */
   retryInMs?: number;
+  /** The target did not answer at all: the event waits with the held ones until it answers (no retry timer). */
+  held?: boolean;
 }
 
 /** A target stopped answering (deliveries held), answers again, or an attempt could not be recorded. */
 export interface DispatchNotice {
   kind: 'hold' | 'resume' | 'unrecorded';
   target: string;
-  /** For hold: when the next probe goes. */
+  /** For hold: when the next probe goes (the delay actually used). */
   probeInMs?: number;
+  /** For hold: probes the target did not answer so far (0 when deliveries are first held); none used an attempt. */
+  failedProbes?: number;
   /** For unrecorded: why. */
   error?: string;
 }

@@ -1,8 +1,8 @@
 // delivery/ owns what goes out: one HTTP sender and its description of network errors (http.ts), test events
 // (sender.ts), forwarding with retries, backoff and a circuit breaker (this file), and replay (replay.ts).
 //
-// Delivery of accepted events to the app under development: bounded concurrency, exponential backoff with jitter,
-// dead letters after the last attempt, and every attempt recorded in the store. Nothing here can delay the
+// Delivery of accepted events to the app under development: bounded concurrency, retries on the schedule of
+// retry.ts, dead letters after the last attempt, and every attempt recorded in the store. Nothing here can delay the
 // receiver's acknowledgements: dispatch() only queues.
 import type { DeliveryOutcome, DeliveryRecord, ReceivedRecord } from '../log/records.js';
 import { bodyBytes, isoNow } from '../log/records.js';
@@ -11,6 +11,7 @@ import type { AttemptReport, Dispatcher } from './dispatcher.js';
 
 export type { AttemptReport } from './dispatcher.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './http.js';
+import { DEFAULT_RETRY_SCHEDULE_MS, delayBefore } from './retry.js';
 
 /** What one attempt did: an HTTP result, or a route target's own verdict (an exit code, Pushover's answer). */
 export interface AttemptResult extends DeliveryResult {
@@ -35,18 +36,19 @@ export interface ForwarderOptions {
   deliverer?: Deliverer;
   /** Deliveries in flight at once; default 16. */
   concurrency?: number;
-  /** Attempts before an event is dead; default 5. */
+  /** Attempts before an event is dead; default: the schedule's length. */
   maxAttempts?: number;
   timeoutMs?: number;
   insecure?: boolean;
-  /** First retry delay; doubles each attempt, with jitter; default 1 s. */
-  baseDelayMs?: number;
-  /** Longest wait between attempts; default 5 min. */
-  maxDelayMs?: number;
+  /** The delay before each attempt (retry.ts); default DEFAULT_RETRY_SCHEDULE_MS. Its first non-zero delay also paces the breaker's probes. */
+  schedule?: readonly number[];
   /** Called after each attempt is recorded (or failed to be). */
   onAttempt?: (attempt: AttemptReport) => void;
-  /** Called when the app stops answering and deliveries are held (circuit breaker opens), with the next probe's delay. */
-  onHold?: (probeInMs: number) => void;
+  /**
+   * Called when the app stops answering and deliveries are held (circuit breaker opens), and again after each probe
+   * it does not answer either (`failedProbes` ≥ 1), with the delay until the next probe actually goes.
+   */
+  onHold?: (probeInMs: number, failedProbes: number) => void;
   /** Called when the app answers again after deliveries were held. */
   onResume?: () => void;
   /** Called when an attempt could not be recorded (the delivery itself happened). */
@@ -57,8 +59,8 @@ export interface ForwarderOptions {
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS } from '../defaults.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS };
-export const DEFAULT_BASE_DELAY_MS = 1_000;
-export const DEFAULT_MAX_DELAY_MS = 5 * 60_000;
+/** The longest pause between two probes of an app that does not answer. */
+export const MAX_PROBE_INTERVAL_MS = 30_000;
 
 interface Job {
   event: ReceivedRecord;
@@ -66,12 +68,14 @@ interface Job {
   body?: Buffer;
   /** Attempts already made (recorded) for this event. */
   attempts: number;
+  /** Sent as the breaker's probe: if the app does not answer it either, the attempt is not counted. */
+  probe?: boolean;
 }
 
-/** The wait after `attempt` failed: base·2^(attempt−1), capped, then scaled by a random factor in [0.5, 1). */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp * (0.5 + random() * 0.5));
+/** The pause before probe `n` (1-based) of an app that does not answer: the base doubling, capped, ±10% jitter. */
+export function probeDelay(n: number, baseMs: number, random: () => number = Math.random): number {
+  const exp = Math.min(MAX_PROBE_INTERVAL_MS, baseMs * 2 ** Math.max(0, n - 1));
+  return Math.round(exp * (0.9 + random() * 0.2));
 }
 
 export class Forwarder implements Dispatcher {
@@ -82,8 +86,8 @@ export class Forwarder implements Dispatcher {
   readonly maxAttempts: number;
   private readonly timeoutMs: number;
   private readonly insecure: boolean;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
+  private readonly schedule: readonly number[];
+  private readonly probeBaseMs: number;
   private readonly random: () => number;
   private readonly queue: Job[] = [];
   private queueHead = 0;
@@ -99,7 +103,8 @@ export class Forwarder implements Dispatcher {
    * Circuit breaker: after a delivery fails without an HTTP answer (refused, reset, timed out), nothing more is sent
    * until `openUntil`; then a single probe goes, and only its success lets the queue flow again. Without it, a dead
    * app makes every queued event cost a connection attempt, an error and a record at once, which slows the receiver.
-   * Events held back by the breaker use up none of their attempts.
+   * Events held back by the breaker use up none of their attempts, and neither does a probe the app does not answer:
+   * only attempts sent while the app was answering count, so a dead app never turns held events dead.
    */
   private breakerFailures = 0;
   private openUntil = 0;
@@ -109,11 +114,11 @@ export class Forwarder implements Dispatcher {
   constructor(private readonly options: ForwarderOptions) {
     this.target = options.target;
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.schedule = options.schedule !== undefined && options.schedule.length > 0 ? options.schedule : DEFAULT_RETRY_SCHEDULE_MS;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? this.schedule.length);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
     this.insecure = options.insecure ?? false;
-    this.baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
-    this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+    this.probeBaseMs = Math.min(MAX_PROBE_INTERVAL_MS, this.schedule.find((ms) => ms > 0) ?? 1_000);
     this.random = options.random ?? Math.random;
     this.ownsDeliverer = options.deliverer === undefined;
     this.deliverer = options.deliverer ?? new Deliverer({ connections: this.concurrency, insecure: this.insecure });
@@ -147,6 +152,8 @@ export class Forwarder implements Dispatcher {
         this.probing = true;
       }
       const job = this.queue[this.queueHead]!;
+      if (this.breakerFailures > 0) job.probe = true;
+      else delete job.probe;
       this.queue[this.queueHead] = undefined as unknown as Job;
       this.queueHead++;
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
@@ -178,21 +185,34 @@ export class Forwarder implements Dispatcher {
           ...(extraHeaders !== undefined ? { extraHeaders } : {}),
         });
     if (this.abandoned) return;
+    const answered = result.answered ?? result.status !== undefined;
+    if (!answered && job.probe === true) {
+      // A probe the target did not answer either: not an attempt of this event. Back with the held ones.
+      delete job.probe;
+      if (!this.stopping) this.queue.push(job);
+      this.updateBreaker(result);
+      return;
+    }
     const ok = result.ok ?? (result.status !== undefined && result.status >= 200 && result.status < 300);
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
     const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target: this.target, attempt, status: outcome, ms: result.ms };
     if (result.status !== undefined) record.httpStatus = result.status;
     if (this.options.route !== undefined) record.route = this.options.route;
     if (result.error !== undefined) record.error = result.error;
-    if (result.response !== undefined) record.response = { body: result.response };
+    if (result.response !== undefined) record.response = result.response;
     // Recorded in the background: the slot is free for the next delivery while the group commit runs. Lazily synced:
     // an attempt lost in an OS crash leaves the event pending, and it is delivered again (at least once).
     const recorded = this.options.sink.attempt(record).catch((err: unknown) => this.options.onRecordError?.(err as Error));
     this.recording.add(recorded);
     void recorded.finally(() => this.recording.delete(recorded));
     let retryInMs: number | undefined;
-    if (outcome === 'failed' && !this.stopping) {
-      retryInMs = backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs, this.random);
+    let held = false;
+    if (outcome === 'failed' && !this.stopping && !answered) {
+      // No answer at all: the breaker opens (below) and this event waits with the held ones until the app answers.
+      held = true;
+      this.queue.push({ event, attempts: attempt, body });
+    } else if (outcome === 'failed' && !this.stopping) {
+      retryInMs = delayBefore(this.schedule, attempt + 1, this.maxAttempts, this.random) ?? 0;
       const timer = setTimeout(() => {
         this.waiting.delete(timer);
         if (this.stopping) return;
@@ -201,7 +221,7 @@ export class Forwarder implements Dispatcher {
       }, retryInMs);
       this.waiting.add(timer);
     }
-    this.options.onAttempt?.({ record, event, ...(retryInMs !== undefined ? { retryInMs } : {}) });
+    this.options.onAttempt?.({ record, event, ...(retryInMs !== undefined ? { retryInMs } : {}), ...(held ? { held } : {}) });
     this.updateBreaker(result);
   }
 
@@ -217,9 +237,9 @@ export class Forwarder implements Dispatcher {
     // Failures of attempts that were already in flight when the breaker opened do not lengthen the pause.
     if (now < this.openUntil) return;
     this.breakerFailures++;
-    const pause = backoffDelay(this.breakerFailures, this.baseDelayMs, Math.min(this.maxDelayMs, 30_000), this.random);
+    const pause = probeDelay(this.breakerFailures, this.probeBaseMs, this.random);
     this.openUntil = now + pause;
-    if (this.breakerFailures === 1) this.options.onHold?.(pause);
+    if (!this.stopping) this.options.onHold?.(pause, this.breakerFailures - 1);
   }
 
   private checkIdle(): void {

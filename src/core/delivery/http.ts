@@ -10,8 +10,17 @@ export interface DeliveryResult {
   ms: number;
   /** Why there is no status: 'connection refused', 'timed out after 30000 ms' … */
   error?: string;
-  /** The first ~200 characters of the response body. */
-  response?: string;
+  /** The app's answer, kept for `events show`: its headers and the first 64 KiB of its body. */
+  response?: AnswerKept;
+}
+
+export interface AnswerKept {
+  /** Header names lower-case; repeated headers joined with ", " (absent for what a command said on stderr). */
+  headers?: Record<string, string>;
+  /** The body as UTF-8 text, at most RESPONSE_KEEP_BYTES of it. */
+  body: string;
+  /** The body was longer than what was kept. */
+  truncated?: boolean;
 }
 
 export interface DeliverOptions {
@@ -23,14 +32,15 @@ export interface DeliverOptions {
   attempt?: number;
   /** Added after the copied headers (e.g. x-forwarded-for). */
   extraHeaders?: Record<string, string>;
+  /** Abandon the request (Ctrl-C): the result says 'interrupted'. */
+  signal?: AbortSignal;
 }
 
 import { DEFAULT_DELIVERY_TIMEOUT_MS } from '../defaults.js';
 
 export { DEFAULT_DELIVERY_TIMEOUT_MS };
-const RESPONSE_PREVIEW_CHARS = 200;
-/** Read at most this much of a response: enough for the preview, without swallowing a huge body. */
-const RESPONSE_READ_LIMIT = 16 * 1024;
+/** Keep at most this much of an answer's body: what a user debugging a 500 needs, without swallowing a huge one. */
+export const RESPONSE_KEEP_BYTES = 64 * 1024;
 
 /** Headers that describe one connection, not the message: never copied to the target. */
 const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'trailer']);
@@ -101,22 +111,38 @@ export class Deliverer {
 
     // The low-level dispatch API: no response stream, no promise chain, no AbortController per request. undici's
     // own phase timeouts bound the wait: headersTimeout for the answer, bodyTimeout for silence while it streams.
+    const signal = options.signal;
+    if (signal?.aborted) return { ms: 0, error: 'interrupted' };
     return new Promise<DeliveryResult>((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;
       let status: number | undefined;
+      let headers: Record<string, string> = {};
+      let truncated = false;
       let settled = false;
+      let control: { abort(reason: Error): void } | undefined;
+      const onAbort = (): void => {
+        status = undefined; // an answer cut short by Ctrl-C is not an answer
+        finish('interrupted');
+        control?.abort(new Error('interrupted'));
+      };
       const finish = (error?: string): void => {
         if (settled) return;
         settled = true;
+        signal?.removeEventListener('abort', onAbort);
         if (status === undefined) {
           resolve({ ms: elapsed(), error: error ?? 'no response' });
           return;
         }
-        const text = size === 0 ? '' : (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
-        const response = text.length > RESPONSE_PREVIEW_CHARS ? `${text.slice(0, RESPONSE_PREVIEW_CHARS)}…` : text;
-        resolve({ status, ms: elapsed(), ...(response === '' ? {} : { response }) });
+        let bytes = size === 0 ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        if (bytes.length > RESPONSE_KEEP_BYTES) {
+          bytes = bytes.subarray(0, RESPONSE_KEEP_BYTES);
+          truncated = true;
+        }
+        const response: AnswerKept = { headers, body: bytes.toString('utf8'), ...(truncated ? { truncated } : {}) };
+        resolve({ status, ms: elapsed(), response });
       };
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         this.dispatcher(insecure).dispatch(
           {
@@ -129,18 +155,22 @@ export class Deliverer {
             bodyTimeout: timeoutMs,
           },
           {
-            onRequestStart: () => {},
-            onResponseStart: (_controller, statusCode) => {
-              if (statusCode >= 200) status = statusCode; // 1xx informational answers are not the answer
+            onRequestStart: (controller) => {
+              control = controller;
+            },
+            onResponseStart: (_controller, statusCode, responseHeaders) => {
+              if (statusCode < 200) return; // 1xx informational answers are not the answer
+              status = statusCode;
+              headers = flatHeaders(responseHeaders);
             },
             onResponseData: (controller, chunk) => {
-              if (size >= RESPONSE_READ_LIMIT) return;
+              if (size > RESPONSE_KEEP_BYTES) return;
               chunks.push(chunk);
               size += chunk.length;
-              // Enough for the preview: stop reading a huge body (the connection is dropped, not drained).
-              if (size >= RESPONSE_READ_LIMIT) {
+              // Enough kept: stop reading a huge body (the connection is dropped, not drained).
+              if (size > RESPONSE_KEEP_BYTES) {
                 finish();
-                controller.abort(new Error('response preview complete'));
+                controller.abort(new Error('response kept'));
               }
             },
             onResponseEnd: () => finish(),
@@ -163,6 +193,15 @@ export class Deliverer {
     // destroy, not close: a hung target must not hold up shutdown.
     await Promise.all(agents.map((a) => a.destroy().catch(() => {})));
   }
+}
+
+function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(h)) {
+    const v = h[name];
+    if (v !== undefined) out[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
 }
 
 /** A short, human description of why a request got no answer. */

@@ -1,7 +1,9 @@
 // Send stored events again: byte-exact (the original body and headers), or re-signed with a fresh timestamp.
 // Every attempt is recorded in the store as a delivery with `replay: true`. No terminal I/O: results go to callbacks.
 import { performance } from 'node:perf_hooks';
+import { isDuplicateAnswer } from './answer.js';
 import type { DeliverOptions, DeliveryResult } from './http.js';
+import { latency } from './stats.js';
 import type { StoredEvent } from '../log/query.js';
 import { bodyBytes, isoNow, type DeliveryRecord, type ReceivedRecord } from '../log/records.js';
 import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from '../receive/signature.js';
@@ -81,9 +83,21 @@ export interface ReplayResult {
 }
 
 export interface ReplaySummary {
+  /** Replays that finished (all of them, unless interrupted). */
   count: number;
+  /** Replays asked for. */
+  planned: number;
+  /** 2xx answers, duplicates not included. */
   delivered: number;
+  /** 2xx answers saying the receiver already had the webhook-id (`{"status":"duplicate"}`): not taken again. */
+  duplicates: number;
   failed: number;
+  /** Answers per HTTP status. */
+  statuses: Record<string, number>;
+  /** Times of answered replays, ms. */
+  ms: { p50: number; p99: number; max: number } | null;
+  /** Stopped by Ctrl-C before all were sent. */
+  interrupted: boolean;
   /** Failures per reason: 'HTTP 500', 'connection refused' … */
   reasons: Record<string, number>;
   elapsedMs: number;
@@ -98,6 +112,22 @@ export interface ReplayOptions {
   timeoutMs?: number;
   insecure?: boolean;
   onResult?: (result: ReplayResult) => void;
+  /** Ctrl-C: no new replays; those in flight are abandoned (not recorded: the event stays as it was). */
+  signal?: AbortSignal;
+}
+
+/** Marks a replayed request, beside the forwarded headers (x-forwarded-for, x-etsyhook-attempt). */
+export const REPLAY_HEADER = 'x-etsyhook-replay';
+
+/** What forwarding adds to a request, plus the replay mark: the app sees a replay as it sees a forwarded event. */
+export function replayExtraHeaders(record: ReceivedRecord): Record<string, string> {
+  const extra: Record<string, string> = {};
+  if (record.remote !== undefined) {
+    const before = record.headers['x-forwarded-for'];
+    extra['x-forwarded-for'] = before ? `${before}, ${record.remote}` : record.remote;
+  }
+  extra[REPLAY_HEADER] = '1';
+  return extra;
 }
 
 /** The requests to send, built one at a time as they are sent (a large replay holds no request bodies in advance). */
@@ -108,7 +138,21 @@ export interface ReplaySource {
 
 /** Send every request, at most `concurrency` at a time, recording each attempt; oldest first as given. */
 export async function replayEvents(requests: ReplaySource, options: ReplayOptions): Promise<ReplaySummary> {
-  const summary: ReplaySummary = { count: requests.length, delivered: 0, failed: 0, reasons: {}, elapsedMs: 0, storeError: undefined };
+  const summary: ReplaySummary = {
+    count: 0,
+    planned: requests.length,
+    delivered: 0,
+    duplicates: 0,
+    failed: 0,
+    statuses: {},
+    ms: null,
+    interrupted: false,
+    reasons: {},
+    elapsedMs: 0,
+    storeError: undefined,
+  };
+  const times: number[] = [];
+  const signal = options.signal;
   const started = performance.now();
   const appends = new Set<Promise<void>>();
   let next = 0;
@@ -121,14 +165,21 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
   const deliverOptions: DeliverOptions = {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.insecure === undefined ? {} : { insecure: options.insecure }),
+    ...(signal === undefined ? {} : { signal }),
   };
   const worker = async (): Promise<void> => {
-    while (next < requests.length) {
+    while (next < requests.length && !signal?.aborted) {
       const request = requests.at(next++);
+      const attempt = request.attempt ?? request.event.attempts + 1;
       const send = request.route === undefined ? undefined : routeSend(request.route);
       const result: AttemptResult = send
-        ? await send(request.event.record, request.body, request.attempt ?? request.event.attempts + 1)
-        : await options.sender.send(request.target, request.headers, request.body, deliverOptions);
+        ? await send(request.event.record, request.body, attempt)
+        : await options.sender.send(request.target, request.headers, request.body, {
+            ...deliverOptions,
+            attempt,
+            extraHeaders: replayExtraHeaders(request.event.record),
+          });
+      if (signal?.aborted) return; // abandoned by Ctrl-C: not an attempt the app answered
       const ok = result.ok ?? (result.status !== undefined && result.status >= 200 && result.status < 300);
       const record: DeliveryRecord = {
         kind: 'delivery',
@@ -136,15 +187,21 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
         at: isoNow(),
         target: request.route?.targetLabel ?? request.target,
         ...(request.route === undefined ? {} : { route: request.route.label }),
-        attempt: request.attempt ?? request.event.attempts + 1,
+        attempt,
         status: ok ? 'delivered' : 'failed',
         ms: result.ms,
         replay: true,
       };
       if (result.status !== undefined) record.httpStatus = result.status;
       if (result.error !== undefined) record.error = result.error;
-      if (result.response !== undefined) record.response = { body: result.response };
-      if (ok) summary.delivered++;
+      if (result.response !== undefined) record.response = result.response;
+      summary.count++;
+      if (result.status !== undefined) {
+        summary.statuses[String(result.status)] = (summary.statuses[String(result.status)] ?? 0) + 1;
+        times.push(result.ms);
+      }
+      if (ok && isDuplicateAnswer(result.status, result.response?.body)) summary.duplicates++;
+      else if (ok) summary.delivered++;
       else {
         summary.failed++;
         const reason = result.status !== undefined ? `HTTP ${result.status}` : (result.error ?? 'no answer');
@@ -165,5 +222,7 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, requests.length)) }, worker));
   await Promise.all([...appends]);
   summary.elapsedMs = Math.round(performance.now() - started);
+  summary.ms = latency(times);
+  summary.interrupted = signal?.aborted === true && summary.count < summary.planned;
   return summary;
 }

@@ -18,8 +18,8 @@ export interface RouteDispatcherOptions {
   /** Per-attempt timeout, unless the route sets timeout; default 30 s. */
   timeoutMs?: number;
   insecure?: boolean;
-  /** First retry delay (doubles, with jitter). */
-  baseDelayMs?: number;
+  /** The delay before each attempt (delivery/retry.ts); tests shorten it. */
+  schedule?: readonly number[];
   onAttempt?: (report: AttemptReport) => void;
   onNotice?: (notice: DispatchNotice) => void;
 }
@@ -55,9 +55,9 @@ export class RouteDispatcher implements Dispatcher {
         maxAttempts: route.maxAttempts ?? options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         timeoutMs,
         insecure: options.insecure ?? false,
-        ...(options.baseDelayMs === undefined ? {} : { baseDelayMs: options.baseDelayMs }),
+        ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
         ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
-        onHold: (probeInMs) => options.onNotice?.({ kind: 'hold', target: route.targetLabel, probeInMs }),
+        onHold: (probeInMs, failedProbes) => options.onNotice?.({ kind: 'hold', target: route.targetLabel, probeInMs, failedProbes }),
         onResume: () => options.onNotice?.({ kind: 'resume', target: route.targetLabel }),
         onRecordError: (err) => options.onNotice?.({ kind: 'unrecorded', target: route.targetLabel, error: err.message }),
       });

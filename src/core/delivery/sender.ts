@@ -1,7 +1,12 @@
 // Build, sign and POST test events. No terminal I/O and no process.exit: every function returns data or throws.
+// node:http, not undici: `etsyhook send` is one request, and loading undici cost more than the request (CI sends
+// hundreds of them).
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
 import { OperationError } from '../../errors.js';
+import { isDuplicateAnswer } from './answer.js';
+import { latency } from './stats.js';
 import { userAgent } from '../../version.js';
 import type { EventType } from '../events/catalog.js';
 import { buildFixture, type Json, type JsonObject } from '../events/fixtures.js';
@@ -50,6 +55,7 @@ export function prepareEvent(spec: EventSpec): PreparedEvent {
   } else {
     const fixture: JsonObject = spec.base !== undefined ? structuredClone(spec.base) : buildFixture(spec.type, withShop(spec.shopId, timestamp));
     for (const assignment of spec.sets ?? []) applySet(fixture, assignment);
+    if ((spec.sets ?? []).some((a) => a.startsWith('shop_id='))) followShop(fixture);
     payload = fixture;
     body = Buffer.from(JSON.stringify(fixture), 'utf8');
   }
@@ -64,6 +70,14 @@ export function prepareEvent(spec: EventSpec): PreparedEvent {
     payload,
     headers: { 'content-type': 'application/json', 'user-agent': userAgent(), ...signature },
   };
+}
+
+/** `--set shop_id=N` moves the resource_url to that shop too, as `--shop` does: the payload stays consistent. */
+function followShop(payload: JsonObject): void {
+  const shop = payload.shop_id;
+  const url = payload.resource_url;
+  if ((typeof shop !== 'number' && typeof shop !== 'string') || typeof url !== 'string') return;
+  payload.resource_url = url.replace(/\/shops\/[^/]+/, `/shops/${shop}`);
 }
 
 function withShop(shopId: number | undefined, now: number): { shopId?: number; now: number } {
@@ -83,10 +97,20 @@ export interface Delivery {
   status: number;
   /** From sending the request to having read the whole answer. */
   ms: number;
+  /** The answer's body (its first MAX_ANSWER_BYTES). */
   body: string;
+  /** The body was longer than what was kept. */
+  truncated?: boolean;
+  /** The answer's headers, names lower-case. */
+  headers: Record<string, string>;
+  /** A 2xx that says the receiver already had this webhook-id (`{"status":"duplicate"}`). */
+  duplicate: boolean;
 }
 
-export type FailureKind = 'refused' | 'timeout' | 'dns' | 'reset' | 'other';
+/** Keep at most this much of an answer's body (a huge answer is not held in memory, once per request of a batch). */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+export type FailureKind = 'refused' | 'timeout' | 'dns' | 'reset' | 'interrupted' | 'other';
 
 /** The request could not get an answer (nothing listening, timeout…). */
 export class DeliveryError extends OperationError {
@@ -104,44 +128,98 @@ export interface SenderOptions {
   timeoutMs: number;
   /** Keep-alive connections to open at most (the concurrency). */
   connections?: number;
-  /** Tests may inject their own undici dispatcher. */
-  dispatcher?: Dispatcher;
 }
 
 /** POSTs prepared events to one URL over a keep-alive connection pool. */
 export class Sender {
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly agent: HttpAgent;
 
   constructor(private readonly options: SenderOptions) {
-    this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher =
-      options.dispatcher ??
-      new Agent({
-        connections: options.connections ?? 1,
-        keepAliveTimeout: 10_000,
-        connect: { timeout: options.timeoutMs },
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
+    const agentOptions = { keepAlive: true, maxSockets: options.connections ?? 1, keepAliveMsecs: 10_000 };
+    this.agent = options.url.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   }
 
-  async post(event: PreparedEvent): Promise<Delivery> {
+  /** POST one event; `signal` (Ctrl-C) abandons it with a DeliveryError of kind 'interrupted'. */
+  post(event: PreparedEvent, signal?: AbortSignal): Promise<Delivery> {
     const { url, timeoutMs } = this.options;
     const started = performance.now();
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      const res = await request(url, { method: 'POST', headers: event.headers, body: event.body, dispatcher: this.dispatcher, signal });
-      const body = await res.body.text();
-      return { status: res.statusCode, ms: round(performance.now() - started), body };
-    } catch (err) {
-      throw describeFailure(err, url, timeoutMs, signal.aborted);
-    }
+    return new Promise<Delivery>((resolve, reject) => {
+      let settled = false;
+      let timedOut = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        req.destroy();
+        reject(signal?.aborted ? interrupted(url, performance.now() - started, err) : describeFailure(err, url, timeoutMs, timedOut));
+      };
+      const onAbort = (): void => fail(new Error('interrupted'));
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(url, { method: 'POST', headers: { ...event.headers, 'content-length': String(event.body.length) }, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        res.on('data', (chunk: Buffer) => {
+          if (size >= MAX_ANSWER_BYTES) {
+            truncated = true;
+            return;
+          }
+          chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' }));
+        });
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          let buf = Buffer.concat(chunks);
+          if (buf.length > MAX_ANSWER_BYTES) {
+            buf = buf.subarray(0, MAX_ANSWER_BYTES);
+            truncated = true;
+          }
+          const body = buf.toString('utf8');
+          const status = res.statusCode ?? 0;
+          resolve({
+            status,
+            ms: round(performance.now() - started),
+            body,
+            ...(truncated ? { truncated } : {}),
+            headers: flatten(res.headers),
+            duplicate: isDuplicateAnswer(status, body),
+          });
+        });
+      });
+      // One deadline for the whole exchange (connect, answer, body).
+      const timer = setTimeout(() => {
+        timedOut = true;
+        fail(Object.assign(new Error('timed out'), { code: 'TIMEOUT' }));
+      }, timeoutMs);
+      req.on('error', fail);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+      req.end(event.body);
+    });
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    // destroy, not a graceful close: nothing waits for keep-alive sockets to time out.
+    this.agent.destroy();
   }
+}
+
+function flatten(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function interrupted(url: URL, ms: number, cause: unknown): DeliveryError {
+  return new DeliveryError('interrupted', 'INTERRUPTED', `interrupted after ${formatMs(Math.round(ms))} without an answer from ${url.href}`, undefined, cause);
 }
 
 function round(ms: number): number {
@@ -150,10 +228,10 @@ function round(ms: number): number {
 
 function errorCode(err: unknown): string {
   let e: unknown = err;
-  // undici wraps system errors; the code that says what happened is on the innermost cause.
+  // Wrapped errors: the code that says what happened is on the innermost cause.
   for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
     const code: unknown = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== '' && !code.startsWith('UND_ERR_ABORT')) return code;
+    if (typeof code === 'string' && code !== '') return code;
     if (e instanceof AggregateError && e.errors.length > 0) e = e.errors[0];
     else e = e.cause;
   }
@@ -163,7 +241,7 @@ function errorCode(err: unknown): string {
 export function describeFailure(err: unknown, url: URL, timeoutMs: number, timedOut: boolean): DeliveryError {
   const code = errorCode(err);
   const where = url.href;
-  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (timedOut || code === 'TIMEOUT' || code === 'ETIMEDOUT') {
     return new DeliveryError('timeout', 'TIMEOUT', `no answer from ${where} within ${formatMs(timeoutMs)}`, 'raise --timeout if the receiver is slow', err);
   }
   if (code === 'ECONNREFUSED') {
@@ -172,7 +250,7 @@ export function describeFailure(err: unknown, url: URL, timeoutMs: number, timed
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new DeliveryError('dns', code, `cannot resolve the host ${url.hostname}`, 'check --to', err);
   }
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
     return new DeliveryError('reset', code, `the connection to ${where} was closed before an answer`, undefined, err);
   }
   if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
@@ -186,17 +264,28 @@ export function describeFailure(err: unknown, url: URL, timeoutMs: number, timed
 }
 
 function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
+  return `${+(ms / 60_000).toFixed(1)} min`;
 }
 
 /** One request of a batch: an answer, or the reason there was none. */
-export type Outcome = { id: string | undefined; status: number; ms: number } | { id: string | undefined; error: DeliveryError; ms: number };
+export type Outcome =
+  | { id: string | undefined; status: number; ms: number; duplicate: boolean }
+  | { id: string | undefined; error: DeliveryError; ms: number };
 
 export interface BatchSummary {
+  /** Requests that finished (all of them, unless interrupted). */
   count: number;
+  /** Requests asked for (--count). */
+  planned: number;
   concurrency: number;
   /** Answers per HTTP status, e.g. {"200": 98, "500": 2}. */
   statuses: Record<string, number>;
+  /** 2xx answers saying the receiver already had the webhook-id: acknowledged, not taken again. */
+  duplicates: number;
+  /** Stopped by Ctrl-C before all were sent. */
+  interrupted: boolean;
   /** Requests without an answer, per kind (refused, timeout…). */
   errors: Record<string, number>;
   /** Latency of answered requests, in ms. */
@@ -206,66 +295,77 @@ export interface BatchSummary {
   rate: number;
 }
 
+export interface BatchOptions {
+  /** Called with the number of finished requests, at most every 50. */
+  onProgress?: (done: number, outcomes: readonly Outcome[]) => void;
+  /** Ctrl-C: no new requests, those in flight are abandoned; the outcomes so far are returned. */
+  signal?: AbortSignal;
+}
+
 /** Send `count` distinct events (built by `make(i)`) with at most `concurrency` in flight. */
 export async function sendBatch(
   sender: Sender,
   make: (index: number) => PreparedEvent,
   count: number,
   concurrency: number,
-  onProgress?: (done: number) => void,
+  options: BatchOptions = {},
 ): Promise<{ outcomes: Outcome[]; summary: BatchSummary }> {
-  const outcomes: Outcome[] = new Array<Outcome>(count);
+  const { signal, onProgress } = options;
+  const outcomes: Outcome[] = [];
   let next = 0;
-  let done = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
-    while (next < count) {
+    while (next < count && !signal?.aborted) {
       const i = next++;
       const event = make(i);
       const t0 = performance.now();
       try {
-        const d = await sender.post(event);
-        outcomes[i] = { id: event.id, status: d.status, ms: d.ms };
+        const d = await sender.post(event, signal);
+        outcomes.push({ id: event.id, status: d.status, ms: d.ms, duplicate: d.duplicate });
       } catch (err) {
         if (!(err instanceof DeliveryError)) throw err;
-        outcomes[i] = { id: event.id, error: err, ms: round(performance.now() - t0) };
+        if (err.kind === 'interrupted') return; // abandoned, not an outcome
+        outcomes.push({ id: event.id, error: err, ms: round(performance.now() - t0) });
       }
-      done++;
-      if (onProgress !== undefined && (done % 50 === 0 || done === count)) onProgress(done);
+      if (onProgress !== undefined && (outcomes.length % 50 === 0 || outcomes.length === count)) onProgress(outcomes.length, outcomes);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   const elapsedMs = round(performance.now() - started);
-  return { outcomes, summary: summarise(outcomes, concurrency, elapsedMs) };
+  return { outcomes, summary: summarise(outcomes, concurrency, elapsedMs, { planned: count, interrupted: signal?.aborted ?? false }) };
 }
 
-export function summarise(outcomes: readonly Outcome[], concurrency: number, elapsedMs: number): BatchSummary {
+export function summarise(
+  outcomes: readonly Outcome[],
+  concurrency: number,
+  elapsedMs: number,
+  run: { planned?: number; interrupted?: boolean } = {},
+): BatchSummary {
   const statuses: Record<string, number> = {};
   const errors: Record<string, number> = {};
   const times: number[] = [];
+  let duplicates = 0;
   for (const o of outcomes) {
     if ('status' in o) {
       statuses[String(o.status)] = (statuses[String(o.status)] ?? 0) + 1;
+      if (o.duplicate) duplicates++;
       times.push(o.ms);
     } else {
       errors[o.error.kind] = (errors[o.error.kind] ?? 0) + 1;
     }
   }
-  times.sort((a, b) => a - b);
   return {
     count: outcomes.length,
+    planned: run.planned ?? outcomes.length,
     concurrency,
     statuses,
+    duplicates,
+    interrupted: run.interrupted ?? false,
     errors,
-    ms: times.length === 0 ? null : { p50: percentile(times, 0.5), p99: percentile(times, 0.99), max: times[times.length - 1]! },
+    ms: latency(times),
     elapsedMs,
     rate: elapsedMs > 0 ? Math.round((outcomes.length / elapsedMs) * 1000 * 10) / 10 : 0,
   };
 }
 
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil(p * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
-}
+export { percentile } from './stats.js';

@@ -82,7 +82,7 @@ function pushoverVerdict(result: AttemptResult): AttemptResult {
   if (result.status === undefined) return result;
   let answer: { status?: unknown; errors?: unknown } = {};
   try {
-    answer = JSON.parse(result.response ?? '') as typeof answer;
+    answer = JSON.parse(result.response?.body ?? '') as typeof answer;
   } catch {
     // Not JSON (a proxy's error page): the HTTP status decides.
   }
@@ -110,7 +110,7 @@ export function runCommand(argv: readonly string[], event: ReceivedRecord, body:
       clearTimeout(timer);
       const kept = stderr.length > STDERR_KEPT ? `…${stderr.slice(-STDERR_KEPT)}` : stderr;
       // A command that ran, failed or not, is there: it never holds the route's queue like an unreachable app.
-      resolve({ ...result, ms: ms(), answered: true, ...(kept.trim() === '' ? {} : { response: kept }) });
+      resolve({ ...result, ms: ms(), answered: true, ...(kept.trim() === '' ? {} : { response: { body: kept } }) });
     };
     const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'ignore', 'pipe'], detached: true });
     if (child.pid !== undefined) running?.add(child.pid);

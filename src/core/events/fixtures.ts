@@ -33,5 +33,13 @@ export function buildFixture(type: EventType, options: FixtureOptions = {}): Jso
       shop_id: shopId,
     };
   }
+  if (type.source === 'announced') {
+    // Etsy's thin shape, pointing at the listing.
+    return {
+      event_type: type.name,
+      resource_url: `https://api.etsy.com/v3/application/shops/${shopId}/listings/${resourceId}`,
+      shop_id: shopId,
+    };
+  }
   return { event_type: type.name, resource_id: resourceId, shop_id: shopId, timestamp: now };
 }

@@ -1,8 +1,19 @@
 // `--set key.path=value`: typed values written into a JSON payload at a dot path.
 import type { Json, JsonObject } from './fixtures.js';
 
-/** Parse a `--set` value: numbers, booleans and null as such, JSON objects/arrays as JSON, strings otherwise. */
+/**
+ * Parse a `--set` value: numbers, booleans and null as such, JSON objects/arrays as JSON, strings otherwise; a
+ * double-quoted value is the string inside (`name="12"` is the string 12, not the number).
+ */
 export function parseSetValue(raw: string): Json {
+  if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) {
+    try {
+      const text: unknown = JSON.parse(raw);
+      if (typeof text === 'string') return text;
+    } catch {
+      /* not a JSON string: keep the characters as typed */
+    }
+  }
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   if (raw === 'null') return null;

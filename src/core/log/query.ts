@@ -322,42 +322,114 @@ export const FULL_ID_LENGTH = 'evt_'.length + 16;
 
 export interface RefMatch {
   ref: string;
-  /** The event, when exactly one matched. */
+  /** The event, when exactly one matched (for a webhook-id received several times: the accepted one). */
   event: StoredEvent | undefined;
-  /** How many events matched. */
+  /** How many events (or webhook-ids) matched. */
   count: number;
   /** Ids of the first few matches, newest first (for an "ambiguous" message). */
   candidates: string[];
+  /** The ref named a webhook-id received more than once: the other records with it (duplicates), newest first. */
+  others?: string[];
+  /** What the ref matched: the store id, or the webhook-id. */
+  by?: 'id' | 'webhook-id';
 }
 
-/** Look events up by id or id prefix, in one pass over the log. */
-export function findEvents(file: string, refs: readonly string[], options: ScanOptions = {}): RefMatch[] {
-  const wanted = refs.map((ref) => ({ ref, prefix: normaliseRef(ref) }));
-  const matches: RefMatch[] = refs.map((ref) => ({ ref, event: undefined, count: 0, candidates: [] }));
-  const keepId = (id: string): boolean => wanted.some((w) => id.startsWith(w.prefix));
-  // Full ids are unique: once each is found, the rest of the log need not be read. Prefixes must read it all.
-  const allFull = wanted.every((w) => w.prefix.length >= FULL_ID_LENGTH);
-  // A chunk of the log that mentions none of the prefixes holds neither the events nor their attempts.
-  const skipUnless = wanted.map((w) => Buffer.from(`"id":"${w.prefix}`));
-  for (const ev of assemble(file, { ...options, keepId, skipUnless })) {
-    wanted.forEach((w, i) => {
-      if (!ev.record.id.startsWith(w.prefix)) return;
-      const m = matches[i]!;
-      m.count++;
-      if (m.count === 1) m.event = ev;
-      else m.event = undefined;
-      if (m.candidates.length < 5) m.candidates.push(ev.record.id);
+/** Records kept per ref while matching: enough for a webhook-id's duplicates and an ambiguity message. */
+const MAX_HITS = 50;
+
+/** Does `ref` look like a webhook-id (prefix) rather than only a store id? Anything not written as evt_…. */
+function mayBeWebhookId(ref: string): boolean {
+  const r = ref.trim();
+  return r.length >= 3 && !r.startsWith('evt_') && !'evt_'.startsWith(r);
+}
+
+/**
+ * The store ids of received records whose webhook-id starts with each of `prefixes`, newest first. Reads only the
+ * chunks of the log that mention one of them.
+ */
+function idsByWebhookId(file: string, prefixes: readonly string[], options: ScanOptions): Map<string, Set<string>> {
+  const found = new Map<string, Set<string>>(prefixes.map((p) => [p, new Set<string>()]));
+  if (prefixes.length === 0) return found;
+  // The key as JSON writes it (escapes included), without the closing quote: a prefix of the value.
+  const needles = prefixes.map((p) => Buffer.from(`"webhookId":${JSON.stringify(p).slice(0, -1)}`));
+  const chunks = chunksBackward(file, { ...(options.end === undefined ? {} : { end: options.end }), skipUnless: needles });
+  for (const chunk of chunks) {
+    eachLineBackward(chunk, (start, end) => {
+      const bytes = chunk.buf.subarray(start, end);
+      if (!needles.some((n) => bytes.indexOf(n) >= 0)) return;
+      const rec = parseLine(bytes);
+      if (rec === undefined || rec.kind !== 'received' || rec.webhookId === undefined) return;
+      for (const p of prefixes) if (rec.webhookId.startsWith(p)) found.get(p)!.add(rec.id);
     });
-    if (allFull && matches.every((m) => m.count > 0)) break;
   }
-  return matches;
+  return found;
+}
+
+/**
+ * Look events up by store id (evt_…) or webhook-id (msg_…, the id Etsy's portal and the app's logs show), or a
+ * unique prefix of either. A webhook-id received several times (duplicates) names the accepted record; the others
+ * are listed in `others`.
+ */
+export function findEvents(file: string, refs: readonly string[], options: ScanOptions = {}): RefMatch[] {
+  const wanted = refs.map((ref) => ({ ref, prefix: normaliseRef(ref), webhook: mayBeWebhookId(ref) ? ref.trim() : undefined }));
+  const byWebhook = idsByWebhookId(file, [...new Set(wanted.flatMap((w) => (w.webhook === undefined ? [] : [w.webhook])))], options);
+  const viaWebhook = new Set<string>();
+  for (const ids of byWebhook.values()) for (const id of ids) viaWebhook.add(id);
+  const hits: StoredEvent[][] = refs.map(() => []);
+  const counts = refs.map(() => 0);
+  const keepId = (id: string): boolean => viaWebhook.has(id) || wanted.some((w) => id.startsWith(w.prefix));
+  // Full ids are unique, and the webhook-ids' records are known: once each is found, the rest need not be read.
+  const allFull = wanted.every((w) => w.prefix.length >= FULL_ID_LENGTH || w.webhook !== undefined);
+  let webhookLeft = viaWebhook.size;
+  // A chunk of the log that mentions none of the ids holds neither the events nor their attempts.
+  const skipUnless = [...wanted.map((w) => Buffer.from(`"id":"${w.prefix}`)), ...[...viaWebhook].map((id) => Buffer.from(`"id":"${id}"`))];
+  for (const ev of assemble(file, { ...options, keepId, skipUnless })) {
+    if (viaWebhook.has(ev.record.id)) webhookLeft--;
+    wanted.forEach((w, i) => {
+      const byId = ev.record.id.startsWith(w.prefix);
+      const byWh = w.webhook !== undefined && byWebhook.get(w.webhook)!.has(ev.record.id);
+      if (!byId && !byWh) return;
+      counts[i]!++;
+      if (hits[i]!.length < MAX_HITS) hits[i]!.push(ev);
+    });
+    if (allFull && webhookLeft <= 0 && wanted.every((w, i) => w.webhook !== undefined || counts[i]! > 0)) break;
+  }
+  return wanted.map((w, i) => resolveHits(w.ref, w.webhook, hits[i]!, counts[i]!));
+}
+
+/** One event per id; the records of one webhook-id count as one, represented by the accepted record. */
+function resolveHits(ref: string, webhook: string | undefined, hits: StoredEvent[], count: number): RefMatch {
+  const key = (ev: StoredEvent): string =>
+    webhook !== undefined && ev.record.webhookId?.startsWith(webhook) ? `wh:${ev.record.webhookId}` : `id:${ev.record.id}`;
+  const groups = new Map<string, StoredEvent[]>();
+  for (const ev of hits) {
+    const k = key(ev);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [ev]);
+    else g.push(ev);
+  }
+  const candidates = hits.slice(0, 5).map((ev) => ev.record.id);
+  if (groups.size !== 1 || count > hits.length) {
+    return { ref, event: undefined, count: Math.max(groups.size, count > hits.length ? 2 : 0), candidates };
+  }
+  const [k, group] = [...groups][0]!;
+  const chosen = group.find((ev) => ev.record.status === 'accepted') ?? group[0]!;
+  const others = group.filter((ev) => ev !== chosen).map((ev) => ev.record.id);
+  return {
+    ref,
+    event: chosen,
+    count: 1,
+    candidates,
+    by: k.startsWith('wh:') ? 'webhook-id' : 'id',
+    ...(others.length > 0 ? { others } : {}),
+  };
 }
 
 /** The one event `ref` names; OperationError naming the candidates when there are none or several. */
 export function resolveRef(m: RefMatch): StoredEvent {
   if (m.event !== undefined) return m.event;
   if (m.count === 0) {
-    throw new OperationError(`no stored event matches '${m.ref}'`, { hint: 'see the ids with `etsyhook events list`' });
+    throw new OperationError(`no stored event matches '${m.ref}' (as an id or a webhook-id)`, { hint: 'see the ids with `etsyhook events list`' });
   }
   const more = m.count > m.candidates.length ? `, … (${m.count} in all)` : '';
   throw new OperationError(`'${m.ref}' is ambiguous: it matches ${m.candidates.join(', ')}${more}`, {

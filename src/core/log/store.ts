@@ -7,6 +7,7 @@
 // every append resolves only once its bytes are on disk, and durability costs one fsync per batch, not per event.
 import { constants, promises as fsp, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDir } from '../../config.js';
 import { StoreUnavailableError } from '../../errors.js';
 import { formatRecord, parseRecord, type StoreRecord } from './records.js';
 import { linesBackward, linesForwardInFile } from './scan.js';
@@ -63,7 +64,7 @@ export class EventStore {
 
   static async open(dir: string): Promise<EventStore> {
     try {
-      await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+      ensureDir(dir);
       const { handle, ino, endsClean } = await openLog(logPath(dir));
       return new EventStore(dir, handle, ino, endsClean);
     } catch (err) {

@@ -215,7 +215,7 @@ export class QueueWorker {
     const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target, attempt, status: outcome, ms: result.ms };
     if (result.status !== undefined) record.httpStatus = result.status;
     if (result.error !== undefined) record.error = result.error;
-    if (result.response !== undefined) record.response = { body: result.response };
+    if (result.response !== undefined) record.response = result.response;
     const error = result.status !== undefined ? `HTTP ${result.status}` : (result.error ?? 'no answer');
     const args = [
       GROUP,

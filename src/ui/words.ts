@@ -1,0 +1,27 @@
+// Counts, sizes and durations as a person reads them: "1 event", "2 events", "1 MiB", "850 ms", "2.4 s", "3 min".
+
+/** `1 event`, `2 events`; `plural` for irregular words (`1 delivery`, `2 deliveries`). */
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n} ${n === 1 ? word : pluralWord}`;
+}
+
+/** 1 byte, 512 bytes, 1.5 KiB, 1 MiB, 2.3 GiB. */
+export function bytesInWords(n: number): string {
+  if (n < 1024) return plural(n, 'byte');
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${+v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+/** 850 ms, 2.4 s, 3.5 min, 2 h. */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)} min`;
+  return `${+(ms / 3_600_000).toFixed(1)} h`;
+}

@@ -1,0 +1,150 @@
+// Ctrl-C (a real SIGINT to the child) stops `send` and `replay` at once: the summary so far, exit 130.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startRecorder, type Recorder } from './http-recorder.js';
+import { BIN, cleanEnv, type Cleanup, post, ROOT, SECRET, signed, startDev, tempHome, waitFor } from './support/index.js';
+
+let home: ReturnType<typeof tempHome>;
+const servers: Recorder[] = [];
+const children: ChildProcess[] = [];
+const cleanups: Cleanup[] = [];
+
+beforeEach(() => {
+  home = tempHome();
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  home.cleanup();
+});
+
+async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
+  const r = await startRecorder(options);
+  servers.push(r);
+  return r;
+}
+
+/** Start the CLI without a terminal; collect its output; resolve its exit code and how long after SIGINT it came. */
+function start(args: string[], env = cleanEnv(home.dir)) {
+  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    /** SIGINT, then the exit code and the milliseconds it took to exit. */
+    interrupt: async (): Promise<{ code: number | null; ms: number }> => {
+      const t0 = Date.now();
+      child.kill('SIGINT');
+      const code = await exited;
+      return { code, ms: Date.now() - t0 };
+    },
+  };
+}
+
+describe('send, interrupted', () => {
+  it('a long --count run without a terminal shows progress, then Ctrl-C prints the summary so far and exits 130', async () => {
+    const r = await recorder({ delayMs: 2 });
+    const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--count', '1000000', '--concurrency', '4']);
+    // Progress every few seconds on stderr, since there is no spinner.
+    await waitFor('a progress line', () => /^\.\.\. \d+\/1000000 sent in [\d.]+ (ms|s) \(200: \d+\)$/m.test(p.stderr()), 15_000);
+    const { code, ms } = await p.interrupt();
+    expect(code).toBe(130);
+    expect(ms).toBeLessThan(3000);
+    const err = p.stderr();
+    const m = /<-- (\d+) requests in [\d.]+ (ms|s) \([\d.]+\/s\), interrupted after (\d+) of 1000000/.exec(err);
+    expect(m, err).not.toBeNull();
+    const done = Number(m![1]);
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThanOrEqual(r.requests.length);
+    expect(err).toMatch(new RegExp(`^    200 +${done}$`, 'm'));
+    expect(err).toMatch(/p50 [\d.]+ ms · p99 [\d.]+ ms/);
+    expect(err).toMatch(new RegExp(`interrupted: ${done} of 1000000 requests finished`));
+    expect(err).not.toMatch(/error:/);
+    expect(p.stdout()).toBe('');
+  });
+
+  it('--json: the summary object so far, marked interrupted', async () => {
+    const r = await recorder({ delayMs: 2 });
+    const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--count', '1000000', '--json']);
+    await waitFor('twenty requests', () => r.requests.length >= 20, 15_000);
+    const { code } = await p.interrupt();
+    expect(code).toBe(130);
+    const summary = JSON.parse(p.stdout()) as { interrupted: boolean; count: number; planned: number; statuses: Record<string, number>; ms: { p50: number; p99: number } };
+    expect(summary.interrupted).toBe(true);
+    expect(summary.planned).toBe(1000000);
+    expect(summary.count).toBeGreaterThanOrEqual(19);
+    expect(summary.statuses['200']).toBe(summary.count);
+    expect(summary.ms.p50).toBeGreaterThan(0);
+  });
+
+  it('one request to an app that never answers: Ctrl-C stops at once, not at --timeout', async () => {
+    const r = await recorder({ hang: true });
+    const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--timeout', '5m']);
+    await waitFor('the request to arrive', () => r.requests.length === 1, 10_000);
+    const { code, ms } = await p.interrupt();
+    expect(code).toBe(130);
+    expect(ms).toBeLessThan(3000);
+    expect(p.stderr()).toMatch(/<-- interrupted after [\d.]+ (ms|s) without an answer from http:\/\/127\.0\.0\.1:\d+\/webhook/);
+    expect(p.stderr()).not.toMatch(/error:/);
+  });
+
+  it('one request, --json: the request object with no response, marked interrupted', async () => {
+    const r = await recorder({ hang: true });
+    const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--json']);
+    await waitFor('the request to arrive', () => r.requests.length === 1, 10_000);
+    const { code } = await p.interrupt();
+    expect(code).toBe(130);
+    const obj = JSON.parse(p.stdout()) as { interrupted: boolean; response: unknown; event: { id: string } };
+    expect(obj).toMatchObject({ interrupted: true, response: null });
+    expect(obj.event.id).toBe(r.requests[0]!.headers['webhook-id']);
+  });
+});
+
+describe('replay, interrupted', () => {
+  it('Ctrl-C while replaying to an app that never answers: the summary so far, exit 130', async () => {
+    const dev = await startDev(cleanups);
+    for (let i = 0; i < 5; i++) expect((await post(dev.url, signed())).status).toBe(200);
+    await dev.stop('SIGTERM');
+    const slow = await recorder({ hang: true });
+    const p = start(['replay', '--since', '1h', '--to', slow.url, '--concurrency', '1', '--timeout', '5m'], dev.env);
+    await waitFor('the first replay to arrive', () => slow.requests.length === 1, 10_000);
+    const { code, ms } = await p.interrupt();
+    expect(code).toBe(130);
+    expect(ms).toBeLessThan(3000);
+    expect(p.stderr()).toMatch(/interrupted: replayed 0 of 5 events .*: 0 delivered, 0 failed/);
+    expect(p.stderr()).not.toMatch(/error:/);
+  });
+
+  it('--json: per-event lines so far, then the summary object marked interrupted', async () => {
+    const dev = await startDev(cleanups);
+    for (let i = 0; i < 5; i++) expect((await post(dev.url, signed())).status).toBe(200);
+    await dev.stop('SIGTERM');
+    let n = 0;
+    // The first two get an answer; the third hangs.
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (++n <= 2) res.end('{"status":"accepted"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    const port = (server.address() as { port: number }).port;
+    const p = start(['replay', '--since', '1h', '--to', `http://127.0.0.1:${port}/hooks`, '--concurrency', '1', '--json'], dev.env);
+    await waitFor('the third replay to arrive', () => n === 3, 10_000);
+    const { code } = await p.interrupt();
+    expect(code).toBe(130);
+    const lines = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(0, 2).map((l) => [l.kind, l.status, l.httpStatus])).toEqual([['delivery', 'delivered', 200], ['delivery', 'delivered', 200]]);
+    expect(lines[2]).toMatchObject({ kind: 'summary', interrupted: true, planned: 5, count: 2, delivered: 2, duplicates: 0, failed: 0 });
+    expect((lines[2]!.ms as { p50: number }).p50).toBeGreaterThan(0);
+  });
+});

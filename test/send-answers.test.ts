@@ -1,0 +1,147 @@
+// What `send` makes of the answer and of its input: duplicates, a 401's secret source, headers under --verbose,
+// --set on fixtures and on --data, types outside the catalog.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startRecorder, type Recorder } from './http-recorder.js';
+import { cleanEnv, type Cleanup, runCli, SECRET, startDev, tempHome } from './support/index.js';
+
+let home: ReturnType<typeof tempHome>;
+let env: NodeJS.ProcessEnv;
+const servers: Recorder[] = [];
+const cleanups: Cleanup[] = [];
+
+beforeEach(() => {
+  home = tempHome();
+  env = cleanEnv(home.dir);
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  home.cleanup();
+});
+
+async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
+  const r = await startRecorder(options);
+  servers.push(r);
+  return r;
+}
+
+const send = (args: string[], e: NodeJS.ProcessEnv = env, input?: string) =>
+  runCli(['send', ...args], { env: e, ...(input === undefined ? {} : { input }) });
+
+describe('send: duplicates', () => {
+  it('a running dev answers a repeated webhook-id as a duplicate: send says so, and how to get past it', async () => {
+    const dev = await startDev(cleanups);
+    const first = await send(['order.paid', '--to', dev.url, '--secret', SECRET, '--id', 'msg_dup_1']);
+    expect(first.code).toBe(0);
+    expect(first.stderr).not.toMatch(/duplicate/);
+    const again = await send(['order.paid', '--to', dev.url, '--secret', SECRET, '--id', 'msg_dup_1', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/<-- \[200\] [\d.]+ ms {2}duplicate/);
+    expect(again.stderr).toMatch(/the receiver already had webhook-id msg_dup_1: acknowledged, not taken again; drop --id/);
+    const obj = JSON.parse(again.stdout) as { response: { status: number; duplicate: boolean; headers: Record<string, string> } };
+    expect(obj.response).toMatchObject({ status: 200, duplicate: true });
+    expect(obj.response.headers['content-type']).toMatch(/application\/json/);
+  });
+
+  it('the older answer shape ("verdict":"duplicate") too; --count counts duplicates apart from delivered', async () => {
+    let n = 0;
+    const r = await recorder({ body: () => (++n % 2 === 0 ? '{"verdict":"duplicate","id":"evt_x"}' : '{"status":"accepted"}') });
+    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--count', '10', '--json']);
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(res.stdout) as { statuses: Record<string, number>; duplicates: number };
+    expect(summary.statuses).toEqual({ '200': 10 });
+    expect(summary.duplicates).toBe(5);
+    expect(res.stderr).toMatch(/^ {4}200 +5$/m);
+    expect(res.stderr).toMatch(/^ {4}duplicate +5$/m);
+    expect(res.stderr).toMatch(/5 answers said duplicate/);
+  });
+});
+
+describe('send: a 401', () => {
+  it('names which secret source was used, never the secret', async () => {
+    const r = await recorder({ status: 401, body: '{"error":"bad signature"}' });
+    const fromEnv = await send(['order.paid', '--to', r.url], cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: SECRET }));
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stderr).toMatch(/rejected the request \(401\): it was signed with the secret from ETSY_WEBHOOK_SECRET/);
+    const fromFlag = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '2xx']);
+    expect(fromFlag.code).toBe(1);
+    expect(fromFlag.stderr).toMatch(/signed with the secret from --secret/);
+    for (const out of [fromEnv.stderr, fromFlag.stderr]) expect(out).not.toContain(SECRET.slice(6, 20));
+  });
+});
+
+describe('send: --verbose', () => {
+  it('shows request and response headers, credentials masked', async () => {
+    const r = await recorder({ headers: { 'x-app-trace': 'abc', 'set-cookie': 'session=supersecretvalue123' } });
+    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--verbose']);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/^> content-type: application\/json$/m);
+    expect(res.stderr).toMatch(new RegExp(`^> webhook-id: ${r.requests[0]!.headers['webhook-id']}$`, 'm'));
+    expect(res.stderr).toMatch(/^< x-app-trace: abc$/m);
+    expect(res.stderr).toMatch(/^< set-cookie: sess…••••$/m);
+    expect(res.stderr).not.toContain('supersecretvalue123');
+    expect(res.stderr).not.toContain(SECRET);
+  });
+});
+
+describe('send: --set and --data', () => {
+  it('--set shop_id=N moves the resource_url to that shop, as --shop does', async () => {
+    const r = await recorder();
+    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--set', 'shop_id=12345678']);
+    expect(res.code).toBe(0);
+    const body = JSON.parse(r.requests[0]!.body.toString()) as { shop_id: number; resource_url: string };
+    expect(body.shop_id).toBe(12345678);
+    expect(body.resource_url).toMatch(/^https:\/\/api\.etsy\.com\/v3\/application\/shops\/12345678\/receipts\/\d+$/);
+  });
+
+  it('a double-quoted value is a string; bare numbers stay numbers', async () => {
+    const r = await recorder();
+    const res = await send(['listing.updated', '--to', r.url, '--secret', SECRET, '--set', 'name="12"', '--set', 'count=12', '--set', 'quote="say \\"hi\\""']);
+    expect(res.code).toBe(0);
+    const body = JSON.parse(r.requests[0]!.body.toString()) as Record<string, unknown>;
+    expect(body.name).toBe('12');
+    expect(body.count).toBe(12);
+    expect(body.quote).toBe('say "hi"');
+  });
+
+  it('--set applies on top of --data JSON, shop_id and resource_url together', async () => {
+    const r = await recorder();
+    const file = join(home.dir, 'fixture.json');
+    writeFileSync(file, JSON.stringify({ event_type: 'order.paid', shop_id: 1, resource_url: 'https://api.etsy.com/v3/application/shops/1/receipts/99', note: 'kept' }));
+    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--data', file, '--set', 'shop_id=42', '--set', 'extra.flag=true']);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(r.requests[0]!.body.toString())).toEqual({
+      event_type: 'order.paid',
+      shop_id: 42,
+      resource_url: 'https://api.etsy.com/v3/application/shops/42/receipts/99',
+      note: 'kept',
+      extra: { flag: true },
+    });
+  });
+
+  it('any event type can be sent with --data: a warning outside the catalog, not a refusal', async () => {
+    const r = await recorder();
+    const file = join(home.dir, 'custom.json');
+    writeFileSync(file, '{"event_type":"shop.vacation_started","shop_id":7}');
+    const res = await send(['shop.vacation_started', '--to', r.url, '--secret', SECRET, '--data', file]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/warning: 'shop\.vacation_started' is not an event type etsyhook knows.*; sending it anyway/);
+    expect(r.requests[0]!.body.toString()).toBe('{"event_type":"shop.vacation_started","shop_id":7}');
+    // Without a body there is nothing to build: a usage error that says --data would do.
+    const refused = await send(['shop.vacation_started', '--to', r.url, '--secret', SECRET]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/unknown event type 'shop\.vacation_started'.*any other type can be sent with --data FILE/);
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it("Etsy's announced listing events have fixtures pointing at the listing", async () => {
+    const r = await recorder();
+    const res = await send(['listing.inventory.updated', '--to', r.url, '--secret', SECRET, '--shop', '555']);
+    expect(res.code).toBe(0);
+    const body = JSON.parse(r.requests[0]!.body.toString()) as Record<string, unknown>;
+    expect(body.event_type).toBe('listing.inventory.updated');
+    expect(body.resource_url).toMatch(/^https:\/\/api\.etsy\.com\/v3\/application\/shops\/555\/listings\/\d+$/);
+  });
+});
