@@ -85,8 +85,8 @@ describe("interop with the seed chapter's Flask receiver", () => {
     const { url } = needPeer(ctx);
     const res = await send(['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--expect', '200', '--json']);
     expect(res.code, res.stderr).toBe(0);
-    const out = JSON.parse(res.stdout) as { response: { status: number; body: string } };
-    expect(out.response.status).toBe(200);
+    const out = JSON.parse(res.stdout) as { response: { httpStatus: number; body: string } };
+    expect(out.response.httpStatus).toBe(200);
     expect(JSON.parse(out.response.body)).toEqual({ status: 'received' });
   });
 
@@ -94,8 +94,8 @@ describe("interop with the seed chapter's Flask receiver", () => {
     const { url } = needPeer(ctx);
     const res = await send(['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', 'not-the-secret', '--json']);
     expect(res.code, res.stderr).toBe(0);
-    const out = JSON.parse(res.stdout) as { response: { status: number; body: string } };
-    expect(out.response.status).toBe(401);
+    const out = JSON.parse(res.stdout) as { response: { httpStatus: number; body: string } };
+    expect(out.response.httpStatus).toBe(401);
     expect(out.response.body).toContain('Invalid signature');
     // --expect turns that into a CI failure.
     const expectOk = await send(['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', 'not-the-secret', '--expect', '2xx']);
@@ -109,7 +109,7 @@ describe("interop with the seed chapter's Flask receiver", () => {
     expect(res.code, res.stderr).toBe(0);
     const batch = await send(['order.paid', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--count', '30', '--concurrency', '4', '--expect', '200', '--json']);
     expect(batch.code, batch.stderr).toBe(0);
-    expect(JSON.parse(batch.stdout)).toMatchObject({ count: 30, statuses: { '200': 30 } });
+    expect(JSON.parse(batch.stdout)).toMatchObject({ count: 30, httpStatuses: { '200': 30 } });
   });
 
   it('rejects the standard scheme (it only knows X-Etsy-Signature): why --scheme legacy exists', async (ctx) => {

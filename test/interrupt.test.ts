@@ -75,11 +75,11 @@ describe('send, interrupted', () => {
     await waitFor('twenty requests', () => r.requests.length >= 20, 15_000);
     const { code } = await p.interrupt();
     expect(code).toBe(130);
-    const summary = JSON.parse(p.stdout()) as { interrupted: boolean; count: number; planned: number; statuses: Record<string, number>; ms: { p50: number; p99: number } };
+    const summary = JSON.parse(p.stdout()) as { interrupted: boolean; count: number; planned: number; httpStatuses: Record<string, number>; ms: { p50: number; p99: number } };
     expect(summary.interrupted).toBe(true);
     expect(summary.planned).toBe(1000000);
     expect(summary.count).toBeGreaterThanOrEqual(19);
-    expect(summary.statuses['200']).toBe(summary.count);
+    expect(summary.httpStatuses['200']).toBe(summary.count);
     expect(summary.ms.p50).toBeGreaterThan(0);
   });
 

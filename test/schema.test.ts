@@ -2,7 +2,7 @@
 // code (or null), with the same field names for the same things (README, "The record schema").
 import { spawn } from 'node:child_process';
 import { expect } from 'vitest';
-import { BIN, ROOT, Target, it, post, runCli, signed, waitFor } from './support/index.js';
+import { BIN, ROOT, SECRET, Target, it, post, runCli, signed, waitFor } from './support/index.js';
 
 const WORDS = {
   received: ['accepted', 'rejected', 'duplicate', 'ignored'],
@@ -33,7 +33,7 @@ function holdsSchema(value: unknown, where: string): number {
 
 const lines = (text: string): unknown[] => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
 
-it('dev, tail, events list/show and replay --json all hold the record schema', async ({ dev, home, cleanups }) => {
+it('dev, tail, events list/show, replay and send --json all hold the record schema', async ({ dev, home, cleanups }) => {
   const target = await Target.start(cleanups);
   const d = await dev(['--json', '--forward-to', target.url]);
   const ev = signed();
@@ -58,6 +58,15 @@ it('dev, tail, events list/show and replay --json all hold the record schema', a
   const replay = await runCli(['replay', accepted.id, '--to', target.url, '--json'], { env: home.env });
   expect(replay.code).toBe(0);
   expect(holdsSchema(lines(replay.stdout), 'replay --json')).toBe(1);
+
+  // send talks to any receiver: its answer is an attempt (status the outcome word, httpStatus the code).
+  const sent = await runCli(['send', 'order.paid', '--to', target.url, '--json', '--secret', SECRET], { env: home.env });
+  expect(sent.code).toBe(0);
+  const answer = JSON.parse(sent.stdout) as { response: { status: string; httpStatus: number } };
+  expect(answer.response).toMatchObject({ status: 'delivered', httpStatus: 200 });
+  expect(holdsSchema(answer, 'send --json')).toBe(1);
+  const batch = await runCli(['send', 'order.paid', '--to', target.url, '--json', '--count', '3', '--secret', SECRET], { env: home.env });
+  expect(JSON.parse(batch.stdout)).toMatchObject({ count: 3, httpStatuses: { '200': 3 } });
 
   const tail = spawn(process.execPath, [BIN, 'tail', '--json', '--since', '1h'], { env: home.env, cwd: ROOT });
   cleanups.push(() => tail.kill('SIGKILL'));

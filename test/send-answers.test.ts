@@ -41,7 +41,7 @@ describe('send: duplicates', () => {
     expect(again.stderr).toMatch(/<-- \[200\] [\d.]+ ms {2}duplicate/);
     expect(again.stderr).toMatch(/the receiver already had webhook-id msg_dup_1: acknowledged, not taken again; drop --id/);
     const obj = JSON.parse(again.stdout) as { response: { status: number; duplicate: boolean; headers: Record<string, string> } };
-    expect(obj.response).toMatchObject({ status: 200, duplicate: true });
+    expect(obj.response).toMatchObject({ status: 'duplicate', httpStatus: 200, duplicate: true });
     expect(obj.response.headers['content-type']).toMatch(/application\/json/);
   });
 
@@ -50,8 +50,8 @@ describe('send: duplicates', () => {
     const r = await recorder({ body: () => (++n % 2 === 0 ? '{"verdict":"duplicate","id":"evt_x"}' : '{"status":"accepted"}') });
     const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--count', '10', '--json']);
     expect(res.code).toBe(0);
-    const summary = JSON.parse(res.stdout) as { statuses: Record<string, number>; duplicates: number };
-    expect(summary.statuses).toEqual({ '200': 10 });
+    const summary = JSON.parse(res.stdout) as { httpStatuses: Record<string, number>; duplicates: number };
+    expect(summary.httpStatuses).toEqual({ '200': 10 });
     expect(summary.duplicates).toBe(5);
     expect(res.stderr).toMatch(/^ {4}200 +5$/m);
     expect(res.stderr).toMatch(/^ {4}duplicate +5$/m);

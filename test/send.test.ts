@@ -227,7 +227,7 @@ describe('send --json', () => {
     expect(out.request.url).toBe(r.url);
     expect(out.request.headers['webhook-signature']).toBe(req.headers['webhook-signature']);
     expect(out.request.headers['content-type']).toBe('application/json');
-    expect(out.response).toMatchObject({ status: 200, body: '{"ok":true}' });
+    expect(out.response).toMatchObject({ status: 'delivered', httpStatus: 200, body: '{"ok":true}' });
     expect(out.response.ms).toBeGreaterThan(0);
     for (const s of [res.stdout, res.stderr]) expect(s).not.toContain(SECRET.slice(6));
   });
@@ -236,7 +236,7 @@ describe('send --json', () => {
     const r = await recorder({ status: 401 });
     const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--json', '--expect', '200']);
     expect(res.code).toBe(1);
-    expect((JSON.parse(onlyLine(res.stdout)) as { response: { status: number } }).response.status).toBe(401);
+    expect((JSON.parse(onlyLine(res.stdout)) as { response: { httpStatus: number } }).response.httpStatus).toBe(401);
   });
 });
 
@@ -265,9 +265,9 @@ describe('send --count', () => {
     const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--count', '20', '--concurrency', '4', '--json', '--expect', '200']);
     expect(res.code).toBe(1);
     const summary = JSON.parse(onlyLine(res.stdout)) as {
-      count: number; concurrency: number; statuses: Record<string, number>; errors: Record<string, number>; ms: { p50: number; p99: number; max: number };
+      count: number; concurrency: number; httpStatuses: Record<string, number>; errors: Record<string, number>; ms: { p50: number; p99: number; max: number };
     };
-    expect(summary).toMatchObject({ count: 20, concurrency: 4, statuses: { '200': 15, '503': 5 }, errors: {} });
+    expect(summary).toMatchObject({ count: 20, concurrency: 4, httpStatuses: { '200': 15, '503': 5 }, errors: {} });
     expect(summary.ms.p50).toBeLessThanOrEqual(summary.ms.p99);
     expect(summary.ms.p99).toBeLessThanOrEqual(summary.ms.max);
     expect(res.stderr).toContain('error: 5 of 20 answers were not 200');

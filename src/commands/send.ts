@@ -81,7 +81,7 @@ Examples:
 
 The body, status and time of the answer go to stderr (--verbose: the headers both ways too); with --json one
 object goes to stdout:
-  {event, request: {url, headers}, response: {status, ms, headers, body, duplicate}}   (with --count: a summary)
+  {event, request: {url, headers}, response: {status, httpStatus, ms, headers, body, duplicate}}   (with --count: a summary)
 A 2xx saying {"status":"duplicate"} means the receiver already had the webhook-id: counted apart from delivered.
 Ctrl-C stops at once and prints what was done so far (exit 130). The secret itself is never printed.
 Exit codes: 0 sent (and matched --expect), 1 no answer or another status, 2 usage, 130 interrupted.`,
@@ -286,7 +286,7 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
   }
   printSummary(out, summary);
   if (summary.duplicates > 0) out.info(out.c.yellow(`${plural(summary.duplicates, 'answer')} said duplicate: the receiver already had the webhook-id; ${NEW_ID_HINT}`));
-  if ((summary.statuses['401'] ?? 0) > 0) out.info(secretHint(options));
+  if ((summary.httpStatuses['401'] ?? 0) > 0) out.info(secretHint(options));
   if (summary.interrupted) {
     out.info(`interrupted: ${summary.count} of ${count} requests finished`);
     throw new SilentExit(EXIT_INTERRUPTED);
@@ -303,7 +303,7 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
 }
 
 function progressText(s: BatchSummary, planned: number): string {
-  const parts = [...Object.entries(s.statuses).map(([k, n]) => `${k}: ${n}`), ...Object.entries(s.errors).map(([k, n]) => `${k}: ${n}`)];
+  const parts = [...Object.entries(s.httpStatuses).map(([k, n]) => `${k}: ${n}`), ...Object.entries(s.errors).map(([k, n]) => `${k}: ${n}`)];
   return `${s.count}/${planned} sent in ${duration(s.elapsedMs)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
@@ -361,7 +361,9 @@ function jsonRequest(event: PreparedEvent, url: URL): { event: unknown; request:
 }
 
 function jsonResponse(d: Delivery): unknown {
-  return { status: d.status, ms: d.ms, headers: d.headers, body: d.body, ...(d.truncated ? { truncated: true } : {}), duplicate: d.duplicate };
+  // The record schema: status is the outcome word (delivered: a 2xx), httpStatus the code answered.
+  const status = d.duplicate ? 'duplicate' : d.status >= 200 && d.status < 300 ? 'delivered' : 'failed';
+  return { status, httpStatus: d.status, ms: d.ms, headers: d.headers, body: d.body, ...(d.truncated ? { truncated: true } : {}), duplicate: d.duplicate };
 }
 
 /** Headers that carry credentials: shown masked under --verbose. */
@@ -396,7 +398,7 @@ function printSummary(out: Output, s: BatchSummary): void {
   // Duplicates are 2xx answers, but not deliveries: a row of their own, taken out of their status's count.
   let dupes = s.duplicates;
   const rows: [string, string, number][] = [
-    ...Object.entries(s.statuses)
+    ...Object.entries(s.httpStatuses)
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([k, n]): [string, string, number] => {
         const taken = Number(k) >= 200 && Number(k) < 300 ? Math.min(n, dupes) : 0;

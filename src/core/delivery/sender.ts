@@ -281,7 +281,8 @@ export interface BatchSummary {
   planned: number;
   concurrency: number;
   /** Answers per HTTP status, e.g. {"200": 98, "500": 2}. */
-  statuses: Record<string, number>;
+  /** Answers per HTTP code. */
+  httpStatuses: Record<string, number>;
   /** 2xx answers saying the receiver already had the webhook-id: acknowledged, not taken again. */
   duplicates: number;
   /** Stopped by Ctrl-C before all were sent. */
@@ -341,13 +342,13 @@ export function summarise(
   elapsedMs: number,
   run: { planned?: number; interrupted?: boolean } = {},
 ): BatchSummary {
-  const statuses: Record<string, number> = {};
+  const httpStatuses: Record<string, number> = {};
   const errors: Record<string, number> = {};
   const times: number[] = [];
   let duplicates = 0;
   for (const o of outcomes) {
     if ('status' in o) {
-      statuses[String(o.status)] = (statuses[String(o.status)] ?? 0) + 1;
+      httpStatuses[String(o.status)] = (httpStatuses[String(o.status)] ?? 0) + 1;
       if (o.duplicate) duplicates++;
       times.push(o.ms);
     } else {
@@ -358,7 +359,7 @@ export function summarise(
     count: outcomes.length,
     planned: run.planned ?? outcomes.length,
     concurrency,
-    statuses,
+    httpStatuses,
     duplicates,
     interrupted: run.interrupted ?? false,
     errors,
