@@ -54,3 +54,20 @@ describe('parseDevOptions', () => {
     });
   }
 });
+
+describe('--retry-schedule', () => {
+  it("takes Etsy's own schedule, or a list whose length is the number of attempts", () => {
+    expect(parseDevOptions({ ...defaults, retrySchedule: 'etsy' })).toMatchObject({
+      retrySchedule: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+      maxAttempts: 8,
+    });
+    expect(parseDevOptions({ ...defaults, retrySchedule: '0,100ms,1s' })).toMatchObject({ retrySchedule: [0, 100, 1000], maxAttempts: 3 });
+    expect(parseDevOptions({ ...defaults, retrySchedule: '0,1m', maxAttempts: '4' })).toMatchObject({ retrySchedule: [0, 60_000], maxAttempts: 4 });
+    expect(parseDevOptions(defaults).retrySchedule).toBeUndefined();
+  });
+
+  it('refuses a delay that is not one, naming the flag', () => {
+    expect(() => parseDevOptions({ ...defaults, retrySchedule: '0,soon' })).toThrow(/--retry-schedule: 'soon'/);
+    expect(() => parseDevOptions({ ...defaults, retrySchedule: '' })).toThrow(UsageError);
+  });
+});

@@ -123,9 +123,10 @@ describe('dev --forward-to', () => {
     }
   });
 
-  it('marks an event dead after --max-attempts; non-2xx answers count as failures', async ({ cleanups }) => {
+  it('marks an event dead after the last attempt of --retry-schedule; non-2xx answers count as failures', async ({ cleanups }) => {
     const target = await app(cleanups, { status: 500 });
-    const dev = await startDev(cleanups, ['--forward-to', target.url, '--max-attempts', '3', '--json'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '50' } });
+    // Three delays, so three attempts (no --max-attempts): at once, ~50 ms later, ~100 ms after that.
+    const dev = await startDev(cleanups, ['--forward-to', target.url, '--retry-schedule', '0,50ms,100ms', '--json']);
     const id = (await post(dev.url, signed())).json().id;
     await waitFor('a dead letter', () => dev.store().deliveries.some((d) => d.status === 'dead'), 10_000);
     await deliveriesSettled(dev);
@@ -140,7 +141,10 @@ describe('dev --forward-to', () => {
     const lines = dev.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.kind)).toEqual(['received', 'delivery', 'delivery', 'delivery']);
     expect(lines[1]).toMatchObject({ kind: 'delivery', id, type: 'order.paid', attempt: 1, httpStatus: 500, status: 'failed' });
-    expect(typeof lines[1]!.retryInMs).toBe('number');
+    expect(lines[1]!.retryInMs).toBeGreaterThanOrEqual(45);
+    expect(lines[1]!.retryInMs).toBeLessThanOrEqual(55);
+    expect(lines[2]!.retryInMs).toBeGreaterThanOrEqual(90);
+    expect(lines[2]!.retryInMs).toBeLessThanOrEqual(110);
     expect(lines[3]).toMatchObject({ attempt: 3, status: 'dead' });
   });
 

@@ -6,6 +6,7 @@ import { splitList } from '../core/events/globs.js';
 import type { Scheme } from '../core/receive/signature.js';
 import type { Route } from '../core/delivery/routes.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
+import { parseRetrySchedule } from '../core/delivery/retry.js';
 import { UsageError } from '../errors.js';
 
 export interface RawDevOptions {
@@ -24,6 +25,7 @@ export interface RawDevOptions {
   forwardTimeout?: string;
   insecure?: boolean;
   maxAttempts?: string;
+  retrySchedule?: string;
   tunnel: boolean;
   domain?: string;
   register?: boolean;
@@ -59,6 +61,8 @@ export interface DevOptions {
   forwardTimeoutMs: number;
   insecure: boolean;
   maxAttempts: number;
+  /** --retry-schedule: the delay before each attempt; undefined: the forwarder's default. */
+  retrySchedule: number[] | undefined;
   tunnel: boolean;
   domain: string | undefined;
   register: boolean;
@@ -85,6 +89,12 @@ export function parseSize(name: string, raw: string): number {
 
 /** dev's raw flags into DevOptions; every bad value is a UsageError naming the flag. Pure: no I/O. */
 export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = process.env): DevOptions {
+  let retrySchedule: number[] | undefined;
+  try {
+    retrySchedule = raw.retrySchedule === undefined ? undefined : parseRetrySchedule(raw.retrySchedule);
+  } catch (err) {
+    throw new UsageError(`--retry-schedule: ${(err as Error).message}`, "write 'etsy' or delays such as 0,10s,5m");
+  }
   const port = parseIntFlag('--port', raw.port, { min: 0, max: 65535 })!;
   const host = raw.host.trim();
   if (host === '') throw new UsageError('--host must not be empty');
@@ -135,7 +145,9 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
     routesFile: raw.routes,
     forwardTimeoutMs,
     insecure: raw.insecure ?? false,
-    maxAttempts: raw.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 })!,
+    // A schedule without --max-attempts allows as many attempts as it lists.
+    maxAttempts: raw.maxAttempts !== undefined ? parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 })! : (retrySchedule?.length ?? DEFAULT_MAX_ATTEMPTS),
+    retrySchedule,
     tunnel: raw.tunnel,
     domain: raw.domain,
     register: raw.register ?? false,

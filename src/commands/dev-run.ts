@@ -5,6 +5,7 @@ import { EVENT_TYPES, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
 import { typeMatcher } from '../core/events/globs.js';
 import { generateSecret, isValidSecret } from '../core/receive/signature.js';
 import type { Tunnel } from '../core/receive/tunnel.js';
+import { DEFAULT_RETRY_SCHEDULE_MS, describeSchedule } from '../core/delivery/retry.js';
 import { OperationError, UsageError } from '../errors.js';
 import type { EtsySession } from '../etsy/session.js';
 import { startLocalPipeline, type Pipeline } from '../pipeline.js';
@@ -47,7 +48,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   if (o.insecure && !https) out.warn('--insecure only matters for an https --forward-to or route');
   // Test hook: the first retry delay, doubling (a schedule such as 0,100ms,200ms,400ms …).
   const backoff = Number(process.env.ETSYHOOK_FORWARD_BACKOFF_MS);
-  const schedule = Number.isFinite(backoff) && backoff > 0 ? [0, ...Array.from({ length: Math.max(1, o.maxAttempts - 1) }, (_, i) => backoff * 2 ** i)] : undefined;
+  const schedule = o.retrySchedule ?? (Number.isFinite(backoff) && backoff > 0 ? [0, ...Array.from({ length: Math.max(1, o.maxAttempts - 1) }, (_, i) => backoff * 2 ** i)] : undefined);
   const routes = o.routes;
   const lines = liveLines(out, {
     maxAttempts: o.maxAttempts,
@@ -208,7 +209,7 @@ function printBanner(
     row('Routes', '');
     for (const l of routeTable(o.routes, c, { timeoutMs: o.forwardTimeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   } else {
-    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts)`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
+    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
   }
   row('Secret', `${mask(secret.value)}  ${c.dim(secret.created ? '(new, shown in full above; --print-secret shows it again)' : `(from ${from}; --print-secret shows it)`)}`);
   if (secret.created) {
