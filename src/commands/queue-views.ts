@@ -56,7 +56,9 @@ export async function selectFromQueue(raw: string, filter: EventFilter): Promise
     for await (const ev of queryQueueEvents(client, filter)) {
       const last = ev.deliveries.filter((d) => !d.replay).pop();
       if (ev.record.forwardTo === undefined && last !== undefined) ev.record.forwardTo = last.target;
-      found.push({ ...ev, deliveries: [] });
+      // A worker's routes are not on the event: its attempts per route are what replay --failed re-runs.
+      const routed = ev.deliveries.filter((d) => d.route !== undefined);
+      found.push({ ...ev, deliveries: routed });
     }
     return found;
   });

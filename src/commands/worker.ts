@@ -7,6 +7,8 @@ import type { QueueFlags } from './queue-options.js';
 
 export interface RawWorkerOptions extends QueueFlags {
   forwardTo?: string;
+  route?: string[];
+  routes?: string;
   concurrency: string;
   maxAttempts?: string;
   retrySchedule: string;
@@ -20,7 +22,9 @@ export function register(program: Command): void {
     .command('worker')
     .description('deliver the events serve queued in Redis: retries on Etsy\'s schedule, then dead letters')
     .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)')
-    .option('--forward-to <url>', 'deliver every event, byte-exact with its headers, to your app')
+    .option('--forward-to <url>', 'deliver every event, byte-exact with its headers, to your app (= --route \'*=URL\')')
+    .option('--route <GLOB=TARGET>', 'send events of these types to a target: http(s)://URL, exec:COMMAND, slack:WEBHOOK_URL or pushover: (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--routes <file>', 'routes from a YAML or JSON file: routes: [{events, to, template?, timeout?, max_attempts?, priority?}]')
     .option('--concurrency <n>', 'deliveries in flight at once', '16')
     .option('--max-attempts <n>', 'attempts before an event is dead (default: the length of the schedule)')
     .option('--retry-schedule <list>', "delays before each attempt: 'etsy' (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or a list (0,100ms,1s)", 'etsy')
@@ -32,11 +36,14 @@ export function register(program: Command): void {
       'after',
       `
 Delivery is at least once: an event a worker took and never settled (killed, machine lost) goes to another worker
-after --claim-after. Dead events: etsyhook events list --status dead --queue …; send again: etsyhook replay --failed --queue …
+after --claim-after. With routes, each route of an event is its own job: its own attempts, retries and dead
+letter. Run every worker on one queue with the same routes. Dead events: etsyhook events list --status dead --queue …; send again: etsyhook replay --failed --queue …
 
 Examples:
   $ etsyhook worker --queue redis://127.0.0.1:6379 --forward-to http://127.0.0.1:3000/webhooks
-  $ etsyhook worker --queue redis://127.0.0.1:6379 --forward-to http://app/webhooks --retry-schedule 0,10s,1m --concurrency 64`,
+  $ etsyhook worker --queue redis://127.0.0.1:6379 --forward-to http://app/webhooks --retry-schedule 0,10s,1m --concurrency 64
+  $ etsyhook worker --queue redis://127.0.0.1:6379 --route 'order.*=http://app/orders' --route 'listing.*=exec:./on-listing.sh'
+  $ etsyhook worker --queue redis://127.0.0.1:6379 --routes routes.yaml`,
     )
     .action(async (_o: RawWorkerOptions, cmd: Command) => {
       const { opts, out } = context<RawWorkerOptions>(cmd);
@@ -46,7 +53,12 @@ Examples:
 
 export interface WorkerOptions {
   queue: import('./queue-options.js').ParsedQueue;
-  forwardTo: string;
+  /** Without --route/--routes: every event to this URL, one job per event. */
+  forwardTo?: string;
+  /** With --route/--routes (and --forward-to as `*=URL`): one job per event and route. */
+  routes?: import('../core/delivery/routes.js').Route[];
+  /** Route globs that match no known event type: said, not refused. */
+  warnings: string[];
   concurrency: number;
   maxAttempts: number;
   schedule: number[];
@@ -62,8 +74,16 @@ export async function parseWorkerOptions(raw: RawWorkerOptions, env: NodeJS.Proc
   const { parseQueueFlags } = await import('./queue-options.js');
   const { parseRetrySchedule, RetryScheduleError } = await import('../core/delivery/retry.js');
   const queue = await parseQueueFlags(raw, 'worker', env);
-  if (raw.forwardTo === undefined) throw new UsageError('worker needs somewhere to deliver: --forward-to URL', 'e.g. --forward-to http://127.0.0.1:3000/webhooks');
-  const forwardTo = config.parseUrlFlag('--forward-to', raw.forwardTo).href;
+  const routeFlags = raw.route ?? [];
+  if (raw.forwardTo === undefined && routeFlags.length === 0 && raw.routes === undefined) {
+    throw new UsageError('worker needs somewhere to deliver: --forward-to URL, --route GLOB=TARGET or --routes FILE', 'e.g. --forward-to http://127.0.0.1:3000/webhooks');
+  }
+  const forwardTo = raw.forwardTo === undefined ? undefined : config.parseUrlFlag('--forward-to', raw.forwardTo).href;
+  let routeSet: import('../core/delivery/routes.js').RouteSet | undefined;
+  if (routeFlags.length > 0 || raw.routes !== undefined) {
+    const { routesFromOptions } = await import('../core/delivery/routes.js');
+    routeSet = routesFromOptions({ route: routeFlags, ...(raw.routes === undefined ? {} : { routes: raw.routes }), ...(forwardTo === undefined ? {} : { forwardTo }) }, env);
+  }
   let schedule: number[];
   try {
     schedule = parseRetrySchedule(raw.retrySchedule);
@@ -77,7 +97,8 @@ export async function parseWorkerOptions(raw: RawWorkerOptions, env: NodeJS.Proc
   if (timeoutMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${raw.timeout}'`);
   return {
     queue,
-    forwardTo,
+    ...(routeSet === undefined ? { forwardTo: forwardTo! } : { routes: routeSet.routes }),
+    warnings: routeSet?.warnings ?? [],
     concurrency: config.parseIntFlag('--concurrency', raw.concurrency, { min: 1, max: 1024 })!,
     maxAttempts: config.parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 }) ?? schedule.length,
     schedule,
@@ -90,6 +111,8 @@ export async function parseWorkerOptions(raw: RawWorkerOptions, env: NodeJS.Proc
 async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   const { connect, consumerName } = await import('../core/queue/connection.js');
   const { QueueWorker, ForwardDelivery } = await import('../core/queue/worker.js');
+  const { RouteDelivery } = await import('../core/queue/route-delivery.js');
+  const { routeTable } = await import('../ui/route-table.js');
   const { trimHistory } = await import('../core/queue/sink.js');
   const { Deliverer } = await import('../core/delivery/http.js');
   const { describeSchedule } = await import('../core/delivery/retry.js');
@@ -100,7 +123,9 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   const reader = await connect(o.queue.target);
   const consumer = consumerName();
   const data = new LineWriter(process.stdout);
-  const delivery = new ForwardDelivery(o.forwardTo, new Deliverer({ connections: o.concurrency, insecure: o.insecure }), o.timeoutMs);
+  const sender = new Deliverer({ connections: o.concurrency, insecure: o.insecure });
+  const delivery = o.routes ? new RouteDelivery(o.routes, sender, o.timeoutMs) : new ForwardDelivery(o.forwardTo!, sender, o.timeoutMs);
+  for (const w of o.warnings) out.warn(w);
   const worker = new QueueWorker({
     client,
     reader,
@@ -115,13 +140,15 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
     onUp: () => out.info(`Redis at ${where} is back`),
     onAttempt: ({ record, event, retryInMs, reclaimed }) => {
       if (record.status === 'dead') {
-        out.warn(`${record.id} (${event.type ?? 'unknown type'}) is dead after ${record.attempt} attempts (${record.httpStatus ?? record.error}); send it again with: etsyhook replay ${record.id} --queue …`);
+        out.warn(`${record.id} (${event.type ?? 'unknown type'}) is dead${record.route === undefined ? '' : ` on ${record.route}`} after ${record.attempt} attempts (${record.httpStatus ?? record.error}); send it again with: etsyhook replay ${record.id} --failed --queue …`);
       }
       data.write(JSON.stringify({ ...attemptJson(record, event), retryInMs: retryInMs ?? null, reclaimed }));
     },
   });
   const trim = setInterval(() => void trimHistory(client, o.queue.retention).catch(() => {}), Math.max(200, Math.min(60_000, o.queue.retention.ms / 2)));
-  out.info(`worker ${consumer}: delivering from Redis at ${where} to ${o.forwardTo} (${o.concurrency} at a time; retries: ${describeSchedule(o.schedule.slice(0, o.maxAttempts))})`);
+  const to = o.routes ? `${o.routes.length === 1 ? 'one route' : `${o.routes.length} routes`}` : o.forwardTo;
+  out.info(`worker ${consumer}: delivering from Redis at ${where} to ${to} (${o.concurrency} at a time; retries: ${describeSchedule(o.schedule.slice(0, o.maxAttempts))})`);
+  for (const l of routeTable(o.routes ?? [], out.c, { timeoutMs: o.timeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   const running = worker.run();
   const signal = await Promise.race([
     new Promise<string>((resolve) => {

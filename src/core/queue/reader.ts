@@ -64,7 +64,8 @@ export async function* queryQueueEvents(client: RedisClient, filter: EventFilter
     held.delete(rec.id);
     const deliveries = (h?.deliveries ?? []).reverse();
     // An accepted event without attempts is queued for a worker (or a dev delivering it): pending.
-    const status = rec.status === 'accepted' && deliveries.length === 0 ? 'pending' : eventStatus(rec, deliveries[deliveries.length - 1]);
+    // With routes, per event: dead on any route is dead (the latest attempt of each route decides).
+    const status = rec.status === 'accepted' && deliveries.length === 0 ? 'pending' : eventStatus(rec, deliveries[deliveries.length - 1], deliveries);
     const ev: StoredEvent = { record: rec, deliveries, attempts: h?.count ?? 0, status };
     if (!matches(ev, filter, matchType)) continue;
     yield ev;

@@ -13,7 +13,15 @@ import { command, GROUP, KEYS, Script, type RedisClient } from './connection.js'
  * shaped for a worker that must know the outcome before it acknowledges).
  */
 export interface EventDelivery {
-  deliver(event: ReceivedRecord, body: Buffer, attempt: number): Promise<{ target: string; result: DeliveryResult }>;
+  /** `route`: the route label of a routed job (see routesFor). `result.ok` overrides "a 2xx is delivered". */
+  deliver(event: ReceivedRecord, body: Buffer, attempt: number, route?: string): Promise<{ target: string; result: DeliveryResult & { ok?: boolean } }>;
+  /**
+   * With routes: the labels of the routes an event goes to. A job without a route is then fanned out into one job
+   * per route (each with its own attempts, retries and dead letter) instead of being delivered.
+   */
+  routesFor?(event: ReceivedRecord): string[];
+  /** A route's own max_attempts, when it sets one. */
+  maxAttemptsFor?(route: string): number | undefined;
   close(): Promise<void>;
 }
 
@@ -33,14 +41,21 @@ export class ForwardDelivery implements EventDelivery {
   }
 }
 
-// Move due retries back onto the jobs stream. KEYS: delayed, jobs. ARGV: now (ms). Member: "attempt|id|event JSON".
+// Move due retries back onto the jobs stream. KEYS: delayed, jobs. ARGV: now (ms). Member: "attempt|id|event JSON",
+// or for a route's job "attempt|id|ROUTE_HEX|event JSON" (hex: a route label may hold any character, even '|').
 const MOVE_DUE = new Script(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 200)
 for _, m in ipairs(due) do
   local a = string.find(m, '|', 1, true)
   local b = string.find(m, '|', a + 1, true)
   redis.call('ZREM', KEYS[1], m)
-  redis.call('XADD', KEYS[2], '*', 'id', string.sub(m, a + 1, b - 1), 'attempt', string.sub(m, 1, a - 1), 'event', string.sub(m, b + 1))
+  if string.sub(m, b + 1, b + 1) == '{' then
+    redis.call('XADD', KEYS[2], '*', 'id', string.sub(m, a + 1, b - 1), 'attempt', string.sub(m, 1, a - 1), 'event', string.sub(m, b + 1))
+  else
+    local c = string.find(m, '|', b + 1, true)
+    local route = string.gsub(string.sub(m, b + 1, c - 1), '..', function(h) return string.char(tonumber(h, 16)) end)
+    redis.call('XADD', KEYS[2], '*', 'id', string.sub(m, a + 1, b - 1), 'attempt', string.sub(m, 1, a - 1), 'route', route, 'event', string.sub(m, c + 1))
+  end
 end
 local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if nxt[2] then return nxt[2] end
@@ -48,17 +63,33 @@ return ''
 `);
 
 // Settle an entry. KEYS: history, jobs, delayed, dead. ARGV: group, entry id, delivery JSON, mode, due, member,
-// event id, attempts, error, event JSON, history MAXLEN.
+// event id, attempts, error, event JSON, history MAXLEN, route label ('' = none).
 const SETTLE = new Script(`
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[11], '*', 'r', ARGV[3])
 if ARGV[4] == 'retry' then
   redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
 elseif ARGV[4] == 'dead' then
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'id', ARGV[7], 'attempts', ARGV[8], 'error', ARGV[9], 'event', ARGV[10])
+  if ARGV[12] ~= '' then
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'id', ARGV[7], 'attempts', ARGV[8], 'error', ARGV[9], 'route', ARGV[12], 'event', ARGV[10])
+  else
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'id', ARGV[7], 'attempts', ARGV[8], 'error', ARGV[9], 'event', ARGV[10])
+  end
 end
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
 return 1
+`);
+
+// Fan an event's job out into one job per route, atomically with its acknowledgement: a worker killed before this
+// leaves the event's job to be reclaimed and fanned out again; after it, each route's job stands on its own.
+// KEYS: jobs. ARGV: group, entry id, event id, event JSON, route labels… (none: the event is only acknowledged).
+const FAN_OUT = new Script(`
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+for i = 5, #ARGV do
+  redis.call('XADD', KEYS[1], '*', 'id', ARGV[3], 'attempt', '0', 'route', ARGV[i], 'event', ARGV[4])
+end
+redis.call('XDEL', KEYS[1], ARGV[2])
+return #ARGV - 4
 `);
 
 export interface WorkerOptions {
@@ -84,6 +115,8 @@ interface Entry {
   id: string;
   attempt: number;
   eventJson: string;
+  /** The route label of a routed job; undefined for an event's own job. */
+  route?: string;
 }
 
 /** Create the jobs stream and its group if needed; from the start of the stream, so nothing queued before is missed. */
@@ -207,42 +240,55 @@ export class QueueWorker {
       await command(this.o.client, ['XACK', KEYS.jobs, GROUP, e.entryId]).catch(() => {});
       return;
     }
+    const routesFor = this.o.delivery.routesFor?.bind(this.o.delivery);
+    if (routesFor !== undefined && e.route === undefined) {
+      await this.settle(() => FAN_OUT.run(this.o.client, [KEYS.jobs], [GROUP, e.entryId, event.id, e.eventJson, ...routesFor(event)]));
+      return;
+    }
     const attempt = e.attempt + 1;
-    const { target, result } = await this.o.delivery.deliver(event, bodyBytes(event), attempt);
-    const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
-    const retryInMs = ok ? undefined : delayBefore(this.o.schedule, attempt + 1, this.o.maxAttempts);
+    const { target, result } = await this.o.delivery.deliver(event, bodyBytes(event), attempt, e.route);
+    const ok = result.ok ?? (result.status !== undefined && result.status >= 200 && result.status < 300);
+    const maxAttempts = (e.route === undefined ? undefined : this.o.delivery.maxAttemptsFor?.(e.route)) ?? this.o.maxAttempts;
+    const retryInMs = ok ? undefined : delayBefore(this.o.schedule, attempt + 1, maxAttempts);
     const outcome = ok ? 'delivered' : retryInMs === undefined ? 'dead' : 'failed';
     const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target, attempt, status: outcome, ms: result.ms };
+    if (e.route !== undefined) record.route = e.route;
     if (result.status !== undefined) record.httpStatus = result.status;
     if (result.error !== undefined) record.error = result.error;
     if (result.response !== undefined) record.response = result.response;
-    const error = result.status !== undefined ? `HTTP ${result.status}` : (result.error ?? 'no answer');
+    const error = result.error ?? (result.status !== undefined ? `HTTP ${result.status}` : 'no answer');
     const args = [
       GROUP,
       e.entryId,
       JSON.stringify(record),
       ok ? 'delivered' : outcome === 'dead' ? 'dead' : 'retry',
       String(Date.now() + (retryInMs ?? 0)),
-      `${attempt}|${event.id}|${e.eventJson}`,
+      e.route === undefined ? `${attempt}|${event.id}|${e.eventJson}` : `${attempt}|${event.id}|${Buffer.from(e.route).toString('hex')}|${e.eventJson}`,
       event.id,
       String(attempt),
       error,
       e.eventJson,
       String(this.o.historyMaxLen),
+      e.route ?? '',
     ];
-    // Settled, or left pending for a reclaim: retried here while Redis is away, so a delivery is not lost to an outage.
+    if (!(await this.settle(() => SETTLE.run(this.o.client, [KEYS.history, KEYS.jobs, KEYS.delayed, KEYS.dead], args)))) return;
+    this.counts[outcome]++;
+    this.o.onAttempt?.({ record, event, ...(retryInMs === undefined ? {} : { retryInMs }), reclaimed });
+  }
+
+  /** Run a settling script until Redis takes it; false when stopping first (the entry is left for a reclaim). */
+  private async settle(run: () => Promise<unknown>): Promise<boolean> {
+    // Retried here while Redis is away, so a delivery is not lost to an outage.
     for (;;) {
       try {
-        await SETTLE.run(this.o.client, [KEYS.history, KEYS.jobs, KEYS.delayed, KEYS.dead], args);
+        await run();
         this.up();
-        break;
+        return true;
       } catch (err) {
-        if (this.stopping) return;
+        if (this.stopping) return false;
         await this.failed(err);
       }
     }
-    this.counts[outcome]++;
-    this.o.onAttempt?.({ record, event, ...(retryInMs === undefined ? {} : { retryInMs }), reclaimed });
   }
 
   private up(): void {
@@ -270,7 +316,8 @@ function toEntry(raw: unknown): Entry | undefined {
   const id = get('id');
   const eventJson = get('event');
   if (id === undefined || eventJson === undefined) return undefined;
-  return { entryId: String(raw[0]), id, attempt: Number(get('attempt') ?? 0) || 0, eventJson };
+  const route = get('route');
+  return { entryId: String(raw[0]), id, attempt: Number(get('attempt') ?? 0) || 0, eventJson, ...(route === undefined ? {} : { route }) };
 }
 
 /** Entries of an XREADGROUP reply (RESP2 arrays, or RESP3 maps). */
