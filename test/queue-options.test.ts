@@ -57,6 +57,20 @@ describe('worker options', () => {
     await expect(parseWorkerOptions({ ...workerDefaults, queue: 'redis://q:1', forwardTo: 'http://a/b', retrySchedule: '0,soon' }, env)).rejects.toThrow(/--retry-schedule/);
     await expect(parseWorkerOptions({ ...workerDefaults, queue: 'redis://q:1', forwardTo: 'http://a/b', claimAfter: '10ms' }, env)).rejects.toThrow(/at least 100ms/);
   });
+
+  it('--route/--routes become routes, --forward-to among them as *=URL; alone, --forward-to stays one job per event', async () => {
+    const q = { ...workerDefaults, queue: 'redis://q:1' };
+    const alone = await parseWorkerOptions({ ...q, forwardTo: 'http://a/b' }, env);
+    expect([alone.forwardTo, alone.routes]).toEqual(['http://a/b', undefined]);
+    const routed = await parseWorkerOptions({ ...q, forwardTo: 'http://a/all', route: ['order.*=http://a/orders', 'listing.*=exec:true'] }, env);
+    expect(routed.forwardTo).toBeUndefined();
+    expect(routed.routes!.map((r) => r.label)).toEqual(['*=http://a/all', 'order.*=http://a/orders', 'listing.*=exec:true']);
+    const masked = await parseWorkerOptions({ ...q, route: ['order.paid=slack:https://hooks.slack.com/services/T/B/secret'] }, env);
+    expect(masked.routes![0]!.label).toBe('order.paid=slack:https://hooks.slack.com/…');
+    await expect(parseWorkerOptions({ ...q, route: ['order.*=ftp://x'] }, env)).rejects.toThrow(/unknown target scheme 'ftp:'/);
+    await expect(parseWorkerOptions({ ...q, route: ['order.pade=http://a/b'] }, env)).rejects.toThrow(/'order.pade' is not an event type etsyhook knows/);
+    await expect(parseWorkerOptions({ ...q, routes: '/nonexistent/routes.yaml' }, env)).rejects.toThrow(UsageError);
+  });
 });
 
 describe('dev --queue options', () => {
