@@ -24,13 +24,15 @@ export class RouteDelivery implements EventDelivery {
       const send: SendAttempt =
         routeSender(route, sender, ms, this.commands) ??
         ((event, body, attempt) => sender.send(t.kind === 'http' ? t.url : route.targetLabel, event.headers, body, { timeoutMs: ms, attempt }));
-      // The same route written twice is one route (one label, one job per event).
-      if (!this.byLabel.has(route.label)) this.byLabel.set(route.label, { route, send });
+      // A job names its route by label; masking can give two routes one label (two Slack URLs): number the repeats.
+      let label = route.label;
+      for (let n = 2; this.byLabel.has(label); n++) label = `${route.label} #${n}`;
+      this.byLabel.set(label, { route, send });
     }
   }
 
   routesFor(event: ReceivedRecord): string[] {
-    return [...this.byLabel.values()].filter((l) => l.route.matches(event.type)).map((l) => l.route.label);
+    return [...this.byLabel].filter(([, l]) => l.route.matches(event.type)).map(([label]) => label);
   }
 
   maxAttemptsFor(label: string): number | undefined {
