@@ -147,6 +147,20 @@ describe('worker with routes', () => {
     expect(good.requests.length).toBe(1);
   });
 
+  it('two Slack routes whose masked labels are the same both deliver (the second job numbered), no URL printed', async () => {
+    const r = await redis();
+    const h = newHome(cleanups);
+    const url = await serve(r, h);
+    const hooks = await recorder();
+    const origin = new URL(hooks.url).origin;
+    const w = await worker(r, h, ['--route', `order.paid=slack:${origin}/services/A/A/secret-a`, '--route', `order.paid=slack:${origin}/services/B/B/secret-b`]);
+    expect((await post(url, signed({ type: 'order.paid' }))).status).toBe(200);
+    await waitFor('both Slack deliveries', () => lines(w.stdout()).filter((l) => l.status === 'delivered').length === 2, 10_000);
+    expect(hooks.requests.map((q) => q.url).sort()).toEqual(['/services/A/A/secret-a', '/services/B/B/secret-b']);
+    expect(lines(w.stdout()).map((l) => l.route).sort()).toEqual([`order.paid=slack:${origin}/…`, `order.paid=slack:${origin}/… #2`]);
+    expect(w.stdout() + w.stderr()).not.toMatch(/secret-a|secret-b/);
+  });
+
   it('refuses a bad routes file, a bad --route and no target at all with one line and exit 2, before connecting', async () => {
     const h = newHome(cleanups);
     const file = join(h.dir, 'routes.yaml');
