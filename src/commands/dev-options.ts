@@ -8,6 +8,7 @@ import type { Route } from '../core/delivery/routes.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
 import { parseRetrySchedule } from '../core/delivery/retry.js';
 import { UsageError } from '../errors.js';
+import { parseSize } from './flags.js';
 
 export interface RawDevOptions {
   host: string;
@@ -76,17 +77,6 @@ export interface DevOptions {
   legacyQueue: string | undefined;
 }
 
-/** Parse a size such as 1mb, 256kb, 1MiB or 1048576 (bytes); k/m/g are powers of 1024. */
-export function parseSize(name: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(raw.trim());
-  if (!m) throw new UsageError(`${name} must be a size such as 512kb, 1mb or 1048576, got '${raw}'`);
-  const unit = (m[2] ?? 'b').toLowerCase()[0];
-  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  const n = Math.floor(Number(m[1]) * factor);
-  if (n < 1) throw new UsageError(`${name} must be at least 1 byte, got '${raw}'`);
-  return n;
-}
-
 /** dev's raw flags into DevOptions; every bad value is a UsageError naming the flag. Pure: no I/O. */
 export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = process.env): DevOptions {
   let retrySchedule: number[] | undefined;
@@ -137,7 +127,7 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
     secret: raw.secret,
     scheme,
     toleranceSeconds: raw.tolerance === undefined ? DEFAULT_TOLERANCE_SECONDS : parseIntFlag('--tolerance', raw.tolerance, { min: 0 })!,
-    maxBody: raw.maxBody === undefined ? DEFAULT_MAX_BODY : parseSize('--max-body', raw.maxBody),
+    maxBody: raw.maxBody === undefined ? DEFAULT_MAX_BODY : parseSize(raw.maxBody, '--max-body'),
     events,
     unknownEvents,
     forwardTo,

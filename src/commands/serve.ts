@@ -66,7 +66,7 @@ export interface ServeOptions {
 export async function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<ServeOptions> {
   const { UsageError } = await import('../errors.js');
   const config = await import('../config.js');
-  const { parseSize } = await import('./dev-options.js');
+  const { parseSize } = await import('./flags.js');
   const { parseQueueFlags } = await import('./queue-options.js');
   const queue = await parseQueueFlags(raw, 'serve', env);
   const port = config.parseIntFlag('--port', raw.port, { min: 0, max: 65535 })!;
@@ -100,7 +100,7 @@ export async function parseServeOptions(raw: RawServeOptions, env: NodeJS.Proces
     secret: secret.value,
     ...(scheme === undefined ? {} : { scheme }),
     tolerance: config.parseIntFlag('--tolerance', raw.tolerance, { min: 0 })!,
-    maxBody: parseSize('--max-body', raw.maxBody),
+    maxBody: parseSize(raw.maxBody, '--max-body'),
     ...(patterns.length > 0 ? { accepts: typeMatcher(patterns) as (t: string) => boolean } : {}),
     queue,
     ...(raw.legacyQueue === undefined ? {} : { legacyQueue: raw.legacyQueue.trim() }),

@@ -103,18 +103,10 @@ export function attemptJson(d: DeliveryRecord, event?: { type?: string | undefin
 export function eventJson(ev: StoredEvent): EventJson {
   const r = ev.record;
   return {
+    ...receivedJson(r),
     kind: 'event',
-    id: r.id,
-    at: r.at,
-    webhookId: r.webhookId ?? null,
-    type: r.type ?? null,
     status: ev.status,
     verdict: r.status,
-    httpStatus: r.httpStatus ?? null,
-    reason: r.reason ?? null,
-    scheme: r.scheme ?? null,
-    method: r.method,
-    path: r.path,
     forwardTo: r.forwardTo ?? null,
     routes: r.routes ?? null,
     size: r.body64 !== undefined ? Buffer.from(r.body64, 'base64').length : Buffer.byteLength(r.body ?? '', 'utf8'),
