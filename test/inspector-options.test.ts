@@ -13,10 +13,11 @@ describe('inspect and dev: --inspect-port, --no-inspect, --queue', () => {
     }
   });
 
-  it('refuses a Redis queue it cannot read yet, from the flag or ETSYHOOK_QUEUE, with what to do', () => {
-    expect(() => parseInspectOptions({ queue: 'redis://127.0.0.1:6379' }, {})).toThrow(/cannot read a Redis queue/);
-    expect(() => parseInspectOptions({}, { ETSYHOOK_QUEUE: 'redis://q' })).toThrow(/cannot read a Redis queue/);
-    expect(() => parseInspectOptions({ queue: 'amqp://q' }, {})).toThrow(/--queue must be a redis:\/\/ URL/);
+  it('reads a Redis queue from --queue or ETSYHOOK_QUEUE, and names a URL that is not one', () => {
+    expect(parseInspectOptions({ queue: 'redis://:pw@127.0.0.1:6380/2' }, {}).queue).toMatchObject({ where: '127.0.0.1:6380/2', tls: false });
+    expect(parseInspectOptions({}, { ETSYHOOK_QUEUE: 'rediss://q' }).queue).toMatchObject({ where: 'q:6379', tls: true });
+    expect(parseInspectOptions({}, { ETSYHOOK_QUEUE: ' ' }).queue).toBeUndefined();
+    expect(() => parseInspectOptions({ queue: 'amqp://q' }, {})).toThrow(/--queue must start with redis:\/\//);
   });
 
   it('dev serves the inspector on 4040 unless --no-inspect; both together are a usage error', () => {

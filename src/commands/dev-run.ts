@@ -16,6 +16,7 @@ import { routeTable } from '../ui/route-table.js';
 import { mask, type Output } from '../ui/output.js';
 import type { DevOptions } from './dev-options.js';
 import type { Inspector } from '../inspector/index.js';
+import type { InspectorSource } from '../inspector/source.js';
 
 export interface DevSecret {
   value: string;
@@ -84,10 +85,9 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   const tunnel = o.tunnel ? await openPublicTunnel(o, pipeline, out, (err) => fatal?.(err)) : undefined;
   const publicUrl = tunnel ? `${tunnel.url}${o.path}` : undefined;
   const registration = o.register && publicUrl ? await registerPublicUrl(o, publicUrl, out) : undefined;
-  // The inspector reads the log the pipeline writes, and records its replays through the pipeline's sink.
-  // The inspector reads the file log; on Redis it has nothing of this run's to show yet.
-  if (o.queue && o.inspectPort !== undefined) out.info(out.c.dim('the web inspector does not read the Redis queue yet: it is off with --queue'));
-  const inspector = o.inspectPort === undefined || o.queue ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
+  // The inspector reads what the pipeline writes (the file log or the Redis history), and records its replays
+  // through the pipeline's sink.
+  const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
   printBanner(o, secret, pipeline, publicUrl, inspector?.url, o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out);
 
   const outcome = await untilStopped((f) => (fatal = f));
@@ -106,7 +106,16 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
 /** A port that cannot be had costs the inspector, not the receiver: a warning. */
 async function openDevInspector(o: DevOptions, secret: DevSecret, dir: string, pipeline: Pipeline, out: Output): Promise<Inspector | undefined> {
   const { openInspector } = await import('../inspector/index.js');
+  let source: InspectorSource | undefined;
   try {
+    if (o.queue) {
+      const { QueueSource } = await import('../inspector/queue-source.js');
+      const where = o.queue.where;
+      source = await QueueSource.open(o.queue, {
+        attempts: pipeline.sink,
+        onFollowError: (err) => out.warn(`the inspector lost Redis at ${where}: ${err.message.split('\n')[0]}; retrying`),
+      });
+    }
     return await openInspector({
       port: o.inspectPort!,
       nextFreePort: true,
@@ -115,8 +124,10 @@ async function openDevInspector(o: DevOptions, secret: DevSecret, dir: string, p
       toleranceSeconds: o.toleranceSeconds,
       ...(o.forwardTo ? { forwardTo: o.forwardTo.href } : {}),
       attempts: pipeline.sink,
+      ...(source === undefined ? {} : { source }),
     });
   } catch (err) {
+    // openInspector closes a source it was given when its server cannot start.
     out.warn(`the web inspector is off: ${(err as Error).message} (pass --inspect-port N, or --no-inspect)`);
     return undefined;
   }

@@ -2,9 +2,12 @@
 import type { Command } from 'commander';
 import { parseIntFlag } from '../config.js';
 import { DEFAULT_INSPECT_PORT } from '../core/defaults.js';
-import { OperationError, UsageError } from '../errors.js';
+import { OperationError } from '../errors.js';
+import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
+import type { InspectorSource } from '../inspector/source.js';
+import type { Output } from '../ui/output.js';
 import { context } from './common.js';
-
+import { queueUrl } from './queue-options.js';
 
 interface RawInspectOptions {
   inspectPort?: string;
@@ -17,20 +20,17 @@ export interface InspectOptions {
   /** The default port, or one given, moves to the next free one when taken (0: any free port). */
   nextFreePort: boolean;
   secret: string | undefined;
+  /** --queue / ETSYHOOK_QUEUE: the shared Redis history instead of the events under ETSYHOOK_HOME. */
+  queue?: QueueTarget;
 }
 
 /** Raw flags (and ETSYHOOK_QUEUE) into what the inspector needs; a UsageError for anything it cannot use. */
 export function parseInspectOptions(raw: RawInspectOptions, env: NodeJS.ProcessEnv = process.env): InspectOptions {
   const port = parseIntFlag('--inspect-port', raw.inspectPort, { min: 0, max: 65535 }) ?? DEFAULT_INSPECT_PORT;
-  const queue = (raw.queue ?? env.ETSYHOOK_QUEUE ?? '').trim();
-  if (queue !== '' && queue !== 'file') {
-    if (/^rediss?:\/\//i.test(queue)) {
-      throw new UsageError('the inspector cannot read a Redis queue in this build', 'drop --queue (and ETSYHOOK_QUEUE) to inspect the events stored under ETSYHOOK_HOME');
-    }
-    throw new UsageError(`--queue must be a redis:// URL, got '${queue}'`, 'drop it to inspect the events stored under ETSYHOOK_HOME');
-  }
+  const queueRaw = queueUrl(raw.queue, env);
+  const queue = queueRaw === undefined ? undefined : parseQueueUrl(queueRaw);
   const secret = raw.secret?.trim();
-  return { port, nextFreePort: true, secret: secret === '' ? undefined : secret };
+  return { port, nextFreePort: true, secret: secret === '' ? undefined : secret, ...(queue === undefined ? {} : { queue }) };
 }
 
 export function register(program: Command): void {
@@ -50,7 +50,8 @@ The JSON API it uses: GET /api/events, GET /api/events/:id, POST /api/events/:id
 
 Examples:
   $ etsyhook inspect                        then open http://127.0.0.1:4040/
-  $ etsyhook inspect --inspect-port 4141`,
+  $ etsyhook inspect --inspect-port 4141
+  $ etsyhook inspect --queue redis://127.0.0.1:6379   what every serve, worker and dev --queue records`,
     )
     .action(async (_o: RawInspectOptions, cmd: Command) => {
       const { opts, out } = context<RawInspectOptions>(cmd);
@@ -61,11 +62,13 @@ Examples:
       const { openInspector } = await import('../inspector/index.js');
       const dir = config.storeDir();
       let badLines = 0;
+      const source = options.queue === undefined ? undefined : await openQueueSource(options.queue, out);
       const inspector = await openInspector({
         port: options.port,
         nextFreePort: options.nextFreePort,
         dir,
         ...(secret === undefined ? {} : { secret }),
+        ...(source === undefined ? {} : { source }),
         onBadLine: () => void badLines++,
       }).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
@@ -73,7 +76,7 @@ Examples:
       });
       const moved = options.port !== 0 && inspector.port !== options.port ? out.c.dim(`  (port ${options.port} was taken)`) : '';
       out.info(`${out.c.bold('Inspector:')} ${inspector.url}${moved}`);
-      out.info(out.c.dim(`  events in ${dir}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
+      out.info(out.c.dim(`  events in ${source?.where ?? dir}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
@@ -81,4 +84,12 @@ Examples:
       await inspector.close();
       if (badLines > 0) out.warn(`skipped ${badLines} unreadable record(s) in the event store: a write torn by a crash, or corruption`);
     });
+}
+
+/** The shared Redis history as the inspector's source (one clear line when Redis cannot be reached). */
+async function openQueueSource(target: QueueTarget, out: Output): Promise<InspectorSource> {
+  const { QueueSource } = await import('../inspector/queue-source.js');
+  return QueueSource.open(target, {
+    onFollowError: (err) => out.warn(`lost Redis at ${target.where} while following it: ${err.message.split('\n')[0]}; retrying`),
+  });
 }

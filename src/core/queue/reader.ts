@@ -26,17 +26,29 @@ function parseEntry(raw: unknown): { id: string; record: StoreRecord | undefined
 
 /** The history, newest first, from `end` (a stream id; default the newest) back to `startMs`. */
 export async function* historyBackward(client: RedisClient, options: { end?: string; startMs?: number } = {}): AsyncGenerator<StoreRecord> {
+  for await (const { record } of historyEntriesBackward(client, options)) yield record;
+}
+
+/** As historyBackward, with each record's stream id (a cursor to page from). */
+export async function* historyEntriesBackward(client: RedisClient, options: { end?: string; startMs?: number } = {}): AsyncGenerator<{ streamId: string; record: StoreRecord }> {
   let end = options.end ?? '+';
   const start = options.startMs === undefined ? '-' : String(Math.max(0, options.startMs));
   for (;;) {
     const batch = await command<unknown[]>(client, ['XREVRANGE', KEYS.history, end, start, 'COUNT', String(BATCH)], 30_000);
     for (const raw of batch) {
-      const { record } = parseEntry(raw);
-      if (record !== undefined) yield record;
+      const { id, record } = parseEntry(raw);
+      if (record !== undefined) yield { streamId: id, record };
     }
     if (batch.length < BATCH) return;
     end = `(${parseEntry(batch[batch.length - 1]).id}`;
   }
+}
+
+/** Is stream id `a` older than `b`? (`ms-seq`, compared as numbers.) */
+export function streamIdBefore(a: string, b: string): boolean {
+  const [am = 0n, as = 0n] = a.split('-').map((p) => BigInt(p));
+  const [bm = 0n, bs = 0n] = b.split('-').map((p) => BigInt(p));
+  return am < bm || (am === bm && as < bs);
 }
 
 /** The newest entry's id, so a command reads what was there when it started (and tail follows from there). */
@@ -47,11 +59,24 @@ export async function lastHistoryId(client: RedisClient): Promise<string> {
 
 /** Events newest first, with their attempts, filtered as `events list` filters the file store. */
 export async function* queryQueueEvents(client: RedisClient, filter: EventFilter = {}, options: { keepId?: (id: string) => boolean } = {}): AsyncGenerator<StoredEvent> {
+  for await (const { event } of queryQueueEntries(client, filter, options)) yield event;
+}
+
+/**
+ * As queryQueueEvents, with the stream id of each event's received record; with `before`, only events older than
+ * that stream id (their later attempts still counted): a page after the one that ended there.
+ */
+export async function* queryQueueEntries(
+  client: RedisClient,
+  filter: EventFilter = {},
+  options: { keepId?: (id: string) => boolean; before?: string } = {},
+): AsyncGenerator<{ streamId: string; event: StoredEvent }> {
   const matchType = filter.types && filter.types.length > 0 ? typeMatcher(filter.types) : undefined;
   const held = new Map<string, { deliveries: DeliveryRecord[]; count: number }>();
   const end = await lastHistoryId(client);
-  const scan = historyBackward(client, { end, ...(filter.since === undefined ? {} : { startMs: filter.since - SINCE_SLACK_MS }) });
-  for await (const rec of scan) {
+  const scan = historyEntriesBackward(client, { end, ...(filter.since === undefined ? {} : { startMs: filter.since - SINCE_SLACK_MS }) });
+  const before = options.before;
+  for await (const { streamId, record: rec } of scan) {
     if (options.keepId !== undefined && !options.keepId(rec.id)) continue;
     if (rec.kind === 'delivery') {
       let h = held.get(rec.id);
@@ -66,9 +91,10 @@ export async function* queryQueueEvents(client: RedisClient, filter: EventFilter
     // An accepted event without attempts is queued for a worker (or a dev delivering it): pending.
     // With routes, per event: dead on any route is dead (the latest attempt of each route decides).
     const status = rec.status === 'accepted' && deliveries.length === 0 ? 'pending' : eventStatus(rec, deliveries[deliveries.length - 1], deliveries);
+    if (before !== undefined && !streamIdBefore(streamId, before)) continue;
     const ev: StoredEvent = { record: rec, deliveries, attempts: h?.count ?? 0, status };
     if (!matches(ev, filter, matchType)) continue;
-    yield ev;
+    yield { streamId, event: ev };
   }
 }
 

@@ -43,6 +43,8 @@ export interface RedisSinkOptions {
   enqueue?: boolean;
   /** Per-command deadline (a hung Redis answers 503 after this). */
   timeoutMs?: number;
+  /** false: never trim the history (a reader that records a few attempts does not know the receivers' --retain). */
+  trim?: boolean;
 }
 
 export class RedisSink implements EventSink {
@@ -56,6 +58,7 @@ export class RedisSink implements EventSink {
     private readonly options: RedisSinkOptions,
   ) {
     // Time-based trimming, by whoever runs: often enough that a short --retain shows, at most once a minute.
+    if (options.trim === false) return;
     const every = Math.max(200, Math.min(60_000, Math.floor(options.retention.ms / 2)));
     this.trimTimer = setInterval(() => void trimHistory(client, options.retention).catch(() => {}), every);
     this.trimTimer.unref();
@@ -100,7 +103,8 @@ export class RedisSink implements EventSink {
   }
 
   async attempt(rec: DeliveryRecord): Promise<void> {
-    const p = command(this.client, ['XADD', KEYS.history, 'MAXLEN', '~', String(this.options.retention.count), '*', 'r', JSON.stringify(rec)], this.options.timeoutMs);
+    const cap = this.options.trim === false ? [] : ['MAXLEN', '~', String(this.options.retention.count)];
+    const p = command(this.client, ['XADD', KEYS.history, ...cap, '*', 'r', JSON.stringify(rec)], this.options.timeoutMs);
     this.track(p);
     try {
       await p;
