@@ -136,6 +136,9 @@ describe('inspect --queue: the API over the Redis history', () => {
     // A webhook-id names the event that took it, not the duplicate; the replay target is where the worker delivered.
     const byWebhookId = await getJson(`${ins.url}api/events/${paid.id}`);
     expect(byWebhookId.body).toMatchObject({ id: sent[0], status: 'delivered', replayTarget: app.url });
+    const shown = await runCli(['events', 'show', paid.id, '--json', '--queue', r.url], { env: h.env });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(byWebhookId.body).toMatchObject(JSON.parse(shown.stdout) as Record<string, unknown>);
     expect((await getJson(`${ins.url}api/events/evt_nothinglikethis`)).status).toBe(404);
   });
 

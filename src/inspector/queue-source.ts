@@ -84,11 +84,12 @@ export class QueueSource implements InspectorSource {
   async get(ref: string): Promise<StoredEvent> {
     const r = ref.trim();
     if (r === '') throw new LookupError('name an event: an event id, a unique prefix of one, or a webhook-id', 'not-found');
-    const ev = (await this.byId(r)) ?? (await this.byWebhookId(r));
-    // Replay goes where the event was delivered last, as `replay --queue` sends it.
-    const delivered = ev.deliveries.filter((d) => !d.replay).pop();
-    if (ev.record.forwardTo === undefined && delivered !== undefined) ev.record.forwardTo = delivered.target;
-    return ev;
+    return (await this.byId(r)) ?? (await this.byWebhookId(r));
+  }
+
+  /** Where a worker last delivered it, as `replay --queue` sends it by default. */
+  replayTarget(ev: StoredEvent): string | undefined {
+    return ev.deliveries.filter((d) => !d.replay).pop()?.target;
   }
 
   /** By event id or a unique prefix; undefined when no event id starts so. */

@@ -210,13 +210,13 @@ export class InspectorServer {
       ...eventDetailJson(ev),
       remote: r.remote ?? null,
       signature: diagnoseSignature(r, this.options.secret, this.options.toleranceSeconds) ?? null,
-      replayTarget: this.defaultTarget(r),
+      replayTarget: this.defaultTarget(ev),
       canResign: this.options.secret !== undefined,
     });
   }
 
-  private defaultTarget(r: ReceivedRecord): string {
-    return this.options.forwardTo ?? r.forwardTo ?? DEFAULT_REPLAY_TARGET;
+  private defaultTarget(ev: StoredEvent): string {
+    return this.options.forwardTo ?? ev.record.forwardTo ?? this.options.source.replayTarget?.(ev) ?? DEFAULT_REPLAY_TARGET;
   }
 
   private async replay(ref: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -249,7 +249,7 @@ export class InspectorServer {
       }
       event = { ...ev, record };
     }
-    const target = input.to ?? this.defaultTarget(ev.record);
+    const target = input.to ?? this.defaultTarget(ev);
     const request = buildReplayRequest(event, target, resign, Math.floor(Date.now() / 1000));
     let attempt: DeliveryRecord | undefined;
     const summary = await replayEvents(

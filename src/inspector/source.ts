@@ -35,6 +35,8 @@ export interface InspectorSource {
   get(ref: string): Promise<StoredEvent>;
   /** Every record written from now on, in batches, oldest first; returns the function that stops following. */
   follow(onRecords: (records: StoreRecord[]) => void): () => void;
+  /** Where a replay goes when neither the running receiver nor the event names a forward target (optional). */
+  replayTarget?(ev: StoredEvent): string | undefined;
   /** Keep a delivery attempt the inspector made (a replay), as `etsyhook replay` does. */
   recordAttempt(record: DeliveryRecord): Promise<void>;
   /** Where the events are, for the page's header: a directory, a queue URL. */
