@@ -103,7 +103,8 @@ describe('inspect --queue: the API over the Redis history', () => {
     expect((await post(s.url, paid)).json().status).toBe('duplicate');
     await waitFor('three deliveries', () => app.requests.length === 3, 10_000);
     const ins = await inspect(h, ['--queue', r.url]);
-    expect(ins.stderr()).toContain(`events in redis://127.0.0.1:${r.port}`);
+    // The second start-up line: where it reads (the URL without any password).
+    await waitFor('where it reads', () => ins.stderr().includes(`events in redis://127.0.0.1:${r.port};`), 5_000);
 
     let all: { status: number; body: Record<string, any> } = { status: 0, body: {} };
     await waitFor('every accepted event delivered', async () => {
@@ -188,6 +189,24 @@ describe('inspect --queue: the API over the Redis history', () => {
     expect(shown).toMatchObject({ id, status: 'delivered', attempts: 1 });
     // A reader does not trim: the history keeps what the receivers' --retain keeps.
     expect(await c.send<number>(['XLEN', '{etsyhook}:history'])).toBe(2);
+  });
+
+  it('while Redis is down the API says so in one line; it answers again once Redis is back', async () => {
+    const r = await redis();
+    const h = newHome(cleanups);
+    const s = await serve(r, h);
+    const id = (await post(s.url, signed({ type: 'order.paid' }))).json().id as string;
+    const ins = await inspect(h, ['--queue', r.url]);
+    await r.kill();
+    const down = await getJson(`${ins.url}api/events`);
+    expect(down.status).toBe(500);
+    expect(down.body.error).toBe(`Redis at 127.0.0.1:${r.port}: not connected (Redis is down or unreachable; reconnecting)`);
+    await r.restart();
+    const back = await waitFor('the list again', async () => {
+      const a = await getJson(`${ins.url}api/events`);
+      return a.status === 200 ? a : undefined;
+    }, 10_000);
+    expect(ids(back.body.events)).toEqual([id]);
   });
 
   it('says in one line when Redis is not there, and exits 1', async () => {

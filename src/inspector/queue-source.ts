@@ -2,7 +2,7 @@
 // as `tail --queue` follows it, and replays recorded in it as `replay --queue` records them.
 import { normaliseRef, type StoredEvent } from '../core/log/query.js';
 import type { DeliveryRecord, StoreRecord } from '../core/log/records.js';
-import { connect, type QueueTarget, type RedisClient } from '../core/queue/connection.js';
+import { connect, describeRedisError, type QueueTarget, type RedisClient } from '../core/queue/connection.js';
 import { followHistory, lastHistoryId, queryQueueEntries, queryQueueEvents } from '../core/queue/reader.js';
 import { DEFAULT_RETENTION } from '../core/queue/url.js';
 import { RedisSink } from '../core/queue/sink.js';
@@ -26,8 +26,12 @@ export class QueueSource implements InspectorSource {
     private readonly following: { stop: () => void; done: Promise<void> },
     private readonly attempts: AttemptWriter,
     private readonly ownSink: RedisSink | undefined,
-    readonly where: string,
+    private readonly target: QueueTarget,
   ) {}
+
+  get where(): string {
+    return `redis://${this.target.where}`;
+  }
 
   /** Two connections: one for reads and replays, one held by the blocking read that follows the history. */
   static async open(target: QueueTarget, options: QueueSourceOptions = {}): Promise<QueueSource> {
@@ -56,11 +60,15 @@ export class QueueSource implements InspectorSource {
     );
     // A reader does not know the receivers' --retain: its replay attempts trim nothing.
     const ownSink = options.attempts === undefined ? new RedisSink(reads, target, { retention: { ...DEFAULT_RETENTION }, trim: false }) : undefined;
-    source = new QueueSource(reads, blocking, following, options.attempts ?? ownSink!, ownSink, `redis://${target.where}`);
+    source = new QueueSource(reads, blocking, following, options.attempts ?? ownSink!, ownSink, target);
     return source;
   }
 
   async list(query: InspectorQuery, limit: number, cursor?: string): Promise<EventPage> {
+    return this.saying(() => this.page(query, limit, cursor));
+  }
+
+  private async page(query: InspectorQuery, limit: number, cursor?: string): Promise<EventPage> {
     const before = cursor === undefined || cursor === '' ? undefined : cursor;
     if (before !== undefined && !STREAM_ID.test(before)) throw new BadCursorError(`cursor '${cursor}' is not one this server handed out`);
     const search = searchMatcher(query.search);
@@ -84,7 +92,17 @@ export class QueueSource implements InspectorSource {
   async get(ref: string): Promise<StoredEvent> {
     const r = ref.trim();
     if (r === '') throw new LookupError('name an event: an event id, a unique prefix of one, or a webhook-id', 'not-found');
-    return (await this.byId(r)) ?? (await this.byWebhookId(r));
+    return this.saying(async () => (await this.byId(r)) ?? (await this.byWebhookId(r)));
+  }
+
+  /** A Redis failure as one line naming the server (the page shows it), not the client's own words. */
+  private async saying<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof LookupError || err instanceof BadCursorError) throw err;
+      throw new Error(`Redis at ${this.target.where}: ${describeRedisError(err, this.target)}`, { cause: err });
+    }
   }
 
   /** Where a worker last delivered it, as `replay --queue` sends it by default. */

@@ -95,6 +95,7 @@ export function describeRedisError(err: unknown, target: QueueTarget): string {
   if (/NOAUTH/i.test(msg)) return 'Redis wants a password: put it in the URL, redis://:PASSWORD@host:port';
   if (/AUTH.*called without any password|ERR AUTH/i.test(msg)) return 'the URL carries a password but this Redis has none set';
   if (e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(msg)) return 'connection refused (is redis-server running there?)';
+  if (/client is offline/i.test(msg)) return 'not connected (Redis is down or unreachable; reconnecting)';
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return 'host not found';
   if (e.code === 'ECONNRESET' || /ECONNRESET|Socket closed unexpectedly/i.test(msg)) {
     return target.tls ? 'the connection was closed during the TLS handshake (is this port TLS?)' : 'the connection was closed';
