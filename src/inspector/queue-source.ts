@@ -105,9 +105,9 @@ export class QueueSource implements InspectorSource {
     }
   }
 
-  /** Where a worker last delivered it, as `replay --queue` sends it by default. */
+  /** Where a worker last delivered it (its --forward-to), as `replay --queue` sends it by default; not a route's. */
   replayTarget(ev: StoredEvent): string | undefined {
-    return ev.deliveries.filter((d) => !d.replay).pop()?.target;
+    return ev.deliveries.filter((d) => !d.replay && d.route === undefined && /^https?:\/\//.test(d.target)).pop()?.target;
   }
 
   /** By event id or a unique prefix; undefined when no event id starts so. */
