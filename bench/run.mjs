@@ -3,10 +3,11 @@
 // settings and payload size, and distinct, correctly signed events. Prints a table of figures with each target's
 // pass/fail and writes bench/RESULTS.md. Exits non-zero, saying why, when any side could not run.
 //
-//   node bench/run.mjs [--only a,b,c,d,e,f,g] [--duration 10] [--connections 20] [--runs 20] [--store-events 1000000]
+//   node bench/run.mjs [--only a,b,c,d,e,f,g,h] [--duration 10] [--connections 20] [--runs 20] [--store-events 1000000]
 //                      [--strict] [--no-write]
 //   a receiver vs bare Node vs seed Flask · b with --forward-to · c start-up · d replay · e store scale and tail
 //   f serve on Redis vs dev vs bare Node, two receivers vs one, worker delivery vs dev --forward-to
+//   h the inspector in chromium: 1,000 events shown, the first page of a large store
 //   g `send` side by side: node -e 0, the bare request, send, --help (wall time and peak memory)
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
@@ -31,7 +32,7 @@ const FLASK = resolve(ROOT, '..', 'shared', 'peers', 'seed-flask', 'start.sh');
 
 const { values: flags } = parseArgs({
   options: {
-    only: { type: 'string', default: 'a,b,c,d,e,f,g' },
+    only: { type: 'string', default: 'a,b,c,d,e,f,g,h' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '20' },
@@ -812,6 +813,38 @@ async function startServe({ home, secret, queue }) {
   return { ...h, port, url: `http://127.0.0.1:${port}/webhook` };
 }
 
+/**
+ * The inspector: how long its page takes to show 1,000 stored events in chromium (median of 3 loads), and its first
+ * page over a store of --store-events (it pages: it must not load them all).
+ */
+async function partH() {
+  log(`\n[h] the inspector in a browser: 1,000 stored events, and the first page of ${fmt(STORE_EVENTS)}`);
+  const { pageTimes } = await import('./lib/inspector.mjs');
+  for (const [label, count, rows, target] of [
+    ['1,000 stored events: list shown', 1000, 1000, 1000],
+    [`${fmt(STORE_EVENTS)} stored events: first page shown`, STORE_EVENTS, undefined, undefined],
+  ]) {
+    const home = tempHome('inspect');
+    mkdirSync(join(home, 'events'), { recursive: true, mode: 0o700 });
+    const now = Date.now();
+    writeStore(storeFile(home), { count, tag: runTag(), secret: SECRET, fromMs: now - 86_400_000, toMs: now - 60_000 });
+    const ins = await startProcess(process.execPath, [BIN, 'inspect', '--inspect-port', '0'], { env: env(home), cwd: ROOT, ready: /Inspector:.*http/, name: 'inspect' });
+    try {
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(ins.err())?.[1];
+      if (!url) throw new Error(`inspect printed no URL: ${ins.err().slice(0, 300)}`);
+      const { times, shown } = await pageTimes(url, { rows });
+      const ms = median(times);
+      log(`  ${label}: ${times.map((t) => fmt(t, 0)).join(', ')} ms (median ${fmt(ms, 0)} ms, ${fmt(shown)} rows)`);
+      figure('h', label, ms, 'ms', target === undefined ? undefined : `≤ ${fmt(target)} ms`, target === undefined ? undefined : ms <= target);
+      if (rows === undefined) figure('h', `${fmt(STORE_EVENTS)} stored: rows on the first page`, shown, 'rows');
+    } catch (err) {
+      failure('h', err.message);
+    } finally {
+      await ins.stop();
+    }
+  }
+}
+
 /** Several generators at once (one per receiver), the connections split between them; 2xx per second in all. */
 async function cannonTogether(urls) {
   const runs = urls.map((url) => {
@@ -986,7 +1019,7 @@ async function main() {
     const commands = probe.stdout + probe.stderr;
     // A command that does not exist yet fails its part loudly (and the run), but the rest of the part still runs.
     const has = (cmd) => new RegExp(`^\\s+${cmd}\\b`, 'm').test(commands);
-    const need = { a: ['dev'], b: ['dev'], c: ['send', 'dev'], d: ['replay'], e: ['events', 'tail'], f: ['serve', 'worker'], g: ['send', 'dev'] };
+    const need = { a: ['dev'], b: ['dev'], c: ['send', 'dev'], d: ['replay'], e: ['events', 'tail'], f: ['serve', 'worker'], g: ['send', 'dev'], h: ['inspect'] };
     for (const [p, cmds] of Object.entries(need)) {
       for (const cmd of cmds) {
         if (parts.has(p) && !has(cmd)) failure(p, `\`etsyhook ${cmd}\` does not exist in this build (not in \`etsyhook --help\`)`);
@@ -1003,6 +1036,7 @@ async function main() {
     if (parts.has('e') && has('events')) await partE({ tail: has('tail') });
     if (parts.has('f') && has('serve') && has('worker')) await partF();
     if (parts.has('g') && has('send') && has('dev')) await partG();
+    if (parts.has('h') && has('inspect')) await partH();
   }
   const t = table();
   printTable(t);

@@ -70,7 +70,8 @@ export async function queueSink(raw: string): Promise<import('../core/queue/sink
   const { connect, parseQueueUrl, DEFAULT_RETENTION } = await import('../core/queue/connection.js');
   const { RedisSink } = await import('../core/queue/sink.js');
   const target = parseQueueUrl(raw);
-  return new RedisSink(await connect(target), target, { retention: { ...DEFAULT_RETENTION } });
+  // Never trims: replay does not know the receivers' --retain, and must not cut a history kept longer.
+  return new RedisSink(await connect(target), target, { retention: { ...DEFAULT_RETENTION }, trim: false });
 }
 
 /** `tail --queue`: what every receiver and worker records, live, from `sinceMs` back (or from now). */
