@@ -113,8 +113,8 @@ describe('help', () => {
     return [cmd, ...cmd.commands.flatMap(all)];
   }
 
-  it('every command and subcommand shows an example in its --help', () => {
-    const program = buildProgram();
+  it('every command and subcommand shows an example in its --help', async () => {
+    const program = await buildProgram();
     const missing: string[] = [];
     const commands = all(program);
     expect(commands.length).toBeGreaterThan(20);
