@@ -1,9 +1,17 @@
 // `etsyhook replay`: send stored events again, byte-exact or re-signed, and record every attempt.
 import type { Command } from 'commander';
+import { parseDurationMs, parseIntFlag, parseUrlFlag } from '../config.js';
+import type { ReplaySource, ReplaySummary, Resign } from '../core/delivery/replay.js';
+import type { Route } from '../core/delivery/routes.js';
+import type { StoredEvent } from '../core/log/query.js';
+import type { DeliveryRecord } from '../core/log/records.js';
+import { OperationError, SilentExit, UsageError } from '../errors.js';
+import { EXIT_INTERRUPTED } from './interrupt.js';
+import type { Output } from '../ui/output.js';
 import { attemptJson } from '../ui/present.js';
 import { collect, context } from './common.js';
 import { duration, plural } from '../ui/words.js';
-import type { FilterFlags } from './event-filters.js';
+import type { FilterFlags, ParsedFilters } from './event-filters.js';
 import { STATUS_HELP } from './flags.js';
 
 /** Requests in flight at once: the same as `dev --forward-to` (core/forwarder.ts, not imported here: it loads undici). */
@@ -65,7 +73,7 @@ Examples:
   $ etsyhook replay --failed --resign --to http://localhost:3000/webhooks
   $ etsyhook replay --type 'order.*' --since 1h --dry-run
   $ etsyhook replay --failed --routes routes.yaml              only the routes that failed, per event
-  $ etsyhook replay --since 30m --json | jq -c 'select(.status != 200)'
+  $ etsyhook replay --since 30m --json | jq -c 'select(.status != "delivered")'
 
 Exit codes: 0 every replay got a 2xx, 1 any did not, 2 usage, 130 interrupted.`,
     )
@@ -75,12 +83,53 @@ Exit codes: 0 every replay got a 2xx, 1 any did not, 2 usage, 130 interrupted.`,
     });
 }
 
-async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, out: import('../ui/output.js').Output): Promise<void> {
-  const { UsageError, OperationError, SilentExit } = await import('../errors.js');
-  const { parseIntFlag, parseUrlFlag, parseDurationMs } = await import('../config.js');
-  const f = await import('./event-filters.js');
+async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, out: Output): Promise<void> {
+  const p = await parseReplay(ids, opts, out);
+  const selected = await selectEvents(ids, opts, p, out);
+  if (selected === undefined) return;
+  const { events, store } = selected;
+  const replay = await import('../core/delivery/replay.js');
+  const { planReplay } = await import('../core/delivery/route-replay.js');
+  // One item per event, or per event and route for events dispatched by routes.
+  const plan = planReplay(events, { ...(p.routes ? { routes: p.routes } : {}), onlyFailed: opts.failed ?? false, ...(p.to === undefined ? {} : { to: p.to }) });
+  if (plan.length === 0) {
+    out.info('nothing to replay: no route of the selected events matches');
+    return;
+  }
+  const targetOf = (item: (typeof plan)[number]): string => item.route?.targetLabel ?? replay.replayTarget(item.event.record, p.to);
+  const requests: ReplaySource = {
+    length: plan.length,
+    at: (i) => {
+      const item = plan[i]!;
+      const target = item.route?.target.kind === 'http' ? item.route.target.url : targetOf(item);
+      const request = replay.buildReplayRequest(item.event, target, p.resign, Math.floor(Date.now() / 1000));
+      return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
+    },
+  };
+  const mode = describeMode(p.resign, p.secretOrigin, events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined));
+  const targets = [...new Set(plan.map(targetOf))];
+  const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
+  if (opts.dryRun) return printDryRun(requests, mode, where, out);
+  if (!p.resign) warnStale(events, requests.length, replay.signatureAge, out);
+  out.info(`replaying ${plural(requests.length, 'event')} ${mode} to ${where}`);
+  const sent = await sendAll(requests, { ...p, insecure: opts.insecure ?? false, manyTargets: targets.length > 1, store: await store() }, out);
+  renderSummary(sent, { mode, where, to: p.to, resign: p.resign }, out);
+}
 
-  // Validate every flag before reading the store.
+interface ReplayParsed {
+  filters: Omit<ParsedFilters, 'warnings'>;
+  to: string | undefined;
+  routes: Route[] | undefined;
+  concurrency: number;
+  timeoutMs: number;
+  resign: Resign | undefined;
+  secretOrigin: string;
+  queue: string | undefined;
+}
+
+/** Every flag validated before the store is read. */
+async function parseReplay(ids: string[], opts: ReplayFlags, out: Output): Promise<ReplayParsed> {
+  const f = await import('./event-filters.js');
   const filters = f.parseFilters(opts, out);
   if (opts.failed && filters.statuses.length > 0) throw new UsageError('--failed and --status cannot be combined', '--failed is --status failed,dead');
   if (opts.failed) filters.statuses = ['failed', 'dead'];
@@ -117,8 +166,19 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     resign = { secret: secret.value, ...(scheme === undefined ? {} : { scheme }), newId: opts.newId ?? false };
   }
 
-  // Select.
   const queue = (await import('./queue-options.js')).queueUrl(opts.queue);
+  return { filters, to, routes, concurrency, timeoutMs, resign, secretOrigin, queue };
+}
+
+/** The events to replay, oldest first, and how to open the place their attempts go; undefined: nothing to do. */
+async function selectEvents(
+  ids: string[],
+  opts: ReplayFlags,
+  p: ReplayParsed,
+  out: Output,
+): Promise<{ events: StoredEvent[]; store: () => Promise<AttemptStore> } | undefined> {
+  const f = await import('./event-filters.js');
+  const { filters, queue } = p;
   const loc = f.storeLocation();
   if (queue === undefined && loc.size === 0) {
     out.info(f.emptyStoreMessage(loc));
@@ -181,30 +241,11 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     return;
   }
 
-  const replay = await import('../core/delivery/replay.js');
-  const { planReplay } = await import('../core/delivery/route-replay.js');
-  // One item per event, or per event and route for events dispatched by routes.
-  const plan = planReplay(events, { ...(routes ? { routes } : {}), onlyFailed: opts.failed ?? false, ...(to === undefined ? {} : { to }) });
-  if (plan.length === 0) {
-    out.info('nothing to replay: no route of the selected events matches');
-    return;
-  }
-  const now = Math.floor(Date.now() / 1000);
-  const targetOf = (item: (typeof plan)[number]): string => item.route?.targetLabel ?? replay.replayTarget(item.event.record, to);
-  const requests: import('../core/delivery/replay.js').ReplaySource = {
-    length: plan.length,
-    at: (i) => {
-      const item = plan[i]!;
-      const target = item.route?.target.kind === 'http' ? item.route.target.url : targetOf(item);
-      const request = replay.buildReplayRequest(item.event, target, resign, Math.floor(Date.now() / 1000));
-      return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
-    },
-  };
-  const mode = describeMode(resign, secretOrigin, events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined));
-  const targets = [...new Set(plan.map(targetOf))];
-  const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
+  const { EventStore } = await import('../core/log/store.js');
+  return { events, store: async () => (views ? await views.queueSink(queue!) : await EventStore.open(loc.dir)) };
+}
 
-  if (opts.dryRun) {
+function printDryRun(requests: ReplaySource, mode: string, where: string, out: Output): void {
     for (let i = 0; i < requests.length; i++) {
       const r = requests.at(i);
       if (out.json) {
@@ -214,28 +255,45 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       }
     }
     out.info(`dry run: would replay ${plural(requests.length, 'event')} ${mode} to ${where}; nothing was sent`);
-    return;
-  }
+}
 
-  if (!resign) {
-    const stale = events.filter((ev) => (replay.signatureAge(ev.record, now) ?? 0) > 300).length;
-    if (stale > 0) {
-      out.warn(
-        `${stale === requests.length ? (stale === 1 ? 'the event was' : `all ${stale} were`) : `${stale} of ${requests.length} were`} signed more than 5 minutes ago: ` +
-          'a verifying receiver will reject the timestamp; add --resign to sign again',
-      );
-    }
+function warnStale(events: StoredEvent[], count: number, signatureAge: (r: StoredEvent['record'], now: number) => number | undefined, out: Output): void {
+  const now = Math.floor(Date.now() / 1000);
+  const stale = events.filter((ev) => (signatureAge(ev.record, now) ?? 0) > 300).length;
+  if (stale > 0) {
+    out.warn(
+      `${stale === count ? (stale === 1 ? 'the event was' : `all ${stale} were`) : `${stale} of ${count} were`} signed more than 5 minutes ago: ` +
+        'a verifying receiver will reject the timestamp; add --resign to sign again',
+    );
   }
-  out.info(`replaying ${plural(requests.length, 'event')} ${mode} to ${where}`);
+}
 
+interface AttemptStore {
+  append(record: DeliveryRecord, options: { durable: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Sent {
+  summary: ReplaySummary;
+  closeError: Error | undefined;
+  failures: string[];
+  progress: boolean;
+}
+
+/** Send every request, a line (or a progress bar) per result; Ctrl-C stops at once with what was done. */
+async function sendAll(
+  requests: ReplaySource,
+  o: ReplayParsed & { insecure: boolean; manyTargets: boolean; store: AttemptStore },
+  out: Output,
+): Promise<Sent> {
+  const { concurrency, timeoutMs, store } = o;
+  const replay = await import('../core/delivery/replay.js');
   const { Deliverer } = await import('../core/delivery/http.js');
-  const { EventStore } = await import('../core/log/store.js');
   const { formatEventLine } = await import('../ui/event-line.js');
   const { isCI } = await import('../ui/output.js');
-  const { onInterrupt, EXIT_INTERRUPTED } = await import('./interrupt.js');
+  const { onInterrupt } = await import('./interrupt.js');
   const { isDuplicateAnswer } = await import('../core/delivery/answer.js');
-  const store = views ? await views.queueSink(queue!) : await EventStore.open(loc.dir);
-  const sender = new Deliverer({ connections: concurrency, insecure: opts.insecure ?? false });
+  const sender = new Deliverer({ connections: concurrency, insecure: o.insecure });
   const progress = !out.json && requests.length > LINES_ON_A_TERMINAL && Boolean(process.stderr.isTTY) && !isCI();
   const interrupt = onInterrupt();
   // Without a terminal, a long replay says how far it got every few seconds (stderr), so CI logs are not silent.
@@ -257,7 +315,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       sink: { attempt: (record) => store.append(record, { durable: false }) },
       concurrency,
       timeoutMs,
-      insecure: opts.insecure ?? false,
+      insecure: o.insecure,
       signal: interrupt.signal,
       onResult: ({ request, record }) => {
         done++;
@@ -266,7 +324,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
           return;
         }
         const type = request.event.record.type;
-        const lineOptions = { target: targets.length > 1, ...(type === undefined ? {} : { type }) };
+        const lineOptions = { target: o.manyTargets, ...(type === undefined ? {} : { type }) };
         if (!progress) {
           lines.write(formatEventLine(record, out.cOut, lineOptions));
           return;
@@ -291,6 +349,12 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
     );
   }
+  return { summary: summary!, closeError, failures, progress };
+}
+
+function renderSummary(sent: Sent, c: { mode: string; where: string; to: string | undefined; resign: Resign | undefined }, out: Output): void {
+  const { summary, closeError, failures, progress } = sent;
+  const { mode, where, to, resign } = c;
   for (const line of failures) out.info(line);
   if (progress && summary.failed > failures.length) {
     out.info(out.c.dim(`… ${summary.failed - failures.length} more failed: etsyhook events list --status failed`));
@@ -339,7 +403,7 @@ function summaryJson(s: import('../core/delivery/replay.js').ReplaySummary): Rec
     delivered: s.delivered,
     duplicates: s.duplicates,
     failed: s.failed,
-    statuses: s.statuses,
+    httpStatuses: s.statuses,
     reasons: s.reasons,
     ms: s.ms,
     elapsedMs: s.elapsedMs,
