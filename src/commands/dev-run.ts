@@ -8,7 +8,7 @@ import type { Tunnel } from '../core/receive/tunnel.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, describeSchedule } from '../core/delivery/retry.js';
 import { OperationError, UsageError } from '../errors.js';
 import type { EtsySession } from '../etsy/session.js';
-import { startLocalPipeline, type Pipeline } from '../pipeline.js';
+import { startLocalPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import { DEFAULT_RETENTION } from '../core/queue/url.js';
 import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
@@ -264,7 +264,7 @@ async function untilStopped(onFatal: (fatal: (err: Error) => void) => void): Pro
 /** `dev --queue`: the same pipeline on the Redis sink (nothing to resume: pending work lives in Redis). */
 function startOnQueue(o: DevOptions, out: Output): typeof startLocalPipeline {
   return async (s) => {
-    const { startQueuePipeline } = await import('../core/queue/pipeline.js');
+    const { startQueuePipeline } = await import('../pipeline/queue.js');
     const where = o.queue!.where;
     const pipeline = await startQueuePipeline({
       ...s,

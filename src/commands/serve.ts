@@ -111,7 +111,7 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
   const { connect } = await import('../core/queue/connection.js');
   const { RedisSink } = await import('../core/queue/sink.js');
   const { serveMetrics } = await import('../core/queue/metrics.js');
-  const { Pipeline } = await import('../pipeline.js');
+  const { Pipeline } = await import('../pipeline/pipeline.js');
   const { liveLines } = await import('../ui/live-lines.js');
   const { Output: JsonOutput } = await import('../ui/output.js');
   const where = o.queue.target.where;

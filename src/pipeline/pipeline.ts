@@ -2,25 +2,19 @@
 // The receiver verifies and answers; the sink keeps every request (the file log, or the shared Redis queue) and
 // decides duplicates; the dispatcher delivers accepted events (one forward target, or routes); observers watch
 // (terminal lines, JSON lines, the inspector). Nothing in the receiver knows which sink or dispatcher it has.
-import { Receiver, type ReceiverOptions, type RequestReport } from './core/receive/receiver.js';
-import type { AttemptReport, Dispatcher, DispatchNotice } from './core/delivery/dispatcher.js';
-import type { EventSink } from './core/log/sink.js';
-import type { ReceivedRecord } from './core/log/records.js';
-import { Forwarder } from './core/delivery/forwarder.js';
-import { RouteDispatcher } from './core/delivery/route-dispatcher.js';
-import type { Route } from './core/delivery/routes.js';
-import { FileSink } from './core/log/file-sink.js';
-import type { RecentState } from './core/log/recovery.js';
-import { OperationError } from './errors.js';
+import { Receiver, type ReceiverOptions, type RequestReport } from '../core/receive/receiver.js';
+import type { AttemptReport, Dispatcher, DispatchNotice } from '../core/delivery/dispatcher.js';
+import type { EventSink } from '../core/log/sink.js';
+import type { PipelineObserver } from '../core/observer.js';
+import type { ReceivedRecord } from '../core/log/records.js';
+import { Forwarder } from '../core/delivery/forwarder.js';
+import { RouteDispatcher } from '../core/delivery/route-dispatcher.js';
+import type { Route } from '../core/delivery/routes.js';
+import { FileSink } from '../core/log/file-sink.js';
+import type { RecentState } from '../core/log/recovery.js';
+import { OperationError } from '../errors.js';
 
-export interface PipelineObserver {
-  /** A request was answered (health checks excepted). */
-  onRequest?(report: RequestReport): void;
-  /** A delivery attempt was made and recorded. */
-  onAttempt?(report: AttemptReport): void;
-  /** A target stopped answering, or answers again. */
-  onNotice?(notice: DispatchNotice): void;
-}
+export type { PipelineObserver } from '../core/observer.js';
 
 /** Fan-out to every observer; one that throws does not stop the others or the pipeline. */
 export class Observers implements Required<PipelineObserver> {

@@ -10,9 +10,9 @@ import {
   type PipelineObserver,
   type ReceiverSettings,
   type RouteSettings,
-} from '../../pipeline.js';
-import { connect, type QueueTarget, type Retention } from './connection.js';
-import { RedisSink } from './sink.js';
+} from './pipeline.js';
+import { connect, type QueueTarget, type Retention } from '../core/queue/connection.js';
+import { RedisSink } from '../core/queue/sink.js';
 
 export interface QueuePipelineSettings {
   target: QueueTarget;
