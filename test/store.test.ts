@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { open } from 'node:fs/promises';
-import { EventStore, follow, LAZY_SYNC_MS, logPath, readBackward, readForward } from '../src/core/log/store.js';
+import { EventStore, LAZY_SYNC_MS, logPath, readBackward, readForward } from '../src/core/log/store.js';
 import { bodyBytes, encodeBody, formatRecord, newEventId, parseRecord, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/log/records.js';
 import { tempHome, waitFor } from './support/index.js';
 
@@ -140,24 +140,6 @@ describe('EventStore', () => {
     readForward(logPath(d), 0, (r) => ids.add(r.id), { onBadLine: () => bad++ });
     expect(bad).toBe(0);
     expect(ids.size).toBe(600);
-  });
-
-  it('follows new records written after it started, without rereading', async () => {
-    const d = dir();
-    const store = await EventStore.open(d);
-    await store.append(received(0));
-    const seen: string[] = [];
-    const { size } = statSync(logPath(d));
-    const f = follow(logPath(d), size, (r) => seen.push(r.id), { pollMs: 20 });
-    const later = [received(1), received(2)];
-    for (const r of later) await store.append(r);
-    // A sentinel written last: once it is seen, a reread of the first record would have been seen before it.
-    const sentinel = received(3);
-    await store.append(sentinel);
-    await waitFor('the sentinel', () => seen.includes(sentinel.id));
-    f.stop();
-    await store.close();
-    expect(seen).toEqual([...later, sentinel].map((r) => r.id));
   });
 
   it('rejects appends with a clear error when the directory cannot be written', async () => {

@@ -5,7 +5,7 @@
 // The durable event log: one append-only file of checksummed NDJSON lines (see records.ts).
 // Appends are group-committed: records arriving while an fsync is in flight are written and synced together, so
 // every append resolves only once its bytes are on disk, and durability costs one fsync per batch, not per event.
-import { constants, promises as fsp, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { constants, promises as fsp, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir } from '../../config.js';
 import { StoreUnavailableError } from '../../errors.js';
@@ -256,59 +256,4 @@ export function readForward(
     if (rec) onRecord(rec);
     else options.onBadLine?.(line.offset, line.bytes.length);
   });
-}
-
-export interface Follower {
-  stop(): void;
-}
-
-/**
- * Follow the log from `offset`, calling `onRecord` for each new record as it is written (by this or another
- * process). Uses fs.watch where it works and a short poll as a fallback, and reads only the new bytes.
- */
-export function follow(
-  file: string,
-  offset: number,
-  onRecord: (rec: StoreRecord) => void,
-  options: ReadOptions & { pollMs?: number } = {},
-): Follower {
-  let pos = offset;
-  let watcher: FSWatcher | undefined;
-  let stopped = false;
-  let scheduled = false;
-  const read = (): void => {
-    scheduled = false;
-    if (stopped) return;
-    pos = readForward(file, pos, onRecord, options);
-  };
-  const kick = (): void => {
-    if (scheduled || stopped) return;
-    scheduled = true;
-    setImmediate(read);
-  };
-  const tryWatch = (): void => {
-    if (watcher || stopped) return;
-    try {
-      watcher = watch(file, { persistent: false }, kick);
-      watcher.on('error', () => {
-        watcher?.close();
-        watcher = undefined;
-      });
-    } catch {
-      watcher = undefined; // not there yet: the poll below finds it
-    }
-  };
-  tryWatch();
-  const timer = setInterval(() => {
-    tryWatch();
-    kick();
-  }, options.pollMs ?? 250);
-  kick();
-  return {
-    stop: () => {
-      stopped = true;
-      clearInterval(timer);
-      watcher?.close();
-    },
-  };
 }
