@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, unusedPort, runCli, startCli } from './support/index.js';
-import { readStoredConfig, storeLogin, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
+import { readStoredConfig, storeLogin, useFakeEtsy, type FakeEtsy } from './support/fake-etsy.js';
 
 let fake: FakeEtsy;
 let home: { dir: string; cleanup: () => void };

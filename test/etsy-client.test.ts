@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from './support/index.js';
-import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
+import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './support/fake-etsy.js';
 
 let fake: FakeEtsy;
 let home: { dir: string; cleanup: () => void };

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, runCli } from './support/index.js';
-import { storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
+import { storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './support/fake-etsy.js';
 
 let fake: FakeEtsy;
 let home: { dir: string; cleanup: () => void };

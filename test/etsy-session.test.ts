@@ -4,7 +4,7 @@ import { ConfigStore } from '../src/config.js';
 import { ApiError, UsageError } from '../src/errors.js';
 import { openEtsySession } from '../src/etsy/session.js';
 import { cleanEnv } from './support/index.js';
-import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './fake-etsy.js';
+import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './support/fake-etsy.js';
 
 let fake: FakeEtsy;
 let home: { dir: string; cleanup: () => void };

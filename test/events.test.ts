@@ -2,8 +2,8 @@ import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatRecord, type ReceivedRecord } from '../src/core/log/records.js';
 import { cleanEnv, runCli, tempHome } from './support/index.js';
-import { delivery, eventsDir, logFile, received, writeStore } from './event-fixtures.js';
-import { startFakeEtsy } from './fake-etsy.js';
+import { delivery, eventsDir, logFile, received, writeStore } from './support/fixtures.js';
+import { startFakeEtsy } from './support/fake-etsy.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -98,7 +98,7 @@ describe('events list', () => {
   it('--webhook-id finds the events that carried it (duplicates too); the table shows it', async () => {
     const { dir, env } = home();
     const first = received({ webhookId: 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe', minutesAgo: 3 });
-    const again = received({ webhookId: 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe', verdict: 'duplicate', minutesAgo: 2 });
+    const again = received({ webhookId: 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe', status: 'duplicate', minutesAgo: 2 });
     const other = received({ webhookId: 'msg_other', minutesAgo: 1 });
     await writeStore(dir, [first, again, other]);
     expect((await listJson(env, '--webhook-id', 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe')).map((e) => e.id)).toEqual([again.id, first.id]);

@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './http-recorder.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
 import { drain, newHome, post, runCli, SECRET, send, signed, startCli, startDev, unusedPort, waitFor, type Cleanup, type Home } from './support/index.js';
 import { launchBrowser } from './support/browser.js';
 import { redisClient, servePort, startRedis, type RedisServer } from './support/redis.js';

@@ -9,9 +9,9 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../src/core/log/store.js';
 import type { ReceivedRecord, StoreRecord } from '../src/core/log/records.js';
-import { delivery, eventsDir, received } from './event-fixtures.js';
+import { delivery, eventsDir, received } from './support/fixtures.js';
 import { BIN, drain, newHome, post, runCli, SECRET, send, signed, startCli, startDev, waitFor, type Cleanup } from './support/index.js';
-import { startRecorder, type Recorder } from './http-recorder.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
 import { launchBrowser } from './support/browser.js';
 
 const cleanups: Cleanup[] = [];

@@ -1,7 +1,7 @@
 // Ctrl-C (a real SIGINT to the child) stops `send` and `replay` at once: the summary so far, exit 130.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './http-recorder.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
 import { BIN, cleanEnv, type Cleanup, post, ROOT, SECRET, signed, startDev, tempHome, waitFor } from './support/index.js';
 
 let home: ReturnType<typeof tempHome>;

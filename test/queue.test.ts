@@ -1,7 +1,7 @@
 // serve and worker on a real redis-server: a 2xx only once Redis has the event, shared de-duplication, delivery,
 // retries then dead letters visible to events/replay, Redis down → 503 and back, one-line errors.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './http-recorder.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
 import { drain, newHome, post, runCli, SECRET, send, signed, startCli, startDev, unusedPort, waitFor, type Cleanup } from './support/index.js';
 import { redisClient, servePort, startRedis, type RedisServer } from './support/redis.js';
 

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { bodyBytes } from '../src/core/log/records.js';
 import { cleanEnv, unusedPort, runCli, tempHome } from './support/index.js';
-import { startRecorder, type Recorder } from './http-recorder.js';
-import { delivery, received, SECRET, writeStore } from './event-fixtures.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
+import { delivery, received, SECRET, writeStore } from './support/fixtures.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 // An empty secret is a usage error naming where it came from, never a silent fall-through to the stored one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './http-recorder.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
 import { cleanEnv, runCli, tempHome } from './support/index.js';
 
 const STORED = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

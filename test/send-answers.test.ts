@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './http-recorder.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
 import { cleanEnv, type Cleanup, runCli, SECRET, startDev, tempHome } from './support/index.js';
 
 let home: ReturnType<typeof tempHome>;

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './http-recorder.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
 import { cleanEnv, runCli, tempHome } from './support/index.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

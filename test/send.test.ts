@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { cleanEnv, unusedPort, runCli, tempHome, SECRET } from './support/index.js';
-import { flatHeaders, startRecorder, type Recorder } from './http-recorder.js';
+import { flatHeaders, startRecorder, type Recorder } from './support/recorder.js';
 
 const LEGACY_SECRET = "the seed's secret: any string";
 

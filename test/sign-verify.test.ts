@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { cleanEnv, runCli, tempHome } from './support/index.js';
-import { flatHeaders, startRecorder, type Recorder } from './http-recorder.js';
+import { flatHeaders, startRecorder, type Recorder } from './support/recorder.js';
 
 const VECTOR = {
   secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',

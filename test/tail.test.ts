@@ -5,8 +5,8 @@ import { describe, expect } from 'vitest';
 import { formatRecord, type StoreRecord } from '../src/core/log/records.js';
 import { signatureHeaders } from '../src/core/receive/signature.js';
 import { it, ROOT, startCli, startDev, waitFor, type Proc, type Scope } from './support/index.js';
-import { startRecorder } from './http-recorder.js';
-import { delivery, eventsDir, logFile, received, SECRET, writeStore } from './event-fixtures.js';
+import { startRecorder } from './support/recorder.js';
+import { delivery, eventsDir, logFile, received, SECRET, writeStore } from './support/fixtures.js';
 
 async function tail(cleanups: Scope, env: NodeJS.ProcessEnv, ...args: string[]): Promise<Proc> {
   const t = await startCli(['tail', ...args], { env, ready: /waiting for events|following/ });

@@ -5,7 +5,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { cleanEnv, it, tempHome, newHome, post, runCli, SECRET, signed, startCli, startDev, waitFor } from './support/index.js';
-import { startFakeEtsy, storeLogin } from './fake-etsy.js';
+import { startFakeEtsy, storeLogin } from './support/fake-etsy.js';
 
 const FAKE = { ETSYHOOK_TUNNEL: 'fake', ETSYHOOK_FAKE_TUNNEL_URL: 'https://shop-dev.ngrok.app' };
 

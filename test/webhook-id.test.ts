@@ -1,8 +1,8 @@
 // Webhook-ids wherever an id is taken (events show, replay), the app's answer kept per attempt, and what replayed
 // requests carry: the forwarded headers plus a replay mark; duplicates recognised.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './http-recorder.js';
-import { received, SECRET, writeStore } from './event-fixtures.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
+import { received, SECRET, writeStore } from './support/fixtures.js';
 import { cleanEnv, type Cleanup, post, runCli, signed, startDev, tempHome } from './support/index.js';
 
 const cleanups: Cleanup[] = [];

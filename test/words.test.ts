@@ -2,8 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRecorder } from './http-recorder.js';
-import { received, SECRET, writeStore } from './event-fixtures.js';
+import { startRecorder } from './support/recorder.js';
+import { received, SECRET, writeStore } from './support/fixtures.js';
 import { cleanEnv, runCli, tempHome } from './support/index.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './http-recorder.js';
+import { startRecorder, type Recorder } from './support/recorder.js';
 import { drain, newHome, post, runCli, SECRET, signed, startCli, waitFor, type Cleanup } from './support/index.js';
 import { redisClient, servePort, startRedis, type RedisServer } from './support/redis.js';
 

@@ -1,9 +1,9 @@
 // Stores for the events, replay and tail tests, written with EventStore as the receiver would.
 import { join } from 'node:path';
-import { EventStore, logPath } from '../src/core/log/store.js';
-import { encodeBody, newEventId, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/log/records.js';
-import { signatureHeaders } from '../src/core/receive/signature.js';
-import { SECRET } from './support/index.js';
+import { EventStore, logPath } from '../../src/core/log/store.js';
+import { encodeBody, newEventId, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../../src/core/log/records.js';
+import { signatureHeaders } from '../../src/core/receive/signature.js';
+import { SECRET } from './index.js';
 
 export { SECRET };
 

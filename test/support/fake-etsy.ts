@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { cleanEnv, tempHome } from './support/index.js';
+import { cleanEnv, tempHome } from './index.js';
 
 export type Fault =
   | { kind: '429'; retryAfter: number | string }
