@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { killAll, machineBusySeconds, memoryMB, reapedChildrenCpuSeconds, median, runTimed, startProcess, track, treeCpuSeconds } from './lib/proc.mjs';
 import { wrkAvailable, wrkMeasure } from './lib/wrk.mjs';
 import { cleanEnv, launchDev } from '../test/support/process.mjs';
-import { startRedis } from './lib/redis.mjs';
+import { freePort, startRedis } from './lib/redis.mjs';
 import { formatRecord, generateSecret, receivedRecord, runTag, signedRequests, storeFile, writeStore } from './lib/events.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -114,17 +114,6 @@ async function bareStats(port) {
   return r.json();
 }
 
-async function freePort() {
-  const { createServer } = await import('node:net');
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 /** The tests' `etsyhook dev` (port 0, the URL read from its Ready line), killed with the bench's other children. */
 async function startDev({ home, secret, forwardTo, noFsync = false }) {

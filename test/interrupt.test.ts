@@ -1,11 +1,11 @@
 // Ctrl-C (a real SIGINT to the child) stops `send` and `replay` at once: the summary so far, exit 130.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './support/recorder.js';
+import { recorders } from './support/recorder.js';
 import { BIN, cleanEnv, type Cleanup, post, ROOT, SECRET, signed, startDev, tempHome, waitFor } from './support/index.js';
 
 let home: ReturnType<typeof tempHome>;
-const servers: Recorder[] = [];
+const servers = recorders();
 const children: ChildProcess[] = [];
 const cleanups: Cleanup[] = [];
 
@@ -15,15 +15,11 @@ beforeEach(() => {
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const c of cleanups.splice(0).reverse()) await c();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await servers.closeAll();
   home.cleanup();
 });
 
-async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
-  const r = await startRecorder(options);
-  servers.push(r);
-  return r;
-}
+const recorder = servers.start;
 
 /** Start the CLI without a terminal; collect its output; resolve its exit code and how long after SIGINT it came. */
 function start(args: string[], env = cleanEnv(home.dir)) {

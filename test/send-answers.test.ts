@@ -3,12 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './support/recorder.js';
+import { recorders } from './support/recorder.js';
 import { cleanEnv, type Cleanup, runCli, SECRET, startDev, tempHome } from './support/index.js';
 
 let home: ReturnType<typeof tempHome>;
 let env: NodeJS.ProcessEnv;
-const servers: Recorder[] = [];
+const servers = recorders();
 const cleanups: Cleanup[] = [];
 
 beforeEach(() => {
@@ -17,15 +17,11 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await servers.closeAll();
   home.cleanup();
 });
 
-async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
-  const r = await startRecorder(options);
-  servers.push(r);
-  return r;
-}
+const recorder = servers.start;
 
 const send = (args: string[], e: NodeJS.ProcessEnv = env, input?: string) =>
   runCli(['send', ...args], { env: e, ...(input === undefined ? {} : { input }) });

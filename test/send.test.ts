@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { cleanEnv, unusedPort, runCli, tempHome, SECRET } from './support/index.js';
-import { flatHeaders, startRecorder, type Recorder } from './support/recorder.js';
+import { flatHeaders, recorders } from './support/recorder.js';
 
 const LEGACY_SECRET = "the seed's secret: any string";
 
 let home: ReturnType<typeof tempHome>;
 let env: NodeJS.ProcessEnv;
-const servers: Recorder[] = [];
+const servers = recorders();
 
 beforeEach(() => {
   home = tempHome();
@@ -19,15 +19,11 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await servers.closeAll();
   home.cleanup();
 });
 
-async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
-  const r = await startRecorder(options);
-  servers.push(r);
-  return r;
-}
+const recorder = servers.start;
 
 function send(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}) {
   return runCli(['send', ...args], { env: options.env ?? env, ...(options.input === undefined ? {} : { input: options.input }) });

@@ -8,7 +8,7 @@ import type { Route } from '../core/delivery/routes.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
 import { parseRetrySchedule } from '../core/delivery/retry.js';
 import { UsageError } from '../errors.js';
-import { parseSize } from './flags.js';
+import { parseSecret, parseSize } from './flags.js';
 
 export interface RawDevOptions {
   host: string;
@@ -98,9 +98,7 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
     if (s !== 'standard' && s !== 'legacy') throw new UsageError(`--scheme must be standard or legacy, got '${raw.scheme}'`);
     scheme = s;
   }
-  if (raw.secret !== undefined && raw.secret.trim() === '') {
-    throw new UsageError('--secret is empty', 'pass the signing secret, or leave --secret out to use ETSY_WEBHOOK_SECRET or the stored one');
-  }
+  if (raw.secret !== undefined) parseSecret(raw.secret, '--secret');
   const forwardTimeoutMs = raw.forwardTimeout === undefined ? DEFAULT_DELIVERY_TIMEOUT_MS : parseDurationMs('--forward-timeout', raw.forwardTimeout);
   if (forwardTimeoutMs <= 0) throw new UsageError(`--forward-timeout must be more than zero, got '${raw.forwardTimeout}'`);
   const forwardTo = raw.forwardTo === undefined ? undefined : parseUrlFlag('--forward-to', raw.forwardTo);
