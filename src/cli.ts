@@ -1,8 +1,8 @@
 // Builds the commander program, registers every command, and is the one place that maps errors to exit codes.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from './commands/commander.js';
 import { EtsyhookError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, SilentExit, describeSystemError } from './errors.js';
 import { trackOrigins } from './commands/flags.js';
-import { wroteData } from './ui/output.js';
+import { loadColours, wroteData } from './ui/output.js';
 import { version } from './version.js';
 
 type Register = (program: Command) => void;
@@ -72,6 +72,8 @@ Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
     cmd.configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
+      getOutHelpWidth: () => helpWidth(process.stdout),
+      getErrHelpWidth: () => helpWidth(process.stderr),
       // Commander's errors come as several lines ("error: unknown command 'x'\n(Did you mean y?)"): make them one.
       outputError: (s, write) => write(`${oneLine(s)}\n`),
     });
@@ -79,7 +81,17 @@ Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
   return program;
 }
 
-function applyToAll(cmd: Command, fn: (c: Command) => void): void {
+/**
+ * Help is wrapped at 80 columns, or at a narrower terminal's width: the same text on every wide terminal and in
+ * every pipe, so it can be rendered once at build time (dist/help.json) and printed without loading commander.
+ */
+export const HELP_WIDTH = 80;
+export function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  const columns = stream.isTTY ? (stream.columns ?? 0) : 0;
+  return columns > 0 && columns < HELP_WIDTH ? columns : HELP_WIDTH;
+}
+
+export function applyToAll(cmd: Command, fn: (c: Command) => void): void {
   fn(cmd);
   for (const sub of cmd.commands) applyToAll(sub, fn);
 }
@@ -150,7 +162,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     // `etsyhook help events list` is `etsyhook events list --help` (commander's own help command takes one level).
     const rest = args[0] === 'help' && args.length > 1 ? [...args.slice(1), '--help'] : args;
-    const program = await buildProgram(rest);
+    const [program] = await Promise.all([buildProgram(rest), loadColours()]);
     await program.parseAsync(rest, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigStore, configFile, parseDurationMs, parseIntFlag, parseSince, parseUrlFlag, resolveSetting, storeDir } from '../src/config.js';
+import { ConfigStore, configFile, paths, platformPaths, parseDurationMs, parseIntFlag, parseSince, parseUrlFlag, resolveSetting, storeDir } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
 import { tempHome } from './support/index.js';
 
@@ -18,6 +18,18 @@ describe('config', () => {
     expect(storeDir(env)).toBe(`${h.dir}/events`);
     expect(statSync(configFile(env)).mode & 0o777).toBe(0o600);
     expect(await new ConfigStore(env).get('shopId')).toBe(42);
+  });
+
+  it('without ETSYHOOK_HOME, keeps config and events where each platform expects them', () => {
+    expect(platformPaths({}, 'linux', '/home/u')).toEqual({ config: '/home/u/.config/etsyhook', data: '/home/u/.local/share/etsyhook' });
+    expect(platformPaths({ XDG_CONFIG_HOME: '/c', XDG_DATA_HOME: '/d' }, 'linux', '/home/u')).toEqual({ config: '/c/etsyhook', data: '/d/etsyhook' });
+    expect(platformPaths({}, 'darwin', '/Users/u')).toEqual({
+      config: '/Users/u/Library/Preferences/etsyhook',
+      data: '/Users/u/Library/Application Support/etsyhook',
+    });
+    const win = platformPaths({ APPDATA: 'R', LOCALAPPDATA: 'L' }, 'win32', 'H');
+    expect([win.config, win.data].map((p) => p.replaceAll('\\', '/'))).toEqual(['R/etsyhook/Config', 'L/etsyhook/Data']);
+    expect(paths({ ETSYHOOK_HOME: '/somewhere' })).toEqual({ config: '/somewhere', data: '/somewhere' });
   });
 
   it('lets flags beat environment variables beat stored config', async () => {

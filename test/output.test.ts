@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Output } from '../src/ui/output.js';
+import { loadColours, Output } from '../src/ui/output.js';
 import { cleanEnv, runCli, tempHome, SECRET } from './support/index.js';
 
 const ESC = '\u001b[';
@@ -25,9 +25,10 @@ function stream(tty: boolean): PassThrough & { isTTY?: boolean; text: () => stri
   return s;
 }
 
-function render(tty: boolean): { out: string; err: string } {
+async function render(tty: boolean): Promise<{ out: string; err: string }> {
   const stdout = stream(tty);
   const stderr = stream(tty);
+  await loadColours([stdout, stderr]);
   const o = new Output({ stdout, stderr });
   o.warn('careful');
   o.line(o.cOut.green('a data line'));
@@ -35,26 +36,26 @@ function render(tty: boolean): { out: string; err: string } {
 }
 
 describe('Output', () => {
-  it('colours only on a terminal, and keeps data on stdout and messages on stderr', () => {
+  it('colours only on a terminal, and keeps data on stdout and messages on stderr', async () => {
     delete process.env.NO_COLOR;
     delete process.env.FORCE_COLOR;
     process.env.TERM = 'xterm';
-    const piped = render(false);
+    const piped = await render(false);
     expect(piped.err).toBe('warning: careful\n');
     expect(piped.out).toBe('a data line\n');
-    const tty = render(true);
+    const tty = await render(true);
     expect(tty.err).toContain(ESC);
     expect(tty.out).toContain(ESC);
   });
 
-  it('honours NO_COLOR on a terminal and FORCE_COLOR off one', () => {
+  it('honours NO_COLOR on a terminal and FORCE_COLOR off one', async () => {
     delete process.env.FORCE_COLOR;
     process.env.TERM = 'xterm';
     process.env.NO_COLOR = '1';
-    expect(render(true).err).not.toContain(ESC);
+    expect((await render(true)).err).not.toContain(ESC);
     delete process.env.NO_COLOR;
     process.env.FORCE_COLOR = '1';
-    expect(render(false).err).toContain(ESC);
+    expect((await render(false)).err).toContain(ESC);
   });
 
   it('through the CLI: FORCE_COLOR colours a piped stderr, NO_COLOR keeps it plain', async () => {

@@ -1,6 +1,7 @@
 // `etsyhook send` loads only what sending needs (CI runs it hundreds of times): not the other commands, not the
-// config writer (conf), not undici, not the store. Checked on the modules the built CLI actually loads.
-import { readFileSync } from 'node:fs';
+// config writer (conf), not undici, not the store, not chalk on a pipe. `--help` loads no command at all: its text
+// was rendered at build time, and is the text commander renders. Checked on the modules the built CLI loads.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRecorder, type Recorder } from './support/recorder.js';
@@ -28,7 +29,7 @@ async function loadedBy(args: string[]): Promise<{ code: number | null; modules:
       import { appendFileSync } from 'node:fs';
       export async function load(url, ctx, next) { appendFileSync(${JSON.stringify(log)}, url + '\\\\n'); return next(url, ctx); }\`));`)}`;
   const res = await runCli(args, { env: cleanEnv(home.dir, { NODE_OPTIONS: `--import=${hook}` }) });
-  return { code: res.code, modules: readFileSync(log, 'utf8').trim().split('\n') };
+  return { code: res.code, modules: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [] };
 }
 
 const OTHER_COMMANDS = ['dev', 'events', 'replay', 'tail', 'inspect', 'auth', 'configs', 'config', 'sign', 'verify'].map((c) => `/dist/commands/${c}.js`);
@@ -41,13 +42,46 @@ describe('what send loads', () => {
     expect(target.requests).toHaveLength(1);
     expect(modules.some((m) => m.endsWith('/dist/commands/send.js'))).toBe(true);
     for (const other of OTHER_COMMANDS) expect(modules.filter((m) => m.endsWith(other))).toEqual([]);
-    expect(modules.filter((m) => /node_modules\/(conf|undici|ajv|ora)\//.test(m) || /\/dist\/core\/log\/(store|scan|query|follower)\.js$/.test(m))).toEqual([]);
+    expect(modules.filter((m) => /node_modules\/(conf|undici|ajv|ora|chalk|env-paths)\//.test(m) || /\/dist\/core\/log\/(store|scan|query|follower)\.js$/.test(m))).toEqual([]);
+    // TLS only for an https:// receiver
+    expect(modules.filter((m) => m === 'node:https' || m === 'node:tls')).toEqual([]);
   });
 
-  it('--help lists every command without loading conf or undici', async () => {
-    const { code, modules } = await loadedBy(['--help']);
-    expect(code).toBe(0);
-    for (const other of OTHER_COMMANDS) expect(modules.some((m) => m.endsWith(other)), other).toBe(true);
-    expect(modules.filter((m) => /node_modules\/(conf|undici|ajv|ora)\//.test(m))).toEqual([]);
+  it('--help, help, and a command\'s --help load no module of the CLI, and print every command', async () => {
+    for (const args of [['--help'], ['help'], ['-h'], ['events', 'list', '--help'], ['help', 'send']]) {
+      const { code, modules } = await loadedBy(args);
+      expect(code, args.join(' ')).toBe(0);
+      expect(modules.filter((m) => m.includes('/dist/') || m.includes('/node_modules/')), args.join(' ')).toEqual([]);
+    }
+    const res = await runCli(['--help'], { env: cleanEnv(home.dir) });
+    for (const name of ['dev', 'send', 'events', 'replay', 'tail', 'inspect', 'serve', 'worker', 'configs', 'config']) expect(res.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+});
+
+describe('help rendered at build time', () => {
+  const texts = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'dist', 'help.json'), 'utf8')) as Record<string, string>;
+
+  it('covers etsyhook and every command and subcommand', () => {
+    expect(Object.keys(texts)).toEqual(expect.arrayContaining(['', 'send', 'events', 'events list', 'config set', 'configs delete', 'worker']));
+  });
+
+  it('is what commander prints for each (the same program, rendered now), and what the built CLI prints', async () => {
+    const { main } = await import('../src/cli.js');
+    const write = process.stdout.write;
+    for (const [key, text] of Object.entries(texts)) {
+      const words = key === '' ? [] : key.split(' ');
+      let printed = '';
+      process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+      let code: number;
+      try {
+        code = await main(['node', 'etsyhook', ...words, '--help']);
+      } finally {
+        process.stdout.write = write;
+      }
+      expect(code, key).toBe(0);
+      expect(printed, key).toBe(text);
+    }
+    const built = await Promise.all(Object.keys(texts).map((key) => runCli([...(key === '' ? [] : key.split(' ')), '--help'], { env: cleanEnv(home.dir) })));
+    expect(built.map((r) => r.stdout)).toEqual(Object.values(texts));
   });
 });

@@ -2,7 +2,7 @@
 // schemes, lists and globs, statuses, secrets. Each parser turns raw text into a typed value or throws a UsageError
 // (exit 2) in one line naming where the value came from (the flag, or its environment variable) and what to write.
 import type { EventEmitter } from 'node:events';
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 import { UsageError } from '../errors.js';
 import { splitList } from '../core/events/globs.js';
 import { EVENT_STATUSES, type EventStatus } from '../core/log/records.js';

@@ -194,7 +194,7 @@ async function sendOne(options: SendOptions, out: Output): Promise<void> {
   const request = `${event.type}${event.id ? ` [${event.id}]` : ''} POST ${options.url.href} (${event.scheme})`;
   // The request line is printed with its answer, so a failure stays one line; a terminal gets a spinner meanwhile.
   const spinner = await out.spinner(request);
-  const sender = new Sender({ url: options.url, timeoutMs: options.timeoutMs, connections: 1 });
+  const sender = await Sender.open({ url: options.url, timeoutMs: options.timeoutMs, connections: 1 });
   const interrupt = onInterrupt();
   let delivery: Delivery;
   try {
@@ -251,7 +251,7 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
 
   const request = `${count} × ${options.type.name} POST ${options.url.href} (${options.scheme}, concurrency ${options.concurrency})`;
   const spinner = await out.spinner(request);
-  const sender = new Sender({ url: options.url, timeoutMs: options.timeoutMs, connections: options.concurrency });
+  const sender = await Sender.open({ url: options.url, timeoutMs: options.timeoutMs, connections: options.concurrency });
   const interrupt = onInterrupt();
   let latest: readonly Outcome[] = [];
   const started = Date.now();

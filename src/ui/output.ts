@@ -1,5 +1,5 @@
 // The one place that decides where output goes: data on stdout, humans on stderr, colour and spinners on a TTY only.
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 
 export interface OutputOptions {
   json?: boolean;
@@ -24,6 +24,26 @@ function colourLevel(stream: { isTTY?: boolean }): 0 | 1 | 2 | 3 {
   if (!stream.isTTY) return 0;
   if (process.env.TERM === 'dumb') return 0;
   return 1;
+}
+
+let chalk: typeof import('chalk') | undefined;
+
+/**
+ * Load chalk when one of these streams may show colour. A piped or CI run never does, and skips the module: `send`
+ * runs hundreds of times in CI, and chalk was a sixth of its start-up. main() calls this once, before any Output.
+ */
+export async function loadColours(streams: readonly { isTTY?: boolean }[] = [process.stderr, process.stdout]): Promise<void> {
+  if (chalk === undefined && streams.some((s) => colourLevel(s) > 0)) chalk = await import('chalk');
+}
+
+/** Text unchanged, through any chain of styles (`c.bold.red('x')`): the colours of a stream that shows none. */
+const PLAIN: ChalkInstance = new Proxy(((...text: unknown[]) => text.join(' ')) as unknown as ChalkInstance, {
+  get: (_target, key) => (key === 'level' ? 0 : PLAIN),
+});
+
+function colours(stream: { isTTY?: boolean }): ChalkInstance {
+  const level = colourLevel(stream);
+  return level === 0 || chalk === undefined ? PLAIN : new chalk.Chalk({ level });
 }
 
 /**
@@ -84,8 +104,8 @@ export class Output {
     this.quiet = options.quiet ?? false;
     this.out = options.stdout ?? process.stdout;
     this.err = options.stderr ?? process.stderr;
-    this.c = new Chalk({ level: colourLevel(this.err) });
-    this.cOut = new Chalk({ level: colourLevel(this.out) });
+    this.c = colours(this.err);
+    this.cOut = colours(this.out);
   }
 
   get interactive(): boolean {

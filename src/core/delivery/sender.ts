@@ -1,9 +1,8 @@
 // Build, sign and POST test events. No terminal I/O and no process.exit: every function returns data or throws.
 // node:http, not undici: `etsyhook send` is one request, and loading undici cost more than the request (CI sends
 // hundreds of them).
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { performance } from 'node:perf_hooks';
+// node:https (TLS) and perf_hooks load only when used: a quarter of the start-up `send` had left to lose.
+import type { Agent as HttpAgent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { OperationError } from '../../errors.js';
 import { isDuplicateAnswer } from './answer.js';
 import { latency } from './stats.js';
@@ -130,19 +129,30 @@ export interface SenderOptions {
   connections?: number;
 }
 
+/** Milliseconds from a fixed point, for durations (performance.now() without loading perf_hooks). */
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 /** POSTs prepared events to one URL over a keep-alive connection pool. */
 export class Sender {
-  private readonly agent: HttpAgent;
+  private constructor(
+    private readonly options: SenderOptions,
+    private readonly agent: HttpAgent,
+    private readonly send: typeof httpRequest,
+  ) {}
 
-  constructor(private readonly options: SenderOptions) {
+  /** A sender for options.url, with node:http or node:https as the URL asks. */
+  static async open(options: SenderOptions): Promise<Sender> {
     const agentOptions = { keepAlive: true, maxSockets: options.connections ?? 1, keepAliveMsecs: 10_000 };
-    this.agent = options.url.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    const transport = options.url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+    return new Sender(options, new transport.Agent(agentOptions), transport.request);
   }
 
   /** POST one event; `signal` (Ctrl-C) abandons it with a DeliveryError of kind 'interrupted'. */
   post(event: PreparedEvent, signal?: AbortSignal): Promise<Delivery> {
     const { url, timeoutMs } = this.options;
-    const started = performance.now();
+    const started = now();
     return new Promise<Delivery>((resolve, reject) => {
       let settled = false;
       let timedOut = false;
@@ -152,11 +162,10 @@ export class Sender {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         req.destroy();
-        reject(signal?.aborted ? interrupted(url, performance.now() - started, err) : describeFailure(err, url, timeoutMs, timedOut));
+        reject(signal?.aborted ? interrupted(url, now() - started, err) : describeFailure(err, url, timeoutMs, timedOut));
       };
       const onAbort = (): void => fail(new Error('interrupted'));
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(url, { method: 'POST', headers: { ...event.headers, 'content-length': String(event.body.length) }, agent: this.agent }, (res) => {
+      const req = this.send(url, { method: 'POST', headers: { ...event.headers, 'content-length': String(event.body.length) }, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         let truncated = false;
@@ -186,7 +195,7 @@ export class Sender {
           const status = res.statusCode ?? 0;
           resolve({
             status,
-            ms: round(performance.now() - started),
+            ms: round(now() - started),
             body,
             ...(truncated ? { truncated } : {}),
             headers: flatten(res.headers),
@@ -314,25 +323,25 @@ export async function sendBatch(
   const { signal, onProgress } = options;
   const outcomes: Outcome[] = [];
   let next = 0;
-  const started = performance.now();
+  const started = now();
   const worker = async (): Promise<void> => {
     while (next < count && !signal?.aborted) {
       const i = next++;
       const event = make(i);
-      const t0 = performance.now();
+      const t0 = now();
       try {
         const d = await sender.post(event, signal);
         outcomes.push({ id: event.id, status: d.status, ms: d.ms, duplicate: d.duplicate });
       } catch (err) {
         if (!(err instanceof DeliveryError)) throw err;
         if (err.kind === 'interrupted') return; // abandoned, not an outcome
-        outcomes.push({ id: event.id, error: err, ms: round(performance.now() - t0) });
+        outcomes.push({ id: event.id, error: err, ms: round(now() - t0) });
       }
       if (onProgress !== undefined && (outcomes.length % 50 === 0 || outcomes.length === count)) onProgress(outcomes.length, outcomes);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  const elapsedMs = round(performance.now() - started);
+  const elapsedMs = round(now() - started);
   return { outcomes, summary: summarise(outcomes, concurrency, elapsedMs, { planned: count, interrupted: signal?.aborted ?? false }) };
 }
 
