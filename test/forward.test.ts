@@ -73,7 +73,7 @@ describe('dev --forward-to', () => {
   it('an app that does not answer at all: held events spend no attempts, however long; lines say the times used', async ({ cleanups }) => {
     const port = await unusedPort();
     // Two attempts only, and probes every 100 ms, 200 ms, 400 ms …: the old breaker turned these events dead in a second.
-    const dev = await startDev(cleanups, ['--forward-to', `http://127.0.0.1:${port}/hooks`, '--max-attempts', '2'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '100' } });
+    const dev = await startDev(cleanups, ['--forward-to', `http://127.0.0.1:${port}/hooks`, '--retry-schedule', '0,100ms']);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await post(dev.url, signed())).json().id as string);
     // Several probes, none answered (connection refused).
@@ -105,7 +105,7 @@ describe('dev --forward-to', () => {
 
   it('an app answering 500 is retried on the schedule; the line says the delay actually used', async ({ cleanups }) => {
     const target = await app(cleanups, { status: (n) => (n < 3 ? 500 : 200) });
-    const dev = await startDev(cleanups, ['--forward-to', target.url, '--max-attempts', '5', '--json'], { env: { ETSYHOOK_FORWARD_BACKOFF_MS: '200' } });
+    const dev = await startDev(cleanups, ['--forward-to', target.url, '--retry-schedule', '0,200ms,400ms,800ms,1600ms', '--json']);
     await post(dev.url, signed());
     await waitFor('delivered on the third attempt', () => dev.store().deliveries.some((d) => d.status === 'delivered'), 10_000);
     await waitFor('NDJSON lines', () => dev.stdout().trim().split('\n').length === 4, 5000);
@@ -191,7 +191,7 @@ describe('dev --forward-to', () => {
     const port = await unusedPort();
     const target = `http://127.0.0.1:${port}/hooks`;
     // First run: the app is down and the next retry is far away.
-    const a = await startDev(cleanups, ['--forward-to', target], { home: h, env: { ETSYHOOK_FORWARD_BACKOFF_MS: '600000' } });
+    const a = await startDev(cleanups, ['--forward-to', target, '--retry-schedule', '0,10m,20m,40m,80m'], { home: h });
     const first = (await post(a.url, signed())).json().id as string;
     const second = (await post(a.url, signed())).json().id as string;
     // The first refused attempt opens the circuit breaker: the second event waits, using up no attempt.

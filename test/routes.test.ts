@@ -141,7 +141,7 @@ describe('dev --route', () => {
       file,
       `routes:\n  - events: ['order.*']\n    to: exec:${failing}\n    max_attempts: 2\n  - events: [order.paid]\n    to: exec:${slow}\n    timeout: 300ms\n    max_attempts: 1\n`,
     );
-    const dev = await startDev(cleanups, ['--routes', file], { home: h, env: { ETSYHOOK_FORWARD_BACKOFF_MS: '50' } });
+    const dev = await startDev(cleanups, ['--routes', file, '--retry-schedule', '0,50ms,100ms,200ms,400ms'], { home: h });
     const started = Date.now();
     const id = (await post(dev.url, orderEvent())).json().id as string;
     await waitFor('two failing attempts and one timeout', () => dev.store().deliveries.length === 3, 10_000);
@@ -250,10 +250,10 @@ describe('dev --route', () => {
   it('a failing route is retried then dead while the others deliver; events list --status dead and events show tell them apart', async () => {
     const good = await server();
     const broken = await server(() => ({ status: 500, body: 'handler crashed' }));
-    const h = home(cleanups, { ETSYHOOK_FORWARD_BACKOFF_MS: '50' });
+    const h = home(cleanups);
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(file, `routes:\n  - events: ['*']\n    to: ${good.base}/all\n  - events: ['order.*']\n    to: ${broken.base}/orders\n    max_attempts: 3\n`);
-    const dev = await startDev(cleanups, ['--routes', file], { home: h });
+    const dev = await startDev(cleanups, ['--routes', file, '--retry-schedule', '0,50ms,100ms,200ms,400ms'], { home: h });
     const res = await post(dev.url, orderEvent());
     const id = res.json().id as string;
     await waitFor('one delivery and three failing attempts', () => dev.store().deliveries.length === 4, 10_000);
@@ -291,8 +291,8 @@ describe('dev --route', () => {
     const good = await server();
     let up = false;
     const flaky = await server(() => (up ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }));
-    const h = home(cleanups, { ETSYHOOK_FORWARD_BACKOFF_MS: '60000' });
-    const args = ['--route', `order.*=${good.base}/a`, '--route', `order.*=${flaky.base}/b`];
+    const h = home(cleanups);
+    const args = ['--route', `order.*=${good.base}/a`, '--route', `order.*=${flaky.base}/b`, '--retry-schedule', '0,1m,2m,4m,8m'];
     const first = await startDev(cleanups, args, { home: h });
     await post(first.url, orderEvent());
     await waitFor('first attempts', () => first.store().deliveries.length === 2, 10_000);

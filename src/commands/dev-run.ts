@@ -47,9 +47,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   }
   const https = o.forwardTo?.protocol === 'https:' || (o.routes ?? []).some((r) => r.target.kind === 'http' && r.target.url.startsWith('https:'));
   if (o.insecure && !https) out.warn('--insecure only matters for an https --forward-to or route');
-  // Test hook: the first retry delay, doubling (a schedule such as 0,100ms,200ms,400ms …).
-  const backoff = Number(process.env.ETSYHOOK_FORWARD_BACKOFF_MS);
-  const schedule = o.retrySchedule ?? (Number.isFinite(backoff) && backoff > 0 ? [0, ...Array.from({ length: Math.max(1, o.maxAttempts - 1) }, (_, i) => backoff * 2 ** i)] : undefined);
+  const schedule = o.retrySchedule;
   const routes = o.routes;
   const lines = liveLines(out, {
     maxAttempts: o.maxAttempts,
