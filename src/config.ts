@@ -2,7 +2,7 @@
 import { accessSync, chmodSync, constants, mkdirSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseDuration, parseInteger, parseSince as parseSinceFlag, parseUrl, type IntRange } from './commands/flags.js';
+import { parseDuration, parseInteger, parseSecret, parseSince as parseSinceFlag, parseUrl, type IntRange } from './commands/flags.js';
 import { OperationError, UsageError } from './errors.js';
 
 export interface StoredConfig {
@@ -273,15 +273,11 @@ export async function resolveSetting(
   config: ConfigStore,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ value: string; source: 'flag' | 'env' | 'config' } | undefined> {
-  const flag = FLAG_OF[key];
-  if (flagValue !== undefined && flagValue.trim() === '' && flag !== undefined) {
-    throw new UsageError(`${flag} is empty`, `pass the value itself, or leave ${flag} out to use ${envName} or the stored one (is the variable you expanded unset?)`);
-  }
+  const secret = FLAG_OF[key] !== undefined;
+  if (flagValue !== undefined && secret) parseSecret(flagValue, FLAG_OF[key]!);
   if (flagValue !== undefined && flagValue !== '') return { value: flagValue, source: 'flag' };
   const fromEnv = env[envName];
-  if (fromEnv !== undefined && fromEnv.trim() === '' && flag !== undefined) {
-    throw new UsageError(`${envName} is set but empty`, `set it to the secret, or unset it (\`unset ${envName}\`) to use the stored one`);
-  }
+  if (fromEnv !== undefined && secret) parseSecret(fromEnv, envName);
   if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: 'env' };
   const stored = await config.get(key);
   if (stored !== undefined && stored !== null && String(stored) !== '') return { value: String(stored), source: 'config' };

@@ -101,8 +101,10 @@ export function parseStatuses(raw: string | readonly string[], name = '--status'
 /** A secret: anything but empty (an empty variable must not silently mean "use another secret"). */
 export function parseSecret(raw: string, name: string): string {
   if (raw.trim() !== '') return raw;
-  if (name.startsWith('--')) throw new UsageError(`${name} is empty: pass the secret, or leave ${name} out to use the environment or the stored one`);
-  throw new UsageError(`${name} is set but empty: set it to the secret, or unset it to use the stored one`);
+  if (name.startsWith('--')) {
+    throw new UsageError(`${name} is empty`, `pass the value itself, or leave ${name} out to use the environment or the stored one (is the variable you expanded unset?)`);
+  }
+  throw new UsageError(`${name} is set but empty`, `set it to the secret, or unset it (\`unset ${name}\`) to use the stored one`);
 }
 
 /** Readable form of a duration default: 30s, 5m, 2h, 500ms. */
