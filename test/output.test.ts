@@ -43,6 +43,9 @@ describe('Output', () => {
     const piped = await render(false);
     expect(piped.err).toBe('warning: careful\n');
     expect(piped.out).toBe('a data line\n');
+    const plain = new Output({ stdout: stream(false), stderr: stream(false) });
+    expect(plain.c.bold.red('chained', 'words')).toBe('chained words');
+    expect(await Promise.resolve(plain.c)).toBe(plain.c); // not a thenable
     const tty = await render(true);
     expect(tty.err).toContain(ESC);
     expect(tty.out).toContain(ESC);

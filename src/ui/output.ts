@@ -36,9 +36,12 @@ export async function loadColours(streams: readonly { isTTY?: boolean }[] = [pro
   if (chalk === undefined && streams.some((s) => colourLevel(s) > 0)) chalk = await import('chalk');
 }
 
-/** Text unchanged, through any chain of styles (`c.bold.red('x')`): the colours of a stream that shows none. */
+/**
+ * Text unchanged, through any chain of styles (`c.bold.red('x')`): the colours of a stream that shows none. Not a
+ * thenable, and no symbols, so it never passes for a promise or a primitive.
+ */
 const PLAIN: ChalkInstance = new Proxy(((...text: unknown[]) => text.join(' ')) as unknown as ChalkInstance, {
-  get: (_target, key) => (key === 'level' ? 0 : PLAIN),
+  get: (_target, key) => (key === 'level' ? 0 : typeof key === 'symbol' || key === 'then' ? undefined : PLAIN),
 });
 
 function colours(stream: { isTTY?: boolean }): ChalkInstance {
