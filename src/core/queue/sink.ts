@@ -5,7 +5,7 @@ import { StoreUnavailableError } from '../../errors.js';
 import type { EventSink } from '../log/sink.js';
 import type { DeliveryRecord, ReceivedRecord, StoreRecord, Verdict } from '../log/records.js';
 import { bodyBytes } from '../log/records.js';
-import { command, KEYS, Script, type RedisClient, type Retention, describeRedisError, type QueueTarget } from './connection.js';
+import { command, KEYS, ReplyDeadlines, Script, type RedisClient, type Retention, describeRedisError, type QueueTarget } from './connection.js';
 import { pythonJsonDumps } from './python-json.js';
 
 // KEYS: history, jobs, seen key of the webhook-id[, legacy list]
@@ -85,12 +85,15 @@ export class RedisSink implements EventSink {
   private lastError: string | undefined;
   private writes = new Set<Promise<unknown>>();
   private trimTimer: NodeJS.Timeout | undefined;
+  /** The receive script's reply deadline (node-redis's own, per command, costs too much per request). */
+  private readonly deadlines: ReplyDeadlines;
 
   constructor(
     readonly client: RedisClient,
     private readonly target: QueueTarget,
     private readonly options: RedisSinkOptions,
   ) {
+    this.deadlines = new ReplyDeadlines(options.timeoutMs ?? 5_000);
     // Time-based trimming, by whoever runs: often enough that a short --retain shows, at most once a minute.
     if (options.trim === false) return;
     const every = Math.max(200, Math.min(60_000, Math.floor(options.retention.ms / 2)));
@@ -128,7 +131,7 @@ export class RedisSink implements EventSink {
       this.client,
       [KEYS.history, KEYS.jobs, KEYS.seen(webhookId ?? ''), ...(this.options.legacyQueue === undefined ? [] : [this.options.legacyQueue])],
       [json, dupFrom, rec.id, String(this.options.retention.ms), String(count), count >= 10_000 ? '~' : '=', legacy, rec.status, this.options.enqueue === false ? '0' : '1', dupArg],
-      this.options.timeoutMs,
+      this.deadlines,
     );
     this.track(p);
     let verdict: string;
