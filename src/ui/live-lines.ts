@@ -3,7 +3,7 @@
 import type { PipelineObserver } from '../core/observer.js';
 import { formatEventLine, formatWait } from './event-line.js';
 import { LineWriter, type Output } from './output.js';
-import { attemptJson, receivedJson } from './present.js';
+import { attemptJson, receivedLineJson } from './present.js';
 
 export interface LiveLines extends PipelineObserver {
   /** Write what is buffered (lines go out every 20 ms). */
@@ -20,8 +20,7 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
       const rec = r.record;
       if (rec === undefined) return;
       if (out.json) {
-        const reason = r.storeError ?? rec.reason ?? null;
-        data.write(JSON.stringify({ ...receivedJson(rec), reason, httpStatus: r.status, stored: r.stored, ms: Math.round(r.ms * 10) / 10 }));
+        data.write(JSON.stringify(receivedLineJson(rec, { httpStatus: r.status, reason: r.storeError ?? rec.reason ?? null, stored: r.stored, ms: r.ms })));
         return;
       }
       // Not stored: the line shows the 503 actually answered, not the answer the record was meant to carry.

@@ -58,7 +58,9 @@ function colours(stream: { isTTY?: boolean }): ChalkInstance {
 export class LineWriter {
   private static readonly FLUSH_MS = 20;
   private static readonly FLUSH_BYTES = 64 * 1024;
-  private buf = '';
+  /** Lines waiting, encoded as they come (no string of all of them to build, flatten and encode at each flush). */
+  private buf = Buffer.allocUnsafe(LineWriter.FLUSH_BYTES);
+  private used = 0;
   private timer: NodeJS.Timeout | undefined;
   private broken = false;
   constructor(private readonly stream: NodeJS.WritableStream) {
@@ -69,17 +71,26 @@ export class LineWriter {
   }
   write(line: string): void {
     if (this.broken) return;
-    this.buf += line;
-    this.buf += '\n';
-    if (this.buf.length >= LineWriter.FLUSH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), LineWriter.FLUSH_MS);
+    // A UTF-8 character is at most 3 bytes per UTF-16 unit: room for that is room enough.
+    if (this.used + line.length * 3 + 1 > this.buf.length) {
+      this.flush();
+      if (line.length * 3 + 1 > this.buf.length) {
+        this.stream.write(`${line}\n`); // a line longer than a whole batch goes alone
+        return;
+      }
+    }
+    this.used += this.buf.write(line, this.used, 'utf8');
+    this.buf[this.used++] = 10; // \n
+    this.timer ??= setTimeout(() => this.flush(), LineWriter.FLUSH_MS);
   }
   flush(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buf === '') return;
-    const b = this.buf;
-    this.buf = '';
+    if (this.used === 0) return;
+    const b = this.buf.subarray(0, this.used);
+    // The stream may hold the bytes until the reader takes them: the next lines go into a new buffer.
+    this.buf = Buffer.allocUnsafe(LineWriter.FLUSH_BYTES);
+    this.used = 0;
     if (!this.broken) this.stream.write(b);
   }
 }

@@ -80,6 +80,36 @@ export function receivedJson(r: ReceivedRecord): ReceivedJson {
   };
 }
 
+/** A line of `dev --json` and `serve` for a request answered: receivedJson's fields with what the answer was. */
+export interface ReceivedLineJson extends ReceivedJson {
+  /** False when the store could not keep it (the answer was then a 503). */
+  stored: boolean;
+  /** Milliseconds from the request's arrival to the answer, to 0.1. */
+  ms: number;
+}
+
+/**
+ * receivedJson(r) with the answer's HTTP status and reason, then `stored` and `ms`, built as one object literal:
+ * serve writes one per request, and the spread form (`{...receivedJson(r), …}`) cost ~5 µs of the ~1 this does.
+ */
+export function receivedLineJson(r: ReceivedRecord, answer: { httpStatus: number; reason: string | null; stored: boolean; ms: number }): ReceivedLineJson {
+  return {
+    kind: 'received',
+    id: r.id,
+    at: r.at,
+    webhookId: r.webhookId ?? null,
+    type: r.type ?? null,
+    status: r.status,
+    httpStatus: answer.httpStatus,
+    reason: answer.reason,
+    scheme: r.scheme ?? null,
+    method: r.method,
+    path: r.path,
+    stored: answer.stored,
+    ms: Math.round(answer.ms * 10) / 10,
+  };
+}
+
 /** `event` (or its type and webhook-id) fills in what the attempt record does not repeat. */
 export function attemptJson(d: DeliveryRecord, event?: { type?: string | undefined; webhookId?: string | undefined }): AttemptJson {
   return {

@@ -5,12 +5,14 @@ import { StoreUnavailableError } from '../../errors.js';
 import type { EventSink } from '../log/sink.js';
 import type { DeliveryRecord, ReceivedRecord, StoreRecord, Verdict } from '../log/records.js';
 import { bodyBytes } from '../log/records.js';
-import { command, KEYS, Script, type RedisClient, type Retention, describeRedisError, type QueueTarget } from './connection.js';
+import { command, KEYS, ReplyDeadlines, Script, type RedisClient, type Retention, describeRedisError, type QueueTarget } from './connection.js';
 import { pythonJsonDumps } from './python-json.js';
 
 // KEYS: history, jobs, seen key of the webhook-id[, legacy list]
-// ARGV: record JSON, duplicate record JSON ('' = no webhook-id), event id, seen TTL ms, history MAXLEN, '~' or '=',
-//       legacy payload ('' = none), verdict, '1' to queue accepted events for the workers
+// ARGV: record JSON, where its duplicate form comes from ('' = no webhook-id; a byte offset = the top-level
+//       "status":"accepted" in the record JSON, spliced here with ARGV[10] as the reason; '=' = ARGV[10] is the
+//       whole duplicate record JSON), event id, seen TTL ms, history MAXLEN, '~' or '=', legacy payload ('' = none),
+//       verdict, '1' to queue accepted events for the workers, the reason's JSON string (or the duplicate record)
 const RECEIVE = new Script(`
 local function keep(json)
   redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[6], ARGV[5], '*', 'r', json)
@@ -20,7 +22,14 @@ if ARGV[8] ~= 'accepted' then
   return ARGV[8]
 end
 if ARGV[2] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then
-  keep(ARGV[2])
+  if ARGV[2] == '=' then
+    keep(ARGV[10])
+  else
+    -- The record with "status":"duplicate" in place of "status":"accepted" (19 bytes) and the reason last, as
+    -- JSON.stringify({...rec, status: 'duplicate', reason}) writes it.
+    local at = tonumber(ARGV[2])
+    keep(string.sub(ARGV[1], 1, at) .. '"status":"duplicate"' .. string.sub(ARGV[1], at + 20, -2) .. ',"reason":' .. ARGV[10] .. '}')
+  end
   return 'duplicate'
 end
 if KEYS[4] then
@@ -34,6 +43,31 @@ if KEYS[4] and ARGV[7] ~= '' then redis.call('LPUSH', KEYS[4], ARGV[7]) end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
 return 'accepted'
 `);
+
+const ACCEPTED = '"status":"accepted"';
+/**
+ * Fields that may follow `status` in a received record for the splice to be sound: none is an object, so no
+ * `"status":"accepted"` after the top-level one can be JSON structure (inside a string every quote is escaped).
+ */
+const SCALARS_AFTER_STATUS = new Set(['body', 'body64', 'httpStatus', 'type', 'webhookId', 'scheme', 'remote', 'forwardTo', 'routes']);
+
+/**
+ * How the script is to write the duplicate form of an accepted record: the UTF-8 byte offset of its top-level
+ * `"status":"accepted"` (the receiver's key order: status after headers, nothing but scalars and `routes` after it),
+ * or undefined when the record is not in that shape (a record replayed from elsewhere) or already has a reason.
+ */
+export function statusOffset(rec: ReceivedRecord, json: string): number | undefined {
+  let afterStatus = false;
+  for (const key in rec) {
+    if (key === 'status') afterStatus = true;
+    else if (key === 'reason') return undefined; // the spread would keep reason in its place, not append it
+    else if (afterStatus && !SCALARS_AFTER_STATUS.has(key)) return undefined;
+  }
+  const at = json.lastIndexOf(ACCEPTED);
+  if (at === -1) return undefined;
+  // Byte offset: what follows is counted from the end (the headers before it may hold non-ASCII text, so may the body).
+  return Buffer.byteLength(json) - Buffer.byteLength(json.slice(at));
+}
 
 export interface RedisSinkOptions {
   retention: Retention;
@@ -51,12 +85,15 @@ export class RedisSink implements EventSink {
   private lastError: string | undefined;
   private writes = new Set<Promise<unknown>>();
   private trimTimer: NodeJS.Timeout | undefined;
+  /** The receive script's reply deadline (node-redis's own, per command, costs too much per request). */
+  private readonly deadlines: ReplyDeadlines;
 
   constructor(
     readonly client: RedisClient,
     private readonly target: QueueTarget,
     private readonly options: RedisSinkOptions,
   ) {
+    this.deadlines = new ReplyDeadlines(options.timeoutMs ?? 5_000);
     // Time-based trimming, by whoever runs: often enough that a short --retain shows, at most once a minute.
     if (options.trim === false) return;
     const every = Math.max(200, Math.min(60_000, Math.floor(options.retention.ms / 2)));
@@ -68,9 +105,18 @@ export class RedisSink implements EventSink {
     const accepted = rec.status === 'accepted';
     const webhookId = accepted ? rec.webhookId : undefined;
     const json = JSON.stringify(rec);
-    let dup = '';
+    let dupFrom = '';
+    let dupArg = '';
     if (webhookId !== undefined) {
-      dup = JSON.stringify({ ...rec, status: 'duplicate', reason: `webhook-id ${webhookId} was already accepted` });
+      const reason = `webhook-id ${webhookId} was already accepted`;
+      const at = statusOffset(rec, json);
+      if (at !== undefined) {
+        dupFrom = String(at);
+        dupArg = JSON.stringify(reason);
+      } else {
+        dupFrom = '=';
+        dupArg = JSON.stringify({ ...rec, status: 'duplicate', reason });
+      }
     }
     let legacy = '';
     if (accepted && this.options.legacyQueue !== undefined) {
@@ -84,8 +130,8 @@ export class RedisSink implements EventSink {
     const p = RECEIVE.run<string>(
       this.client,
       [KEYS.history, KEYS.jobs, KEYS.seen(webhookId ?? ''), ...(this.options.legacyQueue === undefined ? [] : [this.options.legacyQueue])],
-      [json, dup, rec.id, String(this.options.retention.ms), String(count), count >= 10_000 ? '~' : '=', legacy, rec.status, this.options.enqueue === false ? '0' : '1'],
-      this.options.timeoutMs,
+      [json, dupFrom, rec.id, String(this.options.retention.ms), String(count), count >= 10_000 ? '~' : '=', legacy, rec.status, this.options.enqueue === false ? '0' : '1', dupArg],
+      this.deadlines,
     );
     this.track(p);
     let verdict: string;
