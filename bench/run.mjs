@@ -881,7 +881,7 @@ async function partF() {
   const one = await side(P, 'autocannon:serve', async () => {
     const s = await startServe({ home: tempHome('serve'), secret: SECRET, queue: redis.url });
     try {
-      return await measure('etsyhook serve (Redis)', { url: s.url, scheme: 'standard', secret: SECRET, pid: s.pid, gen: 'autocannon' });
+      return await measure('etsyhook serve (Redis)', { url: s.url, scheme: 'standard', secret: SECRET, pid: s.pid, targetPid: redis.pid, gen: 'autocannon' });
     } finally {
       await s.stop();
     }
@@ -895,6 +895,17 @@ async function partF() {
     else notes.push('f: serve / dev needs part a in the same run (--only a,f)');
     if (bare) figure(P, 'serve (Redis) / bare Node [autocannon]', one.rps / bare.rps, '×');
     if (one.cpuMsPer1k !== undefined) figure(P, 'serve: server CPU per request [autocannon]', one.cpuMsPer1k, 'µs');
+    if (one.targetCpuUs !== undefined) figure(P, 'redis-server: CPU per request (same window) [autocannon]', one.targetCpuUs, 'µs');
+    if (dev?.cpuMsPer1k !== undefined && one.cpuMsPer1k !== undefined && one.targetCpuUs !== undefined) {
+      // All three processes share the same cores: if both sides were bound by the machine's CPU, the rates would be
+      // in the inverse ratio of the machine CPU each request costs (receiver + generator, + Redis for serve).
+      const devAll = dev.cpuMsPer1k + dev.genCpuUs;
+      const serveAll = one.cpuMsPer1k + one.targetCpuUs + one.genCpuUs;
+      figure(P, '(analysis) machine CPU per request: dev (dev + generator)', devAll, 'µs');
+      figure(P, '(analysis) machine CPU per request: serve (serve + Redis + generator)', serveAll, 'µs');
+      figure(P, '(analysis) CPU ceiling of serve / dev on one machine', devAll / serveAll, '×');
+      figure(P, '(analysis) serve\'s own CPU per request / dev\'s', one.cpuMsPer1k / dev.cpuMsPer1k, '×');
+    }
   }
   const two = await side(P, 'autocannon:serve-two', async () => {
     const a = await startServe({ home: tempHome('serve-a'), secret: SECRET, queue: redis.url });
