@@ -1,5 +1,6 @@
 // A loopback HTTP server that records every request (headers and exact body bytes) and answers as told.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Scope } from './scope.js';
 
 export interface Recorded {
   method: string;
@@ -69,6 +70,13 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
         server.close(() => resolve());
       }),
   };
+}
+
+/** startRecorder for one test: closed when its scope ends. */
+export async function recorder(scope: Scope, options: RecorderOptions = {}): Promise<Recorder> {
+  const r = await startRecorder(options);
+  scope.push(() => r.close());
+  return r;
 }
 
 /** Node's header map with string values only (what the verifiers take). */
