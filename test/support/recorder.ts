@@ -85,18 +85,3 @@ export function flatHeaders(h: IncomingHttpHeaders): Record<string, string> {
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
-
-/** The recorders of one test file: `start` them in a test, `closeAll` in afterEach. */
-export function recorders(): { start: (options?: RecorderOptions) => Promise<Recorder>; closeAll: () => Promise<void> } {
-  const started: Recorder[] = [];
-  return {
-    start: async (options = {}) => {
-      const r = await startRecorder(options);
-      started.push(r);
-      return r;
-    },
-    closeAll: async () => {
-      await Promise.all(started.splice(0).map((s) => s.close()));
-    },
-  };
-}
