@@ -1,16 +1,11 @@
 import { statSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ConfigStore, configFile, paths, platformPaths, parseDurationMs, parseIntFlag, parseSince, parseUrlFlag, resolveSetting, storeDir } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
-import { tempHome } from './support/index.js';
-
-const homes: (() => void)[] = [];
-afterEach(() => homes.splice(0).forEach((c) => c()));
+import { it } from './support/index.js';
 
 describe('config', () => {
-  it('keeps everything under ETSYHOOK_HOME, in a file only its owner can read', async () => {
-    const h = tempHome();
-    homes.push(h.cleanup);
+  it('keeps everything under ETSYHOOK_HOME, in a file only its owner can read', async ({ home: h }) => {
     const env = { ETSYHOOK_HOME: h.dir };
     const config = new ConfigStore(env);
     await config.set({ webhookSecret: 'whsec_abc', shopId: 42 });
@@ -32,9 +27,7 @@ describe('config', () => {
     expect(paths({ ETSYHOOK_HOME: '/somewhere' })).toEqual({ config: '/somewhere', data: '/somewhere' });
   });
 
-  it('lets flags beat environment variables beat stored config', async () => {
-    const h = tempHome();
-    homes.push(h.cleanup);
+  it('lets flags beat environment variables beat stored config', async ({ home: h }) => {
     const config = new ConfigStore({ ETSYHOOK_HOME: h.dir });
     await config.set({ webhookSecret: 'stored' });
     const env = { ETSYHOOK_HOME: h.dir, ETSY_WEBHOOK_SECRET: 'from-env' };

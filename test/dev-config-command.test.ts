@@ -1,25 +1,13 @@
 // `etsyhook config set|get|unset|path` (what `dev` reads its ngrok authtoken and secret from).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome, SECRET } from './support/index.js';
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-function env(extra: Record<string, string> = {}): { dir: string; env: NodeJS.ProcessEnv } {
-  const h = tempHome();
-  cleanups.push(h.cleanup);
-  return { dir: h.dir, env: cleanEnv(h.dir, extra) };
-}
+import { describe, expect } from 'vitest';
+import { it, newHome, runCli, SECRET } from './support/index.js';
 
 const TOKEN = '2abcDEFghiJKLmnoPQRstuVWX_0123456789';
 
 describe('config', () => {
-  it('set stores in a 0600 file; get masks secrets unless --print-secret', async () => {
-    const h = env();
+  it('set stores in a 0600 file; get masks secrets unless --print-secret', async ({ home: h }) => {
     const set = await runCli(['config', 'set', 'ngrok-authtoken', TOKEN], { env: h.env });
     expect(set.code).toBe(0);
     expect(set.stdout).toBe('');
@@ -33,8 +21,7 @@ describe('config', () => {
     expect(full.stdout).toBe(`${TOKEN}\n`);
   });
 
-  it('reads a value from stdin with -, lists everything with --json, unsets', async () => {
-    const h = env();
+  it('reads a value from stdin with -, lists everything with --json, unsets', async ({ home: h }) => {
     expect((await runCli(['config', 'set', 'webhook-secret', '-'], { env: h.env, input: `${SECRET}\n` })).code).toBe(0);
     expect((await runCli(['config', 'set', 'shop-id', '12345678'], { env: h.env })).code).toBe(0);
     const all = await runCli(['config', 'get', '--json'], { env: h.env });
@@ -47,8 +34,7 @@ describe('config', () => {
     expect(gone.stderr).toMatch(/webhook-secret is not set/);
   });
 
-  it('unknown keys, bad values and token keys are usage errors', async () => {
-    const h = env();
+  it('unknown keys, bad values and token keys are usage errors', async ({ home: h }) => {
     const unknown = await runCli(['config', 'set', 'ngrok-token', 'x'], { env: h.env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown config key 'ngrok-token' \(did you mean ngrok-authtoken\?\)/);
@@ -56,8 +42,7 @@ describe('config', () => {
     expect((await runCli(['config', 'set', 'access-token', 'x'], { env: h.env })).code).toBe(2);
   });
 
-  it('path prints where the file lives; dev uses the stored values', async () => {
-    const h = env();
+  it('path prints where the file lives; dev uses the stored values', async ({ home: h }) => {
     const p = await runCli(['config', 'path'], { env: h.env });
     expect(p.stdout).toBe(`${join(h.dir, 'config.json')}\n`);
     await runCli(['config', 'set', 'webhook-secret', SECRET], { env: h.env });
@@ -65,8 +50,8 @@ describe('config', () => {
     expect(printed.stdout).toBe(`${SECRET}\n`);
   });
 
-  it('says when an environment variable overrides the stored value', async () => {
-    const h = env({ NGROK_AUTHTOKEN: 'from-env-0123456789' });
+  it('says when an environment variable overrides the stored value', async ({ cleanups }) => {
+    const h = newHome(cleanups, { NGROK_AUTHTOKEN: 'from-env-0123456789' });
     const set = await runCli(['config', 'set', 'ngrok-authtoken', TOKEN], { env: h.env });
     expect(set.stderr).toMatch(/NGROK_AUTHTOKEN is set in the environment and takes precedence/);
   });

@@ -3,7 +3,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect } from 'vitest';
-import { cleanEnv, configFileMode, it, tempHome, newHome, post, readConfig, readStore, runCli, SECRET, send, signed, startCli, startDev, waitFor } from './support/index.js';
+import { cleanEnv, configFileMode, it, newHome, post, readConfig, readStore, runCli, SECRET, send, signed, startCli, startDev, waitFor } from './support/index.js';
 
 describe('dev answers', () => {
   it('200 with the stored id for a signed event, only once it is on disk', async ({ cleanups }) => {
@@ -232,9 +232,7 @@ describe('dev secret', () => {
     expect((await post(second.url, signed({ secret: stored }))).status).toBe(200);
   });
 
-  it('--print-secret prints only the secret and exits; the same one dev then uses', async ({ cleanups }) => {
-    const h = tempHome();
-    cleanups.push(h.cleanup);
+  it('--print-secret prints only the secret and exits; the same one dev then uses', async ({ home: h }) => {
     const env = cleanEnv(h.dir);
     const r = await runCli(['dev', '--print-secret'], { env });
     expect(r.code).toBe(0);
@@ -299,9 +297,7 @@ describe('dev terminal', () => {
     expect(lines[1]).toMatchObject({ kind: 'received', httpStatus: 401, status: 'rejected', reason: expect.stringMatching(/no matching signature/) });
   });
 
-  it('port in use: one line suggesting --port, exit 1', async ({ cleanups }) => {
-    const h = tempHome();
-    cleanups.push(h.cleanup);
+  it('port in use: one line suggesting --port, exit 1', async ({ cleanups, home: h }) => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => blocker.close(r)));
@@ -311,9 +307,7 @@ describe('dev terminal', () => {
     expect(r.stderr.trim().split('\n')).toEqual([`error: port ${port} on 127.0.0.1 is already in use; choose another with --port, e.g. --port ${port + 1}`]);
   });
 
-  it('bad flags are usage errors (exit 2) naming the flag', async ({ cleanups }) => {
-    const h = tempHome();
-    cleanups.push(h.cleanup);
+  it('bad flags are usage errors (exit 2) naming the flag', async ({ home: h }) => {
     const env = cleanEnv(h.dir);
     for (const [args, pattern] of [
       [['--port', 'abc'], /--port must be a whole number/],

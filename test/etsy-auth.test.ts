@@ -3,17 +3,10 @@ import { statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { cleanEnv, unusedPort, runCli, startCli } from './support/index.js';
-import { readStoredConfig, storeLogin, useFakeEtsy, type FakeEtsy } from './support/fake-etsy.js';
+import { it as etsyTest, readStoredConfig, storeLogin } from './support/fake-etsy.js';
 
-let fake: FakeEtsy;
-let home: { dir: string; cleanup: () => void };
-
-useFakeEtsy((f, h) => {
-  fake = f;
-  home = h;
-});
 
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
@@ -26,12 +19,15 @@ function authorizeUrlFrom(stderr: string): string {
   return m[1];
 }
 
-function loginEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return cleanEnv(home.dir, { ETSY_API_BASE: fake.apiBase, ETSY_OAUTH_AUTHORIZE_URL: fake.authorizeUrl, ...extra });
-}
+/** What `auth login` needs to reach the fake Etsy (its API base and authorize page), in the test's home, plus `extra`. */
+const it = etsyTest.extend<{ loginEnv: (extra?: Record<string, string | undefined>) => NodeJS.ProcessEnv }>({
+  loginEnv: async ({ fake, home }, use) => {
+    await use((extra = {}) => cleanEnv(home.dir, { ETSY_API_BASE: fake.apiBase, ETSY_OAUTH_AUTHORIZE_URL: fake.authorizeUrl, ...extra }));
+  },
+});
 
 describe('auth login', () => {
-  it('logs in end to end with PKCE: a wrong state gets 400 and the login still completes with the right one', async () => {
+  it('logs in end to end with PKCE: a wrong state gets 400 and the login still completes with the right one', async ({ fake, home, loginEnv }) => {
     const port = await unusedPort();
     const cli = await startCli(
       ['auth', 'login', '--no-browser', '--port', String(port), '--api-key', fake.keystring, '--shared-secret', fake.sharedSecret, '--json'],
@@ -107,7 +103,7 @@ describe('auth login', () => {
     expect(status.stdout + status.stderr).not.toContain(fake.sharedSecret);
   });
 
-  it('with --scopes, asks for those scopes; keys from the environment are not copied to disk', async () => {
+  it('with --scopes, asks for those scopes; keys from the environment are not copied to disk', async ({ fake, home, loginEnv }) => {
     const port = await unusedPort();
     const cli = await startCli(['auth', 'login', '--no-browser', '--port', String(port), '--scopes', 'shops_r,listings_r'], {
       env: loginEnv({ ETSY_API_KEY: fake.keystring, ETSY_SHARED_SECRET: fake.sharedSecret }),
@@ -132,7 +128,7 @@ describe('auth login', () => {
     expect(stored.sharedSecret).toBeUndefined();
   });
 
-  it('fails with exit 1 when the user refuses in the browser', async () => {
+  it('fails with exit 1 when the user refuses in the browser', async ({ fake, loginEnv }) => {
     const port = await unusedPort();
     const cli = await startCli(
       ['auth', 'login', '--no-browser', '--port', String(port), '--api-key', fake.keystring, '--shared-secret', fake.sharedSecret],
@@ -155,7 +151,7 @@ describe('auth login', () => {
     expect(fake.counts.tokenExchanges).toBe(0);
   });
 
-  it('gives up after --timeout with exit 1', async () => {
+  it('gives up after --timeout with exit 1', async ({ fake, loginEnv }) => {
     const port = await unusedPort();
     const r = await runCli(
       ['auth', 'login', '--no-browser', '--port', String(port), '--timeout', '1s', '--api-key', fake.keystring, '--shared-secret', fake.sharedSecret],
@@ -165,7 +161,7 @@ describe('auth login', () => {
     expect(r.stderr).toMatch(/error: no authorization arrived within 1s/);
   });
 
-  it('without a terminal, a missing keystring or shared secret is a usage error naming the flag and the variable', async () => {
+  it('without a terminal, a missing keystring or shared secret is a usage error naming the flag and the variable', async ({ fake, loginEnv }) => {
     const noKey = await runCli(['auth', 'login', '--no-browser'], { env: loginEnv() });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/--api-key.*ETSY_API_KEY/);
@@ -176,7 +172,7 @@ describe('auth login', () => {
     expect(noSecret.stderr).toMatch(/--shared-secret.*ETSY_SHARED_SECRET/);
   });
 
-  it('rejects bad flags with exit 2 before listening', async () => {
+  it('rejects bad flags with exit 2 before listening', async ({ fake, loginEnv }) => {
     const env = loginEnv({ ETSY_API_KEY: fake.keystring, ETSY_SHARED_SECRET: fake.sharedSecret });
     const cases: [string[], RegExp][] = [
       [['--scopes', 'shop_r'], /unknown Etsy scope 'shop_r' \(did you mean shops_r/],
@@ -194,7 +190,7 @@ describe('auth login', () => {
     }
   });
 
-  it('says plainly when the callback port is taken (exit 2)', async () => {
+  it('says plainly when the callback port is taken (exit 2)', async ({ fake, loginEnv }) => {
     const blocker = createServer();
     const port = await unusedPort();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
@@ -211,7 +207,7 @@ describe('auth login', () => {
 });
 
 describe('auth status and logout', () => {
-  it('status --json reports the stored login; logout forgets the tokens but keeps the app keys', async () => {
+  it('status --json reports the stored login; logout forgets the tokens but keeps the app keys', async ({ fake, home }) => {
     storeLogin(home.dir, fake);
     const status = await runCli(['auth', 'status', '--json'], { env: cleanEnv(home.dir) });
     expect(status.code).toBe(0);
@@ -249,7 +245,7 @@ describe('auth status and logout', () => {
     expect(readStoredConfig(home.dir).apiKey).toBeUndefined();
   });
 
-  it('status exits 2 when nothing is stored (as configs list does), with nothing on stdout for humans', async () => {
+  it('status exits 2 when nothing is stored (as configs list does), with nothing on stdout for humans', async ({ home }) => {
     const r = await runCli(['auth', 'status'], { env: cleanEnv(home.dir) });
     expect(r.code).toBe(2);
     const configs = await runCli(['configs', 'list'], { env: cleanEnv(home.dir) });
@@ -259,7 +255,7 @@ describe('auth status and logout', () => {
     expect(r.stderr).toMatch(/^error: not logged in to Etsy/);
   });
 
-  it('status counts a CI token from the environment as logged in', async () => {
+  it('status counts a CI token from the environment as logged in', async ({ fake, home }) => {
     const t = fake.issueTokens();
     const r = await runCli(['auth', 'status', '--json'], {
       env: cleanEnv(home.dir, { ETSY_API_KEY: fake.keystring, ETSY_SHARED_SECRET: fake.sharedSecret, ETSY_ACCESS_TOKEN: t.accessToken }),

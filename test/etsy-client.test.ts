@@ -4,27 +4,22 @@ import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { cleanEnv, runCli } from './support/index.js';
-import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './support/fake-etsy.js';
+import { it as etsyTest, readStoredConfig, storeLogin, tokenEnv, type EtsyFixtures } from './support/fake-etsy.js';
 
-let fake: FakeEtsy;
-let home: { dir: string; cleanup: () => void };
-
-useFakeEtsy((f, h) => {
-  fake = f;
-  home = h;
+// A CI job here names its shop (ETSY_SHOP_ID), so no command asks users/me for it.
+const it = etsyTest.extend<Pick<EtsyFixtures, 'ciEnv'>>({
+  ciEnv: async ({ fake, home }, use) => {
+    await use((extra = {}) => tokenEnv(fake, home.dir, { ETSY_SHOP_ID: String(fake.shopId), ...extra }));
+  },
 });
-
-function ciEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return tokenEnv(fake, home.dir, { ETSY_SHOP_ID: String(fake.shopId), ...extra });
-}
 
 const LIST = /push-configurations$/;
 const create = ['configs', 'create', '--url', 'https://example.com/etsy', '--events', 'order.paid'];
 
 describe('rate limits', () => {
-  it('a 429 waits retry-after, says so on stderr, and retries', async () => {
+  it('a 429 waits retry-after, says so on stderr, and retries', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: '429', retryAfter: 1 }, { path: LIST });
     const started = Date.now();
     const r = await runCli(['configs', 'list', '--json'], { env: ciEnv() });
@@ -35,14 +30,14 @@ describe('rate limits', () => {
     expect(fake.hits(LIST).length).toBe(2);
   });
 
-  it('a 429 on a POST is retried too (Etsy refused it, so nothing was created)', async () => {
+  it('a 429 on a POST is retried too (Etsy refused it, so nothing was created)', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: '429', retryAfter: 1 }, { method: 'POST' });
     const r = await runCli(create, { env: ciEnv() });
     expect(r.code).toBe(0);
     expect(fake.configs.size).toBe(1);
   });
 
-  it('a retry-after beyond the bound fails at once and says when to come back', async () => {
+  it('a retry-after beyond the bound fails at once and says when to come back', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: '429', retryAfter: 3600 }, { path: LIST });
     const started = Date.now();
     const r = await runCli(['configs', 'list'], { env: ciEnv() });
@@ -54,7 +49,7 @@ describe('rate limits', () => {
 });
 
 describe('retries', () => {
-  it('a 500 on a GET is retried with backoff', async () => {
+  it('a 500 on a GET is retried with backoff', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: '500' }, { path: LIST }, 2);
     const r = await runCli(['configs', 'list', '--json'], { env: ciEnv() });
     expect(r.code).toBe(0);
@@ -62,7 +57,7 @@ describe('retries', () => {
     expect(r.stderr).toMatch(/Etsy answered 500 to GET .*; retrying in/);
   });
 
-  it('a GET that keeps failing ends with the one-line error and the status (exit 1)', async () => {
+  it('a GET that keeps failing ends with the one-line error and the status (exit 1)', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: '500' }, { path: LIST }, 10);
     const r = await runCli(['configs', 'list'], { env: ciEnv() });
     expect(r.code).toBe(1);
@@ -70,7 +65,7 @@ describe('retries', () => {
     expect(fake.hits(LIST).length).toBe(4);
   });
 
-  it('a 503 on DELETE is retried', async () => {
+  it('a 503 on DELETE is retried', async ({ fake, ciEnv }) => {
     const c = fake.addConfig('https://example.com/etsy', ['order.paid']);
     fake.failNext({ kind: '503', retryAfter: 0 }, { method: 'DELETE' });
     const r = await runCli(['configs', 'delete', String(c.id), '--yes'], { env: ciEnv() });
@@ -78,7 +73,7 @@ describe('retries', () => {
     expect(fake.configs.size).toBe(0);
   });
 
-  it('a 500 on a POST is NOT retried: no duplicate configuration', async () => {
+  it('a 500 on a POST is NOT retried: no duplicate configuration', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: '500' }, { method: 'POST' });
     const r = await runCli(create, { env: ciEnv() });
     expect(r.code).toBe(1);
@@ -87,14 +82,14 @@ describe('retries', () => {
     expect(r.stderr).toMatch(/error: Etsy API error 500: Internal Server Error; not retried automatically/);
   });
 
-  it('a dropped connection on a GET is retried', async () => {
+  it('a dropped connection on a GET is retried', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: 'drop' }, { path: LIST });
     const r = await runCli(['configs', 'list', '--json'], { env: ciEnv() });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/cannot reach 127\.0\.0\.1:\d+ .*retrying/);
   });
 
-  it('an unreachable API fails with one line naming the host (exit 1)', async () => {
+  it('an unreachable API fails with one line naming the host (exit 1)', async ({ fake, ciEnv }) => {
     await fake.close();
     const r = await runCli(['configs', 'list'], { env: ciEnv() });
     expect(r.code).toBe(1);
@@ -103,7 +98,7 @@ describe('retries', () => {
 });
 
 describe('timeouts', () => {
-  it('a slow answer to a GET times out per request and is retried', async () => {
+  it('a slow answer to a GET times out per request and is retried', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: 'slow', delayMs: 3000 }, { path: LIST });
     const started = Date.now();
     const r = await runCli(['configs', 'list', '--json', '--timeout', '400ms'], { env: ciEnv() });
@@ -112,7 +107,7 @@ describe('timeouts', () => {
     expect(r.stderr).toMatch(/no answer from 127\.0\.0\.1:\d+ within 400 ms; retrying/);
   });
 
-  it('a slow answer to a POST times out and is not repeated', async () => {
+  it('a slow answer to a POST times out and is not repeated', async ({ fake, ciEnv }) => {
     fake.failNext({ kind: 'slow', delayMs: 2000 }, { method: 'POST' });
     const r = await runCli([...create, '--timeout', '300ms'], { env: ciEnv() });
     expect(r.code).toBe(1);
@@ -122,7 +117,7 @@ describe('timeouts', () => {
 });
 
 describe('tokens', () => {
-  it('an expired stored token is refreshed before the call and the new tokens stored (0600)', async () => {
+  it('an expired stored token is refreshed before the call and the new tokens stored (0600)', async ({ fake, home }) => {
     const old = storeLogin(home.dir, fake, { expiresAt: new Date(Date.now() - 60_000).toISOString() });
     fake.expire(old.accessToken);
     const r = await runCli(['configs', 'list', '--json', '--api-base', fake.apiBase], { env: cleanEnv(home.dir) });
@@ -142,7 +137,7 @@ describe('tokens', () => {
     expect(fake.counts.refreshes).toBe(1);
   });
 
-  it('a 401 refreshes once and retries; tokens from the environment are not written to disk', async () => {
+  it('a 401 refreshes once and retries; tokens from the environment are not written to disk', async ({ fake, home, ciEnv }) => {
     const t = fake.issueTokens();
     fake.expire(t.accessToken);
     const r = await runCli(['configs', 'list', '--json'], {
@@ -160,7 +155,7 @@ describe('tokens', () => {
     expect(stored.accessToken).toBeUndefined();
   });
 
-  it('a refused refresh says to run etsyhook auth login (exit 1)', async () => {
+  it('a refused refresh says to run etsyhook auth login (exit 1)', async ({ fake, home }) => {
     storeLogin(home.dir, fake, { expiresAt: new Date(Date.now() - 60_000).toISOString() });
     fake.refuseRefresh = true;
     const r = await runCli(['configs', 'list', '--api-base', fake.apiBase], { env: cleanEnv(home.dir) });
@@ -169,13 +164,13 @@ describe('tokens', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('a rejected token with no refresh token says so (exit 1)', async () => {
+  it('a rejected token with no refresh token says so (exit 1)', async ({ fake, ciEnv }) => {
     const r = await runCli(['configs', 'list'], { env: ciEnv({ ETSY_ACCESS_TOKEN: `${fake.userId}.forged` }) });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Etsy rejected the access token .*run etsyhook auth login/);
   });
 
-  it('a wrong shared secret is a one-line 401 with the API message', async () => {
+  it('a wrong shared secret is a one-line 401 with the API message', async ({ ciEnv }) => {
     const r = await runCli(['configs', 'list'], { env: ciEnv({ ETSY_SHARED_SECRET: 'wrong' }) });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Etsy API error 401: Invalid API key/);
@@ -184,7 +179,7 @@ describe('tokens', () => {
 });
 
 describe('--verbose', () => {
-  it('shows each request and the rate limit left, with every secret masked', async () => {
+  it('shows each request and the rate limit left, with every secret masked', async ({ fake, home }) => {
     const old = storeLogin(home.dir, fake, { expiresAt: new Date(Date.now() - 60_000).toISOString() });
     fake.expire(old.accessToken);
     const r = await runCli(['configs', 'list', '--verbose', '--api-base', fake.apiBase], { env: cleanEnv(home.dir) });
@@ -230,14 +225,14 @@ describe('proxies', () => {
 
   const proxyUrl = (): string => `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
 
-  it('goes through HTTP_PROXY / HTTPS_PROXY when set', async () => {
+  it('goes through HTTP_PROXY / HTTPS_PROXY when set', async ({ fake, ciEnv }) => {
     const r = await runCli(['configs', 'list', '--json'], { env: ciEnv({ HTTP_PROXY: proxyUrl(), HTTPS_PROXY: proxyUrl(), NO_PROXY: '' }) });
     expect(r.code, r.stderr).toBe(0);
     expect(tunnels.length).toBeGreaterThan(0);
     expect(tunnels[0]).toBe(new URL(fake.apiBase).host);
   });
 
-  it('honours NO_PROXY', async () => {
+  it('honours NO_PROXY', async ({ ciEnv }) => {
     const r = await runCli(['configs', 'list', '--json'], { env: ciEnv({ HTTP_PROXY: proxyUrl(), NO_PROXY: '127.0.0.1' }) });
     expect(r.code, r.stderr).toBe(0);
     expect(tunnels).toHaveLength(0);

@@ -1,23 +1,11 @@
 // `etsyhook configs list | create | delete` through the built CLI against the fake Etsy API.
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { BIN, cleanEnv, runCli } from './support/index.js';
-import { storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './support/fake-etsy.js';
-
-let fake: FakeEtsy;
-let home: { dir: string; cleanup: () => void };
-
-useFakeEtsy((f, h) => {
-  fake = f;
-  home = h;
-});
-
-function ciEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return tokenEnv(fake, home.dir, extra);
-}
+import { it, storeLogin } from './support/fake-etsy.js';
 
 describe('configs list', () => {
-  it('an empty shop: nothing on stdout for humans, [] with --json', async () => {
+  it('an empty shop: nothing on stdout for humans, [] with --json', async ({ fake, ciEnv }) => {
     const env = ciEnv();
     const human = await runCli(['configs', 'list'], { env });
     expect(human.code).toBe(0);
@@ -35,7 +23,7 @@ describe('configs list', () => {
     }
   });
 
-  it('prints a table for humans and the API array, exactly, with --json', async () => {
+  it('prints a table for humans and the API array, exactly, with --json', async ({ fake, ciEnv }) => {
     const a = fake.addConfig('https://example.com/etsy/a', ['order.paid', 'order.shipped']);
     const b = fake.addConfig('https://example.com/etsy/b', ['order.canceled']);
     const env = ciEnv();
@@ -61,7 +49,7 @@ describe('configs list', () => {
     expect(JSON.parse(json.stdout)).toEqual([a, b]);
   });
 
-  it('pages through more than 100 configurations', async () => {
+  it('pages through more than 100 configurations', async ({ fake, ciEnv }) => {
     for (let i = 0; i < 130; i++) fake.addConfig(`https://example.com/hook/${i}`, ['order.paid']);
     const r = await runCli(['configs', 'list', '--json'], { env: ciEnv() });
     expect(r.code).toBe(0);
@@ -70,7 +58,7 @@ describe('configs list', () => {
     expect(pages.length).toBe(2);
   });
 
-  it('takes the shop from --shop or ETSY_SHOP_ID without calling users/me', async () => {
+  it('takes the shop from --shop or ETSY_SHOP_ID without calling users/me', async ({ fake, ciEnv }) => {
     const viaFlag = await runCli(['configs', 'list', '--json', '--shop', String(fake.shopId)], { env: ciEnv() });
     expect(viaFlag.code).toBe(0);
     const viaEnv = await runCli(['configs', 'list', '--json'], { env: ciEnv({ ETSY_SHOP_ID: String(fake.shopId) }) });
@@ -85,7 +73,7 @@ describe('configs list', () => {
     expect(badEnv.stderr).toMatch(/ETSY_SHOP_ID must be a numeric Etsy shop id/);
   });
 
-  it('uses a stored login (auth login) with no variables at all', async () => {
+  it('uses a stored login (auth login) with no variables at all', async ({ fake, home }) => {
     storeLogin(home.dir, fake);
     fake.addConfig('https://example.com/etsy', ['order.paid']);
     const r = await runCli(['configs', 'list', '--json', '--api-base', fake.apiBase], { env: cleanEnv(home.dir) });
@@ -96,7 +84,7 @@ describe('configs list', () => {
 });
 
 describe('configs create', () => {
-  it('creates a configuration and prints its id (the object with --json)', async () => {
+  it('creates a configuration and prints its id (the object with --json)', async ({ fake, ciEnv }) => {
     const env = ciEnv();
     const r = await runCli(['configs', 'create', '--url', 'https://example.com/etsy', '--events', 'order.paid, order.shipped'], { env });
     expect(r.code).toBe(0);
@@ -113,7 +101,7 @@ describe('configs create', () => {
     expect(fake.counts.createAttempts).toBe(2);
   });
 
-  it('rejects bad input with exit 2 before any request, naming the flag', async () => {
+  it('rejects bad input with exit 2 before any request, naming the flag', async ({ fake, ciEnv }) => {
     const env = ciEnv();
     const cases: [string[], RegExp][] = [
       [['--events', 'order.paid'], /--url is required when not on an interactive terminal/],
@@ -135,7 +123,7 @@ describe('configs create', () => {
 });
 
 describe('configs delete', () => {
-  it('needs --yes without a terminal, then deletes', async () => {
+  it('needs --yes without a terminal, then deletes', async ({ fake, ciEnv }) => {
     const c = fake.addConfig('https://example.com/etsy', ['order.paid']);
     const env = ciEnv();
     const refused = await runCli(['configs', 'delete', String(c.id)], { env });
@@ -149,7 +137,7 @@ describe('configs delete', () => {
     expect(fake.configs.has(c.id)).toBe(false);
   });
 
-  it('an unknown id says so (exit 1); a malformed id is a usage error', async () => {
+  it('an unknown id says so (exit 1); a malformed id is a usage error', async ({ fake, ciEnv }) => {
     const env = ciEnv();
     const r = await runCli(['configs', 'delete', '999', '--yes'], { env });
     expect(r.code).toBe(1);
@@ -186,7 +174,7 @@ function onTerminal(args: string[], env: NodeJS.ProcessEnv, prompt: RegExp, answ
 }
 
 describe('configs delete on a terminal', () => {
-  it('shows the configuration it will delete before asking; no is no', async () => {
+  it('shows the configuration it will delete before asking; no is no', async ({ fake, ciEnv }) => {
     const c = fake.addConfig('https://example.com/etsy/kept', ['order.paid', 'order.shipped']);
     const r = await onTerminal(['configs', 'delete', String(c.id)], ciEnv(), /Delete push configuration/, 'n\r');
     expect(r.asked).toBe(true);
@@ -197,7 +185,7 @@ describe('configs delete on a terminal', () => {
     expect(fake.configs.has(c.id)).toBe(true);
   });
 
-  it('an unknown id fails before any question (exit 1)', async () => {
+  it('an unknown id fails before any question (exit 1)', async ({ fake, ciEnv }) => {
     fake.addConfig('https://example.com/etsy/other', ['order.paid']);
     const r = await onTerminal(['configs', 'delete', '999'], ciEnv(), /Delete push configuration/, 'y\r');
     expect(r.asked).toBe(false);
@@ -208,7 +196,7 @@ describe('configs delete on a terminal', () => {
 });
 
 describe('when Etsy manages endpoints only in its webhook portal', () => {
-  it.each([404, 403] as const)('a %i on push-configuration paths says so plainly (exit 1, one line)', async (status) => {
+  it.for([404, 403] as const)('a %i on push-configuration paths says so plainly (exit 1, one line)', async (status, { fake, ciEnv }) => {
     fake.portalOnly = status;
     const env = ciEnv({ ETSY_SHOP_ID: String(fake.shopId) });
     for (const args of [
@@ -228,7 +216,7 @@ describe('when Etsy manages endpoints only in its webhook portal', () => {
 });
 
 describe('credentials in CI', () => {
-  it('missing variables are a usage error (exit 2) naming the variable', async () => {
+  it('missing variables are a usage error (exit 2) naming the variable', async ({ fake, home }) => {
     const cases: [Record<string, string>, RegExp][] = [
       [{}, /ETSY_API_KEY/],
       [{ ETSY_API_KEY: 'k' }, /ETSY_SHARED_SECRET/],
@@ -243,7 +231,7 @@ describe('credentials in CI', () => {
     expect(fake.requests.length).toBe(0);
   });
 
-  it('a bad ETSY_API_BASE is a usage error naming the variable', async () => {
+  it('a bad ETSY_API_BASE is a usage error naming the variable', async ({ ciEnv }) => {
     const r = await runCli(['configs', 'list'], { env: ciEnv({ ETSY_API_BASE: 'localhost:1234' }) });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ETSY_API_BASE must be an http or https URL/);

@@ -1,26 +1,14 @@
 // The session interface other commands build on (dev --register, events show --expand), used in-process.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ConfigStore } from '../src/config.js';
 import { ApiError, UsageError } from '../src/errors.js';
 import { openEtsySession } from '../src/etsy/session.js';
 import { cleanEnv } from './support/index.js';
-import { readStoredConfig, storeLogin, tokenEnv, useFakeEtsy, type FakeEtsy } from './support/fake-etsy.js';
-
-let fake: FakeEtsy;
-let home: { dir: string; cleanup: () => void };
-
-useFakeEtsy((f, h) => {
-  fake = f;
-  home = h;
-});
-
-function envWithToken(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return tokenEnv(fake, home.dir, extra);
-}
+import { it, readStoredConfig, storeLogin } from './support/fake-etsy.js';
 
 describe('openEtsySession', () => {
-  it('creates, lists and deletes push configurations; the shop comes from users/me', async () => {
-    const env = envWithToken();
+  it('creates, lists and deletes push configurations; the shop comes from users/me', async ({ fake, ciEnv }) => {
+    const env = ciEnv();
     const session = await openEtsySession({ env, config: new ConfigStore(env) });
     const shopId = await session.shopId();
     expect(shopId).toBe(fake.shopId);
@@ -31,8 +19,8 @@ describe('openEtsySession', () => {
     expect(await session.listPushConfigurations(shopId)).toEqual([]);
   });
 
-  it('getJson rebases an api.etsy.com resource_url onto the API base, and takes /v3 paths', async () => {
-    const env = envWithToken();
+  it('getJson rebases an api.etsy.com resource_url onto the API base, and takes /v3 paths', async ({ fake, ciEnv }) => {
+    const env = ciEnv();
     const session = await openEtsySession({ env, config: new ConfigStore(env) });
     const receipt = await session.getJson(`https://api.etsy.com/v3/application/shops/${fake.shopId}/receipts/2912345678`);
     expect(receipt).toMatchObject({ receipt_id: 2912345678, shop_id: fake.shopId });
@@ -41,19 +29,19 @@ describe('openEtsySession', () => {
     expect(await session.getJson(`${fake.apiBase}/application/users/me`)).toEqual({ user_id: fake.userId, shop_id: fake.shopId });
   });
 
-  it('getJson never sends credentials to another host', async () => {
-    const env = envWithToken();
+  it('getJson never sends credentials to another host', async ({ ciEnv }) => {
+    const env = ciEnv();
     const session = await openEtsySession({ env, config: new ConfigStore(env) });
     await expect(session.getJson('https://evil.example/v3/application/users/me')).rejects.toThrow(/refusing to send Etsy credentials to evil\.example/);
   });
 
-  it('throws a UsageError naming the variable when not logged in', async () => {
+  it('throws a UsageError naming the variable when not logged in', async ({ fake, home }) => {
     const env = cleanEnv(home.dir, { ETSY_API_BASE: fake.apiBase });
     await expect(openEtsySession({ env, config: new ConfigStore(env) })).rejects.toBeInstanceOf(UsageError);
     await expect(openEtsySession({ env, config: new ConfigStore(env) })).rejects.toThrow(/ETSY_API_KEY/);
   });
 
-  it('flags beat the environment: apiKey/sharedSecret/accessToken/shop options win', async () => {
+  it('flags beat the environment: apiKey/sharedSecret/accessToken/shop options win', async ({ fake, home }) => {
     const t = fake.issueTokens();
     const env = cleanEnv(home.dir, {
       ETSY_API_KEY: 'wrong',
@@ -74,8 +62,8 @@ describe('openEtsySession', () => {
     expect(await session.listPushConfigurations(fake.shopId)).toEqual([]);
   });
 
-  it('reports log lines with secrets masked and notices separately', async () => {
-    const env = envWithToken();
+  it('reports log lines with secrets masked and notices separately', async ({ fake, ciEnv }) => {
+    const env = ciEnv();
     const lines: string[] = [];
     const notices: string[] = [];
     fake.failNext({ kind: '429', retryAfter: 0 });
@@ -87,7 +75,7 @@ describe('openEtsySession', () => {
     expect(lines.join('\n')).not.toContain(env.ETSY_ACCESS_TOKEN!);
   });
 
-  it('concurrent calls with an expired stored token share one refresh', async () => {
+  it('concurrent calls with an expired stored token share one refresh', async ({ fake, home }) => {
     const old = storeLogin(home.dir, fake, { expiresAt: new Date(Date.now() - 1000).toISOString() });
     fake.expire(old.accessToken);
     const env = cleanEnv(home.dir, { ETSY_API_BASE: fake.apiBase });
@@ -98,9 +86,9 @@ describe('openEtsySession', () => {
     expect(readStoredConfig(home.dir).accessToken).not.toBe(old.accessToken);
   });
 
-  it('portal 404 is an ApiError with a plain one-line message', async () => {
+  it('portal 404 is an ApiError with a plain one-line message', async ({ fake, ciEnv }) => {
     fake.portalOnly = 404;
-    const env = envWithToken();
+    const env = ciEnv();
     const session = await openEtsySession({ env, config: new ConfigStore(env) });
     const err = await session.createPushConfiguration(fake.shopId, { url: 'https://x.example/h', events: ['order.paid'] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);

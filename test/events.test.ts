@@ -1,20 +1,9 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { formatRecord, type ReceivedRecord } from '../src/core/log/records.js';
-import { cleanEnv, runCli, tempHome } from './support/index.js';
+import { cleanEnv, it, runCli } from './support/index.js';
 import { delivery, eventsDir, logFile, received, writeStore } from './support/fixtures.js';
 import { startFakeEtsy } from './support/fake-etsy.js';
-
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function home(): { dir: string; env: NodeJS.ProcessEnv } {
-  const h = tempHome();
-  cleanups.push(h.cleanup);
-  return { dir: h.dir, env: cleanEnv(h.dir) };
-}
 
 interface ListedEvent {
   id: string;
@@ -37,8 +26,8 @@ async function listJson(env: NodeJS.ProcessEnv, ...args: string[]): Promise<List
 }
 
 describe('events list', () => {
-  it('on an empty store says so on stderr and exits 0; --json prints []', async () => {
-    const { env } = home();
+  it('on an empty store says so on stderr and exits 0; --json prints []', async ({ home }) => {
+    const { env } = home;
     const human = await runCli(['events', 'list'], { env });
     expect(human.code).toBe(0);
     expect(human.stdout).toBe('');
@@ -48,8 +37,8 @@ describe('events list', () => {
     expect(JSON.parse(json.stdout)).toEqual([]);
   });
 
-  it('lists newest first with statuses derived from the last delivery attempt', async () => {
-    const { dir, env } = home();
+  it('lists newest first with statuses derived from the last delivery attempt', async ({ home }) => {
+    const { dir, env } = home;
     const paid = received({ minutesAgo: 50 });
     const shipped = received({ type: 'order.shipped', minutesAgo: 40 });
     const listing = received({ type: 'listing.created', minutesAgo: 30 });
@@ -95,8 +84,8 @@ describe('events list', () => {
     expect(rows.find((r) => r.includes(paid.id))).toContain(`${paid.webhookId!.slice(0, 9)}…`);
   });
 
-  it('--webhook-id finds the events that carried it (duplicates too); the table shows it', async () => {
-    const { dir, env } = home();
+  it('--webhook-id finds the events that carried it (duplicates too); the table shows it', async ({ home }) => {
+    const { dir, env } = home;
     const first = received({ webhookId: 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe', minutesAgo: 3 });
     const again = received({ webhookId: 'msg_2x9KkqO0sW5yC3ZpT1nR8bQe', status: 'duplicate', minutesAgo: 2 });
     const other = received({ webhookId: 'msg_other', minutesAgo: 1 });
@@ -107,8 +96,8 @@ describe('events list', () => {
     expect(wide.stdout.trim().split('\n')[1]).toMatch(new RegExp(`${other.id}\\s+msg_other\\s+order\\.paid\\s+accepted`));
   });
 
-  it('filters by type globs, status, since and limit', async () => {
-    const { dir, env } = home();
+  it('filters by type globs, status, since and limit', async ({ home }) => {
+    const { dir, env } = home;
     const old = received({ minutesAgo: 180 });
     const a = received({ type: 'order.shipped', minutesAgo: 25 });
     const b = received({ type: 'listing.updated', minutesAgo: 15 });
@@ -131,8 +120,8 @@ describe('events list', () => {
     expect(await listJson(env, '--type', 'shop.updated')).toEqual([]);
   });
 
-  it('rejects bad flag values with exit 2', async () => {
-    const { dir, env } = home();
+  it('rejects bad flag values with exit 2', async ({ home }) => {
+    const { dir, env } = home;
     await writeStore(dir, [received()]);
     for (const args of [
       ['--since', 'yesterday'],
@@ -148,8 +137,8 @@ describe('events list', () => {
     }
   });
 
-  it('skips a torn last record with a warning and lists the rest', async () => {
-    const { dir, env } = home();
+  it('skips a torn last record with a warning and lists the rest', async ({ home }) => {
+    const { dir, env } = home;
     const kept = received();
     await writeStore(dir, [kept]);
     const torn = formatRecord(received());
@@ -160,8 +149,8 @@ describe('events list', () => {
     expect(r.stderr).toMatch(/warning: skipped 1 unreadable record at byte \d+ .*torn/);
   });
 
-  it('reads a store larger than one read chunk, keeping attempts with their events', async () => {
-    const { dir, env } = home();
+  it('reads a store larger than one read chunk, keeping attempts with their events', async ({ home }) => {
+    const { dir, env } = home;
     const records = [];
     const events: ReceivedRecord[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -185,8 +174,8 @@ describe('events list', () => {
 });
 
 describe('events show', () => {
-  it('finds an event by a unique prefix, with or without evt_, and shows headers, body and attempts', async () => {
-    const { dir, env } = home();
+  it('finds an event by a unique prefix, with or without evt_, and shows headers, body and attempts', async ({ home }) => {
+    const { dir, env } = home;
     const ev = received({ id: 'evt_abcd1111111111111111'.slice(0, 20), forwardTo: 'http://127.0.0.1:3000/webhooks' });
     const other = received({ id: 'evt_abce2222222222222222'.slice(0, 20) });
     await writeStore(dir, [ev, delivery(ev, { status: 'failed', httpStatus: 502 }), other]);
@@ -207,8 +196,8 @@ describe('events show', () => {
     expect(shown.deliveries).toHaveLength(1);
   });
 
-  it('says which events an ambiguous prefix matches, and when nothing matches (exit 1)', async () => {
-    const { dir, env } = home();
+  it('says which events an ambiguous prefix matches, and when nothing matches (exit 1)', async ({ home }) => {
+    const { dir, env } = home;
     const a = received({ id: 'evt_zz11aaaaaaaaaaaa' });
     const b = received({ id: 'evt_zz22aaaaaaaaaaaa' });
     await writeStore(dir, [a, b]);
@@ -224,8 +213,8 @@ describe('events show', () => {
     expect((await runCli(['events', 'show', 'zz2'], { env })).code).toBe(0);
   });
 
-  it('--raw writes the exact stored bytes: JSON that would not survive a round trip, and invalid UTF-8', async () => {
-    const { dir, env } = home();
+  it('--raw writes the exact stored bytes: JSON that would not survive a round trip, and invalid UTF-8', async ({ home }) => {
+    const { dir, env } = home;
     const json = Buffer.from('{"shop_id": 12345678901234567890,  "price": 1.10, "a": 1, "a": 2}\n');
     const binary = Buffer.from([0x7b, 0x22, 0x78, 0x22, 0x3a, 0xff, 0xfe, 0x00, 0x7d]);
     const e1 = received({ bytes: json });
@@ -250,8 +239,8 @@ describe('events show', () => {
     expect(Buffer.from(asJson.bodyBase64, 'base64').equals(binary)).toBe(true);
   });
 
-  it('--expand fetches the resource the event names, with the user\'s token', async () => {
-    const { dir } = home();
+  it('--expand fetches the resource the event names, with the user\'s token', async ({ cleanups, home }) => {
+    const { dir } = home;
     const fake = await startFakeEtsy();
     cleanups.push(() => fake.close());
     const t = fake.issueTokens();
@@ -277,8 +266,8 @@ describe('events show', () => {
     expect(loggedOut.stderr).toMatch(/not logged in/);
   });
 
-  it('refuses --raw with --json (exit 2)', async () => {
-    const { dir, env } = home();
+  it('refuses --raw with --json (exit 2)', async ({ home }) => {
+    const { dir, env } = home;
     const ev = received();
     await writeStore(dir, [ev]);
     const r = await runCli(['events', 'show', ev.id, '--raw', '--json'], { env });
@@ -287,8 +276,8 @@ describe('events show', () => {
 });
 
 describe('events clear', () => {
-  it('needs --yes without a terminal (exit 2) and deletes nothing', async () => {
-    const { dir, env } = home();
+  it('needs --yes without a terminal (exit 2) and deletes nothing', async ({ home }) => {
+    const { dir, env } = home;
     await writeStore(dir, [received()]);
     const before = readFileSync(logFile(dir));
     const r = await runCli(['events', 'clear'], { env });
@@ -297,8 +286,8 @@ describe('events clear', () => {
     expect(readFileSync(logFile(dir)).equals(before)).toBe(true);
   });
 
-  it('--older-than keeps recent events and their attempts byte for byte, drops old ones with theirs', async () => {
-    const { dir, env } = home();
+  it('--older-than keeps recent events and their attempts byte for byte, drops old ones with theirs', async ({ home }) => {
+    const { dir, env } = home;
     const old = received({ minutesAgo: 300 });
     const recent = received({ minutesAgo: 5 });
     // An old event retried (replayed) recently: its attempt goes with it.
@@ -320,8 +309,8 @@ describe('events clear', () => {
     expect(await listJson(env)).toEqual([]);
   });
 
-  it('on an empty store removes nothing and exits 0; a bad duration is a usage error', async () => {
-    const { dir, env } = home();
+  it('on an empty store removes nothing and exits 0; a bad duration is a usage error', async ({ home }) => {
+    const { dir, env } = home;
     const r = await runCli(['events', 'clear', '--yes'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/removed 0 events/);

@@ -1,14 +1,8 @@
 // An ETSYHOOK_HOME etsyhook cannot use: one line naming it and the path, exit 1, never a hang or a raw EEXIST/ENOTDIR.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, tempHome } from './support/index.js';
-
-let tmp: ReturnType<typeof tempHome>;
-beforeEach(() => {
-  tmp = tempHome();
-});
-afterEach(() => tmp.cleanup());
+import { describe, expect } from 'vitest';
+import { cleanEnv, it, runCli } from './support/index.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 // Commands that create or read the home: the config (send without --secret, config), the store (dev, events, tail, replay).
@@ -39,27 +33,27 @@ describe('an unusable ETSYHOOK_HOME', () => {
     for (const args of COMMANDS) await expectHomeError('/proc/etsyhook-test/home', args, /cannot be created: \/proc is a virtual file system/);
   });
 
-  it('a file where the directory should be', async () => {
+  it('a file where the directory should be', async ({ home: tmp }) => {
     const file = join(tmp.dir, 'afile');
     writeFileSync(file, 'x');
     for (const args of COMMANDS) await expectHomeError(file, args, /is a file, not a directory/);
   });
 
-  it('a file above where the directory should be', async () => {
+  it('a file above where the directory should be', async ({ home: tmp }) => {
     const file = join(tmp.dir, 'afile');
     writeFileSync(file, 'x');
     const home = join(file, 'sub', 'home');
     for (const args of COMMANDS) await expectHomeError(home, args, new RegExp(`cannot be created: ${file} is a file, not a directory`));
   });
 
-  it.skipIf(process.getuid?.() === 0)('a directory that is not writable (skipped as root, which may write anywhere)', async () => {
+  it.skipIf(process.getuid?.() === 0)('a directory that is not writable (skipped as root, which may write anywhere)', async ({ home: tmp }) => {
     const ro = join(tmp.dir, 'ro');
     mkdirSync(ro, { mode: 0o500 });
     await expectHomeError(join(ro, 'home'), ['config', 'get', 'webhook-secret'], /cannot be created in .* \(permission denied\)/);
     await expectHomeError(ro, ['events', 'list'], /is not writable/);
   });
 
-  it('a home that does not exist yet is created (nested, owner-only) as before', async () => {
+  it('a home that does not exist yet is created (nested, owner-only) as before', async ({ home: tmp }) => {
     const home = join(tmp.dir, 'a', 'b', 'home');
     const res = await runCli(['config', 'set', 'webhook-secret', SECRET], { env: cleanEnv(home) });
     expect(res.stderr).not.toMatch(/error/);

@@ -1,16 +1,13 @@
 // The web inspector on the shared Redis queue, through the built CLI: `inspect --queue` over what `serve` received and
 // a `worker` delivered, live from the history stream, replays recorded in it; and `dev --queue` keeping its inspector.
 // A real redis-server (test/support/redis.ts), real loopback servers, and one check in a real browser.
-import { request } from 'node:http';
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './support/recorder.js';
-import { drain, newHome, post, runCli, SECRET, send, signed, startCli, startDev, unusedPort, waitFor, type Cleanup, type Home } from './support/index.js';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { recorder } from './support/recorder.js';
+import { it, newHome, post, runCli, SECRET, send, signed, startDev, unusedPort, waitFor } from './support/index.js';
+import { eventStream, inspect } from './support/inspector.js';
 import { launchBrowser } from './support/browser.js';
-import { redisClient, servePort, startRedis, type RedisServer } from './support/redis.js';
-
-const cleanups: Cleanup[] = [];
-afterEach(() => drain(cleanups.splice(0)));
+import { redis, redisClient, serve, worker } from './support/redis.js';
 
 let browser: Browser | undefined;
 afterAll(async () => {
@@ -22,38 +19,6 @@ beforeAll(async () => {
   expect(existsSync('/usr/bin/redis-server'), 'redis-server (Debian package redis-server) is needed').toBe(true);
 });
 
-async function redis(): Promise<RedisServer> {
-  const r = await startRedis();
-  cleanups.push(r.cleanup);
-  return r;
-}
-
-async function serve(r: RedisServer, h: Home) {
-  const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url], { env: h.env, ready: /serve: listening/ });
-  cleanups.push(() => proc.stop('SIGKILL'));
-  return { proc, url: `http://127.0.0.1:${servePort(proc.stderr())}/webhook` };
-}
-
-async function worker(r: RedisServer, h: Home, target: string) {
-  const proc = await startCli(['worker', '--queue', r.url, '--forward-to', target], { env: h.env, ready: /delivering from Redis/ });
-  cleanups.push(() => proc.stop('SIGKILL'));
-  return proc;
-}
-
-async function recorder(): Promise<Recorder> {
-  const rec = await startRecorder();
-  cleanups.push(() => rec.close());
-  return rec;
-}
-
-/** `etsyhook inspect --inspect-port 0 …`: its URL read back from the start line. */
-async function inspect(h: Home, args: string[], env: NodeJS.ProcessEnv = h.env): Promise<{ url: string; port: number; stderr: () => string }> {
-  const proc = await startCli(['inspect', '--inspect-port', '0', ...args], { env, ready: /Inspector: http:\/\/127\.0\.0\.1:\d+\// });
-  cleanups.push(() => proc.stop('SIGTERM'));
-  const m = /Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(proc.stderr())!;
-  return { url: m[1]!, port: Number(m[2]), stderr: proc.stderr };
-}
-
 async function getJson(url: string): Promise<{ status: number; body: Record<string, any> }> {
   const a = await send(url, { method: 'GET' });
   return { status: a.status, body: a.json() };
@@ -64,37 +29,14 @@ async function token(base: string): Promise<string> {
   return /name="etsyhook-token" content="([^"]+)"/.exec(html)![1]!;
 }
 
-/** Server-sent events from /api/stream, parsed as they come. */
-function stream(url: string): { events: { event: string; data: Record<string, any> }[] } {
-  const out: { event: string; data: Record<string, any> }[] = [];
-  let text = '';
-  const req = request(url, (res) => {
-    res.on('data', (c: Buffer) => {
-      text += c.toString('utf8');
-      let i: number;
-      while ((i = text.indexOf('\n\n')) >= 0) {
-        const block = text.slice(0, i);
-        text = text.slice(i + 2);
-        const event = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (event !== undefined && data !== undefined) out.push({ event, data: JSON.parse(data) as Record<string, any> });
-      }
-    });
-  });
-  req.end();
-  cleanups.push(() => req.destroy());
-  return { events: out };
-}
-
 const ids = (events: { id: string }[]): string[] => events.map((e) => e.id);
 
 describe('inspect --queue: the API over the Redis history', () => {
-  it('lists what serve received (as events list --queue does), filters, pages by stream id, and finds one by prefix or webhook-id', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
-    const app = await recorder();
-    await worker(r, h, app.url);
+  it('lists what serve received (as events list --queue does), filters, pages by stream id, and finds one by prefix or webhook-id', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
+    const app = await recorder(cleanups);
+    await worker(cleanups, r, h, ['--forward-to', app.url]);
     const paid = signed({ type: 'order.paid' });
     const shipped = signed({ type: 'order.shipped' });
     const listing = signed({ type: 'listing.created' });
@@ -102,7 +44,7 @@ describe('inspect --queue: the API over the Redis history', () => {
     for (const ev of [paid, shipped, listing]) sent.push((await post(s.url, ev)).json().id as string);
     expect((await post(s.url, paid)).json().status).toBe('duplicate');
     await waitFor('three deliveries', () => app.requests.length === 3, 10_000);
-    const ins = await inspect(h, ['--queue', r.url]);
+    const ins = await inspect(cleanups, h.env, ['--queue', r.url]);
     // The second start-up line: where it reads (the URL without any password).
     await waitFor('where it reads', () => ins.stderr().includes(`events in redis://127.0.0.1:${r.port};`), 5_000);
 
@@ -143,18 +85,17 @@ describe('inspect --queue: the API over the Redis history', () => {
     expect((await getJson(`${ins.url}api/events/evt_nothinglikethis`)).status).toBe(404);
   });
 
-  it('streams a new event and its delivery from the history as server-sent events', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
-    const ins = await inspect(h, [], { ...h.env, ETSYHOOK_QUEUE: r.url });
-    const live = stream(`${ins.url}api/stream?type=order.*`);
+  it('streams a new event and its delivery from the history as server-sent events', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
+    const ins = await inspect(cleanups, { ...h.env, ETSYHOOK_QUEUE: r.url });
+    const live = eventStream(cleanups, `${ins.url}api/stream?type=order.*`);
     await waitFor('the stream to be ready', () => live.events.some((e) => e.event === 'ready'));
     await post(s.url, signed({ type: 'listing.updated' }));
     const id = (await post(s.url, signed({ type: 'order.paid' }))).json().id as string;
     await waitFor('the received event in the stream', () => live.events.some((e) => e.event === 'received'), 10_000);
-    const app = await recorder();
-    await worker(r, h, app.url);
+    const app = await recorder(cleanups);
+    await worker(cleanups, r, h, ['--forward-to', app.url]);
     // Attempts are streamed for every event (the page matches them to its rows): the worker delivers both.
     await waitFor('the deliveries in the stream', () => live.events.filter((e) => e.event === 'delivery').length === 2, 10_000);
     expect(live.events.filter((e) => e.event === 'received').map((e) => e.data)).toEqual([
@@ -163,14 +104,14 @@ describe('inspect --queue: the API over the Redis history', () => {
     expect(live.events.find((e) => e.event === 'delivery' && e.data.id === id)!.data).toMatchObject({ kind: 'delivery', id, status: 'delivered', httpStatus: 200, attempt: 1 });
   });
 
-  it('replays from the API to the target, and the attempt is in the queue history', async () => {
-    const r = await redis();
+  it('replays from the API to the target, and the attempt is in the queue history', async ({ cleanups }) => {
+    const r = await redis(cleanups);
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
-    const s = await serve(r, h);
+    const s = await serve(cleanups, r, h);
     const ev = signed({ type: 'order.paid' });
     const id = (await post(s.url, ev)).json().id as string;
-    const ins = await inspect(h, ['--queue', r.url]);
-    const target = await recorder();
+    const ins = await inspect(cleanups, h.env, ['--queue', r.url]);
+    const target = await recorder(cleanups);
     const replayed = await send(`${ins.url}api/events/${id}/replay`, {
       headers: { 'content-type': 'application/json', 'x-etsyhook-token': await token(ins.url) },
       body: JSON.stringify({ to: target.url, resign: true }),
@@ -191,12 +132,11 @@ describe('inspect --queue: the API over the Redis history', () => {
     expect(await c.send<number>(['XLEN', '{etsyhook}:history'])).toBe(2);
   });
 
-  it('while Redis is down the API says so in one line; it answers again once Redis is back', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
+  it('while Redis is down the API says so in one line; it answers again once Redis is back', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
     const id = (await post(s.url, signed({ type: 'order.paid' }))).json().id as string;
-    const ins = await inspect(h, ['--queue', r.url]);
+    const ins = await inspect(cleanups, h.env, ['--queue', r.url]);
     await r.kill();
     const down = await getJson(`${ins.url}api/events`);
     expect(down.status).toBe(500);
@@ -209,8 +149,7 @@ describe('inspect --queue: the API over the Redis history', () => {
     expect(ids(back.body.events)).toEqual([id]);
   });
 
-  it('says in one line when Redis is not there, and exits 1', async () => {
-    const h = newHome(cleanups);
+  it('says in one line when Redis is not there, and exits 1', async ({ home: h }) => {
     const port = await unusedPort();
     const res = await runCli(['inspect', '--inspect-port', '0', '--queue', `redis://127.0.0.1:${port}`], { env: h.env, timeoutMs: 15_000 });
     expect(res.code).toBe(1);
@@ -220,9 +159,9 @@ describe('inspect --queue: the API over the Redis history', () => {
 });
 
 describe('dev --queue keeps its inspector', () => {
-  it('lists what dev received on Redis and records a replay through dev\'s sink', async () => {
-    const r = await redis();
-    const app = await recorder();
+  it('lists what dev received on Redis and records a replay through dev\'s sink', async ({ cleanups }) => {
+    const r = await redis(cleanups);
+    const app = await recorder(cleanups);
     const dev = await startDev(cleanups, ['--queue', r.url, '--forward-to', app.url, '--inspect-port', '0']);
     const m = /Inspect\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stderr());
     expect(m, dev.stderr()).not.toBeNull();
@@ -242,13 +181,12 @@ describe('dev --queue keeps its inspector', () => {
 });
 
 describe('inspect --queue in a browser', () => {
-  it('lists the events in Redis and adds one serve receives, without a reload', async () => {
+  it('lists the events in Redis and adds one serve receives, without a reload', async ({ cleanups, home: h }) => {
     browser ??= await launchBrowser();
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
     const first = (await post(s.url, signed({ type: 'order.paid' }))).json().id as string;
-    const ins = await inspect(h, ['--queue', r.url]);
+    const ins = await inspect(cleanups, h.env, ['--queue', r.url]);
     const context = await browser.newContext();
     cleanups.push(() => context.close());
     const page = await context.newPage();

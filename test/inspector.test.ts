@@ -1,24 +1,22 @@
 // The web inspector through the built CLI (`etsyhook inspect`, and `dev` writing beside it), a real loopback target,
 // and a real browser (Debian's chromium).
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { EventStore } from '../src/core/log/store.js';
 import type { ReceivedRecord, StoreRecord } from '../src/core/log/records.js';
 import { delivery, eventsDir, received } from './support/fixtures.js';
-import { BIN, drain, newHome, post, runCli, SECRET, send, signed, startCli, startDev, waitFor, type Cleanup } from './support/index.js';
-import { startRecorder, type Recorder } from './support/recorder.js';
+import { BIN, it, newHome, post, runCli, SECRET, send, signed, startDev, waitFor, type Scope } from './support/index.js';
+import { eventStream, inspect } from './support/inspector.js';
+import { recorder } from './support/recorder.js';
 import { launchBrowser } from './support/browser.js';
 
-const cleanups: Cleanup[] = [];
 /** Errors thrown in any page a test opened: each test ends with none. */
 const pageErrors: string[] = [];
-afterEach(async () => {
-  await drain(cleanups.splice(0));
+afterEach(() => {
   expect(pageErrors.splice(0), 'errors in the page').toEqual([]);
 });
 
@@ -37,26 +35,7 @@ async function store(dir: string, records: readonly StoreRecord[]): Promise<void
   await s.close();
 }
 
-interface Inspect {
-  url: string;
-  port: number;
-  stderr: () => string;
-}
-
-async function inspect(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Inspect> {
-  const proc = await startCli(['inspect', '--inspect-port', '0', ...args], { env, ready: /Inspector: http:\/\/127\.0\.0\.1:\d+\// });
-  cleanups.push(() => proc.stop('SIGTERM'));
-  const url = /Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(proc.stderr())!;
-  return { url: url[1]!, port: Number(url[2]), stderr: proc.stderr };
-}
-
-async function recorder(): Promise<Recorder> {
-  const r = await startRecorder();
-  cleanups.push(() => r.close());
-  return r;
-}
-
-async function open(url: string): Promise<Page> {
+async function open(cleanups: Scope, url: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
   cleanups.push(() => context.close());
   const page = await context.newPage();
@@ -112,11 +91,10 @@ function sample(forwardTo: string): { records: StoreRecord[]; paid: ReceivedReco
 }
 
 describe('inspect: the JSON API', () => {
-  it('lists the same objects as events list --json, filters, pages with a cursor, and finds one by id prefix or webhook-id', async () => {
-    const h = newHome(cleanups);
+  it('lists the same objects as events list --json, filters, pages with a cursor, and finds one by id prefix or webhook-id', async ({ cleanups, home: h }) => {
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);
-    const ins = await inspect(h.env);
+    const ins = await inspect(cleanups, h.env);
 
     const cli = await runCli(['events', 'list', '--json', '--limit', '100'], { env: h.env });
     const all = await getJson(`${ins.url}api/events`);
@@ -152,30 +130,13 @@ describe('inspect: the JSON API', () => {
     expect((await getJson(`${ins.url}api/events?cursor=garbage`)).status).toBe(400);
   });
 
-  it('streams new records as server-sent events: received (filtered like the list) and delivery', async () => {
-    const h = newHome(cleanups);
+  it('streams new records as server-sent events: received (filtered like the list) and delivery', async ({ cleanups, home: h }) => {
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);
-    const ins = await inspect(h.env);
-    const events: { event: string; data: Record<string, unknown> }[] = [];
-    let text = '';
-    const req = request(`${ins.url}api/stream?type=order.*`, (res) => {
-      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-      res.on('data', (c: Buffer) => {
-        text += c.toString('utf8');
-        let i: number;
-        while ((i = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, i);
-          text = text.slice(i + 2);
-          const event = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-        }
-      });
-    });
-    req.end();
-    cleanups.push(() => req.destroy());
+    const ins = await inspect(cleanups, h.env);
+    const { events, contentType } = eventStream(cleanups, `${ins.url}api/stream?type=order.*`);
     await waitFor('the stream to be ready', () => events.some((e) => e.event === 'ready'));
+    expect(contentType()).toMatch(/^text\/event-stream/);
     const paid = received({ type: 'order.paid', minutesAgo: 0, httpStatus: 200 });
     const listing = received({ type: 'listing.updated', minutesAgo: 0, httpStatus: 200 });
     await store(h.dir, [listing, paid, delivery(paid, { target: 'http://127.0.0.1:9/webhook' })]);
@@ -185,11 +146,11 @@ describe('inspect: the JSON API', () => {
     expect(events.find((e) => e.event === 'delivery')!.data).toMatchObject({ kind: 'delivery', id: paid.id, status: 'delivered', httpStatus: 200, attempt: 1 });
   });
 
-  it('explains a rejected signature: which header, stale by how many seconds, the expected signature vs the received one', async () => {
+  it('explains a rejected signature: which header, stale by how many seconds, the expected signature vs the received one', async ({ cleanups }) => {
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);
-    const ins = await inspect(h.env);
+    const ins = await inspect(cleanups, h.env);
     const d = await getJson(`${ins.url}api/events/${s.rejected.id}`);
     const sig = d.body.signature as Record<string, unknown>;
     expect(sig).toMatchObject({ scheme: 'standard', valid: false, reason: 'stale_timestamp', header: 'webhook-timestamp', toleranceSeconds: 300 });
@@ -202,12 +163,12 @@ describe('inspect: the JSON API', () => {
     expect(sig.expected).toBe(expected);
   });
 
-  it('refuses a foreign Host, other origins, and a replay without the page token; the secret is in no answer', async () => {
+  it('refuses a foreign Host, other origins, and a replay without the page token; the secret is in no answer', async ({ cleanups }) => {
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
-    const target = await recorder();
+    const target = await recorder(cleanups);
     const s = sample(target.url);
     await store(h.dir, s.records);
-    const ins = await inspect(h.env);
+    const ins = await inspect(cleanups, h.env);
     const api = `${ins.url}api/events`;
 
     for (const host of ['evil.example', `evil.example:${ins.port}`, `127.0.0.1:${ins.port + 1}`, 'localhost']) {
@@ -254,8 +215,8 @@ describe('inspect: the JSON API', () => {
 });
 
 describe('dev serves the inspector beside the receiver', () => {
-  it('prints its URL in the banner, lists what dev receives, and records a replay through dev\'s own store', async () => {
-    const target = await recorder();
+  it('prints its URL in the banner, lists what dev receives, and records a replay through dev\'s own store', async ({ cleanups }) => {
+    const target = await recorder(cleanups);
     const dev = await startDev(cleanups, ['--inspect-port', '0', '--forward-to', target.url]);
     const url = /Inspect\s+(http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(dev.stderr());
     expect(url, dev.stderr()).not.toBeNull();
@@ -288,19 +249,19 @@ describe('dev serves the inspector beside the receiver', () => {
     expect((await send(`${base}api/events`, { method: 'GET', headers: { host: 'attacker.example' } })).status).toBe(403);
   });
 
-  it('--no-inspect serves none', async () => {
+  it('--no-inspect serves none', async ({ cleanups }) => {
     const dev = await startDev(cleanups, ['--no-inspect']);
     expect(dev.stderr()).toMatch(/Inspect\s+off \(--no-inspect\)/);
   });
 });
 
 describe('inspect: the page, in a browser', () => {
-  it('lists stored events, shows the detail (request line, headers, pretty body, signature), and adds a new one live', async () => {
+  it('lists stored events, shows the detail (request line, headers, pretty body, signature), and adds a new one live', async ({ cleanups }) => {
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);
-    const ins = await inspect(h.env);
-    const page = await open(ins.url);
+    const ins = await inspect(cleanups, h.env);
+    const page = await open(cleanups, ins.url);
 
     await page.waitForSelector('body[data-count="4"]');
     const ids = await page.$$eval('#rows .row', (rows) => rows.map((r) => r.getAttribute('data-id')));
@@ -338,13 +299,13 @@ describe('inspect: the page, in a browser', () => {
     expect(await page.getAttribute('body', 'data-count')).toBe('5');
   });
 
-  it('Replay sends the stored bytes to the forward target; Edit and replay sends the edited body, re-signed', async () => {
+  it('Replay sends the stored bytes to the forward target; Edit and replay sends the edited body, re-signed', async ({ cleanups }) => {
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
-    const target = await recorder();
+    const target = await recorder(cleanups);
     const s = sample(target.url);
     await store(h.dir, s.records);
-    const ins = await inspect(h.env);
-    const page = await open(ins.url);
+    const ins = await inspect(cleanups, h.env);
+    const page = await open(cleanups, ins.url);
     await page.click(`#rows .row[data-id="${s.paid.id}"]`);
     await page.waitForSelector(`body[data-detail="${s.paid.id}"]`);
     expect(await page.inputValue('#target')).toBe(target.url);
@@ -395,13 +356,13 @@ describe('inspect: the page, in a browser', () => {
     expect(attempts.filter((a) => a.replay)).toHaveLength(2);
   });
 
-  it('search narrows the list; keys move, open, search and replay', async () => {
+  it('search narrows the list; keys move, open, search and replay', async ({ cleanups }) => {
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
-    const target = await recorder();
+    const target = await recorder(cleanups);
     const s = sample(target.url);
     await store(h.dir, s.records);
-    const ins = await inspect(h.env);
-    const page = await open(ins.url);
+    const ins = await inspect(cleanups, h.env);
+    const page = await open(cleanups, ins.url);
     await page.waitForSelector('body[data-count="4"]');
 
     await page.keyboard.press('j');
@@ -435,9 +396,9 @@ describe('inspect: the page, in a browser', () => {
 
   // How fast is measured by the bench (npm run bench -- --only h: 1,000 events in under a second, median of three
   // loads), not here: on a shared machine a timed test fails for the scheduler. This one holds that they all load.
-  it('loads 1,000 stored events at once, all of them, with no "more" button', async () => {
+  it('loads 1,000 stored events at once, all of them, with no "more" button', async ({ cleanups }) => {
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
-    const target = await recorder();
+    const target = await recorder(cleanups);
     const s = sample(target.url);
     const types = ['order.paid', 'order.shipped', 'listing.updated', 'receipt.created', 'order.canceled'];
     const many: StoreRecord[] = [];
@@ -447,15 +408,15 @@ describe('inspect: the page, in a browser', () => {
       if (i % 7 !== 0) many.push(delivery(ev, { target: target.url, ...(i % 11 === 0 ? { httpStatus: 500, status: 'failed' } : {}) }));
     }
     await store(h.dir, [...many, ...s.records]);
-    const ins = await inspect(h.env);
-    const page = await open(ins.url);
+    const ins = await inspect(cleanups, h.env);
+    const page = await open(cleanups, ins.url);
     await page.waitForSelector('body[data-count="1000"][data-loaded="1"]', { timeout: 10_000 });
     expect(await page.locator('#rows .row').count()).toBe(1000);
     expect(await page.isHidden('#more')).toBe(true);
     expect(await page.evaluate(() => performance.getEntriesByName('etsyhook:list-shown').length)).toBe(1);
   });
 
-  it('takes the README screenshot (ETSYHOOK_SCREENSHOT=docs/inspector.png writes it there)', async () => {
+  it('takes the README screenshot (ETSYHOOK_SCREENSHOT=docs/inspector.png writes it there)', async ({ cleanups }) => {
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const s = sample('http://127.0.0.1:3000/webhooks');
     const more: StoreRecord[] = [];
@@ -464,8 +425,8 @@ describe('inspect: the page, in a browser', () => {
       more.push(ev, delivery(ev, { target: 'http://127.0.0.1:3000/webhooks', ...(i === 2 ? { httpStatus: 500, status: 'failed' } : {}) }));
     }
     await store(h.dir, [...s.records, ...more]);
-    const ins = await inspect(h.env);
-    const page = await open(ins.url);
+    const ins = await inspect(cleanups, h.env);
+    const page = await open(cleanups, ins.url);
     await page.waitForSelector('body[data-count="10"]');
     await page.click(`#rows .row[data-id="${s.rejected.id}"]`);
     await page.waitForSelector(`body[data-detail="${s.rejected.id}"]`);

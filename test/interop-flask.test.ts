@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it, type TestContext } from 'vitest';
-import { ROOT, cleanEnv, unusedPort, runCli, tempHome } from './support/index.js';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { ROOT, it, unusedPort, runCli, type Home } from './support/index.js';
 
 const START = resolve(ROOT, '../shared/peers/seed-flask/start.sh');
 const SECRET = 'seed-flask-shared-secret';
@@ -64,57 +64,51 @@ afterAll(() => {
   }
 });
 
-let home: ReturnType<typeof tempHome>;
-beforeEach(() => {
-  home = tempHome();
-});
-afterEach(() => home.cleanup());
-
 /** The peer, or a loud failure saying why it could not be had (a real component is never quietly skipped). */
-function needPeer(_ctx: TestContext): { url: string } {
+function needPeer(): { url: string } {
   if (peer !== undefined) return peer;
   throw new Error(`interop with the seed's Flask receiver cannot run: ${skipReason}`);
 }
 
-function send(args: string[]) {
-  return runCli(['send', ...args], { env: cleanEnv(home.dir), timeoutMs: 30_000 });
+function send(home: Home, args: string[]) {
+  return runCli(['send', ...args], { env: home.env, timeoutMs: 30_000 });
 }
 
 describe("interop with the seed chapter's Flask receiver", () => {
-  it('accepts a legacy-scheme event (200)', async (ctx) => {
-    const { url } = needPeer(ctx);
-    const res = await send(['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--expect', '200', '--json']);
+  it('accepts a legacy-scheme event (200)', async ({ home }) => {
+    const { url } = needPeer();
+    const res = await send(home, ['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--expect', '200', '--json']);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout) as { response: { httpStatus: number; body: string } };
     expect(out.response.httpStatus).toBe(200);
     expect(JSON.parse(out.response.body)).toEqual({ status: 'received' });
   });
 
-  it('answers 401 to a wrong secret', async (ctx) => {
-    const { url } = needPeer(ctx);
-    const res = await send(['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', 'not-the-secret', '--json']);
+  it('answers 401 to a wrong secret', async ({ home }) => {
+    const { url } = needPeer();
+    const res = await send(home, ['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', 'not-the-secret', '--json']);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout) as { response: { httpStatus: number; body: string } };
     expect(out.response.httpStatus).toBe(401);
     expect(out.response.body).toContain('Invalid signature');
     // --expect turns that into a CI failure.
-    const expectOk = await send(['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', 'not-the-secret', '--expect', '2xx']);
+    const expectOk = await send(home, ['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', 'not-the-secret', '--expect', '2xx']);
     expect(expectOk.code).toBe(1);
     expect(expectOk.stderr).toContain('expected status 2xx, got 401');
   });
 
-  it('accepts every event type, --set overrides and a batch of distinct events', async (ctx) => {
-    const { url } = needPeer(ctx);
-    const res = await send(['listing.updated', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--set', 'title=Mug ☕ "blue" \\ 12€', '--expect', '200']);
+  it('accepts every event type, --set overrides and a batch of distinct events', async ({ home }) => {
+    const { url } = needPeer();
+    const res = await send(home, ['listing.updated', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--set', 'title=Mug ☕ "blue" \\ 12€', '--expect', '200']);
     expect(res.code, res.stderr).toBe(0);
-    const batch = await send(['order.paid', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--count', '30', '--concurrency', '4', '--expect', '200', '--json']);
+    const batch = await send(home, ['order.paid', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--count', '30', '--concurrency', '4', '--expect', '200', '--json']);
     expect(batch.code, batch.stderr).toBe(0);
     expect(JSON.parse(batch.stdout)).toMatchObject({ count: 30, httpStatuses: { '200': 30 } });
   });
 
-  it('rejects the standard scheme (it only knows X-Etsy-Signature): why --scheme legacy exists', async (ctx) => {
-    const { url } = needPeer(ctx);
-    const res = await send(['order.paid', '--to', url, '--secret', `whsec_${Buffer.from(SECRET).toString('base64')}`, '--expect', '401']);
+  it('rejects the standard scheme (it only knows X-Etsy-Signature): why --scheme legacy exists', async ({ home }) => {
+    const { url } = needPeer();
+    const res = await send(home, ['order.paid', '--to', url, '--secret', `whsec_${Buffer.from(SECRET).toString('base64')}`, '--expect', '401']);
     expect(res.code, res.stderr).toBe(0);
   });
 });

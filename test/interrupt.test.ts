@@ -1,30 +1,15 @@
 // Ctrl-C (a real SIGINT to the child) stops `send` and `replay` at once: the summary so far, exit 130.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recorders } from './support/recorder.js';
-import { BIN, cleanEnv, type Cleanup, post, ROOT, SECRET, signed, startDev, tempHome, waitFor } from './support/index.js';
-
-let home: ReturnType<typeof tempHome>;
-const servers = recorders();
-const children: ChildProcess[] = [];
-const cleanups: Cleanup[] = [];
-
-beforeEach(() => {
-  home = tempHome();
-});
-afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await servers.closeAll();
-  home.cleanup();
-});
-
-const recorder = servers.start;
+import { spawn } from 'node:child_process';
+import { describe, expect } from 'vitest';
+import { recorder } from './support/recorder.js';
+import { BIN, it, post, ROOT, SECRET, signed, startDev, waitFor, type Scope } from './support/index.js';
 
 /** Start the CLI without a terminal; collect its output; resolve its exit code and how long after SIGINT it came. */
-function start(args: string[], env = cleanEnv(home.dir)) {
+function start(cleanups: Scope, args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -44,9 +29,9 @@ function start(args: string[], env = cleanEnv(home.dir)) {
 }
 
 describe('send, interrupted', () => {
-  it('a long --count run without a terminal shows progress, then Ctrl-C prints the summary so far and exits 130', async () => {
-    const r = await recorder({ delayMs: 2 });
-    const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--count', '1000000', '--concurrency', '4']);
+  it('a long --count run without a terminal shows progress, then Ctrl-C prints the summary so far and exits 130', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { delayMs: 2 });
+    const p = start(cleanups, ['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--count', '1000000', '--concurrency', '4'], home.env);
     // Progress every few seconds on stderr, since there is no spinner.
     await waitFor('a progress line', () => /^\.\.\. \d+\/1000000 sent in [\d.]+ (ms|s) \(200: \d+\)$/m.test(p.stderr()), 15_000);
     const { code, ms } = await p.interrupt();
@@ -65,9 +50,9 @@ describe('send, interrupted', () => {
     expect(p.stdout()).toBe('');
   });
 
-  it('--json: the summary object so far, marked interrupted', async () => {
-    const r = await recorder({ delayMs: 2 });
-    const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--count', '1000000', '--json']);
+  it('--json: the summary object so far, marked interrupted', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { delayMs: 2 });
+    const p = start(cleanups, ['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--count', '1000000', '--json'], home.env);
     await waitFor('twenty requests', () => r.requests.length >= 20, 15_000);
     const { code } = await p.interrupt();
     expect(code).toBe(130);
@@ -79,9 +64,9 @@ describe('send, interrupted', () => {
     expect(summary.ms.p50).toBeGreaterThan(0);
   });
 
-  it('one request to an app that never answers: Ctrl-C stops at once, not at --timeout', async () => {
-    const r = await recorder({ hang: true });
-    const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--timeout', '5m']);
+  it('one request to an app that never answers: Ctrl-C stops at once, not at --timeout', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { hang: true });
+    const p = start(cleanups, ['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--timeout', '5m'], home.env);
     await waitFor('the request to arrive', () => r.requests.length === 1, 10_000);
     const { code, ms } = await p.interrupt();
     expect(code).toBe(130);
@@ -90,9 +75,9 @@ describe('send, interrupted', () => {
     expect(p.stderr()).not.toMatch(/error:/);
   });
 
-  it('one request, --json: the request object with no response, marked interrupted', async () => {
-    const r = await recorder({ hang: true });
-    const p = start(['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--json']);
+  it('one request, --json: the request object with no response, marked interrupted', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { hang: true });
+    const p = start(cleanups, ['send', 'order.paid', '--to', r.url, '--secret', SECRET, '--json'], home.env);
     await waitFor('the request to arrive', () => r.requests.length === 1, 10_000);
     const { code } = await p.interrupt();
     expect(code).toBe(130);
@@ -103,12 +88,12 @@ describe('send, interrupted', () => {
 });
 
 describe('replay, interrupted', () => {
-  it('Ctrl-C while replaying to an app that never answers: the summary so far, exit 130', async () => {
+  it('Ctrl-C while replaying to an app that never answers: the summary so far, exit 130', async ({ cleanups }) => {
     const dev = await startDev(cleanups);
     for (let i = 0; i < 5; i++) expect((await post(dev.url, signed())).status).toBe(200);
     await dev.stop('SIGTERM');
-    const slow = await recorder({ hang: true });
-    const p = start(['replay', '--since', '1h', '--to', slow.url, '--concurrency', '1', '--timeout', '5m'], dev.env);
+    const slow = await recorder(cleanups, { hang: true });
+    const p = start(cleanups, ['replay', '--since', '1h', '--to', slow.url, '--concurrency', '1', '--timeout', '5m'], dev.env);
     await waitFor('the first replay to arrive', () => slow.requests.length === 1, 10_000);
     const { code, ms } = await p.interrupt();
     expect(code).toBe(130);
@@ -117,7 +102,7 @@ describe('replay, interrupted', () => {
     expect(p.stderr()).not.toMatch(/error:/);
   });
 
-  it('--json: per-event lines so far, then the summary object marked interrupted', async () => {
+  it('--json: per-event lines so far, then the summary object marked interrupted', async ({ cleanups }) => {
     const dev = await startDev(cleanups);
     for (let i = 0; i < 5; i++) expect((await post(dev.url, signed())).status).toBe(200);
     await dev.stop('SIGTERM');
@@ -133,7 +118,7 @@ describe('replay, interrupted', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
     const port = (server.address() as { port: number }).port;
-    const p = start(['replay', '--since', '1h', '--to', `http://127.0.0.1:${port}/hooks`, '--concurrency', '1', '--json'], dev.env);
+    const p = start(cleanups, ['replay', '--since', '1h', '--to', `http://127.0.0.1:${port}/hooks`, '--concurrency', '1', '--json'], dev.env);
     await waitFor('the third replay to arrive', () => n === 3, 10_000);
     const { code } = await p.interrupt();
     expect(code).toBe(130);

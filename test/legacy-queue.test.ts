@@ -5,14 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { pythonJsonDumps } from '../src/core/queue/python-json.js';
-import { drain, newHome, post, SECRET, signed, startCli, tempHome, type Cleanup } from './support/index.js';
-import { redisClient, servePort, startRedis } from './support/redis.js';
+import { it, post, signed, tempHome } from './support/index.js';
+import { redis, redisClient, serve } from './support/redis.js';
 
 const PYTHON = '/usr/bin/python3';
-const cleanups: Cleanup[] = [];
-afterEach(() => drain(cleanups));
 
 /** Python's own json.dumps(json.loads(text)) for each text (one process for all). */
 function pythonDumps(texts: string[]): string[] {
@@ -70,17 +68,9 @@ function chapterModules(dir: string): void {
 }
 
 describe('serve --legacy-queue with the chapter\'s worker', () => {
-  it('the chapter\'s WebhookWorker drains the list and leaves nothing in :processing', async () => {
-    const r = await startRedis();
-    cleanups.push(r.cleanup);
-    const h = newHome(cleanups);
-    const s = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url, '--legacy-queue', 'etsy_webhooks'], {
-      env: h.env,
-      ready: /serve: listening/,
-    });
-    cleanups.push(() => s.stop('SIGKILL'));
-    const port = servePort(s.stderr());
-    const url = `http://127.0.0.1:${port}/webhook`;
+  it('the chapter\'s WebhookWorker drains the list and leaves nothing in :processing', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const { url } = await serve(cleanups, r, h, ['--legacy-queue', 'etsy_webhooks']);
     const bodies = [
       '{"event_type":"order.paid","shop_id":12345678,"resource_id":3000000001,"timestamp":1733230000}',
       '{"event_type": "order.shipped", "10": "x", "price": 1.0, "n": [1e16, 1e-5, -0.0, 123456789012345678901234567890], "note": "Café ☕ 😀", "ctl": "\\u0001\\u007f"}',
@@ -123,26 +113,19 @@ print(json.dumps({"dispatched": [e["event_type"] for e in d.events], "processing
     });
   });
 
-  it('a --legacy-queue key that is not a list: 503 naming it, and nothing half-kept (the retry is accepted once fixed)', async () => {
-    const r = await startRedis();
-    cleanups.push(r.cleanup);
-    const h = newHome(cleanups);
+  it('a --legacy-queue key that is not a list: 503 naming it, and nothing half-kept (the retry is accepted once fixed)', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     await c.send(['SET', 'etsy_webhooks', 'not a list']);
-    const s = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url, '--legacy-queue', 'etsy_webhooks'], {
-      env: h.env,
-      ready: /serve: listening/,
-    });
-    cleanups.push(() => s.stop('SIGKILL'));
-    const port = servePort(s.stderr());
+    const s = await serve(cleanups, r, h, ['--legacy-queue', 'etsy_webhooks']);
     const ev = signed();
-    const refused = await post(`http://127.0.0.1:${port}/webhook`, ev);
+    const refused = await post(s.url, ev);
     expect(refused.status).toBe(503);
     expect(refused.json().error).toMatch(/the --legacy-queue key holds a string, not a list/);
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(0);
     await c.send(['DEL', 'etsy_webhooks']);
-    const again = await post(`http://127.0.0.1:${port}/webhook`, ev);
+    const again = await post(s.url, ev);
     expect(again.status).toBe(200);
     expect(again.json().status).toBe('accepted'); // not a duplicate: the failed write left the webhook-id free
     expect(await c.send<number>(['LLEN', 'etsy_webhooks'])).toBe(1);

@@ -3,9 +3,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { loadColours, Output } from '../src/ui/output.js';
-import { cleanEnv, runCli, tempHome, SECRET } from './support/index.js';
+import { cleanEnv, it, runCli, SECRET } from './support/index.js';
 
 const ESC = '\u001b[';
 const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR, TERM: process.env.TERM };
@@ -61,8 +61,7 @@ describe('Output', () => {
     expect((await render(false)).err).toContain(ESC);
   });
 
-  it('through the CLI: FORCE_COLOR colours a piped stderr, NO_COLOR keeps it plain', async () => {
-    const h = tempHome();
+  it('through the CLI: FORCE_COLOR colours a piped stderr, NO_COLOR keeps it plain', async ({ home: h }) => {
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => res.end('{"status":"received"}'));
@@ -80,7 +79,6 @@ describe('Output', () => {
       expect(plain.stderr).toMatch(/200/);
     } finally {
       server.close();
-      h.cleanup();
     }
   });
 });

@@ -1,11 +1,11 @@
 // The pure parts of serve and worker: flags → typed options, checked before anything connects.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { parseServeOptions } from '../src/commands/serve.js';
 import { parseWorkerOptions } from '../src/commands/worker.js';
 import { parseQueueUrl, parseRetain, redact } from '../src/core/queue/connection.js';
 import { parseDurationMs } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
-import { cleanEnv, SECRET, tempHome } from './support/index.js';
+import { it, SECRET } from './support/index.js';
 
 const serveDefaults = { host: '0.0.0.0', port: '8080', path: '/webhook', tolerance: '300', maxBody: '1mb' };
 const workerDefaults = { concurrency: '16', retrySchedule: 'etsy', claimAfter: '60s', timeout: '30s' };
@@ -31,9 +31,8 @@ describe('queue URLs', () => {
 });
 
 describe('serve options', () => {
-  const h = tempHome();
-  const env = cleanEnv(h.dir);
-  it('takes --queue or ETSYHOOK_QUEUE and needs a secret', async () => {
+  it('takes --queue or ETSYHOOK_QUEUE and needs a secret', async ({ home }) => {
+    const { env } = home;
     const o = await parseServeOptions({ ...serveDefaults, secret: SECRET, queue: 'redis://127.0.0.1:6379' }, env);
     expect(o).toMatchObject({ host: '0.0.0.0', port: 8080, path: '/webhook', secret: SECRET, queue: { target: { where: '127.0.0.1:6379' } } });
     const fromEnv = await parseServeOptions({ ...serveDefaults, secret: SECRET }, { ...env, ETSYHOOK_QUEUE: 'redis://q:1' });
@@ -46,8 +45,8 @@ describe('serve options', () => {
 });
 
 describe('worker options', () => {
-  const env = cleanEnv(tempHome().dir);
-  it('defaults to Etsy\'s schedule and its length as --max-attempts', async () => {
+  it('defaults to Etsy\'s schedule and its length as --max-attempts', async ({ home }) => {
+    const { env } = home;
     const o = await parseWorkerOptions({ ...workerDefaults, queue: 'redis://q:1', forwardTo: 'http://127.0.0.1:3000/hooks' }, env);
     expect(o).toMatchObject({ forwardTo: 'http://127.0.0.1:3000/hooks', concurrency: 16, maxAttempts: 8, claimAfterMs: 60_000, timeoutMs: 30_000 });
     expect(o.schedule).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
@@ -58,7 +57,8 @@ describe('worker options', () => {
     await expect(parseWorkerOptions({ ...workerDefaults, queue: 'redis://q:1', forwardTo: 'http://a/b', claimAfter: '10ms' }, env)).rejects.toThrow(/at least 100ms/);
   });
 
-  it('--route/--routes become routes, --forward-to among them as *=URL; alone, --forward-to stays one job per event', async () => {
+  it('--route/--routes become routes, --forward-to among them as *=URL; alone, --forward-to stays one job per event', async ({ home }) => {
+    const { env } = home;
     const q = { ...workerDefaults, queue: 'redis://q:1' };
     const alone = await parseWorkerOptions({ ...q, forwardTo: 'http://a/b' }, env);
     expect([alone.forwardTo, alone.routes]).toEqual(['http://a/b', undefined]);

@@ -1,40 +1,12 @@
 // serve and worker on a real redis-server: a 2xx only once Redis has the event, shared de-duplication, delivery,
 // retries then dead letters visible to events/replay, Redis down → 503 and back, one-line errors.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './support/recorder.js';
-import { drain, newHome, post, runCli, SECRET, send, signed, startCli, startDev, unusedPort, waitFor, type Cleanup } from './support/index.js';
-import { redisClient, servePort, startRedis, type RedisServer } from './support/redis.js';
-
-const cleanups: Cleanup[] = [];
-afterEach(() => drain(cleanups));
-
-async function redis(options: { password?: string } = {}): Promise<RedisServer> {
-  const r = await startRedis(options);
-  cleanups.push(r.cleanup);
-  return r;
-}
-
-async function serve(r: RedisServer, h: { env: NodeJS.ProcessEnv }, extra: string[] = []) {
-  const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url, ...extra], { env: h.env, ready: /serve: listening/ });
-  cleanups.push(() => proc.stop('SIGKILL'));
-  const port = servePort(proc.stderr());
-  return { proc, port, url: `http://127.0.0.1:${port}/webhook`, base: `http://127.0.0.1:${port}` };
-}
-
-async function worker(r: RedisServer, h: { env: NodeJS.ProcessEnv }, target: string, extra: string[] = []) {
-  const proc = await startCli(['worker', '--queue', r.url, '--forward-to', target, ...extra], { env: h.env, ready: /delivering from Redis/ });
-  cleanups.push(() => proc.stop('SIGKILL'));
-  return proc;
-}
+import { beforeAll, describe, expect } from 'vitest';
+import { recorder } from './support/recorder.js';
+import { it, post, runCli, SECRET, send, signed, startCli, startDev, unusedPort, waitFor } from './support/index.js';
+import { redis, redisClient, serve, worker } from './support/redis.js';
 
 function lines(text: string): Record<string, unknown>[] {
   return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
-  const rec = await startRecorder(options);
-  cleanups.push(() => rec.close());
-  return rec;
 }
 
 beforeAll(async () => {
@@ -43,11 +15,10 @@ beforeAll(async () => {
 });
 
 describe('serve + worker', () => {
-  it('answers 200 once the event is in Redis, and a worker delivers it byte-exact', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
-    const app = await recorder();
+  it('answers 200 once the event is in Redis, and a worker delivers it byte-exact', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
+    const app = await recorder(cleanups);
     const ev = signed({ type: 'order.paid' });
     const answer = await post(s.url, ev);
     expect(answer.status).toBe(200);
@@ -55,7 +26,7 @@ describe('serve + worker', () => {
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
-    await worker(r, h, app.url);
+    await worker(cleanups, r, h, ['--forward-to', app.url]);
     await waitFor('the delivery', () => app.requests.length === 1, 10_000);
     expect(app.requests[0]!.body.equals(ev.body)).toBe(true);
     expect(app.requests[0]!.headers['webhook-id']).toBe(ev.id);
@@ -68,10 +39,9 @@ describe('serve + worker', () => {
     expect(line).toMatchObject({ kind: 'received', id, status: 'accepted', httpStatus: 200, type: 'order.paid' });
   });
 
-  it('de-duplicates a webhook-id across two serve processes sharing Redis', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const [a, b] = await Promise.all([serve(r, h), serve(r, h)]);
+  it('de-duplicates a webhook-id across two serve processes sharing Redis', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const [a, b] = await Promise.all([serve(cleanups, r, h), serve(cleanups, r, h)]);
     const ev = signed();
     expect((await post(a.url, ev)).status).toBe(200);
     const second = await post(b.url, ev);
@@ -88,13 +58,12 @@ describe('serve + worker', () => {
     expect(JSON.parse(byWebhookId.stdout)).toMatchObject({ webhookId: ev.id, verdict: 'accepted' });
   });
 
-  it('retries on the schedule, dead-letters, shows it to events list --status dead, and replay --failed re-drives it', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
+  it('retries on the schedule, dead-letters, shows it to events list --status dead, and replay --failed re-drives it', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
     let healthy = false;
-    const app = await recorder({ status: () => (healthy ? 200 : 500) });
-    const w = await worker(r, h, app.url, ['--retry-schedule', '0,100ms,200ms']);
+    const app = await recorder(cleanups, { status: () => (healthy ? 200 : 500) });
+    const w = await worker(cleanups, r, h, ['--forward-to', app.url, '--retry-schedule', '0,100ms,200ms']);
     const answer = await post(s.url, signed({ type: 'order.shipped' }));
     const id = answer.json().id as string;
     await waitFor('the dead letter', () => w.stdout().includes('"status":"dead"'), 10_000);
@@ -118,10 +87,9 @@ describe('serve + worker', () => {
     expect(JSON.parse(show.stdout)).toMatchObject({ id, status: 'delivered' });
   });
 
-  it('answers 503 (never 2xx) while Redis is down, /ready says so, and recovers by itself', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
+  it('answers 503 (never 2xx) while Redis is down, /ready says so, and recovers by itself', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
     expect((await post(s.url, signed())).status).toBe(200);
     await r.kill('SIGKILL');
     const down = await post(s.url, signed());
@@ -142,10 +110,9 @@ describe('serve + worker', () => {
     expect(listed.length).toBe(2);
   });
 
-  it('answers 503 while Redis refuses writes (out of memory), and 200 again once it takes them', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
+  it('answers 503 while Redis refuses writes (out of memory), and 200 again once it takes them', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
     const c = await redisClient(r.url);
     cleanups.push(c.close);
     await c.send(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']);
@@ -158,28 +125,27 @@ describe('serve + worker', () => {
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
   });
 
-  it('a worker killed with SIGKILL mid-delivery: another reclaims its event after --claim-after', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
-    const app = await recorder();
-    const slow = await recorder({ hang: true });
-    const w1 = await worker(r, h, slow.url, ['--claim-after', '500ms']);
+  it('a worker killed with SIGKILL mid-delivery: another reclaims its event after --claim-after', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
+    const app = await recorder(cleanups);
+    const slow = await recorder(cleanups, { hang: true });
+    const w1 = await worker(cleanups, r, h, ['--forward-to', slow.url, '--claim-after', '500ms']);
     await post(s.url, signed());
     await waitFor('the first worker taking the event', () => slow.requests.length === 1, 5_000);
     await w1.stop('SIGKILL');
-    const w2 = await worker(r, h, app.url, ['--claim-after', '500ms']);
+    const w2 = await worker(cleanups, r, h, ['--forward-to', app.url, '--claim-after', '500ms']);
     await waitFor('the reclaimed delivery', () => app.requests.length === 1, 10_000);
     expect(app.requests[0]!.headers['x-etsyhook-attempt']).toBe('1');
     await waitFor('the reclaimed line', () => w2.stdout().includes('"reclaimed":true'), 5_000);
   });
 
-  it('a delivery slower than --claim-after is not taken over by another worker (the worker keeps it claimed)', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
-    const app = await recorder({ delayMs: 2_000 });
-    await Promise.all([worker(r, h, app.url, ['--claim-after', '300ms']), worker(r, h, app.url, ['--claim-after', '300ms'])]);
+  it('a delivery slower than --claim-after is not taken over by another worker (the worker keeps it claimed)', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
+    const app = await recorder(cleanups, { delayMs: 2_000 });
+    const args = ['--forward-to', app.url, '--claim-after', '300ms'];
+    await Promise.all([worker(cleanups, r, h, args), worker(cleanups, r, h, args)]);
     await post(s.url, signed());
     const c = await redisClient(r.url);
     cleanups.push(c.close);
@@ -188,14 +154,13 @@ describe('serve + worker', () => {
     expect(app.requests.length).toBe(1);
   });
 
-  it('tail --queue follows what every receiver and worker records; SIGTERM stops serve, worker and tail with exit 0', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h);
-    const app = await recorder();
+  it('tail --queue follows what every receiver and worker records; SIGTERM stops serve, worker and tail with exit 0', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h);
+    const app = await recorder(cleanups);
     const tail = await startCli(['tail', '--json', '--queue', r.url], { env: h.env, ready: /following the Redis history/ });
     cleanups.push(() => tail.stop('SIGKILL'));
-    const w = await worker(r, h, app.url);
+    const w = await worker(cleanups, r, h, ['--forward-to', app.url]);
     const id = (await post(s.url, signed({ type: 'order.canceled' }))).json().id as string;
     await waitFor('two tail lines', () => lines(tail.stdout()).length >= 2, 10_000);
     expect(lines(tail.stdout()).map((l) => [l.kind, l.id, l.status, l.type])).toEqual([
@@ -207,10 +172,9 @@ describe('serve + worker', () => {
     expect(await tail.stop('SIGTERM')).toBe(0);
   });
 
-  it('trims the history to --retain', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h, ['--retain', '1s']);
+  it('trims the history to --retain', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h, ['--retain', '1s']);
     await post(s.url, signed());
     const c = await redisClient(r.url);
     cleanups.push(c.close);
@@ -218,10 +182,9 @@ describe('serve + worker', () => {
     await waitFor('the history trimmed', async () => (await c.send<number>(['XLEN', '{etsyhook}:history'])) === 0, 5_000);
   });
 
-  it('keeps at most --retain N records of history', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const s = await serve(r, h, ['--retain', '7d,5']);
+  it('keeps at most --retain N records of history', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, h, ['--retain', '7d,5']);
     for (let i = 0; i < 8; i++) expect((await post(s.url, signed())).status).toBe(200);
     const c = await redisClient(r.url);
     cleanups.push(c.close);
@@ -233,10 +196,9 @@ describe('serve + worker', () => {
 });
 
 describe('dev --queue', () => {
-  it('with --forward-to: kept in Redis, delivered by dev itself (not queued for workers); without: queued for a worker', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const app = await recorder();
+  it('with --forward-to: kept in Redis, delivered by dev itself (not queued for workers); without: queued for a worker', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const app = await recorder(cleanups);
     const dev = await startDev(cleanups, ['--queue', r.url, '--forward-to', app.url, '--legacy-queue', 'etsy_webhooks'], { home: h });
     const id = (await post(dev.url, signed({ body: '{"event_type":"order.paid","price":1.0}' }))).json().id as string;
     await waitFor('dev delivering', () => app.requests.length === 1, 10_000);
@@ -253,14 +215,13 @@ describe('dev --queue', () => {
     const queued = await startDev(cleanups, ['--queue', r.url], { home: h });
     expect((await post(queued.url, signed())).status).toBe(200);
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(1);
-    await worker(r, h, app.url);
+    await worker(cleanups, r, h, ['--forward-to', app.url]);
     await waitFor('the worker delivering what dev queued', () => app.requests.length === 2, 10_000);
   });
 
-  it('with --route: dev delivers by its routes, attempts recorded in Redis with the route', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const app = await recorder();
+  it('with --route: dev delivers by its routes, attempts recorded in Redis with the route', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const app = await recorder(cleanups);
     const dev = await startDev(cleanups, ['--queue', r.url, '--route', `order.*=${app.url}`], { home: h });
     const id = (await post(dev.url, signed({ type: 'order.paid' }))).json().id as string;
     await waitFor('the route delivering', () => app.requests.length === 1, 10_000);
@@ -275,8 +236,7 @@ describe('dev --queue', () => {
     expect(shown.deliveries[0]!.route).toBe(`order.*=${app.url}`);
   });
 
-  it('--legacy-queue without --queue is a usage error', async () => {
-    const h = newHome(cleanups);
+  it('--legacy-queue without --queue is a usage error', async ({ home: h }) => {
     const r = await runCli(['dev', '--no-tunnel', '--secret', SECRET, '--legacy-queue', 'etsy_webhooks'], { env: h.env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: --legacy-queue needs a Redis key and --queue/);
@@ -284,8 +244,7 @@ describe('dev --queue', () => {
 });
 
 describe('one clear line for each bad start', () => {
-  it('no --queue, a wrong URL, a dead Redis', async () => {
-    const h = newHome(cleanups);
+  it('no --queue, a wrong URL, a dead Redis', async ({ home: h }) => {
     const noQueue = await runCli(['serve', '--secret', SECRET], { env: h.env });
     expect(noQueue.code).toBe(2);
     expect(noQueue.stderr).toMatch(/^error: serve needs a Redis queue: --queue/);
@@ -298,9 +257,8 @@ describe('one clear line for each bad start', () => {
     expect(dead.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot use Redis at 127\.0\.0\.1:\d+: connection refused/)]);
   });
 
-  it('a refused password, a missing password, rediss:// on a plain port', async () => {
-    const h = newHome(cleanups);
-    const r = await redis({ password: 'sesame' });
+  it('a refused password, a missing password, rediss:// on a plain port', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups, { password: 'sesame' });
     const badAuth = await runCli(['events', 'list', '--queue', `redis://:wrong@127.0.0.1:${r.port}`], { env: h.env });
     expect(badAuth.code).toBe(1);
     expect(badAuth.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot use Redis at .*: the password \(or user\) in the URL was refused/)]);

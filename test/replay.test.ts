@@ -1,27 +1,10 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { bodyBytes } from '../src/core/log/records.js';
-import { cleanEnv, unusedPort, runCli, tempHome } from './support/index.js';
-import { startRecorder, type Recorder } from './support/recorder.js';
+import { it, newHome, unusedPort, runCli } from './support/index.js';
+import { recorder } from './support/recorder.js';
 import { delivery, received, SECRET, writeStore } from './support/fixtures.js';
-
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function home(extra: Record<string, string | undefined> = {}): { dir: string; env: NodeJS.ProcessEnv } {
-  const h = tempHome();
-  cleanups.push(h.cleanup);
-  return { dir: h.dir, env: cleanEnv(h.dir, extra) };
-}
-
-async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
-  const r = await startRecorder(options);
-  cleanups.push(() => r.close());
-  return r;
-}
 
 interface Listed {
   id: string;
@@ -37,9 +20,9 @@ async function listed(env: NodeJS.ProcessEnv): Promise<Map<string, Listed>> {
 }
 
 describe('replay', () => {
-  it('is byte-exact by default: the server gets the original body and signature headers; the attempt is recorded', async () => {
-    const { dir, env } = home();
-    const server = await recorder();
+  it('is byte-exact by default: the server gets the original body and signature headers; the attempt is recorded', async ({ cleanups, home }) => {
+    const { dir, env } = home;
+    const server = await recorder(cleanups);
     // Bytes a JSON round trip would change: spacing, a big number, a trailing newline.
     const ev = received({ bytes: Buffer.from('{"event_type":"order.paid",  "shop_id": 12345678901234567890}\n'), minutesAgo: 30 });
     await writeStore(dir, [ev]);
@@ -59,9 +42,9 @@ describe('replay', () => {
     expect(after.deliveries).toEqual([expect.objectContaining({ httpStatus: 200, target: server.url, attempt: 1, replay: true, status: 'delivered' })]);
   });
 
-  it('--resign signs again with a fresh timestamp that standardwebhooks accepts, keeping webhook-id unless --new-id', async () => {
-    const { dir, env } = home({ ETSY_WEBHOOK_SECRET: SECRET });
-    const server = await recorder();
+  it('--resign signs again with a fresh timestamp that standardwebhooks accepts, keeping webhook-id unless --new-id', async ({ cleanups }) => {
+    const { dir, env } = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
+    const server = await recorder(cleanups);
     const ev = received({ minutesAgo: 120 });
     await writeStore(dir, [ev]);
     const wh = new Webhook(SECRET);
@@ -89,8 +72,8 @@ describe('replay', () => {
     expect((await listed(env)).get(ev.id)!.deliveries.map((d) => d.attempt)).toEqual([1, 2]);
   });
 
-  it('--resign without a secret is a usage error naming where to put it', async () => {
-    const { dir, env } = home();
+  it('--resign without a secret is a usage error naming where to put it', async ({ home }) => {
+    const { dir, env } = home;
     const ev = received();
     await writeStore(dir, [ev]);
     const r = await runCli(['replay', ev.id, '--resign', '--to', 'http://127.0.0.1:9/'], { env });
@@ -98,8 +81,8 @@ describe('replay', () => {
     expect(r.stderr).toMatch(/--secret.*ETSY_WEBHOOK_SECRET/);
   });
 
-  it('to a port that refuses connections: every attempt recorded as failed, a clear summary, exit 1', async () => {
-    const { dir, env } = home();
+  it('to a port that refuses connections: every attempt recorded as failed, a clear summary, exit 1', async ({ home }) => {
+    const { dir, env } = home;
     const port = await unusedPort();
     const events = [received({ minutesAgo: 3 }), received({ minutesAgo: 2 }), received({ minutesAgo: 1 })];
     await writeStore(dir, events);
@@ -114,9 +97,9 @@ describe('replay', () => {
     }
   });
 
-  it('--failed picks events whose last attempt failed or went dead; default target is the recorded forward target', async () => {
-    const { dir, env } = home();
-    const server = await recorder();
+  it('--failed picks events whose last attempt failed or went dead; default target is the recorded forward target', async ({ cleanups, home }) => {
+    const { dir, env } = home;
+    const server = await recorder(cleanups);
     const delivered = received({ forwardTo: server.url });
     const failed = received({ forwardTo: server.url });
     const dead = received({ forwardTo: server.url });
@@ -153,9 +136,9 @@ describe('replay', () => {
     expect(none.stderr).toMatch(/nothing to replay/);
   });
 
-  it('sends many events concurrently and records one attempt per event', async () => {
-    const { dir, env } = home();
-    const server = await recorder({ delayMs: 20 });
+  it('sends many events concurrently and records one attempt per event', async ({ cleanups, home }) => {
+    const { dir, env } = home;
+    const server = await recorder(cleanups, { delayMs: 20 });
     const events = Array.from({ length: 40 }, (_, i) => received({ minutesAgo: 40 - i }));
     await writeStore(dir, events);
     const r = await runCli(['replay', '--since', '1h', '--to', server.url, '--concurrency', '4'], { env });
@@ -171,7 +154,7 @@ describe('replay', () => {
     expect([...after.values()].every((e) => e.attempts === 1 && e.status === 'delivered')).toBe(true);
 
     // Without --concurrency: 16 at a time, as dev --forward-to delivers.
-    const second = await recorder({ delayMs: 20 });
+    const second = await recorder(cleanups, { delayMs: 20 });
     const json = await runCli(['replay', '--since', '1h', '--to', second.url, '--json'], { env });
     expect(json.code).toBe(0);
     expect(second.requests).toHaveLength(40);
@@ -180,10 +163,10 @@ describe('replay', () => {
     expect(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(events.map((e) => e.id).sort());
   });
 
-  it('delivers everything and says so when the store cannot sync the attempts at the end', async () => {
+  it('delivers everything and says so when the store cannot sync the attempts at the end', async ({ cleanups }) => {
     const preload = pathToFileURL(fileURLToPath(new URL('./preload/datasync.mjs', import.meta.url))).href;
-    const { dir, env } = home({ NODE_OPTIONS: `--import=${preload}`, TEST_DATASYNC: 'fail' });
-    const server = await recorder();
+    const { dir, env } = newHome(cleanups, { NODE_OPTIONS: `--import=${preload}`, TEST_DATASYNC: 'fail' });
+    const server = await recorder(cleanups);
     const events = Array.from({ length: 5 }, (_, i) => received({ minutesAgo: 5 - i }));
     await writeStore(dir, events);
     const r = await runCli(['replay', '--since', '1h', '--to', server.url], { env });
@@ -194,8 +177,8 @@ describe('replay', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
-  it('usage errors exit 2; an unknown id exits 1 and sends nothing', async () => {
-    const { dir, env } = home();
+  it('usage errors exit 2; an unknown id exits 1 and sends nothing', async ({ home }) => {
+    const { dir, env } = home;
     const ev = received();
     await writeStore(dir, [ev]);
     for (const args of [[], [ev.id, '--type', 'order.paid'], ['--failed', '--status', 'dead'], ['--since', 'later'], [ev.id, '--concurrency', '0'], [ev.id, '--to', 'ftp://x'], [ev.id, '--new-id']]) {

@@ -2,28 +2,17 @@
 // bad routes file refused by the built CLI at start with exit 2 and one line naming the file, the route and the fix.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { parseDevOptions } from '../src/commands/dev-options.js';
 import { routesFromOptions, splitCommand } from '../src/core/delivery/routes.js';
 import { UsageError } from '../src/errors.js';
-import { cleanEnv, runCli, tempHome } from './support/index.js';
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-function dir(): string {
-  const h = tempHome();
-  cleanups.push(h.cleanup);
-  return h.dir;
-}
+import { cleanEnv, it, runCli } from './support/index.js';
 
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 describe('routesFromOptions', () => {
-  it('reads the same routes from YAML and from JSON, in order, after --forward-to and --route', () => {
-    const d = dir();
+  it('reads the same routes from YAML and from JSON, in order, after --forward-to and --route', ({ home }) => {
+    const d = home.dir;
     const yaml = join(d, 'routes.yaml');
     writeFileSync(
       yaml,
@@ -80,8 +69,8 @@ routes:
     expect(fromYaml.routes[2]!.origin).toBe(`${yaml}: route 1`);
   });
 
-  it('takes ${VAR} from the environment in a file, so a Slack URL need not be written in it', () => {
-    const d = dir();
+  it('takes ${VAR} from the environment in a file, so a Slack URL need not be written in it', ({ home }) => {
+    const d = home.dir;
     const file = join(d, 'r.yaml');
     writeFileSync(file, 'routes:\n  - events: [order.paid]\n    to: slack:${SLACK_URL}\n');
     const set = routesFromOptions({ routes: file }, { ...ENV, SLACK_URL: 'https://hooks.slack.com/services/X/Y/Z' }, d);
@@ -163,8 +152,8 @@ describe('dev --routes FILE: every bad file is refused at start, exit 2, one lin
     { name: 'a duplicate key', file: 'routes:\n  - events: [order.paid]\n    to: http://127.0.0.1:3000/x\n    to: http://127.0.0.1:3000/y\n', expect: /not valid YAML or JSON: .*[Mm]ap keys must be unique/ },
   ];
 
-  it.each(cases)('$name', async (c) => {
-    const d = dir();
+  it.for(cases)('$name', async (c, { home }) => {
+    const d = home.dir;
     const work = join(d, 'work');
     mkdirSync(work);
     writeFileSync(join(work, 'plain.txt'), 'not a program');
@@ -184,8 +173,8 @@ describe('dev --routes FILE: every bad file is refused at start, exit 2, one lin
     expect(lines[0]).toMatch(c.expect);
   });
 
-  it('a missing file', async () => {
-    const d = dir();
+  it('a missing file', async ({ home }) => {
+    const d = home.dir;
     const r = await runCli(['dev', '--no-tunnel', '--routes', join(d, 'nope.yaml')], { env: cleanEnv(d) });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`error: --routes ${join(d, 'nope.yaml')}: no such file; give a YAML or JSON file with a routes: list\n`);

@@ -3,12 +3,9 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { DeliveryRecord } from '../src/core/log/records.js';
-import { drain, newHome as home, post, runCli, signed, startDev, waitFor, type Cleanup } from './support/index.js';
-
-const cleanups: Cleanup[] = [];
-afterEach(() => drain(cleanups));
+import { it, newHome, post, runCli, signed, startDev, waitFor, type Scope } from './support/index.js';
 
 interface Got {
   headers: IncomingHttpHeaders;
@@ -17,7 +14,7 @@ interface Got {
 }
 
 /** A loopback HTTP server recording what arrives; answers with `answer(n)` for the n-th request. */
-async function server(answer: (n: number, got: Got) => { status: number; body?: string } = () => ({ status: 200, body: 'ok' })): Promise<{ port: number; base: string; got: Got[] }> {
+async function server(cleanups: Scope, answer: (n: number, got: Got) => { status: number; body?: string } = () => ({ status: 200, body: 'ok' })): Promise<{ port: number; base: string; got: Got[] }> {
   const got: Got[] = [];
   const srv: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -65,9 +62,9 @@ function byRoute(deliveries: DeliveryRecord[], route: string): DeliveryRecord[] 
 }
 
 describe('dev --route', () => {
-  it('sends each event type to its own HTTP route, byte-exact; a type no route matches is stored as ignored', async () => {
-    const orders = await server();
-    const listings = await server();
+  it('sends each event type to its own HTTP route, byte-exact; a type no route matches is stored as ignored', async ({ cleanups }) => {
+    const orders = await server(cleanups);
+    const listings = await server(cleanups);
     const dev = await startDev(cleanups, ['--route', `order.*=${orders.base}/orders`, '--route', `listing.*=${listings.base}/listings`]);
     expect(dev.stderr()).toContain(`order.*    → ${orders.base}/orders`);
     expect(dev.stderr()).toContain(`listing.*  → ${listings.base}/listings`);
@@ -96,9 +93,9 @@ describe('dev --route', () => {
     );
   });
 
-  it('an event matching two routes goes to both; --forward-to is the route *=URL', async () => {
-    const app = await server();
-    const audit = await server();
+  it('an event matching two routes goes to both; --forward-to is the route *=URL', async ({ cleanups }) => {
+    const app = await server(cleanups);
+    const audit = await server(cleanups);
     const dev = await startDev(cleanups, ['--forward-to', `${app.base}/all`, '--route', `order.paid=${audit.base}/paid`]);
     expect(dev.stderr()).toMatch(/\*\s+→ http:\/\/127\.0\.0\.1:\d+\/all/);
     await post(dev.url, orderEvent('order.paid'));
@@ -108,8 +105,7 @@ describe('dev --route', () => {
     expect(audit.got.map((g) => JSON.parse(g.body.toString()).event_type)).toEqual(['order.paid']);
   });
 
-  it('exec: runs the command without a shell: the exact body on stdin, the event in its environment; exit 0 is delivered', async () => {
-    const h = home(cleanups);
+  it('exec: runs the command without a shell: the exact body on stdin, the event in its environment; exit 0 is delivered', async ({ cleanups, home: h }) => {
     const script = join(h.dir, 'handler.sh');
     const outFile = join(h.dir, 'got');
     writeFileSync(
@@ -127,8 +123,7 @@ describe('dev --route', () => {
     expect(readFileSync(`${outFile}.env`, 'utf8')).toBe(`order.paid|${res.json().id}|${ev.id}|12345678|a $HOME; b`);
   });
 
-  it('exec: a non-zero exit is retried with its stderr kept, then dead; a command past its timeout is killed', async () => {
-    const h = home(cleanups);
+  it('exec: a non-zero exit is retried with its stderr kept, then dead; a command past its timeout is killed', async ({ cleanups, home: h }) => {
     const failing = join(h.dir, 'fail.sh');
     writeFileSync(failing, '#!/bin/sh\ncat >/dev/null\necho "database is locked" >&2\nexit 3\n');
     chmodSync(failing, 0o755);
@@ -164,8 +159,7 @@ describe('dev --route', () => {
     await waitFor('the command\'s child to be killed', () => !alive(pid), 5000);
   });
 
-  it('exec: a command still running when dev stops is stopped too, and its event stays pending for the next start', async () => {
-    const h = home(cleanups);
+  it('exec: a command still running when dev stops is stopped too, and its event stays pending for the next start', async ({ cleanups, home: h }) => {
     const script = join(h.dir, 'hang.sh');
     writeFileSync(script, `#!/bin/sh\nsleep 60 &\necho $! > "${h.dir}/sleep.pid"\nwait\n`);
     chmodSync(script, 0o755);
@@ -180,10 +174,10 @@ describe('dev --route', () => {
     expect(dev.stderr()).toMatch(/1 deliveries pending, resumed at the next start/);
   });
 
-  it('slack: posts {"text"} naming type, shop and receipt, a template per route from the file; the webhook URL is never printed nor stored', async () => {
-    const slack = await server(() => ({ status: 200, body: 'ok' }));
+  it('slack: posts {"text"} naming type, shop and receipt, a template per route from the file; the webhook URL is never printed nor stored', async ({ cleanups }) => {
+    const slack = await server(cleanups, () => ({ status: 200, body: 'ok' }));
     const secretPath = '/services/T0SECRET1/B0SECRET2/xoxbSlackSecret3';
-    const h = home(cleanups, { SLACK_ORDERS_URL: `${slack.base}${secretPath}` });
+    const h = newHome(cleanups, { SLACK_ORDERS_URL: `${slack.base}${secretPath}` });
     const file = join(h.dir, 'routes.json');
     writeFileSync(
       file,
@@ -215,16 +209,16 @@ describe('dev --route', () => {
     for (const secret of ['T0SECRET1', 'B0SECRET2', 'xoxbSlackSecret3']) expect(everything).not.toContain(secret);
   });
 
-  it('pushover: sends token, user, message, title and the route priority to its messages API; a refusal is a failure with its errors', async () => {
+  it('pushover: sends token, user, message, title and the route priority to its messages API; a refusal is a failure with its errors', async ({ cleanups }) => {
     const token = 'aPushoverAppToken1234567890abc';
     const user = 'uPushoverUserKey1234567890xyz';
-    const pushover = await server((_n, g) => {
+    const pushover = await server(cleanups, (_n, g) => {
       const form = new URLSearchParams(g.body.toString());
       return form.get('token') === token
         ? { status: 200, body: '{"status":1,"request":"5042853c-402d-4a18-abcb-168734a801de"}' }
         : { status: 400, body: '{"token":"invalid","errors":["application token is invalid"],"status":0,"request":"x"}' };
     });
-    const h = home(cleanups, { PUSHOVER_TOKEN: token, PUSHOVER_USER: user, ETSYHOOK_PUSHOVER_API: pushover.base });
+    const h = newHome(cleanups, { PUSHOVER_TOKEN: token, PUSHOVER_USER: user, ETSYHOOK_PUSHOVER_API: pushover.base });
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(file, 'routes:\n  - events: [order.paid]\n    to: "pushover:"\n    priority: 1\n    template: "Paid: receipt {{receipt_id}}"\n');
     const dev = await startDev(cleanups, ['--routes', file], { home: h });
@@ -247,10 +241,9 @@ describe('dev --route', () => {
     for (const secret of [token, user, 'wrongwrongwrongwrongwrong12345']) expect(everything).not.toContain(secret);
   });
 
-  it('a failing route is retried then dead while the others deliver; events list --status dead and events show tell them apart', async () => {
-    const good = await server();
-    const broken = await server(() => ({ status: 500, body: 'handler crashed' }));
-    const h = home(cleanups);
+  it('a failing route is retried then dead while the others deliver; events list --status dead and events show tell them apart', async ({ cleanups, home: h }) => {
+    const good = await server(cleanups);
+    const broken = await server(cleanups, () => ({ status: 500, body: 'handler crashed' }));
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(file, `routes:\n  - events: ['*']\n    to: ${good.base}/all\n  - events: ['order.*']\n    to: ${broken.base}/orders\n    max_attempts: 3\n`);
     const dev = await startDev(cleanups, ['--routes', file, '--retry-schedule', '0,50ms,100ms,200ms,400ms'], { home: h });
@@ -287,11 +280,10 @@ describe('dev --route', () => {
     expect(text.slice(brokenAt).match(/→ 500/g)).toHaveLength(3);
   });
 
-  it('resumes each route where it stood after a restart: a delivered route is not sent again', async () => {
-    const good = await server();
+  it('resumes each route where it stood after a restart: a delivered route is not sent again', async ({ cleanups, home: h }) => {
+    const good = await server(cleanups);
     let up = false;
-    const flaky = await server(() => (up ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }));
-    const h = home(cleanups);
+    const flaky = await server(cleanups, () => (up ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }));
     const args = ['--route', `order.*=${good.base}/a`, '--route', `order.*=${flaky.base}/b`, '--retry-schedule', '0,1m,2m,4m,8m'];
     const first = await startDev(cleanups, args, { home: h });
     await post(first.url, orderEvent());
@@ -309,12 +301,11 @@ describe('dev --route', () => {
     ]);
   });
 
-  it('replay --failed re-runs only the routes that failed; a Slack route needs its routes again; --route sends elsewhere', async () => {
+  it('replay --failed re-runs only the routes that failed; a Slack route needs its routes again; --route sends elsewhere', async ({ cleanups, home: h }) => {
     let fixed = false;
-    const good = await server();
-    const broken = await server(() => (fixed ? { status: 200, body: 'ok' } : { status: 500, body: 'crashed' }));
-    const slack = await server(() => (fixed ? { status: 200, body: 'ok' } : { status: 404, body: 'no_service' }));
-    const h = home(cleanups);
+    const good = await server(cleanups);
+    const broken = await server(cleanups, () => (fixed ? { status: 200, body: 'ok' } : { status: 500, body: 'crashed' }));
+    const slack = await server(cleanups, () => (fixed ? { status: 200, body: 'ok' } : { status: 404, body: 'no_service' }));
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(
       file,
@@ -352,7 +343,7 @@ describe('dev --route', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/nothing to replay/);
 
-    const other = await server();
+    const other = await server(cleanups);
     const elsewhere = await runCli(['replay', id, '--route', `order.*=${other.base}/new`], { env: dev.env });
     expect(elsewhere.code).toBe(0);
     expect(other.got.map((g) => g.url)).toEqual(['/new']);

@@ -1,21 +1,14 @@
 // An empty secret is a usage error naming where it came from, never a silent fall-through to the stored one.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './support/recorder.js';
-import { cleanEnv, runCli, tempHome } from './support/index.js';
+import { describe, expect } from 'vitest';
+import { recorder } from './support/recorder.js';
+import { cleanEnv, it, runCli } from './support/index.js';
 
 const STORED = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-let home: ReturnType<typeof tempHome>;
-let target: Recorder;
 
-beforeEach(async () => {
-  home = tempHome();
-  target = await startRecorder();
+// Every test's home has a stored secret, which an empty one must not fall through to.
+it.beforeEach(async ({ home }) => {
   const stored = await runCli(['config', 'set', 'webhook-secret', STORED], { env: cleanEnv(home.dir) });
   expect(stored.code).toBe(0);
-});
-afterEach(async () => {
-  await target.close();
-  home.cleanup();
 });
 
 const COMMANDS = (url: string): string[][] => [
@@ -26,7 +19,8 @@ const COMMANDS = (url: string): string[][] => [
 ];
 
 describe('an empty secret', () => {
-  it('--secret "" is a usage error naming --secret, and nothing is sent', async () => {
+  it('--secret "" is a usage error naming --secret, and nothing is sent', async ({ cleanups, home }) => {
+    const target = await recorder(cleanups);
     for (const args of COMMANDS(target.url)) {
       const res = await runCli([...args, '--secret', ''], { env: cleanEnv(home.dir), input: '{}' });
       expect(res.stderr.trim(), args.join(' ')).toMatch(/^error: --secret is empty[:;] /);
@@ -36,7 +30,8 @@ describe('an empty secret', () => {
     expect(target.requests).toHaveLength(0);
   });
 
-  it('ETSY_WEBHOOK_SECRET= (set but empty) is a usage error naming the variable', async () => {
+  it('ETSY_WEBHOOK_SECRET= (set but empty) is a usage error naming the variable', async ({ cleanups, home }) => {
+    const target = await recorder(cleanups);
     for (const args of COMMANDS(target.url)) {
       const res = await runCli(args, { env: cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: '' }), input: '{}' });
       expect(res.stderr.trim(), args.join(' ')).toMatch(/^error: ETSY_WEBHOOK_SECRET is set but empty[:;] /);
@@ -45,13 +40,14 @@ describe('an empty secret', () => {
     expect(target.requests).toHaveLength(0);
   });
 
-  it('replay --resign --secret "" too', async () => {
+  it('replay --resign --secret "" too', async ({ home }) => {
     const res = await runCli(['replay', '--since', '1h', '--resign', '--secret', ''], { env: cleanEnv(home.dir) });
     expect(res.stderr.trim()).toMatch(/^error: --secret is empty[:;] /);
     expect(res.code).toBe(2);
   });
 
-  it('unset, the stored secret is used as before', async () => {
+  it('unset, the stored secret is used as before', async ({ cleanups, home }) => {
+    const target = await recorder(cleanups);
     const res = await runCli(['send', 'order.paid', '--to', target.url], { env: cleanEnv(home.dir) });
     expect(res.code).toBe(0);
     expect(target.requests).toHaveLength(1);

@@ -2,37 +2,19 @@
 // --set on fixtures and on --data, types outside the catalog.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recorders } from './support/recorder.js';
-import { cleanEnv, type Cleanup, runCli, SECRET, startDev, tempHome } from './support/index.js';
+import { describe, expect } from 'vitest';
+import { recorder } from './support/recorder.js';
+import { cleanEnv, it, runCli, SECRET, startDev } from './support/index.js';
 
-let home: ReturnType<typeof tempHome>;
-let env: NodeJS.ProcessEnv;
-const servers = recorders();
-const cleanups: Cleanup[] = [];
-
-beforeEach(() => {
-  home = tempHome();
-  env = cleanEnv(home.dir);
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await servers.closeAll();
-  home.cleanup();
-});
-
-const recorder = servers.start;
-
-const send = (args: string[], e: NodeJS.ProcessEnv = env, input?: string) =>
-  runCli(['send', ...args], { env: e, ...(input === undefined ? {} : { input }) });
+const send = (env: NodeJS.ProcessEnv, args: string[]) => runCli(['send', ...args], { env });
 
 describe('send: duplicates', () => {
-  it('a running dev answers a repeated webhook-id as a duplicate: send says so, and how to get past it', async () => {
+  it('a running dev answers a repeated webhook-id as a duplicate: send says so, and how to get past it', async ({ cleanups, home }) => {
     const dev = await startDev(cleanups);
-    const first = await send(['order.paid', '--to', dev.url, '--secret', SECRET, '--id', 'msg_dup_1']);
+    const first = await send(home.env, ['order.paid', '--to', dev.url, '--secret', SECRET, '--id', 'msg_dup_1']);
     expect(first.code).toBe(0);
     expect(first.stderr).not.toMatch(/duplicate/);
-    const again = await send(['order.paid', '--to', dev.url, '--secret', SECRET, '--id', 'msg_dup_1', '--json']);
+    const again = await send(home.env, ['order.paid', '--to', dev.url, '--secret', SECRET, '--id', 'msg_dup_1', '--json']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/<-- \[200\] [\d.]+ ms {2}duplicate/);
     expect(again.stderr).toMatch(/the receiver already had webhook-id msg_dup_1: acknowledged, not taken again; drop --id/);
@@ -41,10 +23,10 @@ describe('send: duplicates', () => {
     expect(obj.response.headers['content-type']).toMatch(/application\/json/);
   });
 
-  it('the older answer shape ("verdict":"duplicate") too; --count counts duplicates apart from delivered', async () => {
+  it('the older answer shape ("verdict":"duplicate") too; --count counts duplicates apart from delivered', async ({ cleanups, home }) => {
     let n = 0;
-    const r = await recorder({ body: () => (++n % 2 === 0 ? '{"verdict":"duplicate","id":"evt_x"}' : '{"status":"accepted"}') });
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--count', '10', '--json']);
+    const r = await recorder(cleanups, { body: () => (++n % 2 === 0 ? '{"verdict":"duplicate","id":"evt_x"}' : '{"status":"accepted"}') });
+    const res = await send(home.env, ['order.paid', '--to', r.url, '--secret', SECRET, '--count', '10', '--json']);
     expect(res.code).toBe(0);
     const summary = JSON.parse(res.stdout) as { httpStatuses: Record<string, number>; duplicates: number };
     expect(summary.httpStatuses).toEqual({ '200': 10 });
@@ -56,12 +38,12 @@ describe('send: duplicates', () => {
 });
 
 describe('send: a 401', () => {
-  it('names which secret source was used, never the secret', async () => {
-    const r = await recorder({ status: 401, body: '{"error":"bad signature"}' });
-    const fromEnv = await send(['order.paid', '--to', r.url], cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: SECRET }));
+  it('names which secret source was used, never the secret', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { status: 401, body: '{"error":"bad signature"}' });
+    const fromEnv = await send(cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: SECRET }), ['order.paid', '--to', r.url]);
     expect(fromEnv.code).toBe(0);
     expect(fromEnv.stderr).toMatch(/rejected the request \(401\): it was signed with the secret from ETSY_WEBHOOK_SECRET/);
-    const fromFlag = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '2xx']);
+    const fromFlag = await send(home.env, ['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '2xx']);
     expect(fromFlag.code).toBe(1);
     expect(fromFlag.stderr).toMatch(/signed with the secret from --secret/);
     for (const out of [fromEnv.stderr, fromFlag.stderr]) expect(out).not.toContain(SECRET.slice(6, 20));
@@ -69,9 +51,9 @@ describe('send: a 401', () => {
 });
 
 describe('send: --verbose', () => {
-  it('shows request and response headers, credentials masked', async () => {
-    const r = await recorder({ headers: { 'x-app-trace': 'abc', 'set-cookie': 'session=supersecretvalue123' } });
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--verbose']);
+  it('shows request and response headers, credentials masked', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { headers: { 'x-app-trace': 'abc', 'set-cookie': 'session=supersecretvalue123' } });
+    const res = await send(home.env, ['order.paid', '--to', r.url, '--secret', SECRET, '--verbose']);
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(/^> content-type: application\/json$/m);
     expect(res.stderr).toMatch(new RegExp(`^> webhook-id: ${r.requests[0]!.headers['webhook-id']}$`, 'm'));
@@ -83,18 +65,18 @@ describe('send: --verbose', () => {
 });
 
 describe('send: --set and --data', () => {
-  it('--set shop_id=N moves the resource_url to that shop, as --shop does', async () => {
-    const r = await recorder();
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--set', 'shop_id=12345678']);
+  it('--set shop_id=N moves the resource_url to that shop, as --shop does', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home.env, ['order.paid', '--to', r.url, '--secret', SECRET, '--set', 'shop_id=12345678']);
     expect(res.code).toBe(0);
     const body = JSON.parse(r.requests[0]!.body.toString()) as { shop_id: number; resource_url: string };
     expect(body.shop_id).toBe(12345678);
     expect(body.resource_url).toMatch(/^https:\/\/api\.etsy\.com\/v3\/application\/shops\/12345678\/receipts\/\d+$/);
   });
 
-  it('a double-quoted value is a string; bare numbers stay numbers', async () => {
-    const r = await recorder();
-    const res = await send(['listing.updated', '--to', r.url, '--secret', SECRET, '--set', 'name="12"', '--set', 'count=12', '--set', 'quote="say \\"hi\\""']);
+  it('a double-quoted value is a string; bare numbers stay numbers', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home.env, ['listing.updated', '--to', r.url, '--secret', SECRET, '--set', 'name="12"', '--set', 'count=12', '--set', 'quote="say \\"hi\\""']);
     expect(res.code).toBe(0);
     const body = JSON.parse(r.requests[0]!.body.toString()) as Record<string, unknown>;
     expect(body.name).toBe('12');
@@ -102,11 +84,11 @@ describe('send: --set and --data', () => {
     expect(body.quote).toBe('say "hi"');
   });
 
-  it('--set applies on top of --data JSON, shop_id and resource_url together', async () => {
-    const r = await recorder();
+  it('--set applies on top of --data JSON, shop_id and resource_url together', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
     const file = join(home.dir, 'fixture.json');
     writeFileSync(file, JSON.stringify({ event_type: 'order.paid', shop_id: 1, resource_url: 'https://api.etsy.com/v3/application/shops/1/receipts/99', note: 'kept' }));
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--data', file, '--set', 'shop_id=42', '--set', 'extra.flag=true']);
+    const res = await send(home.env, ['order.paid', '--to', r.url, '--secret', SECRET, '--data', file, '--set', 'shop_id=42', '--set', 'extra.flag=true']);
     expect(res.code).toBe(0);
     expect(JSON.parse(r.requests[0]!.body.toString())).toEqual({
       event_type: 'order.paid',
@@ -117,24 +99,24 @@ describe('send: --set and --data', () => {
     });
   });
 
-  it('any event type can be sent with --data: a warning outside the catalog, not a refusal', async () => {
-    const r = await recorder();
+  it('any event type can be sent with --data: a warning outside the catalog, not a refusal', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
     const file = join(home.dir, 'custom.json');
     writeFileSync(file, '{"event_type":"shop.vacation_started","shop_id":7}');
-    const res = await send(['shop.vacation_started', '--to', r.url, '--secret', SECRET, '--data', file]);
+    const res = await send(home.env, ['shop.vacation_started', '--to', r.url, '--secret', SECRET, '--data', file]);
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(/warning: 'shop\.vacation_started' is not an event type etsyhook knows.*; sending it anyway/);
     expect(r.requests[0]!.body.toString()).toBe('{"event_type":"shop.vacation_started","shop_id":7}');
     // Without a body there is nothing to build: a usage error that says --data would do.
-    const refused = await send(['shop.vacation_started', '--to', r.url, '--secret', SECRET]);
+    const refused = await send(home.env, ['shop.vacation_started', '--to', r.url, '--secret', SECRET]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/unknown event type 'shop\.vacation_started'.*any other type can be sent with --data FILE/);
     expect(r.requests).toHaveLength(1);
   });
 
-  it("Etsy's announced listing events have fixtures pointing at the listing", async () => {
-    const r = await recorder();
-    const res = await send(['listing.inventory.updated', '--to', r.url, '--secret', SECRET, '--shop', '555']);
+  it("Etsy's announced listing events have fixtures pointing at the listing", async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home.env, ['listing.inventory.updated', '--to', r.url, '--secret', SECRET, '--shop', '555']);
     expect(res.code).toBe(0);
     const body = JSON.parse(r.requests[0]!.body.toString()) as Record<string, unknown>;
     expect(body.event_type).toBe('listing.inventory.updated');

@@ -3,28 +3,17 @@
 // was rendered at build time, and is the text commander renders. Checked on the modules the built CLI loads.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './support/recorder.js';
-import { cleanEnv, runCli, tempHome } from './support/index.js';
+import { describe, expect } from 'vitest';
+import { recorder } from './support/recorder.js';
+import { cleanEnv, it, runCli, type Home } from './support/index.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-let home: ReturnType<typeof tempHome>;
-let target: Recorder;
-
-beforeEach(async () => {
-  home = tempHome();
-  target = await startRecorder();
-});
-afterEach(async () => {
-  await target.close();
-  home.cleanup();
-});
 
 /**
  * Run the CLI with a loader hook that appends every ES module URL it loads to a file, and a preload that adds, at
  * exit, every CommonJS file in require's cache (hooks do not see require() on Node 20); return them all.
  */
-async function loadedBy(args: string[]): Promise<{ code: number | null; modules: string[] }> {
+async function loadedBy(home: Home, args: string[]): Promise<{ code: number | null; modules: string[] }> {
   const log = join(home.dir, 'loaded.txt');
   rmSync(log, { force: true });
   const preload = join(home.dir, 'preload.cjs');
@@ -41,9 +30,10 @@ async function loadedBy(args: string[]): Promise<{ code: number | null; modules:
 const OTHER_COMMANDS = ['dev', 'events', 'replay', 'tail', 'inspect', 'auth', 'configs', 'config', 'sign', 'verify'].map((c) => `/dist/commands/${c}.js`);
 
 describe('what send loads', () => {
-  it('with the stored secret: no other command, no conf, no undici, no store', async () => {
+  it('with the stored secret: no other command, no conf, no undici, no store', async ({ cleanups, home }) => {
+    const target = await recorder(cleanups);
     expect((await runCli(['config', 'set', 'webhook-secret', SECRET], { env: cleanEnv(home.dir) })).code).toBe(0);
-    const { code, modules } = await loadedBy(['send', 'order.paid', '--to', target.url]);
+    const { code, modules } = await loadedBy(home, ['send', 'order.paid', '--to', target.url]);
     expect(code).toBe(0);
     expect(target.requests).toHaveLength(1);
     expect(modules.some((m) => m.endsWith('/dist/commands/send.js'))).toBe(true);
@@ -56,9 +46,9 @@ describe('what send loads', () => {
     expect(modules.filter((m) => m === 'node:https' || m === 'node:tls')).toEqual([]);
   });
 
-  it('--help, help, and a command\'s --help load no module of the CLI, and print every command', async () => {
+  it('--help, help, and a command\'s --help load no module of the CLI, and print every command', async ({ home }) => {
     for (const args of [['--help'], ['help'], ['-h'], ['events', 'list', '--help'], ['help', 'send']]) {
-      const { code, modules } = await loadedBy(args);
+      const { code, modules } = await loadedBy(home, args);
       expect(code, args.join(' ')).toBe(0);
       expect(modules.filter((m) => m.includes('/dist/') || m.includes('/node_modules/')), args.join(' ')).toEqual(['/dist/help.json'].map((f) => expect.stringContaining(f)));
     }
@@ -74,7 +64,7 @@ describe('help rendered at build time', () => {
     expect(Object.keys(texts)).toEqual(expect.arrayContaining(['', 'send', 'events', 'events list', 'config set', 'configs delete', 'worker']));
   });
 
-  it('is what commander prints for each (the same program, rendered now), and what the built CLI prints', async () => {
+  it('is what commander prints for each (the same program, rendered now), and what the built CLI prints', async ({ home }) => {
     const { main } = await import('../src/cli.js');
     const write = process.stdout.write;
     for (const [key, text] of Object.entries(texts)) {

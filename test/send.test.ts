@@ -2,31 +2,16 @@
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { cleanEnv, unusedPort, runCli, tempHome, SECRET } from './support/index.js';
-import { flatHeaders, recorders } from './support/recorder.js';
+import { cleanEnv, it, unusedPort, runCli, SECRET, type Home } from './support/index.js';
+import { flatHeaders, recorder } from './support/recorder.js';
 
 const LEGACY_SECRET = "the seed's secret: any string";
 
-let home: ReturnType<typeof tempHome>;
-let env: NodeJS.ProcessEnv;
-const servers = recorders();
-
-beforeEach(() => {
-  home = tempHome();
-  env = cleanEnv(home.dir);
-});
-
-afterEach(async () => {
-  await servers.closeAll();
-  home.cleanup();
-});
-
-const recorder = servers.start;
-
-function send(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}) {
-  return runCli(['send', ...args], { env: options.env ?? env, ...(options.input === undefined ? {} : { input: options.input }) });
+/** `etsyhook send …args` in the home (or in `options.env`). */
+function send(home: Home, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}) {
+  return runCli(['send', ...args], { env: options.env ?? home.env, ...(options.input === undefined ? {} : { input: options.input }) });
 }
 
 function onlyLine(s: string): string {
@@ -36,9 +21,9 @@ function onlyLine(s: string): string {
 }
 
 describe('send: standard scheme', () => {
-  it('POSTs a fixture that the standardwebhooks reference library verifies', async () => {
-    const r = await recorder();
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET]);
+  it('POSTs a fixture that the standardwebhooks reference library verifies', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET]);
     expect(res.code).toBe(0);
     expect(res.stdout).toBe('');
     expect(r.requests).toHaveLength(1);
@@ -58,15 +43,15 @@ describe('send: standard scheme', () => {
     expect(res.stderr).not.toContain(SECRET.slice(6));
   });
 
-  it('takes the secret from ETSY_WEBHOOK_SECRET, else from the stored config; flags win', async () => {
-    const r = await recorder();
-    const fromEnv = await send(['order.shipped', '--to', r.url], { env: cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: SECRET }) });
+  it('takes the secret from ETSY_WEBHOOK_SECRET, else from the stored config; flags win', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const fromEnv = await send(home, ['order.shipped', '--to', r.url], { env: cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: SECRET }) });
     expect(fromEnv.code).toBe(0);
     writeFileSync(join(home.dir, 'config.json'), JSON.stringify({ webhookSecret: SECRET }), { mode: 0o600 });
-    const fromConfig = await send(['order.shipped', '--to', r.url]);
+    const fromConfig = await send(home, ['order.shipped', '--to', r.url]);
     expect(fromConfig.code).toBe(0);
     const other = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
-    const fromFlag = await send(['order.shipped', '--to', r.url, '--secret', other], { env: cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: SECRET }) });
+    const fromFlag = await send(home, ['order.shipped', '--to', r.url, '--secret', other], { env: cleanEnv(home.dir, { ETSY_WEBHOOK_SECRET: SECRET }) });
     expect(fromFlag.code).toBe(0);
     const [a, b, c] = r.requests;
     expect(() => new Webhook(SECRET).verify(a!.body.toString(), flatHeaders(a!.headers))).not.toThrow();
@@ -74,9 +59,9 @@ describe('send: standard scheme', () => {
     expect(() => new Webhook(other).verify(c!.body.toString(), flatHeaders(c!.headers))).not.toThrow();
   });
 
-  it('uses --id and --timestamp as given', async () => {
-    const r = await recorder();
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--id', 'msg_fixed', '--timestamp', '1614265330']);
+  it('uses --id and --timestamp as given', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--id', 'msg_fixed', '--timestamp', '1614265330']);
     expect(res.code).toBe(0);
     const h = r.requests[0]!.headers;
     expect(h['webhook-id']).toBe('msg_fixed');
@@ -90,9 +75,9 @@ describe('send: standard scheme', () => {
 });
 
 describe('send: legacy scheme', () => {
-  it('signs timestamp.body with the secret as UTF-8 bytes, hex, in X-Etsy-Signature', async () => {
-    const r = await recorder();
-    const res = await send(['receipt.created', '--to', r.url, '--secret', LEGACY_SECRET, '--scheme', 'legacy']);
+  it('signs timestamp.body with the secret as UTF-8 bytes, hex, in X-Etsy-Signature', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home, ['receipt.created', '--to', r.url, '--secret', LEGACY_SECRET, '--scheme', 'legacy']);
     expect(res.code).toBe(0);
     const req = r.requests[0]!;
     const ts = req.headers['x-etsy-timestamp'] as string;
@@ -107,9 +92,9 @@ describe('send: legacy scheme', () => {
 });
 
 describe('send: fixture overrides', () => {
-  it('--set parses numbers, booleans and null, keeps other text as strings, and follows dot paths', async () => {
-    const r = await recorder();
-    const res = await send([
+  it('--set parses numbers, booleans and null, keeps other text as strings, and follows dot paths', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home, [
       'listing.updated', '--to', r.url, '--secret', SECRET,
       '--set', 'resource_id=123456', '--set', 'price=12.50', '--set', 'active=true', '--set', 'note=null',
       '--set', 'sku=007', '--set', 'title=Blue mug = nice', '--set', 'meta.source.name=test', '--set', 'meta.source.n=-3',
@@ -130,9 +115,9 @@ describe('send: fixture overrides', () => {
     });
   });
 
-  it('--shop sets the shop in the payload and in the resource_url', async () => {
-    const r = await recorder();
-    const res = await send(['order.delivered', '--to', r.url, '--secret', SECRET, '--shop', '31415926']);
+  it('--shop sets the shop in the payload and in the resource_url', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home, ['order.delivered', '--to', r.url, '--secret', SECRET, '--shop', '31415926']);
     expect(res.code).toBe(0);
     const payload = JSON.parse(r.requests[0]!.body.toString()) as Record<string, unknown>;
     expect(payload.shop_id).toBe(31415926);
@@ -144,11 +129,11 @@ describe('send --data', () => {
   // Every one of these would change in a JSON round trip: key order, spacing, escapes, unicode, a trailing newline.
   const TRICKY = '{"z": 1,   "a": "ünïcødé ☃ \\u00e9 \\\\ \\" \\/",\n\t"event_type":"order.paid", "n": 1.0, "big": 12345678901234567890}\n';
 
-  it('sends a file byte for byte and signs those bytes', async () => {
-    const r = await recorder();
+  it('sends a file byte for byte and signs those bytes', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
     const file = join(home.dir, 'body.json');
     writeFileSync(file, TRICKY);
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--data', file]);
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--data', file]);
     expect(res.code).toBe(0);
     expect(res.stderr).not.toContain('warning');
     const req = r.requests[0]!;
@@ -157,19 +142,19 @@ describe('send --data', () => {
     expect(() => new Webhook(SECRET).verify(req.body.toString('utf8'), flatHeaders(req.headers))).not.toThrow();
   });
 
-  it('reads the body from stdin with --data -', async () => {
-    const r = await recorder();
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--data', '-'], { input: TRICKY });
+  it('reads the body from stdin with --data -', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--data', '-'], { input: TRICKY });
     expect(res.code).toBe(0);
     expect(r.requests[0]!.body.equals(Buffer.from(TRICKY))).toBe(true);
   });
 
-  it('sends a body that is not JSON (even not UTF-8) as is, with a warning on stderr, so a receiver\'s 400 path can be tested', async () => {
-    const r = await recorder({ status: 400, body: '{"error":"Invalid payload"}' });
+  it('sends a body that is not JSON (even not UTF-8) as is, with a warning on stderr, so a receiver\'s 400 path can be tested', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { status: 400, body: '{"error":"Invalid payload"}' });
     const bytes = Buffer.concat([Buffer.from('not json {'), Buffer.from([0xff, 0xfe, 0x00, 0x0a])]);
     const file = join(home.dir, 'broken.bin');
     writeFileSync(file, bytes);
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--data', file, '--expect', '400']);
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--data', file, '--expect', '400']);
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(/warning: .*broken\.bin is not valid JSON; sending it byte for byte/);
     const req = r.requests[0]!;
@@ -181,35 +166,35 @@ describe('send --data', () => {
     expect(req.headers['webhook-signature']).toBe(`v1,${expected}`);
   });
 
-  it('with --set, edits the JSON of the file', async () => {
-    const r = await recorder();
+  it('with --set, edits the JSON of the file', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
     const file = join(home.dir, 'body.json');
     writeFileSync(file, '{"event_type": "order.paid", "shop_id": 1}');
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--data', file, '--set', 'shop_id=2', '--set', 'x.y=true']);
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--data', file, '--set', 'shop_id=2', '--set', 'x.y=true']);
     expect(res.code).toBe(0);
     expect(JSON.parse(r.requests[0]!.body.toString())).toEqual({ event_type: 'order.paid', shop_id: 2, x: { y: true } });
   });
 });
 
 describe('send --expect', () => {
-  it('exits 1 when the status does not match, 0 when it does', async () => {
-    const r = await recorder({ status: 500, body: 'boom' });
-    const bad = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '2xx']);
+  it('exits 1 when the status does not match, 0 when it does', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { status: 500, body: 'boom' });
+    const bad = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '2xx']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('<-- [500]');
     expect(bad.stderr).toContain('boom');
     expect(bad.stderr).toContain('error: expected status 2xx, got 500');
-    expect((await send(['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '500'])).code).toBe(0);
-    expect((await send(['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '200,5xx'])).code).toBe(0);
+    expect((await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '500'])).code).toBe(0);
+    expect((await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--expect', '200,5xx'])).code).toBe(0);
     // Without --expect any answer is a successful send.
-    expect((await send(['order.paid', '--to', r.url, '--secret', SECRET])).code).toBe(0);
+    expect((await send(home, ['order.paid', '--to', r.url, '--secret', SECRET])).code).toBe(0);
   });
 });
 
 describe('send --json', () => {
-  it('prints exactly one JSON object on stdout: event, request, response; never the secret', async () => {
-    const r = await recorder({ body: '{"ok":true}' });
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--json', '--set', 'shop_id=77']);
+  it('prints exactly one JSON object on stdout: event, request, response; never the secret', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { body: '{"ok":true}' });
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--json', '--set', 'shop_id=77']);
     expect(res.code).toBe(0);
     const line = onlyLine(res.stdout);
     expect(res.stdout).toBe(`${line}\n`);
@@ -228,18 +213,18 @@ describe('send --json', () => {
     for (const s of [res.stdout, res.stderr]) expect(s).not.toContain(SECRET.slice(6));
   });
 
-  it('a failed --expect still prints the object, then exits 1', async () => {
-    const r = await recorder({ status: 401 });
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--json', '--expect', '200']);
+  it('a failed --expect still prints the object, then exits 1', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { status: 401 });
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--json', '--expect', '200']);
     expect(res.code).toBe(1);
     expect((JSON.parse(onlyLine(res.stdout)) as { response: { httpStatus: number } }).response.httpStatus).toBe(401);
   });
 });
 
 describe('send --count', () => {
-  it('sends N distinct events with at most C in flight and prints a summary', async () => {
-    const r = await recorder({ delayMs: 20 });
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--count', '40', '--concurrency', '5', '--expect', '2xx']);
+  it('sends N distinct events with at most C in flight and prints a summary', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { delayMs: 20 });
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--count', '40', '--concurrency', '5', '--expect', '2xx']);
     expect(res.code).toBe(0);
     expect(r.requests).toHaveLength(40);
     const ids = new Set(r.requests.map((q) => q.headers['webhook-id']));
@@ -255,10 +240,10 @@ describe('send --count', () => {
     expect(res.stdout).toBe('');
   });
 
-  it('--json prints one summary object; a status other than --expect exits 1', async () => {
+  it('--json prints one summary object; a status other than --expect exits 1', async ({ cleanups, home }) => {
     let n = 0;
-    const r = await recorder({ status: () => (++n % 4 === 0 ? 503 : 200) });
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--count', '20', '--concurrency', '4', '--json', '--expect', '200']);
+    const r = await recorder(cleanups, { status: () => (++n % 4 === 0 ? 503 : 200) });
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--count', '20', '--concurrency', '4', '--json', '--expect', '200']);
     expect(res.code).toBe(1);
     const summary = JSON.parse(onlyLine(res.stdout)) as {
       count: number; concurrency: number; httpStatuses: Record<string, number>; errors: Record<string, number>; ms: { p50: number; p99: number; max: number };
@@ -271,32 +256,32 @@ describe('send --count', () => {
 });
 
 describe('send: failures', () => {
-  it('nothing listening: one line, exit 1', async () => {
+  it('nothing listening: one line, exit 1', async ({ home }) => {
     const port = await unusedPort();
     const url = `http://127.0.0.1:${port}/webhook`;
     const message = `nothing is listening at ${url}; start \`etsyhook dev\` or pass --to`;
     for (const extra of [[], ['--count', '3']]) {
-      const res = await send(['order.paid', '--to', url, '--secret', SECRET, ...extra]);
+      const res = await send(home, ['order.paid', '--to', url, '--secret', SECRET, ...extra]);
       expect(res.code).toBe(1);
       expect(res.stdout).toBe('');
       expect(onlyLine(res.stderr)).toBe(`error: ${message}`);
     }
     // --json: the same line, and the failure as JSON on stdout for jq.
-    const json = await send(['order.paid', '--to', url, '--secret', SECRET, '--json']);
+    const json = await send(home, ['order.paid', '--to', url, '--secret', SECRET, '--json']);
     expect(json.code).toBe(1);
     expect(onlyLine(json.stderr)).toBe(`error: ${message}`);
     expect(JSON.parse(json.stdout)).toEqual({ error: { message, code: 'ECONNREFUSED' } });
   });
 
-  it('a receiver slower than --timeout: exit 1 saying so', async () => {
-    const r = await recorder({ hang: true });
-    const res = await send(['order.paid', '--to', r.url, '--secret', SECRET, '--timeout', '300ms']);
+  it('a receiver slower than --timeout: exit 1 saying so', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups, { hang: true });
+    const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--timeout', '300ms']);
     expect(res.code).toBe(1);
     expect(onlyLine(res.stderr)).toBe(`error: no answer from ${r.url} within 300 ms; raise --timeout if the receiver is slow`);
   });
 
-  it('the default target is 127.0.0.1:5000/webhook', async () => {
-    const res = await runCli(['send', '--help'], { env });
+  it('the default target is 127.0.0.1:5000/webhook', async ({ home }) => {
+    const res = await runCli(['send', '--help'], { env: home.env });
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('http://127.0.0.1:5000/webhook');
     expect(res.stdout).toContain('Examples:');
@@ -318,19 +303,19 @@ describe('send: failures', () => {
     ['a bad --expect', ['order.paid', '--expect', 'ok'], /^error: --expect must be a status/],
     ['a bad --count', ['order.paid', '--count', 'many'], /^error: --count must be a whole number/],
   ];
-  it.each(badInputs)('%s: one line, exit 2, nothing sent', async (_name, args, message) => {
-    const r = await recorder();
+  it.for(badInputs)('%s: one line, exit 2, nothing sent', async ([_name, args, message], { cleanups, home }) => {
+    const r = await recorder(cleanups);
     const extra = [...(args.includes('--to') ? [] : ['--to', r.url]), ...(args.includes('--secret') ? [] : ['--secret', SECRET])];
-    const res = await send([...args, ...extra]);
+    const res = await send(home, [...args, ...extra]);
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
     expect(onlyLine(res.stderr)).toMatch(message);
     expect(r.requests).toHaveLength(0);
   });
 
-  it('no secret anywhere: exit 2 naming the three ways', async () => {
-    const r = await recorder();
-    const res = await send(['order.paid', '--to', r.url]);
+  it('no secret anywhere: exit 2 naming the three ways', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home, ['order.paid', '--to', r.url]);
     expect(res.code).toBe(2);
     expect(onlyLine(res.stderr)).toMatch(/^error: no signing secret; pass --secret, set ETSY_WEBHOOK_SECRET, or run `etsyhook dev` once/);
     expect(r.requests).toHaveLength(0);

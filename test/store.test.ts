@@ -1,21 +1,10 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { open } from 'node:fs/promises';
 import { EventStore, LAZY_SYNC_MS, logPath, readBackward, readForward } from '../src/core/log/store.js';
 import { bodyBytes, encodeBody, formatRecord, newEventId, parseRecord, type DeliveryRecord, type ReceivedRecord, type StoreRecord } from '../src/core/log/records.js';
-import { tempHome, waitFor } from './support/index.js';
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-function dir(): string {
-  const h = tempHome();
-  cleanups.push(h.cleanup);
-  return join(h.dir, 'events');
-}
+import { it, waitFor } from './support/index.js';
 
 function received(n: number, extra: Partial<ReceivedRecord> = {}): ReceivedRecord {
   return {
@@ -37,8 +26,8 @@ function delivery(n: number): DeliveryRecord {
 }
 
 describe('EventStore', () => {
-  it('makes every concurrent append durable and readable in order, both ways', async () => {
-    const d = dir();
+  it('makes every concurrent append durable and readable in order, both ways', async ({ home }) => {
+    const d = join(home.dir, 'events');
     const store = await EventStore.open(d);
     const recs = Array.from({ length: 500 }, (_, i) => received(i));
     await Promise.all(recs.map((r) => store.append(r)));
@@ -51,7 +40,7 @@ describe('EventStore', () => {
     expect(statSync(logPath(d)).mode & 0o777).toBe(0o600);
   });
 
-  it('syncs lazy appends (delivery attempts) together, within LAZY_SYNC_MS and at close; durable ones before resolving', async () => {
+  it('syncs lazy appends (delivery attempts) together, within LAZY_SYNC_MS and at close; durable ones before resolving', async ({ home }) => {
     // Count the store's fdatasync calls (Node's FileHandle, not our code, is what is counted).
     const probe = await open('/dev/null', 'r');
     const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
@@ -63,7 +52,7 @@ describe('EventStore', () => {
       return real.call(this);
     };
     try {
-      const d = dir();
+      const d = join(home.dir, 'events');
       const store = await EventStore.open(d);
       const attempts = Array.from({ length: 300 }, (_, i) => delivery(i));
       await Promise.all(attempts.map((r) => store.append(r, { durable: false })));
@@ -99,8 +88,8 @@ describe('EventStore', () => {
     expect(bodyBytes(received(2, encodeBody(text))).equals(text)).toBe(true);
   });
 
-  it('skips a torn final record with a warning and starts the next write on a fresh line', async () => {
-    const d = dir();
+  it('skips a torn final record with a warning and starts the next write on a fresh line', async ({ home }) => {
+    const d = join(home.dir, 'events');
     const store = await EventStore.open(d);
     const first = received(1);
     await store.append(first);
@@ -128,8 +117,8 @@ describe('EventStore', () => {
     expect(parseRecord(flipped)).toBeUndefined();
   });
 
-  it('two stores appending to one directory never corrupt each other', async () => {
-    const d = dir();
+  it('two stores appending to one directory never corrupt each other', async ({ home }) => {
+    const d = join(home.dir, 'events');
     const [a, b] = await Promise.all([EventStore.open(d), EventStore.open(d)]);
     const ra = Array.from({ length: 300 }, (_, i) => received(i));
     const rb = Array.from({ length: 300 }, (_, i) => received(i + 1000));
@@ -142,8 +131,8 @@ describe('EventStore', () => {
     expect(ids.size).toBe(600);
   });
 
-  it('rejects appends with a clear error when the directory cannot be written', async () => {
-    const d = dir();
+  it('rejects appends with a clear error when the directory cannot be written', async ({ home }) => {
+    const d = join(home.dir, 'events');
     writeFileSync(join(d, '..', 'blocker'), '');
     await expect(EventStore.open(join(d, '..', 'blocker', 'x'))).rejects.toThrow(/cannot open the event store/);
     expect(readFileSync(join(d, '..', 'blocker'), 'utf8')).toBe('');

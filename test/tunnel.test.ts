@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { cleanEnv, it, tempHome, newHome, post, runCli, SECRET, signed, startCli, startDev, waitFor } from './support/index.js';
+import { cleanEnv, it, newHome, post, runCli, SECRET, signed, startCli, startDev, waitFor } from './support/index.js';
 import { startFakeEtsy, storeLogin } from './support/fake-etsy.js';
 
 const FAKE = { ETSYHOOK_TUNNEL: 'fake', ETSYHOOK_FAKE_TUNNEL_URL: 'https://shop-dev.ngrok.app' };
@@ -41,9 +41,7 @@ describe('the tunnel seam', () => {
     expect(await dev.stop('SIGTERM')).toBe(0);
   });
 
-  it('a tunnel that does not come back: exit 1 with one line, never a silent stall', async ({ cleanups }) => {
-    const h = tempHome();
-    cleanups.push(h.cleanup);
+  it('a tunnel that does not come back: exit 1 with one line, never a silent stall', async ({ home: h }) => {
     const started = Date.now();
     const r = await runCli(['dev', '--port', '0', '--secret', SECRET], {
       env: cleanEnv(h.dir, { ...FAKE, ETSYHOOK_FAKE_TUNNEL_DROP_MS: '300', ETSYHOOK_TUNNEL_GIVE_UP_MS: '500' }),
@@ -57,9 +55,7 @@ describe('the tunnel seam', () => {
 });
 
 describe('the real ngrok module', () => {
-  it('no authtoken: one line saying how to set one or use --no-tunnel, exit 1', async ({ cleanups }) => {
-    const h = tempHome();
-    cleanups.push(h.cleanup);
+  it('no authtoken: one line saying how to set one or use --no-tunnel, exit 1', async ({ home: h }) => {
     const started = Date.now();
     const r = await runCli(['dev', '--port', '0', '--secret', SECRET], { env: cleanEnv(h.dir) });
     expect(r.code).toBe(1);
@@ -67,9 +63,7 @@ describe('the real ngrok module', () => {
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: no ngrok authtoken, so no public tunnel; set NGROK_AUTHTOKEN or run `etsyhook config set ngrok-authtoken <token>`.*or use --no-tunnel$/)]);
   });
 
-  it('a token but no way to reach ngrok: fails within seconds, one line, exit 1, no stack', async ({ cleanups }) => {
-    const h = tempHome();
-    cleanups.push(h.cleanup);
+  it('a token but no way to reach ngrok: fails within seconds, one line, exit 1, no stack', async ({ home: h }) => {
     // The token comes from the stored config this time.
     const set = await runCli(['config', 'set', 'ngrok-authtoken', '2bogusTokenForTests_abcdefghijklmnop'], { env: cleanEnv(h.dir) });
     expect(set.code).toBe(0);
@@ -85,7 +79,7 @@ describe('the real ngrok module', () => {
     noStack(r.stderr);
   });
 
-  it('an ngrok service that accepts the connection and never answers: gives up at the 10 s deadline', async ({ cleanups }) => {
+  it('an ngrok service that accepts the connection and never answers: gives up at the 10 s deadline', async ({ cleanups, home: h }) => {
     const sockets: Socket[] = [];
     const blackhole = createTcpServer((s) => sockets.push(s));
     await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
@@ -97,8 +91,6 @@ describe('the real ngrok module', () => {
         }),
     );
     const addr = blackhole.address() as { port: number };
-    const h = tempHome();
-    cleanups.push(h.cleanup);
     const started = Date.now();
     const r = await runCli(['dev', '--port', '0', '--secret', SECRET], {
       env: cleanEnv(h.dir, { NGROK_AUTHTOKEN: '2bogusTokenForTests_abcdefghijklmnop', ETSYHOOK_NGROK_SERVER_ADDR: `127.0.0.1:${addr.port}` }),
@@ -140,9 +132,7 @@ describe('dev --register', () => {
     expect(await dev.stop('SIGINT')).toBe(0);
   });
 
-  it('--register without the tunnel is a usage error', async ({ cleanups }) => {
-    const h = tempHome();
-    cleanups.push(h.cleanup);
+  it('--register without the tunnel is a usage error', async ({ home: h }) => {
     const r = await runCli(['dev', '--no-tunnel', '--register'], { env: cleanEnv(h.dir) });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--register needs the public tunnel URL/);

@@ -1,26 +1,9 @@
 // Webhook-ids wherever an id is taken (events show, replay), the app's answer kept per attempt, and what replayed
 // requests carry: the forwarded headers plus a replay mark; duplicates recognised.
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './support/recorder.js';
+import { describe, expect } from 'vitest';
+import { recorder } from './support/recorder.js';
 import { received, SECRET, writeStore } from './support/fixtures.js';
-import { cleanEnv, type Cleanup, post, runCli, signed, startDev, tempHome } from './support/index.js';
-
-const cleanups: Cleanup[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function home(): { dir: string; env: NodeJS.ProcessEnv } {
-  const h = tempHome();
-  cleanups.push(h.cleanup);
-  return { dir: h.dir, env: cleanEnv(h.dir) };
-}
-
-async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
-  const r = await startRecorder(options);
-  cleanups.push(() => r.close());
-  return r;
-}
+import { it, post, runCli, signed, startDev } from './support/index.js';
 
 /** One webhook-id received three times: accepted, then two duplicates (newer). */
 async function storeWithDuplicates(dir: string) {
@@ -33,8 +16,8 @@ async function storeWithDuplicates(dir: string) {
 }
 
 describe('webhook-ids', () => {
-  it('events show takes a webhook-id or a unique prefix of it; duplicates: the accepted record, the others listed', async () => {
-    const { dir, env } = home();
+  it('events show takes a webhook-id or a unique prefix of it; duplicates: the accepted record, the others listed', async ({ home }) => {
+    const { dir, env } = home;
     const { accepted, dup1, dup2 } = await storeWithDuplicates(dir);
     for (const ref of ['msg_2a7Xk9PqRs', 'msg_2a7']) {
       const r = await runCli(['events', 'show', ref], { env });
@@ -55,10 +38,10 @@ describe('webhook-ids', () => {
     expect(byId.stdout.split('\n')[0]).toContain(dup1.id);
   });
 
-  it('replay msg_… sends the accepted record, with the forwarded headers and a replay mark', async () => {
-    const { dir, env } = home();
+  it('replay msg_… sends the accepted record, with the forwarded headers and a replay mark', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const { accepted, dup1, dup2 } = await storeWithDuplicates(dir);
-    const app = await recorder();
+    const app = await recorder(cleanups);
     const r = await runCli(['replay', 'msg_2a7Xk9PqRs', '--to', app.url], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`webhook-id msg_2a7Xk9PqRs was received 3 times: replaying ${accepted.id} (accepted), not ${dup2.id}, ${dup1.id}`);
@@ -72,7 +55,7 @@ describe('webhook-ids', () => {
 });
 
 describe('replay and a de-duplicating receiver', () => {
-  it('a byte-exact replay to dev is answered as a duplicate: counted apart, exit 0, --resign --new-id suggested; with it, taken', async () => {
+  it('a byte-exact replay to dev is answered as a duplicate: counted apart, exit 0, --resign --new-id suggested; with it, taken', async ({ cleanups }) => {
     const dev = await startDev(cleanups);
     const id = (await post(dev.url, signed())).json().id as string;
     const again = await runCli(['replay', id, '--to', dev.url], { env: dev.env });
@@ -88,12 +71,12 @@ describe('replay and a de-duplicating receiver', () => {
     expect(fresh.stderr).not.toMatch(/duplicate/);
   });
 
-  it('"(webhook-id kept)" only for events that have one', async () => {
-    const { dir, env } = home();
+  it('"(webhook-id kept)" only for events that have one', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const legacy = received({ scheme: 'legacy', headers: { 'content-type': 'application/json', 'x-etsy-signature': 'x', 'x-etsy-timestamp': '1' } });
     delete (legacy as { webhookId?: string }).webhookId;
     await writeStore(dir, [legacy]);
-    const app = await recorder();
+    const app = await recorder(cleanups);
     const r = await runCli(['replay', legacy.id, '--to', app.url, '--resign', '--secret', 'any-legacy-secret', '--scheme', 'legacy'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/re-signed with a fresh timestamp and the secret from --secret in/);
@@ -102,11 +85,11 @@ describe('replay and a de-duplicating receiver', () => {
 });
 
 describe("the app's answer is kept", () => {
-  it('status, headers and body of each attempt: events show prints them, --json carries them', async () => {
-    const { dir, env } = home();
+  it('status, headers and body of each attempt: events show prints them, --json carries them', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const ev = received();
     await writeStore(dir, [ev]);
-    const app = await recorder({ status: 500, headers: { 'x-app-trace': 'trace-77' }, body: '{"error":"NoMethodError","line":42}' });
+    const app = await recorder(cleanups, { status: 500, headers: { 'x-app-trace': 'trace-77' }, body: '{"error":"NoMethodError","line":42}' });
     expect((await runCli(['replay', ev.id, '--to', app.url], { env })).code).toBe(1);
     const shown = await runCli(['events', 'show', ev.id], { env });
     expect(shown.stdout).toMatch(/→ 500 .*attempt 1/);
@@ -119,11 +102,11 @@ describe("the app's answer is kept", () => {
     expect(json.deliveries[0]!.response.truncated).toBeUndefined();
   });
 
-  it('the first 64 KiB of a large answer, marked truncated', async () => {
-    const { dir, env } = home();
+  it('the first 64 KiB of a large answer, marked truncated', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const ev = received();
     await writeStore(dir, [ev]);
-    const app = await recorder({ status: 502, body: 'x'.repeat(200 * 1024) });
+    const app = await recorder(cleanups, { status: 502, body: 'x'.repeat(200 * 1024) });
     expect((await runCli(['replay', ev.id, '--to', app.url], { env })).code).toBe(1);
     const json = JSON.parse((await runCli(['events', 'show', ev.id, '--json'], { env })).stdout) as { deliveries: { response: { body: string; truncated?: boolean } }[] };
     expect(json.deliveries[0]!.response.body).toHaveLength(64 * 1024);

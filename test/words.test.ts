@@ -1,25 +1,14 @@
 // Counts, sizes and durations in words: "1 byte", "2 KiB", "1 event", "dead after 1 attempt".
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { startRecorder } from './support/recorder.js';
 import { received, SECRET, writeStore } from './support/fixtures.js';
-import { cleanEnv, runCli, tempHome } from './support/index.js';
-
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function home(): { dir: string; env: NodeJS.ProcessEnv } {
-  const h = tempHome();
-  cleanups.push(h.cleanup);
-  return { dir: h.dir, env: cleanEnv(h.dir) };
-}
+import { it, runCli } from './support/index.js';
 
 describe('words', () => {
-  it('send --data: the size of a body that is not JSON, in words', async () => {
-    const { dir, env } = home();
+  it('send --data: the size of a body that is not JSON, in words', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const r = await startRecorder();
     cleanups.push(() => r.close());
     const one = join(dir, 'one');
@@ -32,8 +21,8 @@ describe('words', () => {
     expect(b.stderr).toMatch(/sending it byte for byte anyway \(2 KiB\)/);
   });
 
-  it('events show: the body size in words; replay: one event, singular', async () => {
-    const { dir, env } = home();
+  it('events show: the body size in words; replay: one event, singular', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const ev = received({ bytes: Buffer.from(JSON.stringify({ event_type: 'order.paid', pad: 'z'.repeat(1500) })) });
     await writeStore(dir, [ev]);
     const shown = await runCli(['events', 'show', ev.id], { env });
@@ -45,8 +34,8 @@ describe('words', () => {
     expect(replay.stderr).toMatch(/replayed 1 event byte-exact .* in \d+ ms: 1 delivered, 0 failed/);
   });
 
-  it('a replay that fails: "1 of 1 replay failed"', async () => {
-    const { dir, env } = home();
+  it('a replay that fails: "1 of 1 replay failed"', async ({ cleanups, home }) => {
+    const { dir, env } = home;
     const ev = received();
     await writeStore(dir, [ev]);
     const r = await startRecorder({ status: 500 });

@@ -4,53 +4,25 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRecorder, type Recorder } from './support/recorder.js';
-import { drain, newHome, post, runCli, SECRET, signed, startCli, waitFor, type Cleanup } from './support/index.js';
-import { redisClient, servePort, startRedis, type RedisServer } from './support/redis.js';
-
-const cleanups: Cleanup[] = [];
-afterEach(() => drain(cleanups));
-
-async function redis(): Promise<RedisServer> {
-  const r = await startRedis();
-  cleanups.push(r.cleanup);
-  return r;
-}
-
-async function serve(r: RedisServer, h: { env: NodeJS.ProcessEnv }) {
-  const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url], { env: h.env, ready: /serve: listening/ });
-  cleanups.push(() => proc.stop('SIGKILL'));
-  return `http://127.0.0.1:${servePort(proc.stderr())}/webhook`;
-}
-
-async function worker(r: RedisServer, h: { env: NodeJS.ProcessEnv }, args: string[]) {
-  const proc = await startCli(['worker', '--queue', r.url, ...args], { env: h.env, ready: /delivering from Redis/ });
-  cleanups.push(() => proc.stop('SIGKILL'));
-  return proc;
-}
-
-async function recorder(options: Parameters<typeof startRecorder>[0] = {}): Promise<Recorder> {
-  const rec = await startRecorder(options);
-  cleanups.push(() => rec.close());
-  return rec;
-}
+import { describe, expect } from 'vitest';
+import { recorder } from './support/recorder.js';
+import { it, post, runCli, signed, waitFor } from './support/index.js';
+import { redis, redisClient, serve, worker } from './support/redis.js';
 
 function lines(text: string): Record<string, unknown>[] {
   return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('worker with routes', () => {
-  it('sends each event type to its own routes: two HTTP routes by type and an exec route (body on stdin, event in env)', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const url = await serve(r, h);
-    const orders = await recorder();
-    const listings = await recorder();
+  it('sends each event type to its own routes: two HTTP routes by type and an exec route (body on stdin, event in env)', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const { url } = await serve(cleanups, r, h);
+    const orders = await recorder(cleanups);
+    const listings = await recorder(cleanups);
     const script = join(h.dir, 'on-paid.sh');
     writeFileSync(script, '#!/bin/sh\ncat > "$0.body"\necho "$ETSYHOOK_EVENT_TYPE $ETSYHOOK_EVENT_ID $WEBHOOK_ID $ETSYHOOK_SHOP_ID" > "$0.env"\n');
     chmodSync(script, 0o755);
-    const w = await worker(r, h, ['--route', `order.*=${orders.url}`, '--route', `listing.*=${listings.url}`, '--route', `order.paid=exec:${script}`]);
+    const w = await worker(cleanups, r, h, ['--route', `order.*=${orders.url}`, '--route', `listing.*=${listings.url}`, '--route', `order.paid=exec:${script}`]);
     const paid = signed({ type: 'order.paid' });
     const listing = signed({ type: 'listing.created' });
     const paidId = (await post(url, paid)).json().id as string;
@@ -75,20 +47,19 @@ describe('worker with routes', () => {
     expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(0);
   });
 
-  it('a failing route is retried then dead while the others deliver once; events list says dead; replay --failed re-runs only it', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const url = await serve(r, h);
+  it('a failing route is retried then dead while the others deliver once; events list says dead; replay --failed re-runs only it', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const { url } = await serve(cleanups, r, h);
     let healthy = false;
-    const flaky = await recorder({ status: () => (healthy ? 200 : 500) });
-    const good = await recorder();
-    const slack = await recorder({ path: '/services/T000/B000/s3cretpath' });
+    const flaky = await recorder(cleanups, { status: () => (healthy ? 200 : 500) });
+    const good = await recorder(cleanups);
+    const slack = await recorder(cleanups, { path: '/services/T000/B000/s3cretpath' });
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(
       file,
       `routes:\n  - events: ['order.*']\n    to: ${flaky.url}\n    max_attempts: 3\n  - events: ['*']\n    to: ${good.url}\n  - events: [order.paid]\n    to: slack:${slack.url}\n`,
     );
-    const w = await worker(r, h, ['--routes', file, '--retry-schedule', '0,100ms,200ms,300ms']);
+    const w = await worker(cleanups, r, h, ['--routes', file, '--retry-schedule', '0,100ms,200ms,300ms']);
     const id = (await post(url, signed({ type: 'order.paid' }))).json().id as string;
     await waitFor('the dead letter on the failing route', () => w.stdout().includes('"status":"dead"'), 10_000);
     await waitFor('the other routes', () => good.requests.length === 1 && slack.requests.length === 1, 10_000);
@@ -118,10 +89,9 @@ describe('worker with routes', () => {
     expect(after[0]!.status).toBe('delivered');
   });
 
-  it('a worker SIGKILLed mid-delivery on one route: another reclaims that route\'s job; the route that delivered is not sent again', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const url = await serve(r, h);
+  it('a worker SIGKILLed mid-delivery on one route: another reclaims that route\'s job; the route that delivered is not sent again', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const { url } = await serve(cleanups, r, h);
     // The first request is never answered (the worker dies waiting), later ones are.
     const seen: string[] = [];
     const slow = createServer((req, res) => {
@@ -134,26 +104,25 @@ describe('worker with routes', () => {
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => (slow.closeAllConnections(), slow.close(() => resolve()))));
     const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`;
-    const good = await recorder();
+    const good = await recorder(cleanups);
     const routes = ['--route', `order.*=${slowUrl}`, '--route', `*=${good.url}`, '--claim-after', '500ms', '--timeout', '60s'];
-    const w1 = await worker(r, h, routes);
+    const w1 = await worker(cleanups, r, h, routes);
     expect((await post(url, signed({ type: 'order.paid' }))).status).toBe(200);
     await waitFor('the slow route taken and the other delivered', () => seen.length === 1 && w1.stdout().includes('"status":"delivered"'), 10_000);
     await w1.stop('SIGKILL');
-    const w2 = await worker(r, h, routes);
+    const w2 = await worker(cleanups, r, h, routes);
     await waitFor('the reclaimed route delivered', () => w2.stdout().includes('"status":"delivered"'), 10_000);
     expect(seen.length).toBe(2);
     expect(lines(w2.stdout()).map((l) => [l.route, l.status, l.reclaimed])).toEqual([[`order.*=${slowUrl}`, 'delivered', true]]);
     expect(good.requests.length).toBe(1);
   });
 
-  it('two Slack routes whose masked labels are the same both deliver (the second job numbered), no URL printed', async () => {
-    const r = await redis();
-    const h = newHome(cleanups);
-    const url = await serve(r, h);
-    const hooks = await recorder();
+  it('two Slack routes whose masked labels are the same both deliver (the second job numbered), no URL printed', async ({ cleanups, home: h }) => {
+    const r = await redis(cleanups);
+    const { url } = await serve(cleanups, r, h);
+    const hooks = await recorder(cleanups);
     const origin = new URL(hooks.url).origin;
-    const w = await worker(r, h, ['--route', `order.paid=slack:${origin}/services/A/A/secret-a`, '--route', `order.paid=slack:${origin}/services/B/B/secret-b`]);
+    const w = await worker(cleanups, r, h, ['--route', `order.paid=slack:${origin}/services/A/A/secret-a`, '--route', `order.paid=slack:${origin}/services/B/B/secret-b`]);
     expect((await post(url, signed({ type: 'order.paid' }))).status).toBe(200);
     await waitFor('both Slack deliveries', () => lines(w.stdout()).filter((l) => l.status === 'delivered').length === 2, 10_000);
     expect(hooks.requests.map((q) => q.url).sort()).toEqual(['/services/A/A/secret-a', '/services/B/B/secret-b']);
@@ -161,8 +130,7 @@ describe('worker with routes', () => {
     expect(w.stdout() + w.stderr()).not.toMatch(/secret-a|secret-b/);
   });
 
-  it('refuses a bad routes file, a bad --route and no target at all with one line and exit 2, before connecting', async () => {
-    const h = newHome(cleanups);
+  it('refuses a bad routes file, a bad --route and no target at all with one line and exit 2, before connecting', async ({ home: h }) => {
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(file, `routes:\n  - events: ['order.*']\n    to: ftp://example.com/x\n`);
     // Port 1: nothing listens; a usage error must come first.

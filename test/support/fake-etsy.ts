@@ -5,8 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
-import { cleanEnv, tempHome } from './index.js';
+import { cleanEnv, it as harness } from './index.js';
 
 export type Fault =
   | { kind: '429'; retryAfter: number | string }
@@ -382,19 +381,6 @@ export function readStoredConfig(home: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as Record<string, unknown>;
 }
 
-/** A fresh fake Etsy and a fresh ETSYHOOK_HOME for every test of the file; `use` receives them before each test. */
-export function useFakeEtsy(use: (fake: FakeEtsy, home: { dir: string; cleanup: () => void }) => void): void {
-  let current: { fake: FakeEtsy; home: { dir: string; cleanup: () => void } } | undefined;
-  beforeEach(async () => {
-    current = { fake: await startFakeEtsy(), home: tempHome() };
-    use(current.fake, current.home);
-  });
-  afterEach(async () => {
-    await current?.fake.close();
-    current?.home.cleanup();
-  });
-}
-
 /** What a CI job sets: the app keys and a fresh access token, no stored login. */
 export function tokenEnv(fake: FakeEtsy, home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const t = fake.issueTokens();
@@ -406,3 +392,22 @@ export function tokenEnv(fake: FakeEtsy, home: string, extra: Record<string, str
     ...extra,
   });
 }
+
+export interface EtsyFixtures {
+  /** A fresh fake Etsy for the test, closed when it ends. */
+  fake: FakeEtsy;
+  /** A CI job's environment for the test's home, logged in to the fake with a fresh token (tokenEnv), plus `extra`. */
+  ciEnv: (extra?: Record<string, string | undefined>) => NodeJS.ProcessEnv;
+}
+
+/** The harness's `it` (cleanups, home, dev) with `fake` and `ciEnv`, for the tests of the commands that call Etsy. */
+export const it = harness.extend<EtsyFixtures>({
+  fake: async ({ cleanups }, use) => {
+    const fake = await startFakeEtsy();
+    cleanups.push(() => fake.close());
+    await use(fake);
+  },
+  ciEnv: async ({ fake, home }, use) => {
+    await use((extra = {}) => tokenEnv(fake, home.dir, extra));
+  },
+});

@@ -1,5 +1,6 @@
 // A loopback HTTP server that records every request (headers and exact body bytes) and answers as told.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Scope } from './scope.js';
 
 export interface Recorded {
   method: string;
@@ -71,24 +72,16 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
   };
 }
 
+/** startRecorder for one test: closed when its scope ends. */
+export async function recorder(scope: Scope, options: RecorderOptions = {}): Promise<Recorder> {
+  const r = await startRecorder(options);
+  scope.push(() => r.close());
+  return r;
+}
+
 /** Node's header map with string values only (what the verifiers take). */
 export function flatHeaders(h: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
-}
-
-/** The recorders of one test file: `start` them in a test, `closeAll` in afterEach. */
-export function recorders(): { start: (options?: RecorderOptions) => Promise<Recorder>; closeAll: () => Promise<void> } {
-  const started: Recorder[] = [];
-  return {
-    start: async (options = {}) => {
-      const r = await startRecorder(options);
-      started.push(r);
-      return r;
-    },
-    closeAll: async () => {
-      await Promise.all(started.splice(0).map((s) => s.close()));
-    },
-  };
 }

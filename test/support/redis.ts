@@ -1,11 +1,15 @@
 // A real redis-server for tests: Debian's binary, on a free loopback port, in a temporary directory, with every
-// write fsynced before it is acknowledged (as production should run it). Never a mock.
+// write fsynced before it is acknowledged (as production should run it). Never a mock. Also `serve` and `worker`
+// on such a server, each stopped when the test's scope ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as netConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
+import { startCli, type Proc } from './process.mjs';
+import type { Scope } from './scope.js';
+import { SECRET } from './sign.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -109,6 +113,37 @@ export async function startRedis(options: { password?: string; extraArgs?: strin
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** startRedis for one test: killed, and its directory removed, when the scope ends. */
+export async function redis(scope: Scope, options: Parameters<typeof startRedis>[0] = {}): Promise<RedisServer> {
+  const r = await startRedis(options);
+  scope.push(r.cleanup);
+  return r;
+}
+
+export interface Serve {
+  proc: Proc;
+  port: number;
+  /** Where webhooks go: http://127.0.0.1:PORT/webhook. */
+  url: string;
+  /** http://127.0.0.1:PORT, for /ready and /metrics. */
+  base: string;
+}
+
+/** `etsyhook serve --port 0 --secret SECRET --queue <redis> …extra` in the home; resolves once it listens. */
+export async function serve(scope: Scope, r: RedisServer, home: { env: NodeJS.ProcessEnv }, extra: string[] = []): Promise<Serve> {
+  const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', SECRET, '--queue', r.url, ...extra], { env: home.env, ready: /serve: listening/ });
+  scope.push(() => proc.stop('SIGKILL'));
+  const port = servePort(proc.stderr());
+  return { proc, port, url: `http://127.0.0.1:${port}/webhook`, base: `http://127.0.0.1:${port}` };
+}
+
+/** `etsyhook worker --queue <redis> …args` in the home; resolves once it is delivering. */
+export async function worker(scope: Scope, r: RedisServer, home: { env: NodeJS.ProcessEnv }, args: string[]): Promise<Proc> {
+  const proc = await startCli(['worker', '--queue', r.url, ...args], { env: home.env, ready: /delivering from Redis/ });
+  scope.push(() => proc.stop('SIGKILL'));
+  return proc;
 }
 
 /** A plain node-redis client for assertions (closed by the returned function). */
