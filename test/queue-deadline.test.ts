@@ -2,25 +2,21 @@
 // rejectInFlight): a Redis that does not answer fails the write after the timeout (serve then answers 503), the
 // late reply is dropped without shifting the replies of later commands, and a script flushed from Redis is loaded
 // again. A real redis-server, paused with its own CLIENT PAUSE.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { connect, DEFAULT_RETENTION, parseQueueUrl, ReplyDeadlines, ReplyTimeoutError } from '../src/core/queue/connection.js';
 import { RedisSink } from '../src/core/queue/sink.js';
 import type { ReceivedRecord } from '../src/core/log/records.js';
 import { StoreUnavailableError } from '../src/errors.js';
-import { drain, type Cleanup } from './support/index.js';
-import { redisClient, startRedis } from './support/redis.js';
-
-const cleanups: Cleanup[] = [];
-afterEach(() => drain(cleanups));
+import { it, type Cleanup } from './support/index.js';
+import { redis, redisClient } from './support/redis.js';
 
 let n = 0;
 function accepted(webhookId = `msg_deadline_${process.pid}_${++n}`): ReceivedRecord {
   return { kind: 'received', id: `evt_deadline${++n}`, at: new Date().toISOString(), method: 'POST', path: '/webhook', headers: { 'webhook-id': webhookId }, status: 'accepted', body: '{"event_type":"order.paid"}', type: 'order.paid', webhookId, httpStatus: 200 };
 }
 
-async function setup(timeoutMs: number) {
-  const r = await startRedis();
-  cleanups.push(r.cleanup);
+async function setup(cleanups: Cleanup[], timeoutMs: number) {
+  const r = await redis(cleanups);
   const target = parseQueueUrl(r.url);
   const client = await connect(target);
   const sink = new RedisSink(client, target, { retention: DEFAULT_RETENTION, timeoutMs });
@@ -31,8 +27,8 @@ async function setup(timeoutMs: number) {
 }
 
 describe('the receive reply deadline', () => {
-  it('fails a write Redis does not answer in time, then drops its late reply: later writes get their own answers', async () => {
-    const { sink, admin } = await setup(300);
+  it('fails a write Redis does not answer in time, then drops its late reply: later writes get their own answers', async ({ cleanups }) => {
+    const { sink, admin } = await setup(cleanups, 300);
     const first = accepted();
     expect(await sink.receive(structuredClone(first))).toBe('accepted');
     // Redis holds every command (this client's too) for 1.5 s: the write fails after the 300 ms deadline, not when
@@ -57,8 +53,8 @@ describe('the receive reply deadline', () => {
     expect(await sink.receive(structuredClone(second))).toBe('duplicate');
   });
 
-  it('loads the script again after Redis lost it (NOSCRIPT), under the same deadline', async () => {
-    const { sink, admin } = await setup(5_000);
+  it('loads the script again after Redis lost it (NOSCRIPT), under the same deadline', async ({ cleanups }) => {
+    const { sink, admin } = await setup(cleanups, 5_000);
     expect(await sink.receive(accepted())).toBe('accepted');
     await admin.send(['SCRIPT', 'FLUSH']);
     const recs = [accepted(), accepted(), accepted()];
@@ -67,8 +63,8 @@ describe('the receive reply deadline', () => {
     expect(await Promise.all(recs.map((r) => sink.receive(structuredClone(r))))).toEqual(['duplicate', 'duplicate', 'duplicate']);
   });
 
-  it('expires each command at its own deadline, and arms its timer again for a command sent after the queue emptied', async () => {
-    const { client, admin } = await setup(5_000);
+  it('expires each command at its own deadline, and arms its timer again for a command sent after the queue emptied', async ({ cleanups }) => {
+    const { client, admin } = await setup(cleanups, 5_000);
     const deadlines = new ReplyDeadlines(200);
     await admin.send(['CLIENT', 'PAUSE', '1500', 'ALL']);
     const failed = async (args: string[]): Promise<{ e: unknown; ms: number }> => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { connect, DEFAULT_RETENTION, parseQueueUrl } from '../src/core/queue/connection.js';
 import { RedisSink, statusOffset } from '../src/core/queue/sink.js';
 import { FileSink } from '../src/core/log/file-sink.js';
@@ -15,15 +15,11 @@ import { logPath } from '../src/core/log/store.js';
 import type { ReceivedRecord, Verdict } from '../src/core/log/records.js';
 import type { EventSink } from '../src/core/log/sink.js';
 import { Receiver } from '../src/core/receive/receiver.js';
-import { drain, post, SECRET, signed, type Cleanup } from './support/index.js';
-import { redisClient, startRedis } from './support/redis.js';
+import { it, post, SECRET, signed, type Cleanup } from './support/index.js';
+import { redis as startRedis, redisClient } from './support/redis.js';
 
-const cleanups: Cleanup[] = [];
-afterEach(() => drain(cleanups));
-
-async function redisSink(): Promise<{ sink: RedisSink; newest: () => Promise<string>; count: () => Promise<number> }> {
-  const r = await startRedis();
-  cleanups.push(r.cleanup);
+async function redisSink(cleanups: Cleanup[]): Promise<{ sink: RedisSink; newest: () => Promise<string>; count: () => Promise<number> }> {
+  const r = await startRedis(cleanups);
   const target = parseQueueUrl(r.url);
   const sink = new RedisSink(await connect(target), target, { retention: DEFAULT_RETENTION });
   cleanups.push(() => sink.close());
@@ -40,7 +36,7 @@ async function redisSink(): Promise<{ sink: RedisSink; newest: () => Promise<str
   };
 }
 
-async function fileSink(): Promise<{ sink: FileSink; newest: () => string }> {
+async function fileSink(cleanups: Cleanup[]): Promise<{ sink: FileSink; newest: () => string }> {
   const dir = mkdtempSync(join(tmpdir(), 'etsyhook-dup-'));
   const { sink } = await FileSink.open(dir);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,9 +71,9 @@ async function duplicateTwice(
 }
 
 describe('the duplicate record written by the Redis script', () => {
-  it('is byte for byte the record the receiver made, with the duplicate status and reason, as the file store writes it', async () => {
-    const redis = await redisSink();
-    const file = await fileSink();
+  it('is byte for byte the record the receiver made, with the duplicate status and reason, as the file store writes it', async ({ cleanups }) => {
+    const redis = await redisSink(cleanups);
+    const file = await fileSink(cleanups);
     // Between the receiver and the Redis sink: each record as the sink got it (the receiver's own key order).
     const got: ReceivedRecord[] = [];
     const tee: EventSink = {
@@ -127,9 +123,9 @@ describe('the duplicate record written by the Redis script', () => {
     expect(await redis.count()).toBe(events.length * 2);
   });
 
-  it('holds for any headers, body and webhook-id (property), and for records in another key order or with a reason', async () => {
-    const redis = await redisSink();
-    const file = await fileSink();
+  it('holds for any headers, body and webhook-id (property), and for records in another key order or with a reason', async ({ cleanups }) => {
+    const redis = await redisSink(cleanups);
+    const file = await fileSink(cleanups);
     let n = 0;
     const text = fc.string({ unit: 'binary', maxLength: 40 });
     const headerName = fc.stringMatching(/^[a-z][a-z0-9-]{0,11}$/);
