@@ -23,7 +23,7 @@ import { freePort, startRedis } from './lib/redis.mjs';
 import { formatRecord, generateSecret, receivedRecord, runTag, signedRequests, storeFile, writeStore } from './lib/events.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const BIN = join(ROOT, 'bin', 'etsyhook.cjs');
+const BIN = join(ROOT, 'bin', 'etsyhook.js');
 const BARE = join(ROOT, 'bench', 'lib', 'bare-server.mjs');
 const UNDICI_LOOP = join(ROOT, 'bench', 'lib', 'undici-loop.mjs');
 const ONE_REQUEST = join(ROOT, 'bench', 'lib', 'one-request.mjs');

@@ -2,7 +2,7 @@
 // - the inspector's static files beside its code;
 // - commander bundled into one CommonJS file, dist/vendor/commander.cjs: every command starts by loading it, and one
 //   file loads in about half the time of its seven plus the package's exports lookup (bench part g measures send);
-// - every command's help rendered once, dist/help.json, which bin/etsyhook.cjs prints for `--help` without loading
+// - every command's help rendered once, dist/help.json, which bin/etsyhook.js prints for `--help` without loading
 //   the CLI.
 import { cpSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,5 +1,5 @@
 // Every command's --help, rendered once at build time into dist/help.json: `etsyhook --help` and `etsyhook send
-// --help` then print it without loading commander or any command (bin/etsyhook.cjs reads the file). Rendered by the
+// --help` then print it without loading commander or any command (bin/etsyhook.js reads the file). Rendered by the
 // same program the CLI builds, through commander's own help, so the text is the one the slow path would print.
 import { writeFileSync } from 'node:fs';
 import { CommanderError, type Command } from './commands/commander.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-export const BIN = join(ROOT, 'bin', 'etsyhook.cjs');
+export const BIN = join(ROOT, 'bin', 'etsyhook.js');
 
 const live = new Set();
 process.once('exit', () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Starts the built CLI. CommonJS, so the quick answers load nothing but this file and a JSON one, and cost about what
-// `node -e 0` does: `--version`, and `--help` (every command's, rendered at build time into dist/help.json).
+// Starts the built CLI. CommonJS (bin/package.json says so; the name stays, as npx's cache of a local install links
+// it), so the quick answers load nothing but this file and a JSON one, and cost about what `node -e 0` does:
+// `--version`, and `--help` (every command's, rendered at build time into dist/help.json).
 'use strict';
 
 const args = process.argv.slice(2);
