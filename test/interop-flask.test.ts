@@ -3,17 +3,18 @@
 // start.sh apt-installs python3-flask and gunicorn on first use (.ci/run installs them too); where that is impossible
 // the tests fail, saying why.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { ROOT, it, unusedPort, runCli, type Home } from './support/index.js';
+import { it, unusedPort, runCli, type Home } from './support/index.js';
+import { sharedFile } from './support/shared.js';
 
-const START = resolve(ROOT, '../shared/peers/seed-flask/start.sh');
+const START = sharedFile('peers/seed-flask/start.sh');
 const SECRET = 'seed-flask-shared-secret';
 const START_TIMEOUT_MS = 170_000;
 
 let peer: { url: string; pid: number } | undefined;
 let skipReason = '';
+/** shared/ is missing (a user's clone): the tests are skipped with the reason; any other trouble fails them. */
+let absent: string | undefined;
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -35,12 +36,12 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
 }
 
 beforeAll(async () => {
-  if (!existsSync(START)) {
-    skipReason = `${START} not found (CI clones main with shared/ beside it)`;
+  if (START.missing !== undefined) {
+    absent = START.missing;
     return;
   }
   const port = await unusedPort();
-  const started = await run('bash', [START, String(port), SECRET, '1'], START_TIMEOUT_MS);
+  const started = await run('bash', [START.path, String(port), SECRET, '1'], START_TIMEOUT_MS);
   const pid = Number(started.stdout.trim().split('\n').pop());
   if (started.code !== 0 || !Number.isInteger(pid) || pid <= 0) {
     const why = started.code === null ? `no answer within ${START_TIMEOUT_MS / 1000} s` : (started.stderr.trim().split('\n').pop() ?? `exit ${started.code}`);
@@ -64,9 +65,13 @@ afterAll(() => {
   }
 });
 
-/** The peer, or a loud failure saying why it could not be had (a real component is never quietly skipped). */
-function needPeer(): { url: string } {
+/**
+ * The peer; a skip with the reason where shared/ is missing (a bare clone), else a loud failure saying why it could
+ * not be had (a real component is never quietly skipped).
+ */
+function needPeer(skip: (note?: string) => never): { url: string } {
   if (peer !== undefined) return peer;
+  if (absent !== undefined) skip(absent);
   throw new Error(`interop with the seed's Flask receiver cannot run: ${skipReason}`);
 }
 
@@ -75,8 +80,8 @@ function send(home: Home, args: string[]) {
 }
 
 describe("interop with the seed chapter's Flask receiver", () => {
-  it('accepts a legacy-scheme event (200)', async ({ home }) => {
-    const { url } = needPeer();
+  it('accepts a legacy-scheme event (200)', async ({ home, skip }) => {
+    const { url } = needPeer(skip);
     const res = await send(home, ['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--expect', '200', '--json']);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout) as { response: { httpStatus: number; body: string } };
@@ -84,8 +89,8 @@ describe("interop with the seed chapter's Flask receiver", () => {
     expect(JSON.parse(out.response.body)).toEqual({ status: 'received' });
   });
 
-  it('answers 401 to a wrong secret', async ({ home }) => {
-    const { url } = needPeer();
+  it('answers 401 to a wrong secret', async ({ home, skip }) => {
+    const { url } = needPeer(skip);
     const res = await send(home, ['receipt.created', '--to', url, '--scheme', 'legacy', '--secret', 'not-the-secret', '--json']);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout) as { response: { httpStatus: number; body: string } };
@@ -97,8 +102,8 @@ describe("interop with the seed chapter's Flask receiver", () => {
     expect(expectOk.stderr).toContain('expected status 2xx, got 401');
   });
 
-  it('accepts every event type, --set overrides and a batch of distinct events', async ({ home }) => {
-    const { url } = needPeer();
+  it('accepts every event type, --set overrides and a batch of distinct events', async ({ home, skip }) => {
+    const { url } = needPeer(skip);
     const res = await send(home, ['listing.updated', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--set', 'title=Mug ☕ "blue" \\ 12€', '--expect', '200']);
     expect(res.code, res.stderr).toBe(0);
     const batch = await send(home, ['order.paid', '--to', url, '--scheme', 'legacy', '--secret', SECRET, '--count', '30', '--concurrency', '4', '--expect', '200', '--json']);
@@ -106,8 +111,8 @@ describe("interop with the seed chapter's Flask receiver", () => {
     expect(JSON.parse(batch.stdout)).toMatchObject({ count: 30, httpStatuses: { '200': 30 } });
   });
 
-  it('rejects the standard scheme (it only knows X-Etsy-Signature): why --scheme legacy exists', async ({ home }) => {
-    const { url } = needPeer();
+  it('rejects the standard scheme (it only knows X-Etsy-Signature): why --scheme legacy exists', async ({ home, skip }) => {
+    const { url } = needPeer(skip);
     const res = await send(home, ['order.paid', '--to', url, '--secret', `whsec_${Buffer.from(SECRET).toString('base64')}`, '--expect', '401']);
     expect(res.code, res.stderr).toBe(0);
   });

@@ -9,6 +9,7 @@ import { describe, expect } from 'vitest';
 import { pythonJsonDumps } from '../src/core/queue/python-json.js';
 import { it, post, signed, tempHome } from './support/index.js';
 import { redis, redisClient, serve } from './support/redis.js';
+import { needShared } from './support/shared.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -52,8 +53,8 @@ describe('pythonJsonDumps', () => {
 });
 
 /** The chapter's etsy_client/webhooks.py (WebhookEvent) and webhook_server/queue_handler.py, as printed. */
-function chapterModules(dir: string): void {
-  const text = readFileSync('/work/shared/seeds/etsy-webhooks-chapter.txt', 'utf8');
+function chapterModules(dir: string, chapter: string): void {
+  const text = readFileSync(chapter, 'utf8');
   const section = (start: string, end: string): string => {
     const a = text.indexOf(start);
     const b = text.indexOf(end, a);
@@ -68,7 +69,8 @@ function chapterModules(dir: string): void {
 }
 
 describe('serve --legacy-queue with the chapter\'s worker', () => {
-  it('the chapter\'s WebhookWorker drains the list and leaves nothing in :processing', async ({ cleanups, home: h }) => {
+  it('the chapter\'s WebhookWorker drains the list and leaves nothing in :processing', async ({ cleanups, home: h, skip }) => {
+    const chapter = needShared(skip, 'seeds/etsy-webhooks-chapter.txt');
     const r = await redis(cleanups);
     const { url } = await serve(cleanups, r, h, ['--legacy-queue', 'etsy_webhooks']);
     const bodies = [
@@ -88,7 +90,7 @@ describe('serve --legacy-queue with the chapter\'s worker', () => {
 
     const py = tempHome();
     cleanups.push(py.cleanup);
-    chapterModules(py.dir);
+    chapterModules(py.dir, chapter);
     const driver = `
 import json, sys
 sys.path.insert(0, ${JSON.stringify(py.dir)})
