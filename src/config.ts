@@ -2,7 +2,7 @@
 import { accessSync, chmodSync, constants, mkdirSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseDuration, parseInteger, parseSecret, parseSince as parseSinceFlag, parseUrl, type IntRange } from './commands/flags.js';
+import { parseSecret } from './parse.js';
 import { OperationError, UsageError } from './errors.js';
 
 export interface StoredConfig {
@@ -284,25 +284,3 @@ export async function resolveSetting(
   return undefined;
 }
 
-// The parsers below moved to commands/flags.ts (one implementation, on commander's Option API); these keep the
-// older call shape for commands that still parse raw strings themselves.
-
-/** Parse a whole-number flag, or throw a usage error naming the flag. */
-export function parseIntFlag(name: string, raw: string | undefined, opts: IntRange = {}): number | undefined {
-  return raw === undefined ? undefined : parseInteger(String(raw), name, opts);
-}
-
-/** Parse an http(s) URL flag, or throw a usage error naming the flag. */
-export function parseUrlFlag(name: string, raw: string): URL {
-  return parseUrl(raw, name);
-}
-
-/** Parse a duration like 30s, 15m, 2h, 7d, or an ISO date; returns the cut-off time in ms since epoch. */
-export function parseSince(name: string, raw: string, now = Date.now()): number {
-  return parseSinceFlag(raw, name, now);
-}
-
-/** Parse a duration into milliseconds (30s, 5m …); bare numbers are seconds. */
-export function parseDurationMs(name: string, raw: string): number {
-  return parseDuration(raw, name);
-}

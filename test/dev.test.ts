@@ -313,7 +313,7 @@ describe('dev terminal', () => {
       [['--port', 'abc'], /--port must be a whole number/],
       [['--max-body', 'lots'], /--max-body must be a size/],
       [['--forward-to', 'ftp://x'], /--forward-to must be an http or https URL/],
-      [['--scheme', 'v2'], /--scheme must be standard or legacy/],
+      [['--scheme', 'v2'], /--scheme must be one of standard, legacy, got 'v2'/],
       [['--max-attempts', '0'], /--max-attempts must be a whole number from 1/],
       [['--forward-timeout', 'soon'], /--forward-timeout must be a duration/],
     ] as const) {

@@ -1,30 +1,12 @@
-// The shared option parsers (src/commands/flags.ts), in-process: each value users type, and each mistake, which must
+// The value parsers (src/parse.ts) and the Options built on them (src/commands/flags.ts), in-process: each value users type, and each mistake, which must
 // be a UsageError (exit 2) naming the flag, or the environment variable the value came from.
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_USAGE, UsageError } from '../src/errors.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_BODY } from '../src/core/defaults.js';
-import {
-  durationOption,
-  formatDuration,
-  formatSize,
-  intOption,
-  listOption,
-  parseDuration,
-  parseInteger,
-  parseScheme,
-  parseSecret,
-  parseSince,
-  parseSize,
-  parseStatuses,
-  parseUrl,
-  schemeOption,
-  secretOption,
-  sizeOption,
-  statusOption,
-  trackOrigins,
-  urlOption,
-} from '../src/commands/flags.js';
+import { durationOption, intOption, listOption, parseScheme, parseStatuses, schemeOption, secretOption, sizeOption, statusOption, trackOrigins, urlOption } from '../src/commands/flags.js';
+import { parseDuration, parseInteger, parseSecret, parseSince, parseSize, parseUrl } from '../src/parse.js';
+import { formatDuration, formatSize } from '../src/format.js';
 
 /** The UsageError `fn` throws (failing the test when it throws nothing or something else). */
 function usageError(fn: () => unknown): UsageError {

@@ -1,32 +1,44 @@
 // The inspector's flags and replay options, parsed in-process (pure functions: no server, no browser).
 import { describe, expect, it } from 'vitest';
 import { parseInspectOptions } from '../src/commands/inspect.js';
-import { parseDevOptions } from '../src/commands/dev-options.js';
+import { parseDevOptions, type DevFlags } from '../src/commands/dev-options.js';
 import { parseReplayInput } from '../src/inspector/server.js';
+import { expectUsageError, flagsOf } from './support/flags.js';
+
+async function inspect(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ReturnType<typeof parseInspectOptions>> {
+  return parseInspectOptions(await flagsOf(['inspect', ...args]), env);
+}
+
+async function devInspectPort(...args: string[]): Promise<number | undefined> {
+  return parseDevOptions(await flagsOf<DevFlags>(['dev', '--no-tunnel', ...args]), {}).inspectPort;
+}
 
 describe('inspect and dev: --inspect-port, --no-inspect, --queue', () => {
-  it('defaults to 4040 (moving to the next free port), takes 0 for any free port, and names a bad value', () => {
-    expect(parseInspectOptions({}, {})).toEqual({ port: 4040, nextFreePort: true, secret: undefined });
-    expect(parseInspectOptions({ inspectPort: '0', secret: ' whsec_x ' }, {})).toEqual({ port: 0, nextFreePort: true, secret: 'whsec_x' });
+  it('defaults to 4040 (moving to the next free port), takes 0 for any free port, and names a bad value', async () => {
+    expect(await inspect([])).toEqual({ port: 4040, nextFreePort: true, secret: undefined });
+    expect(await inspect(['--inspect-port', '0', '--secret', ' whsec_x '])).toEqual({ port: 0, nextFreePort: true, secret: 'whsec_x' });
     for (const bad of ['-1', '65536', 'http', '40 40', '']) {
-      expect(() => parseInspectOptions({ inspectPort: bad }, {}), bad).toThrow(/--inspect-port must be a whole number from 0 to 65535/);
+      expect(await expectUsageError(() => inspect(['--inspect-port', bad])), bad).toMatch(/--inspect-port must be a whole number from 0 to 65535/);
     }
   });
 
-  it('reads a Redis queue from --queue or ETSYHOOK_QUEUE, and names a URL that is not one', () => {
-    expect(parseInspectOptions({ queue: 'redis://:pw@127.0.0.1:6380/2' }, {}).queue).toMatchObject({ where: '127.0.0.1:6380/2', tls: false });
-    expect(parseInspectOptions({}, { ETSYHOOK_QUEUE: 'rediss://q' }).queue).toMatchObject({ where: 'q:6379', tls: true });
-    expect(parseInspectOptions({}, { ETSYHOOK_QUEUE: ' ' }).queue).toBeUndefined();
-    expect(() => parseInspectOptions({ queue: 'amqp://q' }, {})).toThrow(/--queue must start with redis:\/\//);
+  it('an empty --secret is a usage error, not "use the stored one"', async () => {
+    expect(await expectUsageError(() => inspect(['--secret', '']))).toBe('--secret is empty');
   });
 
-  it('dev serves the inspector on 4040 unless --no-inspect; both together are a usage error', () => {
-    const base = { host: '127.0.0.1', port: '5000', path: '/webhook', tunnel: false };
-    expect(parseDevOptions({ ...base, inspect: true }).inspectPort).toBe(4040);
-    expect(parseDevOptions({ ...base, inspect: true, inspectPort: '4141' }).inspectPort).toBe(4141);
-    expect(parseDevOptions({ ...base, inspect: false }).inspectPort).toBeUndefined();
-    expect(() => parseDevOptions({ ...base, inspect: false, inspectPort: '4141' })).toThrow(/cannot be combined/);
-    expect(() => parseDevOptions({ ...base, inspect: true, inspectPort: 'x' })).toThrow(/--inspect-port/);
+  it('reads a Redis queue from --queue or ETSYHOOK_QUEUE, and names a URL that is not one', async () => {
+    expect((await inspect(['--queue', 'redis://:pw@127.0.0.1:6380/2'])).queue).toMatchObject({ where: '127.0.0.1:6380/2', tls: false });
+    expect((await inspect([], { ETSYHOOK_QUEUE: 'rediss://q' })).queue).toMatchObject({ where: 'q:6379', tls: true });
+    expect((await inspect([], { ETSYHOOK_QUEUE: ' ' })).queue).toBeUndefined();
+    expect(await expectUsageError(() => inspect(['--queue', 'amqp://q']))).toMatch(/--queue must start with redis:\/\//);
+  });
+
+  it('dev serves the inspector on 4040 unless --no-inspect; both together are a usage error', async () => {
+    expect(await devInspectPort()).toBe(4040);
+    expect(await devInspectPort('--inspect-port', '4141')).toBe(4141);
+    expect(await devInspectPort('--no-inspect')).toBeUndefined();
+    expect(await expectUsageError(() => devInspectPort('--no-inspect', '--inspect-port', '4141'))).toMatch(/cannot be combined/);
+    expect(await expectUsageError(() => devInspectPort('--inspect-port', 'x'))).toMatch(/--inspect-port/);
   });
 });
 

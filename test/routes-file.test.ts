@@ -3,7 +3,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { parseDevOptions } from '../src/commands/dev-options.js';
+import { parseDevOptions, type DevFlags } from '../src/commands/dev-options.js';
+import { flagsOf } from './support/flags.js';
 import { routesFromOptions, splitCommand } from '../src/core/delivery/routes.js';
 import { UsageError } from '../src/errors.js';
 import { cleanEnv, it, runCli } from './support/index.js';
@@ -103,11 +104,11 @@ routes:
     expect(slack).not.toContain('secret');
   });
 
-  it('dev keeps --route values and the --routes file for the run to read (parsing dev flags does no I/O)', () => {
-    const o = parseDevOptions({ host: '127.0.0.1', port: '5000', path: '/webhook', tunnel: false, route: ['order.*=http://127.0.0.1:3000/o', '*=pushover:'], routes: 'missing.yaml' });
+  it('dev keeps --route values and the --routes file for the run to read (parsing dev flags does no I/O)', async () => {
+    const o = parseDevOptions(await flagsOf<DevFlags>(['dev', '--no-tunnel', '--route', 'order.*=http://127.0.0.1:3000/o', '--route', '*=pushover:', '--routes', 'missing.yaml']));
     expect(o).toMatchObject({ route: ['order.*=http://127.0.0.1:3000/o', '*=pushover:'], routesFile: 'missing.yaml' });
     expect(o.routes).toBeUndefined();
-    expect(parseDevOptions({ host: '127.0.0.1', port: '5000', path: '/webhook', tunnel: false })).toMatchObject({ route: [], routesFile: undefined });
+    expect(parseDevOptions(await flagsOf<DevFlags>(['dev', '--no-tunnel']))).toMatchObject({ route: [], routesFile: undefined });
   });
 
   it('splits exec: commands like a shell would split words, without running one', () => {

@@ -5,7 +5,9 @@ import { NotLoggedInError, UsageError } from '../errors.js';
 import { isCI, mask, type Output } from '../ui/output.js';
 import { context } from './common.js';
 import { addApiOptions, type ApiFlags } from './etsy-shared.js';
-import { durationOption, formatDuration, intOption, parsedOption, parseSecret, urlOption } from './flags.js';
+import { durationOption, intOption, parsedOption, urlOption } from './flags.js';
+import { parseSecret } from '../parse.js';
+import { formatDuration } from '../format.js';
 
 const DEFAULT_CALLBACK_PORT = 3003;
 const DEFAULT_LOGIN_WAIT_MS = 5 * 60_000;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { OperationError, UsageError } from '../errors.js';
 import { closeMatches, EVENT_TYPE_NAMES, EVENT_TYPES } from '../core/events/catalog.js';
-import { splitList } from '../core/events/globs.js';
+import { splitList } from '../parse.js';
 import type { PushConfiguration } from '../etsy/session.js';
 import type { Output } from '../ui/output.js';
 import { localTime } from '../ui/time.js';

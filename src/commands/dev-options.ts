@@ -1,38 +1,29 @@
-// dev's flags: the raw strings commander gives, and DevOptions, validated by a pure function (tested in-process).
-import { parseDurationMs, parseIntFlag, parseUrlFlag } from '../config.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BODY, DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
+// dev's flags as commander hands them over (typed by flags.ts), and DevOptions: the rules across flags, checked by a
+// pure function (tested in-process).
+import { DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../core/defaults.js';
 import { EVENT_TYPE_NAMES, closeMatches } from '../core/events/catalog.js';
-import { splitList } from '../core/events/globs.js';
 import type { Scheme } from '../core/receive/signature.js';
 import type { Route } from '../core/delivery/routes.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
-import { parseRetrySchedule } from '../core/delivery/retry.js';
 import { UsageError } from '../errors.js';
-import { parseSecret, parseSize } from './flags.js';
+import type { ReceiverFlags } from './flags.js';
+import { queueUrl } from './queue-options.js';
 
-export interface RawDevOptions {
-  host: string;
-  port: string;
-  path: string;
-  secret?: string;
-  scheme?: string;
-  tolerance?: string;
+export interface DevFlags extends ReceiverFlags {
   printSecret?: boolean;
-  maxBody?: string;
-  events?: string;
-  forwardTo?: string;
+  forwardTo?: URL;
   route?: string[];
   routes?: string;
-  forwardTimeout?: string;
+  forwardTimeout: number;
   insecure?: boolean;
-  maxAttempts?: string;
-  retrySchedule?: string;
+  maxAttempts?: number;
+  retrySchedule?: number[];
   tunnel: boolean;
   domain?: string;
   register?: boolean;
   shop?: string;
   apiBase?: string;
-  inspectPort?: string;
+  inspectPort?: number;
   /** false with --no-inspect */
   inspect?: boolean;
   queue?: string;
@@ -77,44 +68,24 @@ export interface DevOptions {
   legacyQueue: string | undefined;
 }
 
-/** dev's raw flags into DevOptions; every bad value is a UsageError naming the flag. Pure: no I/O. */
-export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = process.env): DevOptions {
-  let retrySchedule: number[] | undefined;
-  try {
-    retrySchedule = raw.retrySchedule === undefined ? undefined : parseRetrySchedule(raw.retrySchedule);
-  } catch (err) {
-    throw new UsageError(`--retry-schedule: ${(err as Error).message}`, "write 'etsy' or delays such as 0,10s,5m");
-  }
-  const port = parseIntFlag('--port', raw.port, { min: 0, max: 65535 })!;
-  const host = raw.host.trim();
-  if (host === '') throw new UsageError('--host must not be empty');
-  let path = raw.path.trim();
-  if (path === '' || /[?#\s]/.test(path)) throw new UsageError(`--path must be a URL path such as /webhook, got '${raw.path}'`);
-  if (!path.startsWith('/')) path = `/${path}`;
+/** The rules across dev's flags; every problem is a UsageError naming the flags. Pure: no I/O. */
+export function parseDevOptions(flags: DevFlags, env: NodeJS.ProcessEnv = process.env): DevOptions {
+  const { host, port, path } = flags;
   if (path === '/health') throw new UsageError('--path /health is taken by the health check', 'choose another path');
-  let scheme: Scheme | undefined;
-  if (raw.scheme !== undefined) {
-    const s = raw.scheme.trim().toLowerCase();
-    if (s !== 'standard' && s !== 'legacy') throw new UsageError(`--scheme must be standard or legacy, got '${raw.scheme}'`);
-    scheme = s;
-  }
-  if (raw.secret !== undefined) parseSecret(raw.secret, '--secret');
-  const forwardTimeoutMs = raw.forwardTimeout === undefined ? DEFAULT_DELIVERY_TIMEOUT_MS : parseDurationMs('--forward-timeout', raw.forwardTimeout);
-  if (forwardTimeoutMs <= 0) throw new UsageError(`--forward-timeout must be more than zero, got '${raw.forwardTimeout}'`);
-  const forwardTo = raw.forwardTo === undefined ? undefined : parseUrlFlag('--forward-to', raw.forwardTo);
+  const forwardTo = flags.forwardTo;
   if (forwardTo && isSelf(forwardTo, host, port, path)) {
     throw new UsageError(`--forward-to ${forwardTo.href} is this receiver itself`, 'forward to your app, e.g. http://127.0.0.1:3000/webhooks');
   }
-  if (raw.inspect === false && raw.inspectPort !== undefined) throw new UsageError('--inspect-port and --no-inspect cannot be combined');
-  if (raw.register && !raw.tunnel) {
+  if (flags.inspect === false && flags.inspectPort !== undefined) throw new UsageError('--inspect-port and --no-inspect cannot be combined');
+  if (flags.register && !flags.tunnel) {
     throw new UsageError('--register needs the public tunnel URL', 'drop --no-tunnel, or create a configuration by hand with etsyhook configs create');
   }
-  const queueRaw = raw.queue ?? (env.ETSYHOOK_QUEUE?.trim() ? env.ETSYHOOK_QUEUE : undefined);
+  const queueRaw = queueUrl(flags.queue, env);
   const queue = queueRaw === undefined ? undefined : parseQueueUrl(queueRaw);
-  if (raw.legacyQueue !== undefined && (queue === undefined || raw.legacyQueue.trim() === '')) {
+  if (flags.legacyQueue !== undefined && (queue === undefined || flags.legacyQueue.trim() === '')) {
     throw new UsageError('--legacy-queue needs a Redis key and --queue', 'e.g. --queue redis://127.0.0.1:6379 --legacy-queue etsy_webhooks');
   }
-  const events = splitList(raw.events);
+  const events = flags.events ?? [];
   const unknownEvents = events
     .filter((p) => !p.includes('*') && !p.includes('?') && !EVENT_TYPE_NAMES.includes(p))
     .map((pattern) => ({ pattern, near: closeMatches(pattern) }));
@@ -122,29 +93,29 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
     host,
     port,
     path,
-    secret: raw.secret,
-    scheme,
-    toleranceSeconds: raw.tolerance === undefined ? DEFAULT_TOLERANCE_SECONDS : parseIntFlag('--tolerance', raw.tolerance, { min: 0 })!,
-    maxBody: raw.maxBody === undefined ? DEFAULT_MAX_BODY : parseSize(raw.maxBody, '--max-body'),
+    secret: flags.secret,
+    scheme: flags.scheme,
+    toleranceSeconds: flags.tolerance,
+    maxBody: flags.maxBody,
     events,
     unknownEvents,
     forwardTo,
-    route: raw.route ?? [],
-    routesFile: raw.routes,
-    forwardTimeoutMs,
-    insecure: raw.insecure ?? false,
+    route: flags.route ?? [],
+    routesFile: flags.routes,
+    forwardTimeoutMs: flags.forwardTimeout,
+    insecure: flags.insecure ?? false,
     // A schedule without --max-attempts allows as many attempts as it lists.
-    maxAttempts: raw.maxAttempts !== undefined ? parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 })! : (retrySchedule?.length ?? DEFAULT_MAX_ATTEMPTS),
-    retrySchedule,
-    tunnel: raw.tunnel,
-    domain: raw.domain,
-    register: raw.register ?? false,
-    shop: raw.shop,
-    apiBase: raw.apiBase,
-    printSecret: raw.printSecret ?? false,
-    inspectPort: raw.inspect === false ? undefined : (parseIntFlag('--inspect-port', raw.inspectPort, { min: 0, max: 65535 }) ?? DEFAULT_INSPECT_PORT),
+    maxAttempts: flags.maxAttempts ?? flags.retrySchedule?.length ?? DEFAULT_MAX_ATTEMPTS,
+    retrySchedule: flags.retrySchedule,
+    tunnel: flags.tunnel,
+    domain: flags.domain,
+    register: flags.register ?? false,
+    shop: flags.shop,
+    apiBase: flags.apiBase,
+    printSecret: flags.printSecret ?? false,
+    inspectPort: flags.inspect === false ? undefined : (flags.inspectPort ?? DEFAULT_INSPECT_PORT),
     queue,
-    legacyQueue: raw.legacyQueue?.trim(),
+    legacyQueue: flags.legacyQueue?.trim(),
   };
 }
 

@@ -1,49 +1,42 @@
 // `etsyhook dev`: the local verifying receiver. Parses flags into DevOptions (a pure function), then runs the
 // pipeline (pipeline.ts) with a tunnel and the terminal's lines, until Ctrl-C (the action resolves: exit 0).
 import type { Command } from 'commander';
-import {
-  DEFAULT_DELIVERY_TIMEOUT_MS,
-  DEFAULT_DEV_HOST,
-  DEFAULT_DEV_PORT,
-  DEFAULT_INSPECT_PORT,
-  DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_TOLERANCE_SECONDS,
-  DEFAULT_WEBHOOK_PATH,
-} from '../core/defaults.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_DEV_HOST, DEFAULT_DEV_PORT, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../core/defaults.js';
 import type { Output } from '../ui/output.js';
 import { UsageError } from '../errors.js';
+import { formatDuration } from '../format.js';
 import type { Route } from '../core/delivery/routes.js';
-import { collect, context } from './common.js';
-import { isSelf, parseDevOptions, type DevOptions, type RawDevOptions } from './dev-options.js';
+import { context } from './common.js';
+import { addReceiverFlags, durationOption, intOption, portOption, repeatOption, retryScheduleOption, urlOption } from './flags.js';
+import { queueOption } from './queue-options.js';
+import { isSelf, parseDevOptions, type DevFlags, type DevOptions } from './dev-options.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('dev')
-    .description('receive Etsy webhooks locally: verify, store durably, forward to your app, behind an ngrok tunnel')
-    .option('--host <host>', 'interface to listen on', DEFAULT_DEV_HOST)
-    .option('--port <port>', 'port to listen on (0 picks a free one)', String(DEFAULT_DEV_PORT))
-    .option('--path <path>', 'path that receives webhooks', DEFAULT_WEBHOOK_PATH)
-    .option('--secret <secret>', 'signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one, else a new one is created and stored)')
-    .option('--scheme <scheme>', 'accept only standard or legacy signatures (default: detected from the headers)')
-    .option('--tolerance <seconds>', 'accept signed timestamps this many seconds old or ahead', String(DEFAULT_TOLERANCE_SECONDS))
+    .description('receive Etsy webhooks locally: verify, store durably, forward to your app, behind an ngrok tunnel');
+  addReceiverFlags(cmd, {
+    host: DEFAULT_DEV_HOST,
+    port: DEFAULT_DEV_PORT,
+    secret: '(default: ETSY_WEBHOOK_SECRET, else the stored one, else a new one is created and stored)',
+    events: 'dispatch, globs allowed (order.*,listing.created); others are stored as ignored',
+  })
     .option('--print-secret', 'print the signing secret in use (creating one if needed) and exit')
-    .option('--max-body <size>', 'largest body accepted, e.g. 1mb, 256kb (default: 1 MiB)')
-    .option('--events <list>', 'event types to dispatch, globs allowed (order.*,listing.created); others are stored as ignored')
-    .option('--forward-to <url>', 'forward accepted events, byte-exact with their headers, to your app')
-    .option('--route <GLOB=TARGET>', 'send events of these types to a target: http(s)://URL, exec:COMMAND, slack:WEBHOOK_URL or pushover: (repeatable)', collect)
+    .addOption(urlOption('--forward-to <url>', 'forward accepted events, byte-exact with their headers, to your app'))
+    .addOption(repeatOption('--route <GLOB=TARGET>', 'send events of these types to a target: http(s)://URL, exec:COMMAND, slack:WEBHOOK_URL or pushover: (repeatable)'))
     .option('--routes <file>', 'routes from a YAML or JSON file: routes: [{events, to, template?, timeout?, max_attempts?, priority?}]')
-    .option('--forward-timeout <duration>', `per-attempt timeout when forwarding (default: ${DEFAULT_DELIVERY_TIMEOUT_MS / 1000}s)`)
+    .addOption(durationOption('--forward-timeout <duration>', 'per-attempt timeout when forwarding', { min: 1 }).default(DEFAULT_DELIVERY_TIMEOUT_MS, formatDuration(DEFAULT_DELIVERY_TIMEOUT_MS)))
     .option('--insecure', 'accept a self-signed certificate on an https --forward-to')
-    .option('--max-attempts <n>', `delivery attempts before an event is dead (default: ${DEFAULT_MAX_ATTEMPTS}, or as many as --retry-schedule lists)`)
-    .option('--retry-schedule <delays>', "when each attempt goes: 'etsy' (Etsy's own: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or delays such as 0,10s,5m (default: at once, 2 s, 10 s, 1 min, 5 min)")
+    .addOption(intOption('--max-attempts <n>', `delivery attempts before an event is dead (default: ${DEFAULT_MAX_ATTEMPTS}, or as many as --retry-schedule lists)`, { min: 1, max: 100 }))
+    .addOption(retryScheduleOption("when each attempt goes: 'etsy' (Etsy's own: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or delays such as 0,10s,5m (default: at once, 2 s, 10 s, 1 min, 5 min)"))
     .option('--no-tunnel', 'do not open the ngrok tunnel (receive on the local address only)')
     .option('--domain <domain>', 'reserved ngrok domain for a stable public URL')
     .option('--register', "create a push configuration for the public URL while running (deleted on exit)")
     .option('--shop <id>', 'shop for --register (default: ETSY_SHOP_ID, else the logged-in user\'s shop)')
     .option('--api-base <url>', 'Etsy API base URL for --register (env ETSY_API_BASE)')
-    .option('--inspect-port <port>', `the web inspector's port on 127.0.0.1 (default ${DEFAULT_INSPECT_PORT}, the next free one if taken; 0 picks any)`)
+    .addOption(portOption('--inspect-port <port>', `the web inspector's port on 127.0.0.1 (default ${DEFAULT_INSPECT_PORT}, the next free one if taken; 0 picks any)`))
     .option('--no-inspect', 'do not serve the web inspector')
-    .option('--queue <url>', 'keep events in this Redis (shared with serve and worker) instead of the local store (env ETSYHOOK_QUEUE)')
+    .addOption(queueOption('keep events in this Redis (shared with serve and worker) instead of the local store (env ETSYHOOK_QUEUE)'))
     .option('--legacy-queue <key>', "with --queue: also LPUSH each accepted payload onto this list, as the seed chapter's WebhookQueue does")
     .addHelpText(
       'after',
@@ -62,8 +55,8 @@ Answers: 200 {"status":"accepted","id"} once the event is on disk ("duplicate", 
 GET /health answers {"status":"healthy",...}. The public tunnel needs an ngrok authtoken: NGROK_AUTHTOKEN or
 \`etsyhook config set ngrok-authtoken <token>\`. Stored events: etsyhook events list, tail, replay.`,
     )
-    .action(async (_o: RawDevOptions, cmd: Command) => {
-      const { opts, out } = context<RawDevOptions>(cmd);
+    .action(async (_o: DevFlags, cmd: Command) => {
+      const { opts, out } = context<DevFlags>(cmd);
       await runDev(parseDevOptions(opts), out);
     });
 }

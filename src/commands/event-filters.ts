@@ -7,17 +7,7 @@ import { closeMatches, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
 import type { EventStatus } from '../core/log/records.js';
 import { logPath } from '../core/log/store.js';
 import type { Output } from '../ui/output.js';
-import { splitList } from '../core/events/globs.js';
-import { listOption, parseSince, parseStatuses, sinceOption, statusOption, STATUS_HELP } from './flags.js';
-
-export { STATUS_HELP };
-
-/** The filter flags as plain strings (a command that registers them itself: replay). */
-export interface FilterFlags {
-  type?: string[];
-  status?: string[];
-  since?: string;
-}
+import { listOption, sinceOption, statusOption, STATUS_HELP } from './flags.js';
 
 /** What commander hands over for the filter flags added by addFilterOptions (already parsed by flags.ts). */
 export interface ParsedFilterFlags {
@@ -35,9 +25,9 @@ export interface ParsedFilters {
 }
 
 /** Add --type, --status and --since, worded for `what` (events, lines). */
-export function addFilterOptions(cmd: Command, what: { status: string; since: string }): Command {
+export function addFilterOptions(cmd: Command, what: { type?: string; status: string; since: string }): Command {
   return cmd
-    .addOption(listOption('--type <types>', 'only these event types: names or globs, comma-separated (order.*,listing.created)'))
+    .addOption(listOption('--type <types>', what.type ?? 'only these event types: names or globs, comma-separated (order.*,listing.created)'))
     .addOption(statusOption('--status <statuses>', `${what.status} (comma-separated): ${STATUS_HELP}`))
     .addOption(sinceOption('--since <when>', what.since));
 }
@@ -45,20 +35,6 @@ export function addFilterOptions(cmd: Command, what: { status: string; since: st
 export function filtersOf(flags: ParsedFilterFlags): ParsedFilters {
   const types = flags.type ?? [];
   return { types, statuses: flags.status ?? [], since: flags.since, warnings: unknownTypeWarnings(types) };
-}
-
-/** The same from raw strings, for a command that still registers the filters as plain options (replay). */
-export function parseFilters(
-  raw: FilterFlags,
-  out: Output,
-): Omit<ParsedFilters, 'warnings'> {
-  const parsed = filtersOf({
-    type: splitList(raw.type),
-    status: raw.status === undefined ? [] : parseStatuses(raw.status),
-    ...(raw.since === undefined ? {} : { since: parseSince(raw.since, '--since') }),
-  });
-  for (const w of parsed.warnings) out.warn(w);
-  return { types: parsed.types, statuses: parsed.statuses, since: parsed.since };
 }
 
 /** A plain name etsyhook does not know gets a warning, not an error: stores may hold other types. */

@@ -8,7 +8,7 @@ import { bodyBytes } from '../core/log/records.js';
 import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
 import { addFilterOptions, badLineReporter, emptyStoreMessage, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { intOption, listOption, sinceOption } from './flags.js';
-import { queueUrl } from './queue-options.js';
+import { queueOption, queueUrl } from './queue-options.js';
 
 const QUEUE_HELP = 'read the Redis history serve and worker keep instead of the local store (env ETSYHOOK_QUEUE)';
 
@@ -250,7 +250,7 @@ function registerList(events: Command): void {
   })
     .addOption(listOption('--webhook-id <ids>', "only events with this webhook-id (Etsy's id, as its portal and your app's logs show it; comma-separated)"))
     .addOption(intOption('--limit <n>', 'at most N events', { min: 1 }).default(DEFAULT_LIST_LIMIT))
-    .option('--queue <url>', QUEUE_HELP)
+    .addOption(queueOption(QUEUE_HELP))
     .addHelpText(
       'after',
       `
@@ -276,7 +276,7 @@ function registerShow(events: Command): void {
     .argument('<id>', 'the event id (evt_…) or its webhook-id (msg_…), or a unique prefix of either')
     .option('--raw', 'write the exact stored body bytes to stdout, nothing else')
     .option('--expand', 'also fetch the resource the event names (its resource_url) from the Etsy API, as the logged-in user')
-    .option('--queue <url>', QUEUE_HELP);
+    .addOption(queueOption(QUEUE_HELP));
   show.options.find((o) => o.long === '--raw')!.conflicts('expand');
   addApiOptions(show)
     .addHelpText(

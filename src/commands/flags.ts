@@ -1,129 +1,34 @@
-// The option parsers every command shares, on commander's Option API: integers with ranges, durations, sizes, URLs,
-// schemes, lists and globs, statuses, secrets. Each parser turns raw text into a typed value or throws a UsageError
-// (exit 2) in one line naming where the value came from (the flag, or its environment variable) and what to write.
+// Every flag's type, declared once: commander Options whose argParser runs a pure parser from src/parse.ts with the
+// name of where the value came from (the flag, or its environment variable). An action receives typed values; bad
+// ones are a UsageError (exit 2) before it runs. Flags that several commands share are declared here once.
 import type { EventEmitter } from 'node:events';
 import { Option, type Command } from './commander.js';
+import { parseChoice, parseDuration, parseHost, parseInteger, parsePort, parseSecret, parseSince, parseSize, parseUrl, parseWebhookPath, splitList, type IntRange } from '../parse.js';
 import { UsageError } from '../errors.js';
-import { splitList } from '../core/events/globs.js';
+import { formatSize } from '../format.js';
+import { DEFAULT_MAX_BODY, DEFAULT_TOLERANCE_SECONDS, DEFAULT_WEBHOOK_PATH } from '../core/defaults.js';
+import { parseRetrySchedule } from '../core/delivery/retry.js';
 import { EVENT_STATUSES, type EventStatus } from '../core/log/records.js';
 import { SCHEMES, type Scheme } from '../core/receive/signature.js';
 
-// ---------------------------------------------------------------------------------------------------------------
-// Pure parsers: (raw text, the name to show) → value. Tested in-process; the Option factories below wrap them.
-
-export interface IntRange {
-  min?: number;
-  max?: number;
-}
-
-/** A whole number within a range (min defaults to 0). */
-export function parseInteger(raw: string, name: string, range: IntRange = {}): number {
-  const min = range.min ?? 0;
-  const s = raw.trim();
-  const n = Number(s);
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < min || (range.max !== undefined && n > range.max)) {
-    const span = range.max !== undefined ? ` from ${min} to ${range.max}` : ` of at least ${min}`;
-    throw new UsageError(`${name} must be a whole number${span}, got '${raw}'`);
-  }
-  return n;
-}
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** A duration in milliseconds: 500ms, 30s, 5m, 2h, 7d; a bare number is seconds. `min` is in ms. */
-export function parseDuration(raw: string, name: string, options: { min?: number } = {}): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/i.exec(raw.trim());
-  if (!m) throw new UsageError(`${name} must be a duration such as 500ms, 30s or 5m, got '${raw}'`);
-  const ms = Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 's').toLowerCase()]!);
-  const min = options.min ?? 0;
-  if (ms < min) {
-    throw new UsageError(min <= 1 ? `${name} must be more than zero, got '${raw}'` : `${name} must be at least ${formatDuration(min)}, got '${raw}'`);
-  }
-  return ms;
-}
-
-/** A point in the past: a duration back from now (30m, 2h, 7d) or a date (2026-01-31, ISO 8601); epoch ms. */
-export function parseSince(raw: string, name: string, now = Date.now()): number {
-  const s = raw.trim();
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/i.exec(s);
-  if (m) return now - Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!;
-  if (/^\d{4}-\d{2}-\d{2}/.test(s)) {
-    const t = Date.parse(s);
-    if (!Number.isNaN(t)) return t;
-  }
-  throw new UsageError(`${name} must be a duration such as 30m, 2h or 7d, or a date such as 2026-01-31, got '${raw}'`);
-}
-
-/** A size in bytes: 512kb, 1mb, 1MiB or 1048576; k, m and g are powers of 1024. */
-export function parseSize(raw: string, name: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(raw.trim());
-  if (!m) throw new UsageError(`${name} must be a size such as 512kb, 1mb or 1048576, got '${raw}'`);
-  const unit = (m[2] ?? 'b').toLowerCase()[0];
-  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  const n = Math.floor(Number(m[1]) * factor);
-  if (n < 1) throw new UsageError(`${name} must be at least 1 byte, got '${raw}'`);
-  return n;
-}
-
-/** An absolute URL with one of the given protocols (http and https by default). */
-export function parseUrl(raw: string, name: string, protocols: readonly string[] = ['http:', 'https:']): URL {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw new UsageError(`${name} is not a valid URL: '${raw}'; write a full URL such as http://127.0.0.1:3000/webhooks`);
-  }
-  if (!protocols.includes(url.protocol)) {
-    const names = protocols.map((p) => p.replace(/:$/, ''));
-    throw new UsageError(`${name} must be ${names.length === 1 ? `an ${names[0]}` : `an ${names.join(' or ')}`} URL, got '${raw}'`);
-  }
-  return url;
-}
-
 /** A signature scheme, any case. */
 export function parseScheme(raw: string, name = '--scheme'): Scheme {
-  const s = raw.trim().toLowerCase();
-  if ((SCHEMES as readonly string[]).includes(s)) return s as Scheme;
-  throw new UsageError(`${name} must be one of ${SCHEMES.join(', ')}, got '${raw}'`);
+  return parseChoice(raw, name, SCHEMES);
 }
 
 export const STATUS_HELP = EVENT_STATUSES.join(', ');
 
 /** Event statuses, comma-separated, any case. */
 export function parseStatuses(raw: string | readonly string[], name = '--status'): EventStatus[] {
-  const statuses = splitList(typeof raw === 'string' ? raw : [...raw]).map((s) => s.toLowerCase());
+  const statuses = splitList(raw).map((s) => s.toLowerCase());
   for (const s of statuses) {
     if (!(EVENT_STATUSES as readonly string[]).includes(s)) throw new UsageError(`${name} must be one of ${STATUS_HELP}; got '${s}'`);
   }
   return statuses as EventStatus[];
 }
 
-/** A secret: anything but empty (an empty variable must not silently mean "use another secret"). */
-export function parseSecret(raw: string, name: string): string {
-  if (raw.trim() !== '') return raw;
-  if (name.startsWith('--')) {
-    throw new UsageError(`${name} is empty`, `pass the value itself, or leave ${name} out to use the environment or the stored one (is the variable you expanded unset?)`);
-  }
-  throw new UsageError(`${name} is set but empty`, `set it to the secret, or unset it (\`unset ${name}\`) to use the stored one`);
-}
-
-/** Readable form of a duration default: 30s, 5m, 2h, 500ms. */
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
-/** Readable form of a size default: 1mb, 256kb, 100b. */
-export function formatSize(bytes: number): string {
-  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}mb`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024}kb`;
-  return `${bytes}b`;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
-// Options. Each is a commander Option whose argParser calls a parser above with the name of where the value came from.
+// Options. Each is a commander Option whose argParser calls a parser with the name of where the value came from.
 
 /** Where each option's value being parsed came from: its long flag, or its environment variable. */
 const origins = new WeakMap<Option, string>();
@@ -154,6 +59,10 @@ export function intOption(flags: string, description: string, range: IntRange = 
   return parsedOption(flags, description, (raw, name) => parseInteger(raw, name, range));
 }
 
+export function portOption(flags: string, description: string): Option {
+  return parsedOption(flags, description, (raw, name) => parsePort(raw, name));
+}
+
 export function durationOption(flags: string, description: string, options: { min?: number } = {}): Option {
   return parsedOption(flags, description, (raw, name) => parseDuration(raw, name, options));
 }
@@ -182,12 +91,30 @@ export function listOption(flags: string, description: string): Option {
   return parsedOption<string[]>(flags, description, (raw, _name, previous) => [...(previous ?? []), ...splitList(raw)]);
 }
 
+/** `--retry-schedule`: 'etsy', or the delays before each attempt (0,10s,5m). */
+export function retryScheduleOption(description: string): Option {
+  return parsedOption('--retry-schedule <delays>', description, (raw, name) => {
+    try {
+      return parseRetrySchedule(raw);
+    } catch (err) {
+      throw new UsageError(`${name}: ${(err as Error).message}`, "write 'etsy' or delays such as 0,10s,5m");
+    }
+  });
+}
+
+/** A repeatable flag whose values are kept as given, in order (`--route a=b --route c=d`). */
+export function repeatOption(flags: string, description: string): Option {
+  return parsedOption<string[]>(flags, description, (raw, _name, previous) => [...(previous ?? []), raw]);
+}
+
 export function statusOption(flags: string, description: string): Option {
   return parsedOption<EventStatus[]>(flags, description, (raw, name, previous) => [...(previous ?? []), ...parseStatuses(raw, name)]);
 }
 
-export function secretOption(flags: string, description: string, envVar: string): Option {
-  return parsedOption(flags, description, (raw, name) => parseSecret(raw, name)).env(envVar);
+/** A secret flag: never empty. With `envVar`, the variable is read by commander (and named when it is empty). */
+export function secretOption(flags: string, description: string, envVar?: string): Option {
+  const option = parsedOption(flags, description, (raw, name) => parseSecret(raw, name));
+  return envVar === undefined ? option : option.env(envVar);
 }
 
 /** Where an option's value came from, for messages: the flag, the variable, or undefined when not given. */
@@ -197,3 +124,42 @@ export function sourceOf(cmd: Command, key: string, option: { flag: string; env?
   if (source === 'env') return option.env;
   return undefined;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flags several commands share, declared once.
+
+/** The receiver's flags, as dev and serve both take them. */
+export interface ReceiverFlags {
+  host: string;
+  port: number;
+  path: string;
+  secret?: string;
+  scheme?: Scheme;
+  tolerance: number;
+  maxBody: number;
+  events?: string[];
+}
+
+/** What differs between dev's and serve's receiver flags: the defaults and a few words of help. */
+export interface ReceiverFlagHelp {
+  host: string;
+  port: number;
+  /** After "signing secret ": where it comes from when the flag is left out. */
+  secret: string;
+  /** After "event types to ": what happens to the chosen ones, and to the others. */
+  events: string;
+}
+
+/** Add the receiver's flags (host, port, path, secret, scheme, tolerance, max-body, events) to `cmd`. */
+export function addReceiverFlags(cmd: Command, help: ReceiverFlagHelp): Command {
+  return cmd
+    .addOption(parsedOption('--host <host>', 'interface to listen on', parseHost).default(help.host))
+    .addOption(portOption('--port <port>', 'port to listen on (0 picks a free one)').default(help.port))
+    .addOption(parsedOption('--path <path>', 'path that receives webhooks', parseWebhookPath).default(DEFAULT_WEBHOOK_PATH))
+    .addOption(secretOption('--secret <secret>', `signing secret ${help.secret}`))
+    .addOption(schemeOption('--scheme <scheme>', 'accept only standard or legacy signatures (default: detected from the headers)'))
+    .addOption(intOption('--tolerance <seconds>', 'accept signed timestamps this many seconds old or ahead').default(DEFAULT_TOLERANCE_SECONDS))
+    .addOption(sizeOption('--max-body <size>', 'largest body accepted, e.g. 1mb, 256kb').default(DEFAULT_MAX_BODY, formatSize(DEFAULT_MAX_BODY)))
+    .addOption(listOption('--events <list>', `event types to ${help.events}`));
+}
+

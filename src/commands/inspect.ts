@@ -1,16 +1,17 @@
 // `etsyhook inspect`: the web inspector over the stored events, without a receiver.
 import type { Command } from 'commander';
-import { parseIntFlag } from '../config.js';
 import { DEFAULT_INSPECT_PORT } from '../core/defaults.js';
 import { OperationError } from '../errors.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
 import type { InspectorSource } from '../inspector/source.js';
 import type { Output } from '../ui/output.js';
 import { context } from './common.js';
-import { queueUrl } from './queue-options.js';
+import { portOption, secretOption } from './flags.js';
+import { queueOption, queueUrl } from './queue-options.js';
+import { webhookSecret } from './shared/secret.js';
 
-interface RawInspectOptions {
-  inspectPort?: string;
+interface InspectFlags {
+  inspectPort: number;
   queue?: string;
   secret?: string;
 }
@@ -24,22 +25,20 @@ export interface InspectOptions {
   queue?: QueueTarget;
 }
 
-/** Raw flags (and ETSYHOOK_QUEUE) into what the inspector needs; a UsageError for anything it cannot use. */
-export function parseInspectOptions(raw: RawInspectOptions, env: NodeJS.ProcessEnv = process.env): InspectOptions {
-  const port = parseIntFlag('--inspect-port', raw.inspectPort, { min: 0, max: 65535 }) ?? DEFAULT_INSPECT_PORT;
-  const queueRaw = queueUrl(raw.queue, env);
+/** The flags (and ETSYHOOK_QUEUE) into what the inspector needs; a UsageError for anything it cannot use. */
+export function parseInspectOptions(flags: InspectFlags, env: NodeJS.ProcessEnv = process.env): InspectOptions {
+  const queueRaw = queueUrl(flags.queue, env);
   const queue = queueRaw === undefined ? undefined : parseQueueUrl(queueRaw);
-  const secret = raw.secret?.trim();
-  return { port, nextFreePort: true, secret: secret === '' ? undefined : secret, ...(queue === undefined ? {} : { queue }) };
+  return { port: flags.inspectPort, nextFreePort: true, secret: flags.secret?.trim(), ...(queue === undefined ? {} : { queue }) };
 }
 
 export function register(program: Command): void {
   program
     .command('inspect')
     .description('a local web page to see, search and replay every stored webhook (live as they arrive)')
-    .option('--inspect-port <port>', `port on 127.0.0.1 (the next free one if taken; 0 picks any)`, String(DEFAULT_INSPECT_PORT))
-    .option('--queue <url>', 'read a shared queue instead of the events under ETSYHOOK_HOME (env ETSYHOOK_QUEUE)')
-    .option('--secret <secret>', 'for re-signed replays and expected signatures (default: ETSY_WEBHOOK_SECRET, else the stored one)')
+    .addOption(portOption('--inspect-port <port>', 'port on 127.0.0.1 (the next free one if taken; 0 picks any)').default(DEFAULT_INSPECT_PORT))
+    .addOption(queueOption('read a shared queue instead of the events under ETSYHOOK_HOME (env ETSYHOOK_QUEUE)'))
+    .addOption(secretOption('--secret <secret>', 'for re-signed replays and expected signatures (default: ETSY_WEBHOOK_SECRET, else the stored one)'))
     .addHelpText(
       'after',
       `
@@ -53,12 +52,11 @@ Examples:
   $ etsyhook inspect --inspect-port 4141
   $ etsyhook inspect --queue redis://127.0.0.1:6379   what every serve, worker and dev --queue records`,
     )
-    .action(async (_o: RawInspectOptions, cmd: Command) => {
-      const { opts, out } = context<RawInspectOptions>(cmd);
+    .action(async (_o: InspectFlags, cmd: Command) => {
+      const { opts, out } = context<InspectFlags>(cmd);
       const options = parseInspectOptions(opts);
       const config = await import('../config.js');
-      const secret =
-        options.secret ?? (await config.resolveSetting(undefined, 'ETSY_WEBHOOK_SECRET', 'webhookSecret', new config.ConfigStore()))?.value;
+      const secret = (await webhookSecret(options.secret))?.value;
       const { openInspector } = await import('../inspector/index.js');
       const dir = config.storeDir();
       let badLines = 0;

@@ -1,6 +1,5 @@
 // `etsyhook replay`: send stored events again, byte-exact or re-signed, and record every attempt.
 import type { Command } from 'commander';
-import { parseDurationMs, parseIntFlag, parseUrlFlag } from '../config.js';
 import type { ReplaySource, ReplaySummary, Resign } from '../core/delivery/replay.js';
 import type { Route } from '../core/delivery/routes.js';
 import type { StoredEvent } from '../core/log/query.js';
@@ -9,26 +8,27 @@ import { OperationError, SilentExit, UsageError } from '../errors.js';
 import { EXIT_INTERRUPTED } from './interrupt.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson } from '../ui/present.js';
-import { collect, context } from './common.js';
+import { context } from './common.js';
 import { duration, plural } from '../ui/words.js';
-import type { FilterFlags, ParsedFilters } from './event-filters.js';
-import { STATUS_HELP } from './flags.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_LOCAL_TARGET } from '../core/defaults.js';
+import type { Scheme } from '../core/receive/signature.js';
+import { queueOption } from './queue-options.js';
+import { formatDuration } from '../format.js';
+import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
+import { durationOption, intOption, repeatOption, schemeOption, secretOption, urlOption } from './flags.js';
 
-/** Requests in flight at once: the same as `dev --forward-to` (core/forwarder.ts, not imported here: it loads undici). */
-const DEFAULT_CONCURRENCY = 16;
-
-interface ReplayFlags extends FilterFlags {
+interface ReplayFlags extends ParsedFilterFlags {
   failed?: boolean;
-  to?: string;
+  to?: URL;
   route?: string[];
   routes?: string;
   resign?: boolean;
   newId?: boolean;
   secret?: string;
-  scheme?: string;
+  scheme?: Scheme;
   dryRun?: boolean;
-  concurrency?: string;
-  timeout?: string;
+  concurrency: number;
+  timeout: number;
   insecure?: boolean;
   queue?: string;
 }
@@ -37,26 +37,28 @@ interface ReplayFlags extends FilterFlags {
 const LINES_ON_A_TERMINAL = 20;
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('replay')
     .description('send stored events again: byte-exact by default, or re-signed with a fresh timestamp')
-    .argument('[ids...]', 'event ids (evt_…) or webhook-ids (msg_…), or unique prefixes of either; or select with the flags below')
-    .option('--type <types>', 'every stored event of these types: names or globs, comma-separated', collect)
-    .option('--since <when>', 'every stored event received within a duration (30m, 2h, 7d) or since a date')
-    .option('--status <statuses>', `every stored event with this status (comma-separated): ${STATUS_HELP}`, collect)
+    .argument('[ids...]', 'event ids (evt_…) or webhook-ids (msg_…), or unique prefixes of either; or select with the flags below');
+  addFilterOptions(cmd, {
+    type: 'every stored event of these types: names or globs, comma-separated',
+    since: 'every stored event received within a duration (30m, 2h, 7d) or since a date',
+    status: 'every stored event with this status',
+  })
     .option('--failed', 'every event whose delivery failed or went dead (same as --status failed,dead); with ids or routes, only the routes that failed')
-    .option('--to <url>', "where to send (default: the event's recorded --forward-to, else http://127.0.0.1:5000/webhook)")
-    .option('--route <GLOB=TARGET>', 'send to this route instead (repeatable); with --failed, a route the event already delivered on is skipped', collect)
+    .addOption(urlOption('--to <url>', `where to send (default: the event's recorded --forward-to, else ${DEFAULT_LOCAL_TARGET})`))
+    .addOption(repeatOption('--route <GLOB=TARGET>', 'send to this route instead (repeatable); with --failed, a route the event already delivered on is skipped'))
     .option('--routes <file>', "send by these routes (YAML or JSON, as dev's); the same file lets --failed re-run Slack routes")
     .option('--resign', 'sign again with a fresh timestamp and the current secret, keeping webhook-id')
     .option('--new-id', 'with --resign: a fresh webhook-id too (so a deduplicating receiver takes it again)')
-    .option('--secret <secret>', 'with --resign: signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)')
-    .option('--scheme <scheme>', "with --resign: standard or legacy (default: the scheme the event arrived with)")
+    .addOption(secretOption('--secret <secret>', 'with --resign: signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)'))
+    .addOption(schemeOption('--scheme <scheme>', 'with --resign: standard or legacy (default: the scheme the event arrived with)'))
     .option('--dry-run', 'list what would be sent, send nothing')
-    .option('--concurrency <n>', 'requests in flight at once (as dev --forward-to)', String(DEFAULT_CONCURRENCY))
-    .option('--timeout <duration>', 'per-request timeout, e.g. 10s', '30s')
+    .addOption(intOption('--concurrency <n>', 'requests in flight at once (as dev --forward-to)', { min: 1, max: 256 }).default(DEFAULT_CONCURRENCY))
+    .addOption(durationOption('--timeout <duration>', 'per-request timeout, e.g. 10s', { min: 1 }).default(DEFAULT_DELIVERY_TIMEOUT_MS, formatDuration(DEFAULT_DELIVERY_TIMEOUT_MS)))
     .option('--insecure', 'accept a self-signed certificate on an https target')
-    .option('--queue <url>', 'replay from the Redis history serve and worker keep, recording attempts there (env ETSYHOOK_QUEUE)')
+    .addOption(queueOption('replay from the Redis history serve and worker keep, recording attempts there (env ETSYHOOK_QUEUE)'))
     .addHelpText(
       'after',
       `
@@ -129,8 +131,9 @@ interface ReplayParsed {
 
 /** Every flag validated before the store is read. */
 async function parseReplay(ids: string[], opts: ReplayFlags, out: Output): Promise<ReplayParsed> {
-  const f = await import('./event-filters.js');
-  const filters = f.parseFilters(opts, out);
+  const parsed = filtersOf(opts);
+  for (const w of parsed.warnings) out.warn(w);
+  const filters = { types: parsed.types, statuses: parsed.statuses, since: parsed.since };
   if (opts.failed && filters.statuses.length > 0) throw new UsageError('--failed and --status cannot be combined', '--failed is --status failed,dead');
   if (opts.failed) filters.statuses = ['failed', 'dead'];
   const byFilter = filters.types.length > 0 || filters.statuses.length > 0 || filters.since !== undefined;
@@ -140,7 +143,7 @@ async function parseReplay(ids: string[], opts: ReplayFlags, out: Output): Promi
   if (ids.length === 0 && !byFilter) {
     throw new UsageError('which events? name ids, or select with --type, --since, --status or --failed', 'see etsyhook events list');
   }
-  const to = opts.to === undefined ? undefined : parseUrlFlag('--to', opts.to).href;
+  const to = opts.to?.href;
   let routes: import('../core/delivery/routes.js').Route[] | undefined;
   if ((opts.route?.length ?? 0) > 0 || opts.routes !== undefined) {
     if (to !== undefined) throw new UsageError('--to and --route/--routes cannot be combined', "--to URL is --route '*=URL'");
@@ -149,9 +152,7 @@ async function parseReplay(ids: string[], opts: ReplayFlags, out: Output): Promi
     for (const w of set.warnings) out.warn(w);
     routes = set.routes;
   }
-  const concurrency = parseIntFlag('--concurrency', opts.concurrency, { min: 1, max: 256 }) ?? DEFAULT_CONCURRENCY;
-  const timeoutMs = parseDurationMs('--timeout', opts.timeout ?? '30s');
-  if (timeoutMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${opts.timeout}'`);
+  const { concurrency, timeout: timeoutMs } = opts;
   if (!opts.resign && (opts.newId || opts.secret !== undefined || opts.scheme !== undefined)) {
     throw new UsageError(`${opts.newId ? '--new-id' : opts.secret !== undefined ? '--secret' : '--scheme'} only applies with --resign`);
   }
@@ -159,7 +160,7 @@ async function parseReplay(ids: string[], opts: ReplayFlags, out: Output): Promi
   let secretOrigin = '';
   if (opts.resign) {
     const input = await import('./signing-input.js');
-    const scheme = input.parseScheme(opts.scheme);
+    const scheme = opts.scheme;
     const secret = await input.resolveSecret(opts.secret);
     if (scheme !== 'legacy') input.checkSecretFormat(secret, 'standard');
     secretOrigin = secret.origin;

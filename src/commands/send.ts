@@ -1,6 +1,11 @@
 // `etsyhook send <event-type>`: build, sign and POST a test event, print the answer; `--count` for a batch.
 import type { Command } from 'commander';
-import { collect, context } from './common.js';
+import { context } from './common.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_LOCAL_TARGET } from '../core/defaults.js';
+import { UsageError } from '../errors.js';
+import { formatDuration } from '../format.js';
+import { durationOption, intOption, parsedOption, repeatOption, schemeOption, secretOption, urlOption } from './flags.js';
+import { parseTimestamp, parseWebhookId } from './signing-input.js';
 import { bytesInWords, duration, plural } from '../ui/words.js';
 import type { Output } from '../ui/output.js';
 import type { BatchSummary, Delivery, Outcome, PreparedEvent } from '../core/delivery/sender.js';
@@ -8,23 +13,22 @@ import type { EventType } from '../core/events/catalog.js';
 import type { JsonObject } from '../core/events/fixtures.js';
 import type { Scheme } from '../core/receive/signature.js';
 
-export const DEFAULT_TARGET = 'http://127.0.0.1:5000/webhook';
-const DEFAULT_TIMEOUT = '30s';
+export const DEFAULT_TARGET = DEFAULT_LOCAL_TARGET;
 const SHOWN_BODY_CHARS = 2000;
 
-interface RawSendOptions {
-  to?: string;
+interface SendFlags {
+  to: URL;
   secret?: string;
-  scheme?: string;
+  scheme: Scheme;
   set?: string[];
   data?: string;
-  shop?: string;
+  shop?: number;
   id?: string;
-  timestamp?: string;
-  expect?: string;
-  timeout?: string;
-  count?: string;
-  concurrency?: string;
+  timestamp?: number;
+  expect?: StatusExpectation;
+  timeout: number;
+  count?: number;
+  concurrency?: number;
 }
 
 export interface StatusExpectation {
@@ -57,18 +61,18 @@ export function register(program: Command): void {
     .command('send')
     .description('build, sign and POST a test event to a receiver, and print its answer')
     .argument('<event-type>', 'an event type, e.g. order.paid (see `etsyhook events types`)')
-    .option('--to <url>', `where to POST (default: ${DEFAULT_TARGET}, where \`etsyhook dev\` listens)`)
-    .option('--secret <secret>', 'signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)')
-    .option('--scheme <scheme>', 'standard (webhook-* headers, what Etsy sends) or legacy (X-Etsy-Signature) (default: standard)')
-    .option('--set <key=value>', 'override a fixture field; dot paths; numbers, booleans, null parsed (repeatable)', collect)
+    .addOption(urlOption('--to <url>', 'where to POST').default(new URL(DEFAULT_TARGET), `${DEFAULT_TARGET}, where \`etsyhook dev\` listens`))
+    .addOption(secretOption('--secret <secret>', 'signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)'))
+    .addOption(schemeOption('--scheme <scheme>', 'standard (webhook-* headers, what Etsy sends) or legacy (X-Etsy-Signature)').default('standard'))
+    .addOption(repeatOption('--set <key=value>', 'override a fixture field; dot paths; numbers, booleans, null parsed (repeatable)'))
     .option('--data <file>', 'send this body (a FILE, or - for stdin) byte for byte instead of a fixture; with --set, edit its JSON')
-    .option('--shop <id>', 'shop id for the fixture')
-    .option('--id <id>', 'webhook-id to send (default: a fresh msg_… id)')
-    .option('--timestamp <unix>', 'sign with this timestamp, e.g. to test stale-timestamp rejection (default: now)')
-    .option('--expect <status>', 'exit 1 unless the answer matches: 200, 2xx, 401, or a list such as 200,202')
-    .option('--timeout <duration>', `give up waiting for an answer after this long (default: ${DEFAULT_TIMEOUT})`)
-    .option('--count <n>', 'send N distinct events (fresh fixture and webhook-id each) and print a summary')
-    .option('--concurrency <n>', 'with --count: requests in flight at once (default: 1)')
+    .addOption(intOption('--shop <id>', 'shop id for the fixture', { min: 1 }))
+    .addOption(parsedOption('--id <id>', 'webhook-id to send (default: a fresh msg_… id)', (raw, name) => parseWebhookId(raw, name)!))
+    .addOption(parsedOption('--timestamp <unix>', 'sign with this timestamp, e.g. to test stale-timestamp rejection (default: now)', (raw, name) => parseTimestamp(raw, name)!))
+    .addOption(parsedOption('--expect <status>', 'exit 1 unless the answer matches: 200, 2xx, 401, or a list such as 200,202', (raw) => parseExpect(raw)))
+    .addOption(durationOption('--timeout <duration>', 'give up waiting for an answer after this long', { min: 1 }).default(DEFAULT_DELIVERY_TIMEOUT_MS, formatDuration(DEFAULT_DELIVERY_TIMEOUT_MS)))
+    .addOption(intOption('--count <n>', 'send N distinct events (fresh fixture and webhook-id each) and print a summary', { min: 1, max: 1_000_000 }))
+    .addOption(intOption('--concurrency <n>', 'with --count: requests in flight at once (default: 1)', { min: 1, max: 1000 }))
     .addHelpText(
       'after',
       `
@@ -86,18 +90,16 @@ A 2xx saying {"status":"duplicate"} means the receiver already had the webhook-i
 Ctrl-C stops at once and prints what was done so far (exit 130). The secret itself is never printed.
 Exit codes: 0 sent (and matched --expect), 1 no answer or another status, 2 usage, 130 interrupted.`,
     )
-    .action(async (type: string, _raw: RawSendOptions, cmd: Command) => {
-      const { opts, out } = context<RawSendOptions>(cmd);
+    .action(async (type: string, _flags: SendFlags, cmd: Command) => {
+      const { opts, out } = context<SendFlags>(cmd);
       const options = await validate(type, opts, out);
       if (options.count === undefined) await sendOne(options, out);
       else await sendMany(options, options.count, out);
     });
 }
 
-async function validate(typeName: string, raw: RawSendOptions, out: Output): Promise<SendOptions> {
-  const { UsageError } = await import('../errors.js');
+async function validate(typeName: string, raw: SendFlags, out: Output): Promise<SendOptions> {
   const { closeMatches, findEventType } = await import('../core/events/catalog.js');
-  const { parseDurationMs, parseIntFlag, parseUrlFlag } = await import('../config.js');
   const input = await import('./signing-input.js');
 
   const name = typeName.trim();
@@ -112,18 +114,9 @@ async function validate(typeName: string, raw: RawSendOptions, out: Output): Pro
     out.warn(`'${name}' is not an event type etsyhook knows${suggestion}; sending it anyway`);
   }
   const type: EventType = known ?? { name, source: 'etsy', description: '' };
-  const url = parseUrlFlag('--to', raw.to ?? DEFAULT_TARGET);
-  const scheme = input.parseScheme(raw.scheme) ?? 'standard';
+  const { to: url, scheme, shop: shopId, id, timestamp, expect, timeout: timeoutMs, count, concurrency } = raw;
   const sets = raw.set ?? [];
-  for (const s of sets) checkSet(s, UsageError);
-  const shopId = parseIntFlag('--shop', raw.shop, { min: 1 });
-  const id = input.parseWebhookId(raw.id);
-  const timestamp = input.parseTimestamp(raw.timestamp);
-  const expect = raw.expect === undefined ? undefined : parseExpect(raw.expect, UsageError);
-  const timeoutMs = parseDurationMs('--timeout', raw.timeout ?? DEFAULT_TIMEOUT);
-  if (timeoutMs <= 0) throw new UsageError(`--timeout must be more than 0, got '${raw.timeout}'`);
-  const count = parseIntFlag('--count', raw.count, { min: 1, max: 1_000_000 });
-  const concurrency = parseIntFlag('--concurrency', raw.concurrency, { min: 1, max: 1000 });
+  for (const s of sets) checkSet(s);
 
   if (id !== undefined && scheme === 'legacy') {
     throw new UsageError('--id sets the webhook-id header, which the legacy scheme does not send', 'drop --id, or use --scheme standard');
@@ -168,19 +161,19 @@ async function validate(typeName: string, raw: RawSendOptions, out: Output): Pro
 }
 
 /** Reject a malformed `--set` before anything is sent (the catalog's parser knows the syntax). */
-function checkSet(assignment: string, UsageErrorClass: new (m: string, h?: string) => Error): void {
+function checkSet(assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new UsageErrorClass(`--set expects key=value (dot paths allowed, e.g. shop_id=123), got '${assignment}'`);
+  if (eq <= 0) throw new UsageError(`--set expects key=value (dot paths allowed, e.g. shop_id=123), got '${assignment}'`);
   if (assignment.slice(0, eq).split('.').some((p) => p.trim() === '')) {
-    throw new UsageErrorClass(`--set has an empty key segment in '${assignment.slice(0, eq)}'`, 'write nested keys as a.b.c=value');
+    throw new UsageError(`--set has an empty key segment in '${assignment.slice(0, eq)}'`, 'write nested keys as a.b.c=value');
   }
 }
 
 /** `200`, `2xx`, `40x`, or a comma-separated list of them. */
-export function parseExpect(raw: string, UsageErrorClass: new (m: string, h?: string) => Error): StatusExpectation {
+export function parseExpect(raw: string): StatusExpectation {
   const parts = raw.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
   if (parts.length === 0 || !parts.every((p) => /^[1-5][0-9x]{2}$/.test(p) && !/^.x\d$/.test(p))) {
-    throw new UsageErrorClass(`--expect must be a status such as 200, a class such as 2xx, or a list such as 200,202; got '${raw}'`);
+    throw new UsageError(`--expect must be a status such as 200, a class such as 2xx, or a list such as 200,202; got '${raw}'`);
   }
   const patterns = parts.map((p) => new RegExp(`^${p.replace(/x/g, '\\d')}$`));
   return { text: parts.join(','), matches: (status) => patterns.some((r) => r.test(String(status))) };

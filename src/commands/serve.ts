@@ -2,36 +2,27 @@
 // Redis has it), one NDJSON line per request on stdout; /health, /ready and /metrics for the load balancer.
 import type { Command } from 'commander';
 import type { Output } from '../ui/output.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_PORT } from '../core/defaults.js';
+import { typeMatcher } from '../core/events/globs.js';
+import { isValidSecret, type Scheme } from '../core/receive/signature.js';
 import { context } from './common.js';
-import type { QueueFlags } from './queue-options.js';
+import { addReceiverFlags, type ReceiverFlags } from './flags.js';
+import { parseQueueFlags, queueOption, retainOption, type ParsedQueue, type QueueFlags } from './queue-options.js';
+import { webhookSecret } from './shared/secret.js';
 
-export interface RawServeOptions extends QueueFlags {
-  host: string;
-  port: string;
-  path: string;
-  secret?: string;
-  scheme?: string;
-  tolerance: string;
-  maxBody: string;
-  events?: string;
+export interface ServeFlags extends ReceiverFlags, QueueFlags {
   legacyQueue?: string;
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
-    .description('the production receiver: verify, keep each event in Redis before answering 2xx, for workers to deliver')
-    .option('--host <host>', 'interface to listen on', '0.0.0.0')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
-    .option('--path <path>', 'path that receives webhooks', '/webhook')
-    .option('--secret <secret>', 'signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)')
-    .option('--scheme <scheme>', 'accept only standard or legacy signatures (default: detected from the headers)')
-    .option('--tolerance <seconds>', 'accept signed timestamps this many seconds old or ahead', '300')
-    .option('--max-body <size>', 'largest body accepted, e.g. 1mb, 256kb', '1mb')
-    .option('--events <list>', 'event types to queue, globs allowed (order.*); others are kept as ignored')
-    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)')
+    .description('the production receiver: verify, keep each event in Redis before answering 2xx, for workers to deliver');
+  addReceiverFlags(cmd, { host: DEFAULT_SERVE_HOST, port: DEFAULT_SERVE_PORT, secret: '(default: ETSY_WEBHOOK_SECRET, else the stored one)', events: 'queue, globs allowed (order.*); others are kept as ignored' })
+    .addOption(queueOption('the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)'))
     .option('--legacy-queue <key>', "also LPUSH each accepted payload onto this Redis list, as the seed chapter's WebhookQueue does")
-    .option('--retain <what>', 'history kept in Redis: a duration, a number of events, or both (7d,1000000)', '7d,1000000')
+    .addOption(retainOption())
     .addHelpText(
       'after',
       `
@@ -43,8 +34,8 @@ Examples:
   $ etsyhook serve --queue redis://127.0.0.1:6379 --port 8080
   $ ETSYHOOK_QUEUE=redis://:secret@redis.internal:6379/0 etsyhook serve --legacy-queue etsy_webhooks`,
     )
-    .action(async (_o: RawServeOptions, cmd: Command) => {
-      const { opts, out } = context<RawServeOptions>(cmd);
+    .action(async (_o: ServeFlags, cmd: Command) => {
+      const { opts, out } = context<ServeFlags>(cmd);
       await runServe(await parseServeOptions(opts), out);
     });
 }
@@ -54,56 +45,38 @@ export interface ServeOptions {
   port: number;
   path: string;
   secret: string;
-  scheme?: 'standard' | 'legacy';
+  scheme?: Scheme;
   tolerance: number;
   maxBody: number;
   accepts?: (type: string) => boolean;
-  queue: import('./queue-options.js').ParsedQueue;
+  queue: ParsedQueue;
   legacyQueue?: string;
 }
 
-/** Raw flags → typed options; every bad value is a UsageError (exit 2) before anything starts. */
-export async function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<ServeOptions> {
-  const { UsageError } = await import('../errors.js');
-  const config = await import('../config.js');
-  const { parseSize } = await import('./flags.js');
-  const { parseQueueFlags } = await import('./queue-options.js');
-  const queue = await parseQueueFlags(raw, 'serve', env);
-  const port = config.parseIntFlag('--port', raw.port, { min: 0, max: 65535 })!;
-  const host = raw.host.trim();
-  if (host === '') throw new UsageError('--host must not be empty');
-  let path = raw.path.trim();
-  if (path === '' || /[?#\s]/.test(path)) throw new UsageError(`--path must be a URL path such as /webhook, got '${raw.path}'`);
-  if (!path.startsWith('/')) path = `/${path}`;
-  if (['/health', '/ready', '/metrics'].includes(path)) throw new UsageError(`--path ${path} is taken by serve's own endpoints`, 'choose another path');
-  let scheme: 'standard' | 'legacy' | undefined;
-  if (raw.scheme !== undefined) {
-    const s = raw.scheme.trim().toLowerCase();
-    if (s !== 'standard' && s !== 'legacy') throw new UsageError(`--scheme must be standard or legacy, got '${raw.scheme}'`);
-    scheme = s;
-  }
-  if (raw.legacyQueue !== undefined && raw.legacyQueue.trim() === '') throw new UsageError('--legacy-queue needs a Redis key, e.g. etsy_webhooks');
-  const secret = await config.resolveSetting(raw.secret, 'ETSY_WEBHOOK_SECRET', 'webhookSecret', new config.ConfigStore(), env);
+/** The rules across serve's flags, and the secret; every problem is a UsageError (exit 2) before anything starts. */
+export async function parseServeOptions(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<ServeOptions> {
+  const queue = parseQueueFlags(flags, 'serve', env);
+  if (['/health', '/ready', '/metrics'].includes(flags.path)) throw new UsageError(`--path ${flags.path} is taken by serve's own endpoints`, 'choose another path');
+  if (flags.legacyQueue !== undefined && flags.legacyQueue.trim() === '') throw new UsageError('--legacy-queue needs a Redis key, e.g. etsy_webhooks');
+  const secret = await webhookSecret(flags.secret, env);
   if (secret === undefined) {
     throw new UsageError('serve needs the signing secret: --secret, or ETSY_WEBHOOK_SECRET', 'the secret Etsy shows for the push configuration (whsec_…)');
   }
-  const { isValidSecret } = await import('../core/receive/signature.js');
-  if (scheme === 'standard' && !isValidSecret(secret.value, 'standard')) {
+  if (flags.scheme === 'standard' && !isValidSecret(secret.value, 'standard')) {
     throw new UsageError('--scheme standard needs a Standard Webhooks secret (whsec_ followed by base64)', 'check --secret / ETSY_WEBHOOK_SECRET');
   }
-  const { splitList, typeMatcher } = await import('../core/events/globs.js');
-  const patterns = splitList(raw.events);
+  const patterns = flags.events ?? [];
   return {
-    host,
-    port,
-    path,
+    host: flags.host,
+    port: flags.port,
+    path: flags.path,
     secret: secret.value,
-    ...(scheme === undefined ? {} : { scheme }),
-    tolerance: config.parseIntFlag('--tolerance', raw.tolerance, { min: 0 })!,
-    maxBody: parseSize(raw.maxBody, '--max-body'),
+    ...(flags.scheme === undefined ? {} : { scheme: flags.scheme }),
+    tolerance: flags.tolerance,
+    maxBody: flags.maxBody,
     ...(patterns.length > 0 ? { accepts: typeMatcher(patterns) as (t: string) => boolean } : {}),
     queue,
-    ...(raw.legacyQueue === undefined ? {} : { legacyQueue: raw.legacyQueue.trim() }),
+    ...(flags.legacyQueue === undefined ? {} : { legacyQueue: flags.legacyQueue.trim() }),
   };
 }
 

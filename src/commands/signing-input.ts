@@ -1,12 +1,10 @@
 // Edge validation shared by `send`, `sign` and `verify`: the secret (flag > env > stored), the scheme, timestamps,
 // and bodies read from a FILE or stdin. Everything here turns raw flags into typed values or throws a UsageError.
 import type { Command } from 'commander';
-import { ConfigStore, resolveSetting } from '../config.js';
 import { UsageError, describeSystemError } from '../errors.js';
 import { decodeStandardSecret, type Scheme } from '../core/receive/signature.js';
-import { parsedOption, parseScheme as parseSchemeFlag, parseSecret, schemeOption, secretOption, sourceOf } from './flags.js';
-
-export const SECRET_ENV = 'ETSY_WEBHOOK_SECRET';
+import { parsedOption, schemeOption, secretOption, sourceOf } from './flags.js';
+import { SECRET_ENV, webhookSecret } from './shared/secret.js';
 
 /** --secret (env ETSY_WEBHOOK_SECRET), --scheme, --id, --timestamp, as `sign` and `verify` take them. */
 export function addSigningOptions(cmd: Command, scheme: string, more: { id?: boolean } = {}): Command {
@@ -40,18 +38,14 @@ export interface ResolvedSecret {
 
 /** The signing secret: --secret, else ETSY_WEBHOOK_SECRET, else the stored one; none is a usage error naming all three. */
 export async function resolveSecret(flag: string | undefined): Promise<ResolvedSecret> {
-  // Empty is never "not given": `--secret "$UNSET_VAR"` must not quietly verify against another secret.
-  if (flag !== undefined) parseSecret(flag, '--secret');
-  else if (process.env[SECRET_ENV] !== undefined) parseSecret(process.env[SECRET_ENV], SECRET_ENV);
-  const found = await resolveSetting(flag, SECRET_ENV, 'webhookSecret', new ConfigStore());
+  const found = await webhookSecret(flag);
   if (found === undefined) {
     throw new UsageError(
       'no signing secret',
       `pass --secret, set ${SECRET_ENV}, or run \`etsyhook dev\` once to create and store one`,
     );
   }
-  const origin = found.source === 'flag' ? '--secret' : found.source === 'env' ? SECRET_ENV : 'the stored config';
-  return { value: found.value, origin };
+  return { value: found.value, origin: found.origin };
 }
 
 /** A standard-scheme secret must be whsec_<base64> (or plain base64); legacy takes any string. */
@@ -65,10 +59,6 @@ export function checkSecretFormat(secret: ResolvedSecret, scheme: Scheme): void 
       'for a receiver using X-Etsy-Signature pass --scheme legacy',
     );
   }
-}
-
-export function parseScheme(raw: string | undefined): Scheme | undefined {
-  return raw === undefined ? undefined : parseSchemeFlag(raw);
 }
 
 /** Unix seconds, digits only (a millisecond timestamp is caught: it would be thousands of years ahead). */

@@ -5,7 +5,7 @@ import type { Output } from '../ui/output.js';
 import { attemptJson, receivedJson } from '../ui/present.js';
 import { context, type GlobalOptions } from './common.js';
 import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
-import { queueUrl } from './queue-options.js';
+import { queueOption, queueUrl } from './queue-options.js';
 
 export interface TailOptions {
   filters: ParsedFilters;
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     status: 'only lines with this status',
     since: 'first show what is already stored from this far back (30m, 2h, 7d) or since a date',
   })
-    .option('--queue <url>', 'follow the Redis history every serve and worker writes, instead of the local store (env ETSYHOOK_QUEUE)')
+    .addOption(queueOption('follow the Redis history every serve and worker writes, instead of the local store (env ETSYHOOK_QUEUE)'))
     .addHelpText(
       'after',
       `

@@ -2,18 +2,24 @@
 // dead-letter stream. Any number of workers share the queue; one NDJSON line per attempt on stdout.
 import type { Command } from 'commander';
 import type { Output } from '../ui/output.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_CLAIM_AFTER_MS, DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_TIMEOUT_MS } from '../core/defaults.js';
+import { ETSY_RETRY_SCHEDULE_MS } from '../core/delivery/retry.js';
+import { routesFromOptions, type Route, type RouteSet } from '../core/delivery/routes.js';
+import { formatDuration } from '../format.js';
 import { context } from './common.js';
-import type { QueueFlags } from './queue-options.js';
+import { durationOption, intOption, repeatOption, retryScheduleOption, urlOption } from './flags.js';
+import { parseQueueFlags, queueOption, retainOption, type ParsedQueue, type QueueFlags } from './queue-options.js';
 
-export interface RawWorkerOptions extends QueueFlags {
-  forwardTo?: string;
+export interface WorkerFlags extends QueueFlags {
+  forwardTo?: URL;
   route?: string[];
   routes?: string;
-  concurrency: string;
-  maxAttempts?: string;
-  retrySchedule: string;
-  claimAfter: string;
-  timeout: string;
+  concurrency: number;
+  maxAttempts?: number;
+  retrySchedule: number[];
+  claimAfter: number;
+  timeout: number;
   insecure?: boolean;
 }
 
@@ -21,17 +27,17 @@ export function register(program: Command): void {
   program
     .command('worker')
     .description('deliver the events serve queued in Redis: retries on Etsy\'s schedule, then dead letters')
-    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)')
-    .option('--forward-to <url>', 'deliver every event, byte-exact with its headers, to your app (= --route \'*=URL\')')
-    .option('--route <GLOB=TARGET>', 'send events of these types to a target: http(s)://URL, exec:COMMAND, slack:WEBHOOK_URL or pushover: (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(queueOption('the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)'))
+    .addOption(urlOption('--forward-to <url>', 'deliver every event, byte-exact with its headers, to your app (= --route \'*=URL\')'))
+    .addOption(repeatOption('--route <GLOB=TARGET>', 'send events of these types to a target: http(s)://URL, exec:COMMAND, slack:WEBHOOK_URL or pushover: (repeatable)'))
     .option('--routes <file>', 'routes from a YAML or JSON file: routes: [{events, to, template?, timeout?, max_attempts?, priority?}]')
-    .option('--concurrency <n>', 'deliveries in flight at once', '16')
-    .option('--max-attempts <n>', 'attempts before an event is dead (default: the length of the schedule)')
-    .option('--retry-schedule <list>', "delays before each attempt: 'etsy' (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or a list (0,100ms,1s)", 'etsy')
-    .option('--claim-after <duration>', 'take over an event another worker took and has not settled after this long (it died)', '60s')
-    .option('--timeout <duration>', 'per-attempt timeout', '30s')
+    .addOption(intOption('--concurrency <n>', 'deliveries in flight at once', { min: 1, max: 1024 }).default(DEFAULT_CONCURRENCY))
+    .addOption(intOption('--max-attempts <n>', 'attempts before an event is dead (default: the length of the schedule)', { min: 1, max: 100 }))
+    .addOption(retryScheduleOption("delays before each attempt: 'etsy' (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or a list (0,100ms,1s)").default([...ETSY_RETRY_SCHEDULE_MS], 'etsy'))
+    .addOption(durationOption('--claim-after <duration>', 'take over an event another worker took and has not settled after this long (it died)', { min: 100 }).default(DEFAULT_CLAIM_AFTER_MS, formatDuration(DEFAULT_CLAIM_AFTER_MS)))
+    .addOption(durationOption('--timeout <duration>', 'per-attempt timeout', { min: 1 }).default(DEFAULT_DELIVERY_TIMEOUT_MS, formatDuration(DEFAULT_DELIVERY_TIMEOUT_MS)))
     .option('--insecure', 'accept a self-signed certificate on an https --forward-to')
-    .option('--retain <what>', 'history kept in Redis: a duration, a number of events, or both (7d,1000000)', '7d,1000000')
+    .addOption(retainOption())
     .addHelpText(
       'after',
       `
@@ -45,18 +51,18 @@ Examples:
   $ etsyhook worker --queue redis://127.0.0.1:6379 --route 'order.*=http://app/orders' --route 'listing.*=exec:./on-listing.sh'
   $ etsyhook worker --queue redis://127.0.0.1:6379 --routes routes.yaml`,
     )
-    .action(async (_o: RawWorkerOptions, cmd: Command) => {
-      const { opts, out } = context<RawWorkerOptions>(cmd);
+    .action(async (_o: WorkerFlags, cmd: Command) => {
+      const { opts, out } = context<WorkerFlags>(cmd);
       await runWorker(await parseWorkerOptions(opts), out);
     });
 }
 
 export interface WorkerOptions {
-  queue: import('./queue-options.js').ParsedQueue;
+  queue: ParsedQueue;
   /** Without --route/--routes: every event to this URL, one job per event. */
   forwardTo?: string;
   /** With --route/--routes (and --forward-to as `*=URL`): one job per event and route. */
-  routes?: import('../core/delivery/routes.js').Route[];
+  routes?: Route[];
   /** Route globs that match no known event type: said, not refused. */
   warnings: string[];
   concurrency: number;
@@ -67,44 +73,28 @@ export interface WorkerOptions {
   insecure: boolean;
 }
 
-/** Raw flags → typed options; every bad value is a UsageError (exit 2) before anything connects. */
-export async function parseWorkerOptions(raw: RawWorkerOptions, env: NodeJS.ProcessEnv = process.env): Promise<WorkerOptions> {
-  const { UsageError } = await import('../errors.js');
-  const config = await import('../config.js');
-  const { parseQueueFlags } = await import('./queue-options.js');
-  const { parseRetrySchedule, RetryScheduleError } = await import('../core/delivery/retry.js');
-  const queue = await parseQueueFlags(raw, 'worker', env);
-  const routeFlags = raw.route ?? [];
-  if (raw.forwardTo === undefined && routeFlags.length === 0 && raw.routes === undefined) {
+/** The rules across worker's flags; every problem is a UsageError (exit 2) before anything connects. */
+export function parseWorkerOptions(flags: WorkerFlags, env: NodeJS.ProcessEnv = process.env): WorkerOptions {
+  const queue = parseQueueFlags(flags, 'worker', env);
+  const routeFlags = flags.route ?? [];
+  if (flags.forwardTo === undefined && routeFlags.length === 0 && flags.routes === undefined) {
     throw new UsageError('worker needs somewhere to deliver: --forward-to URL, --route GLOB=TARGET or --routes FILE', 'e.g. --forward-to http://127.0.0.1:3000/webhooks');
   }
-  const forwardTo = raw.forwardTo === undefined ? undefined : config.parseUrlFlag('--forward-to', raw.forwardTo).href;
-  let routeSet: import('../core/delivery/routes.js').RouteSet | undefined;
-  if (routeFlags.length > 0 || raw.routes !== undefined) {
-    const { routesFromOptions } = await import('../core/delivery/routes.js');
-    routeSet = routesFromOptions({ route: routeFlags, ...(raw.routes === undefined ? {} : { routes: raw.routes }), ...(forwardTo === undefined ? {} : { forwardTo }) }, env);
+  const forwardTo = flags.forwardTo?.href;
+  let routeSet: RouteSet | undefined;
+  if (routeFlags.length > 0 || flags.routes !== undefined) {
+    routeSet = routesFromOptions({ route: routeFlags, ...(flags.routes === undefined ? {} : { routes: flags.routes }), ...(forwardTo === undefined ? {} : { forwardTo }) }, env);
   }
-  let schedule: number[];
-  try {
-    schedule = parseRetrySchedule(raw.retrySchedule);
-  } catch (err) {
-    if (err instanceof RetryScheduleError) throw new UsageError(`--retry-schedule: ${err.message}`);
-    throw err;
-  }
-  const claimAfterMs = config.parseDurationMs('--claim-after', raw.claimAfter);
-  if (claimAfterMs < 100) throw new UsageError(`--claim-after must be at least 100ms, got '${raw.claimAfter}'`);
-  const timeoutMs = config.parseDurationMs('--timeout', raw.timeout);
-  if (timeoutMs <= 0) throw new UsageError(`--timeout must be more than zero, got '${raw.timeout}'`);
   return {
     queue,
     ...(routeSet === undefined ? { forwardTo: forwardTo! } : { routes: routeSet.routes }),
     warnings: routeSet?.warnings ?? [],
-    concurrency: config.parseIntFlag('--concurrency', raw.concurrency, { min: 1, max: 1024 })!,
-    maxAttempts: config.parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 }) ?? schedule.length,
-    schedule,
-    claimAfterMs,
-    timeoutMs,
-    insecure: raw.insecure ?? false,
+    concurrency: flags.concurrency,
+    maxAttempts: flags.maxAttempts ?? flags.retrySchedule.length,
+    schedule: flags.retrySchedule,
+    claimAfterMs: flags.claimAfter,
+    timeoutMs: flags.timeout,
+    insecure: flags.insecure ?? false,
   };
 }
 

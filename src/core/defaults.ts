@@ -5,6 +5,9 @@
 export const DEFAULT_DEV_HOST = '127.0.0.1';
 export const DEFAULT_DEV_PORT = 5000;
 export const DEFAULT_WEBHOOK_PATH = '/webhook';
+/** `serve`, the production receiver: every interface, the usual port behind a load balancer. */
+export const DEFAULT_SERVE_HOST = '0.0.0.0';
+export const DEFAULT_SERVE_PORT = 8080;
 /** Largest body accepted (1 MiB). */
 export const DEFAULT_MAX_BODY = 1024 * 1024;
 /** Signed timestamps further off than this are rejected. */
@@ -14,6 +17,8 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_CONCURRENCY = 16;
+/** A worker takes over an event another worker took and has not settled after this long (it died). */
+export const DEFAULT_CLAIM_AFTER_MS = 60_000;
 
 /** The web inspector (`inspect`, and `dev` beside its receiver); the next free port when taken. */
 export const DEFAULT_INSPECT_PORT = 4040;

@@ -5,8 +5,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseSince } from '../config.js';
-import { splitList } from '../core/events/globs.js';
+import { parseSince } from '../parse.js';
+import { splitList } from '../parse.js';
 import type { StoredEvent } from '../core/log/query.js';
 import { EVENT_STATUSES, type DeliveryRecord, type EventStatus, type ReceivedRecord, type StoreRecord } from '../core/log/records.js';
 import { buildReplayRequest, DEFAULT_REPLAY_TARGET, replayEvents, type Resign, type Sender } from '../core/delivery/replay.js';
@@ -358,7 +358,7 @@ export function parseQuery(params: URLSearchParams): InspectorQuery {
     if (!(EVENT_STATUSES as readonly string[]).includes(s)) throw new HttpError(400, `status must be one of ${EVENT_STATUSES.join(', ')}; got '${s}'`);
   }
   const sinceRaw = params.get('since');
-  const since = sinceRaw === null || sinceRaw.trim() === '' ? undefined : parseSince('since', sinceRaw);
+  const since = sinceRaw === null || sinceRaw.trim() === '' ? undefined : parseSince(sinceRaw, 'since');
   const search = params.get('q') ?? undefined;
   return {
     types,

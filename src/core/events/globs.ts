@@ -1,4 +1,4 @@
-// Event-type globs (`order.*`, `listing.?reated`) and comma-separated flag lists.
+// Event-type globs (`order.*`, `listing.?reated`).
 /** A predicate for a list of globs such as `order.*,listing.created`; an empty list matches everything. */
 export function typeMatcher(patterns: readonly string[]): (type: string | undefined) => boolean {
   const cleaned = patterns.map((p) => p.trim()).filter((p) => p !== '');
@@ -9,9 +9,3 @@ export function typeMatcher(patterns: readonly string[]): (type: string | undefi
   return (type) => type !== undefined && regexes.some((r) => r.test(type));
 }
 
-/** Split a comma-separated flag value into trimmed, non-empty parts. */
-export function splitList(raw: string | string[] | undefined): string[] {
-  if (raw === undefined) return [];
-  const parts = Array.isArray(raw) ? raw.flatMap((r) => r.split(',')) : raw.split(',');
-  return parts.map((p) => p.trim()).filter((p) => p !== '');
-}

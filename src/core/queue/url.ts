@@ -1,6 +1,7 @@
 // The pure side of --queue: a Redis URL checked, and --retain parsed. No Redis client is loaded here, so `dev` can
 // check its flags without paying for one.
 import { UsageError } from '../../errors.js';
+import { parseDuration } from '../../parse.js';
 
 export interface QueueTarget {
   url: string;
@@ -40,16 +41,16 @@ export interface Retention {
 export const DEFAULT_RETENTION: Retention = { ms: 7 * 86_400_000, count: 1_000_000 };
 
 /** `--retain`: a duration (7d), a number of events (1000000), or both (7d,1000000). */
-export function parseRetain(raw: string | undefined, parseDurationMs: (name: string, raw: string) => number): Retention {
+export function parseRetain(raw: string | undefined, name = '--retain'): Retention {
   if (raw === undefined) return { ...DEFAULT_RETENTION };
   const out = { ...DEFAULT_RETENTION };
   for (const part of raw.split(',').map((p) => p.trim())) {
     if (/^\d+$/.test(part)) {
       out.count = Number(part);
-      if (out.count < 1) throw new UsageError(`--retain: keep at least 1 event, got '${raw}'`);
+      if (out.count < 1) throw new UsageError(`${name}: keep at least 1 event, got '${raw}'`);
     } else {
-      out.ms = parseDurationMs('--retain', part);
-      if (out.ms <= 0) throw new UsageError(`--retain must be more than zero, got '${raw}'`);
+      out.ms = parseDuration(part, name);
+      if (out.ms <= 0) throw new UsageError(`${name} must be more than zero, got '${raw}'`);
     }
   }
   return out;
