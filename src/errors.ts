@@ -3,6 +3,8 @@
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Stopped by Ctrl-C (128 + SIGINT), after the summary so far. */
+export const EXIT_INTERRUPTED = 130;
 
 export class EtsyhookError extends Error {
   readonly exitCode: number;

@@ -223,7 +223,7 @@ describe('dev secret', () => {
     expect(first.stderr()).toContain(stored);
     // It works: a delivery signed with it is accepted.
     expect((await post(first.url, signed({ secret: stored }))).status).toBe(200);
-    expect(await first.stop('SIGINT')).toBe(0);
+    expect(await first.stop('SIGINT')).toBe(130);
 
     const second = await startDev(cleanups, [], { home: h, secret: null });
     expect(readConfig(h.dir).webhookSecret).toBe(stored);
@@ -252,7 +252,7 @@ describe('dev secret', () => {
 });
 
 describe('dev terminal', () => {
-  it('prints the banner and one line per request; SIGINT stops with exit 0', async ({ cleanups }) => {
+  it('prints the banner and one line per request; SIGINT stops with exit 130', async ({ cleanups }) => {
     const dev = await startDev(cleanups, ['--events', 'order.*']);
     const err = dev.stderr();
     expect(err).toContain(`Local    http://127.0.0.1:${dev.port}/webhook`);
@@ -266,7 +266,7 @@ describe('dev terminal', () => {
     expect(lines.find((l) => l.includes(ok))).toMatch(/^\d\d:\d\d:\d\d +accepted +200 +order\.paid +evt_/);
     expect(lines.find((l) => l.includes('body is not JSON'))).toMatch(/rejected +400/);
     expect(dev.stdout()).toBe('');
-    expect(await dev.stop('SIGINT')).toBe(0);
+    expect(await dev.stop('SIGINT')).toBe(130);
     expect(dev.stderr()).toMatch(/stopped: 2 received \(1 accepted, 1 rejected/);
   });
 

@@ -1,8 +1,13 @@
-// Ctrl-C (a real SIGINT to the child) stops `send` and `replay` at once: the summary so far, exit 130.
+// Ctrl-C (a real SIGINT to the child) stops every long-running and batch command the same way: `send` and `replay`
+// at once with the summary so far, `dev`, `tail`, `inspect`, `serve` and `worker` after finishing what is in flight;
+// all exit 130. SIGTERM is a graceful stop: exit 0.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { recorder } from './support/recorder.js';
-import { BIN, it, post, ROOT, SECRET, signed, startDev, waitFor, type Scope } from './support/index.js';
+import { redis, serve, worker } from './support/redis.js';
+import { BIN, cleanEnv, it, post, ROOT, runCli, SECRET, signed, startCli, startDev, waitFor, type Scope } from './support/index.js';
 
 /** Start the CLI without a terminal; collect its output; resolve its exit code and how long after SIGINT it came. */
 function start(cleanups: Scope, args: string[], env: NodeJS.ProcessEnv) {
@@ -127,5 +132,61 @@ describe('replay, interrupted', () => {
     expect(lines.slice(0, 2).map((l) => [l.kind, l.status, l.httpStatus])).toEqual([['delivery', 'delivered', 200], ['delivery', 'delivered', 200]]);
     expect(lines[2]).toMatchObject({ kind: 'summary', interrupted: true, planned: 5, count: 2, delivered: 2, duplicates: 0, failed: 0 });
     expect((lines[2]!.ms as { p50: number }).p50).toBeGreaterThan(0);
+  });
+});
+
+describe('the long-running commands, interrupted', () => {
+  it('dev: Ctrl-C prints what it received and exits 130; SIGTERM exits 0', async ({ cleanups }) => {
+    const dev = await startDev(cleanups);
+    expect((await post(dev.url, signed())).status).toBe(200);
+    expect(await dev.stop('SIGINT')).toBe(130);
+    expect(dev.stderr()).toMatch(/stopped: 1 received \(1 accepted/);
+    const again = await startDev(cleanups, [], { home: dev.home });
+    expect(await again.stop('SIGTERM')).toBe(0);
+  });
+
+  it('tail and inspect: Ctrl-C exits 130, SIGTERM 0', async ({ cleanups, home }) => {
+    const tail = await startCli(['tail'], { env: home.env, ready: /waiting for events|following/ });
+    cleanups.push(() => tail.stop('SIGKILL'));
+    expect(await tail.stop('SIGINT')).toBe(130);
+    const inspect = await startCli(['inspect', '--inspect-port', '0', '--secret', SECRET], { env: home.env, ready: /Inspector:/ });
+    cleanups.push(() => inspect.stop('SIGKILL'));
+    expect(await inspect.stop('SIGINT')).toBe(130);
+    const calm = await startCli(['inspect', '--inspect-port', '0', '--secret', SECRET], { env: home.env, ready: /Inspector:/ });
+    cleanups.push(() => calm.stop('SIGKILL'));
+    expect(await calm.stop('SIGTERM')).toBe(0);
+  });
+
+  it('serve and worker: Ctrl-C exits 130 after settling; SIGTERM exits 0, as serve promises', async ({ cleanups, home }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, home);
+    expect(await s.proc.stop('SIGINT')).toBe(130);
+    expect(s.proc.stderr()).toMatch(/stopping \(SIGINT\)/);
+    const s2 = await serve(cleanups, r, home);
+    expect(await s2.proc.stop('SIGTERM')).toBe(0);
+    const app = await recorder(cleanups);
+    const w = await worker(cleanups, r, home, ['--forward-to', app.url]);
+    expect(await w.stop('SIGINT')).toBe(130);
+    expect(w.stderr()).toMatch(/stopping \(SIGINT\)/);
+    const w2 = await worker(cleanups, r, home, ['--forward-to', app.url]);
+    expect(await w2.stop('SIGTERM')).toBe(0);
+  });
+});
+
+describe('named bugs', () => {
+  it('inspect --secret "" is a usage error (exit 2), not a silent fall back to the stored secret', async ({ home }) => {
+    const r = await runCli(['inspect', '--inspect-port', '0', '--secret', ''], { env: home.env, timeoutMs: 10_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --secret is empty/);
+  });
+
+  it('tail --queue works with an unusable ETSYHOOK_HOME: the local home is not looked at', async ({ cleanups, home }) => {
+    const r = await redis(cleanups);
+    const file = join(home.dir, 'not-a-directory');
+    writeFileSync(file, 'x');
+    const tail = await startCli(['tail', '--queue', r.url], { env: cleanEnv(file), ready: /following the Redis history/ });
+    cleanups.push(() => tail.stop('SIGKILL'));
+    expect(tail.stderr()).not.toMatch(/ETSYHOOK_HOME/);
+    expect(await tail.stop('SIGINT')).toBe(130);
   });
 });

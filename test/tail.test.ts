@@ -59,11 +59,11 @@ describe('tail', () => {
     expect(lines.find((l) => l.includes(id) && l.includes('accepted'))).toMatch(/accepted  200  order\.shipped/);
     expect(lines.find((l) => l.includes(id) && l.includes('→'))).toMatch(/→ 200 \d+ ms  order\.shipped/);
     expect(lines.find((l) => l.includes('rejected'))).toMatch(/rejected  401  order\.shipped .*missing signature headers/);
-    expect(await dev.stop('SIGINT')).toBe(0);
-    expect(await t.stop('SIGINT')).toBe(0);
+    expect(await dev.stop('SIGINT')).toBe(130);
+    expect(await t.stop('SIGINT')).toBe(130);
   });
 
-  it('started before any store exists, shows what another process writes; SIGINT exits 0', async ({ cleanups, home }) => {
+  it('started before any store exists, shows what another process writes; SIGINT exits 130', async ({ cleanups, home }) => {
     const { dir, env } = home;
     const t = await tail(cleanups, env);
     expect(t.stderr()).toMatch(/waiting for events/);
@@ -79,7 +79,7 @@ describe('tail', () => {
     expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  accepted  order\\.paid\\s+${ev.id}$`));
     expect(lines[1]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  rejected  listing\\.created\\s+${rejected.id}  stale timestamp$`));
     expect(lines[2]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d    → 200 7 ms  order\\.paid  ${ev.id}$`));
-    expect(await t.stop('SIGINT')).toBe(0);
+    expect(await t.stop('SIGINT')).toBe(130);
   });
 
   it('--json: NDJSON with kind, id, type, status, at; filters by type (deliveries too) and status', async ({ cleanups, home }) => {
@@ -107,7 +107,7 @@ describe('tail', () => {
       expect.objectContaining({ kind: 'delivery', id: earlier.id, type: 'order.shipped', status: 'failed', httpStatus: 503, attempt: 1, replay: false }),
     ]);
     expect(t.stderr()).not.toMatch(/warning/);
-    expect(await t.stop('SIGINT')).toBe(0);
+    expect(await t.stop('SIGINT')).toBe(130);
   });
 
   it('--since first shows what is stored from that far back; without it, only what comes next', async ({ cleanups, home }) => {
@@ -127,8 +127,8 @@ describe('tail', () => {
     await waitFor('the new event in both', () => jsonLines(without.stdout()).length >= 1 && jsonLines(withSince.stdout()).length >= 3);
     expect(jsonLines(without.stdout()).map((l) => l.id)).toEqual([next.id]);
     expect(jsonLines(withSince.stdout()).map((l) => l.id)).toEqual([recent.id, recent.id, next.id]);
-    expect(await withSince.stop('SIGINT')).toBe(0);
-    expect(await without.stop('SIGINT')).toBe(0);
+    expect(await withSince.stop('SIGINT')).toBe(130);
+    expect(await without.stop('SIGINT')).toBe(130);
   });
 
   it('warns about a torn record and carries on with the next one', async ({ cleanups, home }) => {
@@ -142,7 +142,7 @@ describe('tail', () => {
     await waitFor('the record after the torn one', () => t.stdout().includes(after.id));
     expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([after.id]);
     expect(t.stderr()).toMatch(/warning: skipped an unreadable record at byte \d+/);
-    expect(await t.stop('SIGINT')).toBe(0);
+    expect(await t.stop('SIGINT')).toBe(130);
   });
 
   it('keeps up with a burst of 20,000 records written at once, in order, none lost', async ({ cleanups, home }) => {
@@ -156,7 +156,7 @@ describe('tail', () => {
     const ids = jsonLines(t.stdout()).map((l) => l.id);
     expect(ids).toEqual(burst.map((r) => r.id));
     expect(took).toBeLessThan(10_000); // generous for a shared CI machine; the bench measures the rate
-    expect(await t.stop('SIGINT')).toBe(0);
+    expect(await t.stop('SIGINT')).toBe(130);
   });
 
   it('carries on after events clear replaces the log, without repeating what it showed', async ({ cleanups, home }) => {
@@ -176,7 +176,7 @@ describe('tail', () => {
     await appendFromAnotherProcess(dir, [sentinel]);
     await waitFor('the sentinel after the clear', () => t.stdout().includes(sentinel.id));
     expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([before.id, after.id, sentinel.id]);
-    expect(await t.stop('SIGINT')).toBe(0);
+    expect(await t.stop('SIGINT')).toBe(130);
   });
 });
 

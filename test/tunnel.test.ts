@@ -30,7 +30,7 @@ describe('the tunnel seam', () => {
     const dev = await startDev(cleanups, ['--tunnel'], { env: FAKE });
     expect(dev.stderr()).toMatch(/Public +https:\/\/shop-dev\.ngrok\.app\/webhook/);
     expect((await post(dev.url, signed())).status).toBe(200);
-    expect(await dev.stop('SIGINT')).toBe(0);
+    expect(await dev.stop('SIGINT')).toBe(130);
   });
 
   it('a tunnel that drops and comes back: a warning, then "back", and the receiver stays up', async ({ cleanups }) => {
@@ -115,7 +115,7 @@ describe('dev --register', () => {
     const configs = [...fake.configs.values()];
     expect(configs).toHaveLength(1);
     expect(configs[0]!.url).toBe('https://shop-dev.ngrok.app/webhook');
-    expect(await dev.stop('SIGINT')).toBe(0);
+    expect(await dev.stop('SIGINT')).toBe(130);
     expect(fake.configs.size).toBe(0);
     expect(dev.stderr()).toMatch(/deleted push configuration \d+/);
   });
@@ -129,7 +129,7 @@ describe('dev --register', () => {
     const dev = await startDev(cleanups, ['--tunnel', '--register'], { home: h });
     expect(dev.stderr()).toMatch(/warning: could not register the public URL with Etsy: .*\(still receiving\)/);
     expect((await post(dev.url, signed())).status).toBe(200);
-    expect(await dev.stop('SIGINT')).toBe(0);
+    expect(await dev.stop('SIGINT')).toBe(130);
   });
 
   it('--register without the tunnel is a usage error', async ({ home: h }) => {

@@ -17,6 +17,8 @@ import { mask, type Output } from '../ui/output.js';
 import type { DevOptions } from './dev-options.js';
 import type { Inspector } from '../inspector/index.js';
 import type { InspectorSource } from '../inspector/source.js';
+import { lifecycle } from './shared/lifecycle.js';
+import { webhookSecret } from './shared/secret.js';
 
 export interface DevSecret {
   value: string;
@@ -28,8 +30,8 @@ export interface DevSecret {
 /** --secret > ETSY_WEBHOOK_SECRET > stored > a new one, stored 0600 and shown once, in full. */
 export async function devSecret(o: DevOptions, out: Output): Promise<DevSecret> {
   const store = new ConfigStore();
-  const found = await resolveSetting(o.secret, 'ETSY_WEBHOOK_SECRET', 'webhookSecret', store);
-  if (found !== undefined) return { ...found, created: false };
+  const found = await webhookSecret(o.secret, process.env, store);
+  if (found !== undefined) return { value: found.value, source: found.source, created: false };
   const value = generateSecret();
   await store.set({ webhookSecret: value });
   if (!o.printSecret) {
@@ -86,11 +88,18 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   // The inspector reads what the pipeline writes (the file log or the Redis history), and records its replays
   // through the pipeline's sink.
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
+  // Ctrl-C, SIGTERM, SIGHUP, or a fatal error (a dead tunnel: exit 1); listening before the Ready line.
+  const life = lifecycle();
   printBanner(o, secret, pipeline, publicUrl, inspector?.url, o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out);
 
-  const outcome = await untilStopped((f) => (fatal = f));
+  let error: Error | undefined;
+  fatal = (err) => {
+    error = err;
+    life.stop();
+  };
+  const signal = await life.stopped;
   lines.flush();
-  if (outcome.signal) out.info(out.c.dim(`stopping (${outcome.signal}): finishing writes in flight…`));
+  if (signal) out.info(out.c.dim(`stopping (${signal}): finishing writes in flight…`));
   await inspector?.close();
   const closed = await pipeline.close(5_000);
   await tunnel?.close();
@@ -98,7 +107,11 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   if (closed.sinkError) out.warn(`the last delivery attempts may not be on disk: ${closed.sinkError.message}`);
   lines.flush();
   printStopped(pipeline, closed.pendingDeliveries, out);
-  if (outcome.error) throw outcome.error;
+  if (error) {
+    life.dispose();
+    throw error;
+  }
+  life.end();
 }
 
 /** A port that cannot be had costs the inspector, not the receiver: a warning. */
@@ -239,24 +252,6 @@ function printStopped(pipeline: Pipeline, pendingDeliveries: number, out: Output
     `stopped: ${n.received} received (${n.accepted} accepted, ${n.rejected} rejected, ${n.duplicate} duplicate, ${n.ignored} ignored${n.unstored ? `, ${n.unstored} not stored` : ''})` +
       (pendingDeliveries > 0 ? `; ${pendingDeliveries} deliveries pending, resumed at the next start` : ''),
   );
-}
-
-/** Resolves on SIGINT/SIGTERM/SIGHUP (exit 0) or a fatal error (a dead tunnel: exit 1). A second signal exits at once. */
-async function untilStopped(onFatal: (fatal: (err: Error) => void) => void): Promise<{ signal?: string; error?: Error }> {
-  const outcome = await new Promise<{ signal?: string; error?: Error }>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => resolve({ signal });
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    process.once('SIGHUP', onSignal);
-    onFatal((error) => resolve({ error }));
-  });
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGHUP');
-  const force = (): never => process.exit(130);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
-  return outcome;
 }
 
 /** `dev --queue`: the same pipeline on the Redis sink (nothing to resume: pending work lives in Redis). */

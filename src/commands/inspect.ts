@@ -9,6 +9,7 @@ import { context } from './common.js';
 import { portOption, secretOption } from './flags.js';
 import { queueOption, queueUrl } from './queue-options.js';
 import { webhookSecret } from './shared/secret.js';
+import { lifecycle } from './shared/lifecycle.js';
 
 interface InspectFlags {
   inspectPort: number;
@@ -55,6 +56,7 @@ Examples:
     .action(async (_o: InspectFlags, cmd: Command) => {
       const { opts, out } = context<InspectFlags>(cmd);
       const options = parseInspectOptions(opts);
+      const life = lifecycle();
       const config = await import('../config.js');
       const secret = (await webhookSecret(options.secret))?.value;
       const { openInspector } = await import('../inspector/index.js');
@@ -75,12 +77,10 @@ Examples:
       const moved = options.port !== 0 && inspector.port !== options.port ? out.c.dim(`  (port ${options.port} was taken)`) : '';
       out.info(`${out.c.bold('Inspector:')} ${inspector.url}${moved}`);
       out.info(out.c.dim(`  events in ${source?.where ?? dir}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      await life.stopped;
       await inspector.close();
       if (badLines > 0) out.warn(`skipped ${badLines} unreadable record(s) in the event store: a write torn by a crash, or corruption`);
+      life.end();
     });
 }
 

@@ -75,7 +75,7 @@ export async function queueSink(raw: string): Promise<import('../core/queue/sink
 }
 
 /** `tail --queue`: what every receiver and worker records, live, from `sinceMs` back (or from now). */
-export async function tailQueue(raw: string, sinceMs: number | undefined, onRecords: (records: StoreRecord[]) => boolean, out: Output): Promise<void> {
+export async function tailQueue(raw: string, sinceMs: number | undefined, signal: AbortSignal, onRecords: (records: StoreRecord[]) => boolean, out: Output): Promise<void> {
   const { followHistory, lastHistoryId } = await import('../core/queue/reader.js');
   const { connect, parseQueueUrl } = await import('../core/queue/connection.js');
   const target = parseQueueUrl(raw);
@@ -93,12 +93,9 @@ export async function tailQueue(raw: string, sinceMs: number | undefined, onReco
       warned = true;
     },
   );
-  const stop = (): void => follow.stop();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  if (signal.aborted) follow.stop();
+  else signal.addEventListener('abort', () => follow.stop(), { once: true });
   out.info(out.c.dim(`following the Redis history at ${target.where}; Ctrl-C to stop`));
   await follow.done;
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
   await client.close().catch(() => client.destroy());
 }

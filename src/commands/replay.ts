@@ -5,7 +5,7 @@ import type { Route } from '../core/delivery/routes.js';
 import type { StoredEvent } from '../core/log/query.js';
 import type { DeliveryRecord } from '../core/log/records.js';
 import { OperationError, SilentExit, UsageError } from '../errors.js';
-import { EXIT_INTERRUPTED } from './interrupt.js';
+import { lifecycle, type Lifecycle } from './shared/lifecycle.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson } from '../ui/present.js';
 import { context } from './common.js';
@@ -114,8 +114,9 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   if (opts.dryRun) return printDryRun(requests, mode, where, out);
   if (!p.resign) warnStale(events, requests.length, replay.signatureAge, out);
   out.info(`replaying ${plural(requests.length, 'event')} ${mode} to ${where}`);
-  const sent = await sendAll(requests, { ...p, insecure: opts.insecure ?? false, manyTargets: targets.length > 1, store: await store() }, out);
-  renderSummary(sent, { mode, where, to: p.to, resign: p.resign }, out);
+  const life = lifecycle();
+  const sent = await sendAll(requests, { ...p, insecure: opts.insecure ?? false, manyTargets: targets.length > 1, store: await store(), life }, out);
+  renderSummary(sent, { mode, where, to: p.to, resign: p.resign }, out, life);
 }
 
 interface ReplayParsed {
@@ -284,7 +285,7 @@ interface Sent {
 /** Send every request, a line (or a progress bar) per result; Ctrl-C stops at once with what was done. */
 async function sendAll(
   requests: ReplaySource,
-  o: ReplayParsed & { insecure: boolean; manyTargets: boolean; store: AttemptStore },
+  o: ReplayParsed & { insecure: boolean; manyTargets: boolean; store: AttemptStore; life: Lifecycle },
   out: Output,
 ): Promise<Sent> {
   const { concurrency, timeoutMs, store } = o;
@@ -292,11 +293,10 @@ async function sendAll(
   const { Deliverer } = await import('../core/delivery/http.js');
   const { formatEventLine } = await import('../ui/event-line.js');
   const { isCI } = await import('../ui/output.js');
-  const { onInterrupt } = await import('./interrupt.js');
   const { isDuplicateAnswer } = await import('../core/delivery/answer.js');
   const sender = new Deliverer({ connections: concurrency, insecure: o.insecure });
   const progress = !out.json && requests.length > LINES_ON_A_TERMINAL && Boolean(process.stderr.isTTY) && !isCI();
-  const interrupt = onInterrupt();
+  const interrupt = o.life;
   // Without a terminal, a long replay says how far it got every few seconds (stderr), so CI logs are not silent.
   const started = Date.now();
   const ticker = progress ? undefined : setInterval(() => out.info(`... replayed ${done}/${requests.length} in ${duration(Date.now() - started)}`), PROGRESS_EVERY_MS);
@@ -353,7 +353,7 @@ async function sendAll(
   return { summary: summary!, closeError, failures, progress };
 }
 
-function renderSummary(sent: Sent, c: { mode: string; where: string; to: string | undefined; resign: Resign | undefined }, out: Output): void {
+function renderSummary(sent: Sent, c: { mode: string; where: string; to: string | undefined; resign: Resign | undefined }, out: Output, life: Lifecycle): void {
   const { summary, closeError, failures, progress } = sent;
   const { mode, where, to, resign } = c;
   for (const line of failures) out.info(line);
@@ -373,7 +373,8 @@ function renderSummary(sent: Sent, c: { mode: string; where: string; to: string 
     if (out.json) out.data({ kind: 'summary', ...summaryJson(summary) });
     out.info(`interrupted: replayed ${summary.count} of ${plural(summary.planned, 'event')} ${mode} in ${duration(summary.elapsedMs)}: ${counted}${times}`);
     if (storeError !== undefined) out.warn(`some attempts could not be recorded in the store: ${storeError.message}`);
-    throw new SilentExit(EXIT_INTERRUPTED);
+    life.end();
+    return;
   }
   const line = `replayed ${plural(summary.count, 'event')} ${mode} in ${duration(summary.elapsedMs)}${rate}: ${counted}${times}`;
   if (summary.failed === 0 && summary.duplicates === 0) out.success(line);

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { context } from './common.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_LOCAL_TARGET } from '../core/defaults.js';
-import { UsageError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
+import { lifecycle } from './shared/lifecycle.js';
 import { formatDuration } from '../format.js';
 import { durationOption, intOption, parsedOption, repeatOption, schemeOption, secretOption, urlOption } from './flags.js';
 import { parseTimestamp, parseWebhookId } from './signing-input.js';
@@ -181,28 +182,27 @@ export function parseExpect(raw: string): StatusExpectation {
 
 async function sendOne(options: SendOptions, out: Output): Promise<void> {
   const { prepareEvent, Sender } = await import('../core/delivery/sender.js');
-  const { OperationError, SilentExit } = await import('../errors.js');
-  const { onInterrupt, EXIT_INTERRUPTED } = await import('./interrupt.js');
   const event = prepareEvent(await eventSpec(options, out));
   const request = `${event.type}${event.id ? ` [${event.id}]` : ''} POST ${options.url.href} (${event.scheme})`;
   // The request line is printed with its answer, so a failure stays one line; a terminal gets a spinner meanwhile.
   const spinner = await out.spinner(request);
   const sender = await Sender.open({ url: options.url, timeoutMs: options.timeoutMs, connections: 1 });
-  const interrupt = onInterrupt();
+  const life = lifecycle();
   let delivery: Delivery;
   try {
-    delivery = await sender.post(event, interrupt.signal);
+    delivery = await sender.post(event, life.signal);
   } catch (err) {
     spinner.stop();
-    if (!interrupt.signal.aborted) throw err;
+    if (!life.signal.aborted) throw err;
     // Ctrl-C while waiting for an app that does not answer: say so, and what --json readers get.
     if (out.json) out.data({ ...jsonRequest(event, options.url), response: null, interrupted: true });
     out.info(`--> ${request}`);
     out.info(`<-- ${(err as Error).message}`);
-    throw new SilentExit(EXIT_INTERRUPTED);
+    life.end();
+    return;
   } finally {
     spinner.stop();
-    interrupt.dispose();
+    life.dispose();
     await sender.close();
   }
   if (out.json) out.data({ ...jsonRequest(event, options.url), response: jsonResponse(delivery) });
@@ -234,8 +234,6 @@ const PROGRESS_EVERY_MS = 2_000;
 
 async function sendMany(options: SendOptions, count: number, out: Output): Promise<void> {
   const { prepareEvent, Sender, sendBatch, summarise } = await import('../core/delivery/sender.js');
-  const { OperationError, SilentExit } = await import('../errors.js');
-  const { onInterrupt, EXIT_INTERRUPTED } = await import('./interrupt.js');
   const spec = await eventSpec(options, out);
   // One shop for the whole batch, so the events look like one shop's traffic.
   const { randomShopId } = await import('../core/events/fixtures.js');
@@ -245,7 +243,7 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
   const request = `${count} × ${options.type.name} POST ${options.url.href} (${options.scheme}, concurrency ${options.concurrency})`;
   const spinner = await out.spinner(request);
   const sender = await Sender.open({ url: options.url, timeoutMs: options.timeoutMs, connections: options.concurrency });
-  const interrupt = onInterrupt();
+  const life = lifecycle();
   let latest: readonly Outcome[] = [];
   const started = Date.now();
   const progress = out.interactiveSpinner
@@ -254,7 +252,7 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
   let result: Awaited<ReturnType<typeof sendBatch>>;
   try {
     result = await sendBatch(sender, make, count, options.concurrency, {
-      signal: interrupt.signal,
+      signal: life.signal,
       onProgress: (done, outcomes) => {
         latest = outcomes;
         spinner.update(`${request}: ${done}/${count}`);
@@ -263,7 +261,7 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
   } finally {
     clearInterval(progress);
     spinner.stop();
-    interrupt.dispose();
+    life.dispose();
     await sender.close();
   }
   const { outcomes, summary } = result;
@@ -282,7 +280,8 @@ async function sendMany(options: SendOptions, count: number, out: Output): Promi
   if ((summary.httpStatuses['401'] ?? 0) > 0) out.info(secretHint(options));
   if (summary.interrupted) {
     out.info(`interrupted: ${summary.count} of ${count} requests finished`);
-    throw new SilentExit(EXIT_INTERRUPTED);
+    life.end();
+    return;
   }
   if (failures.length > 0) {
     const kinds = Object.entries(summary.errors).map(([k, n]) => `${n} ${k}`).join(', ');

@@ -10,6 +10,7 @@ import { context } from './common.js';
 import { addReceiverFlags, type ReceiverFlags } from './flags.js';
 import { parseQueueFlags, queueOption, retainOption, type ParsedQueue, type QueueFlags } from './queue-options.js';
 import { webhookSecret } from './shared/secret.js';
+import { lifecycle } from './shared/lifecycle.js';
 
 export interface ServeFlags extends ReceiverFlags, QueueFlags {
   legacyQueue?: string;
@@ -112,14 +113,14 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
     sink,
     observers: [lines, { onRequest: (r) => metrics.observe(r.stored ? (r.record?.status ?? 'rejected') : 'unstored', r.ms) }],
   });
+  // Listening for signals before saying it is ready: a stop right after the line is a graceful one.
+  const life = lifecycle();
   const listening = pipeline.url.replace('127.0.0.1', o.host);
   out.info(`serve: listening on ${listening}, events go to Redis at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await life.stopped;
   out.info(`stopping (${signal}): finishing requests in flight…`);
   const closed = await pipeline.close(10_000);
   lines.flush();
   if (closed.sinkError) out.warn(`closing the Redis connection: ${closed.sinkError.message}`);
+  life.end();
 }

@@ -6,6 +6,7 @@ import { attemptJson, receivedJson } from '../ui/present.js';
 import { context, type GlobalOptions } from './common.js';
 import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { queueOption, queueUrl } from './queue-options.js';
+import { lifecycle } from './shared/lifecycle.js';
 
 export interface TailOptions {
   filters: ParsedFilters;
@@ -63,58 +64,46 @@ function renderer(
 
 async function followLog(o: TailOptions, out: Output): Promise<void> {
   for (const w of o.filters.warnings) out.warn(w);
-  const { dir, file } = storeLocation();
   const tail = await import('../core/log/follower.js');
   const { formatEventLine } = await import('../ui/event-line.js');
   const { types, statuses, since } = o.filters;
   const filter = new tail.TailFilter({ types, statuses, ...(since === undefined ? {} : { since }) });
-  const end = tail.completeEnd(file, tail.logSize(file));
-  const start = tail.planTail(file, end, filter, since);
-  const render = renderer(
-    o,
-    out,
-    (rec) => filter.typeOf(rec),
-    (rec) => filter.webhookIdOf(rec),
-    formatEventLine,
-  );
+  const render = renderer(o, out, (rec) => filter.typeOf(rec), (rec) => filter.webhookIdOf(rec), formatEventLine);
+  const lines = (records: readonly StoreRecord[]): string => {
+    let text = '';
+    for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
+    return text;
+  };
+  // Ctrl-C: exit 130; SIGTERM, or `etsyhook tail | head` closing the pipe: exit 0.
+  const life = lifecycle();
   if (o.queue !== undefined) {
-    return (await import('./queue-views.js')).tailQueue(o.queue, since, (records) => {
-      let text = '';
-      for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
+    // The Redis history only: the local home is not looked at (it may not even be usable here).
+    await (await import('./queue-views.js')).tailQueue(o.queue, since, life.signal, (records) => {
+      const text = lines(records);
       if (text !== '') process.stdout.write(text);
       return true;
     }, out);
+    return life.end();
   }
-
-  await new Promise<void>((resolve) => {
-    const follower = new tail.LogFollower(file, start, {
-      onRecords: (records) => {
-        let text = '';
-        for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
-        if (text !== '' && !process.stdout.write(text)) {
-          follower.pause();
-          process.stdout.once('drain', () => follower.resume());
-        }
-      },
-      onBadLine: (offset) => {
-        // Said as it happens: a tail has no "afterwards".
-        out.warn(`skipped an unreadable record at byte ${offset} of ${file}: a write torn by a crash, or corruption`);
-      },
-    });
-    const finish = (): void => {
-      follower.stop();
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      resolve();
-    };
-    process.on('SIGINT', finish);
-    process.on('SIGTERM', finish);
-    // `etsyhook tail | head` closing the pipe is a normal way to stop.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') finish();
-    });
-    if (end === 0) out.info(`waiting for events in ${dir} (start a receiver with \`etsyhook dev\`)…`);
-    else out.info(out.c.dim(`following ${file}; Ctrl-C to stop`));
-    follower.start();
+  const { dir, file } = storeLocation();
+  const end = tail.completeEnd(file, tail.logSize(file));
+  const follower = new tail.LogFollower(file, tail.planTail(file, end, filter, since), {
+    onRecords: (records) => {
+      const text = lines(records);
+      if (text !== '' && !process.stdout.write(text)) {
+        follower.pause();
+        process.stdout.once('drain', () => follower.resume());
+      }
+    },
+    onBadLine: (offset) => {
+      // Said as it happens: a tail has no "afterwards".
+      out.warn(`skipped an unreadable record at byte ${offset} of ${file}: a write torn by a crash, or corruption`);
+    },
   });
+  if (end === 0) out.info(`waiting for events in ${dir} (start a receiver with \`etsyhook dev\`)…`);
+  else out.info(out.c.dim(`following ${file}; Ctrl-C to stop`));
+  follower.start();
+  await life.stopped;
+  follower.stop();
+  life.end();
 }

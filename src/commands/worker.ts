@@ -9,6 +9,7 @@ import { routesFromOptions, type Route, type RouteSet } from '../core/delivery/r
 import { formatDuration } from '../format.js';
 import { context } from './common.js';
 import { durationOption, intOption, repeatOption, retryScheduleOption, urlOption } from './flags.js';
+import { lifecycle } from './shared/lifecycle.js';
 import { parseQueueFlags, queueOption, retainOption, type ParsedQueue, type QueueFlags } from './queue-options.js';
 
 export interface WorkerFlags extends QueueFlags {
@@ -136,17 +137,13 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
     },
   });
   const trim = setInterval(() => void trimHistory(client, o.queue.retention).catch(() => {}), Math.max(200, Math.min(60_000, o.queue.retention.ms / 2)));
+  const life = lifecycle();
   const to = o.routes ? `${o.routes.length === 1 ? 'one route' : `${o.routes.length} routes`}` : o.forwardTo;
   out.info(`worker ${consumer}: delivering from Redis at ${where} to ${to} (${o.concurrency} at a time; retries: ${describeSchedule(o.schedule.slice(0, o.maxAttempts))})`);
   for (const l of routeTable(o.routes ?? [], out.c, { timeoutMs: o.timeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   const running = worker.run();
-  const signal = await Promise.race([
-    new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    }),
-    running.then(() => 'stopped'),
-  ]);
+  void running.then(() => life.stop(), () => life.stop());
+  const signal = (await life.stopped) ?? 'stopped';
   out.info(`stopping (${signal}): settling deliveries in flight (what is left goes to another worker after --claim-after)…`);
   worker.stop();
   const grace = new Promise<void>((r) => setTimeout(r, Math.min(o.timeoutMs, 10_000)).unref());
@@ -155,4 +152,5 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   data.flush();
   await delivery.close();
   await Promise.all([client.close().catch(() => client.destroy()), reader.close().catch(() => reader.destroy())]);
+  life.end();
 }
