@@ -1,5 +1,23 @@
-// Durations, sizes and times in words, for every message and table: one place, so `5 min` reads the same everywhere.
-// A leaf: imports nothing (the parsers below it in parse.ts and the terminal's lines above use it alike).
+// Counts, sizes, durations and times as a person reads them, for every message and table: one place, so `5 min`
+// reads the same everywhere. A leaf: imports nothing (the parsers in parse.ts and the terminal's lines use it alike).
+
+/** `1 event`, `2 events`; `pluralWord` for irregular words (`1 delivery`, `2 deliveries`). */
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n} ${n === 1 ? word : pluralWord}`;
+}
+
+/** 1 byte, 512 bytes, 1.5 KiB, 1 MiB, 2.3 GiB. */
+export function bytesInWords(n: number): string {
+  if (n < 1024) return plural(n, 'byte');
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${+v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
 
 /** A duration as a flag value: 30s, 5m, 2h, 500ms (the form the parsers read back). */
 export function formatDuration(ms: number): string {
@@ -16,8 +34,8 @@ export function formatSize(bytes: number): string {
   return `${bytes}b`;
 }
 
-/** A wait in words: 800 ms, 4.2 s, 5 min, 2 h. */
-export function formatWait(ms: number): string {
+/** A duration or a wait in words: 800 ms, 4.2 s, 3.5 min, 2 h. */
+export function duration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
   if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)} min`;
@@ -41,9 +59,9 @@ export function formatAgo(t: number, now: number): string {
   return `${Math.round(s / 86_400)} days ago`;
 }
 
-/** A byte count in words: 512 B, 1.5 KiB, 3.2 MiB. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+/** Etsy's waits as its API states them: 400 ms, 1s, 1.5s, 3600s (Retry-After is in seconds). */
+export function seconds(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
 }

@@ -3,7 +3,8 @@
 // late reply is dropped without shifting the replies of later commands, and a script flushed from Redis is loaded
 // again. A real redis-server, paused with its own CLIENT PAUSE.
 import { describe, expect } from 'vitest';
-import { connect, DEFAULT_RETENTION, parseQueueUrl, ReplyDeadlines, ReplyTimeoutError } from '../src/core/queue/connection.js';
+import { connect, parseQueueUrl, ReplyDeadlines, ReplyTimeoutError } from '../src/core/queue/connection.js';
+import { DEFAULT_RETENTION } from '../src/core/defaults.js';
 import { RedisSink } from '../src/core/queue/sink.js';
 import type { ReceivedRecord } from '../src/core/log/records.js';
 import { StoreUnavailableError } from '../src/errors.js';

@@ -9,8 +9,8 @@ import { DEFAULT_RETRY_SCHEDULE_MS, describeSchedule } from '../core/delivery/re
 import { OperationError, UsageError } from '../errors.js';
 import type { EtsySession } from '../etsy/session.js';
 import { startLocalPipeline, type Pipeline } from '../pipeline/pipeline.js';
-import { DEFAULT_RETENTION } from '../core/queue/url.js';
-import { formatWait } from '../ui/event-line.js';
+import { DEFAULT_RETENTION } from '../core/defaults.js';
+import { duration } from '../format.js';
 import { liveLines } from '../ui/live-lines.js';
 import { routeTable } from '../ui/route-table.js';
 import { mask, type Output } from '../ui/output.js';
@@ -231,7 +231,7 @@ function printBanner(
     row('Routes', '');
     for (const l of routeTable(o.routes, c, { timeoutMs: o.forwardTimeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   } else {
-    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
+    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${duration(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
   }
   row('Secret', `${mask(secret.value)}  ${c.dim(secret.created ? '(new, shown in full above; --print-secret shows it again)' : `(from ${from}; --print-secret shows it)`)}`);
   if (secret.created) {

@@ -9,6 +9,7 @@ import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
 import { addFilterOptions, badLineReporter, emptyStoreMessage, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { intOption, listOption, sinceOption } from './flags.js';
 import { queueOption, queueUrl } from './queue-options.js';
+import { bytesInWords, plural } from '../format.js';
 
 const QUEUE_HELP = 'read the Redis history serve and worker keep instead of the local store (env ETSYHOOK_QUEUE)';
 
@@ -197,7 +198,7 @@ async function clearStoredEvents(o: ClearOptions, out: Output): Promise<void> {
   if (result.droppedBadLines > 0) out.warn(`dropped ${plural(result.droppedBadLines, 'unreadable record')} (torn writes or corruption)`);
   out.success(
     `removed ${plural(result.removedEvents, 'event')}, kept ${plural(result.keptEvents, 'event')} ` +
-      `(${formatBytes(result.bytesBefore)} → ${formatBytes(result.bytesAfter)})`,
+      `(${bytesInWords(result.bytesBefore)} → ${bytesInWords(result.bytesAfter)})`,
   );
 }
 
@@ -317,12 +318,4 @@ Examples:
     });
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}

@@ -1,7 +1,8 @@
 // What serve, worker, events, tail and replay share about the Redis queue: --queue / ETSYHOOK_QUEUE, --retain.
 import { Option } from './commander.js';
 import { UsageError } from '../errors.js';
-import { parseQueueUrl, parseRetain, DEFAULT_RETENTION, type QueueTarget, type Retention } from '../core/queue/url.js';
+import { parseQueueUrl, parseRetain, type QueueTarget, type Retention } from '../core/queue/url.js';
+import { DEFAULT_RETENTION } from '../core/defaults.js';
 import { formatDuration } from '../format.js';
 import { parsedOption } from './flags.js';
 

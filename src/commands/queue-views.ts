@@ -67,7 +67,8 @@ export async function selectFromQueue(raw: string, filter: EventFilter): Promise
 
 /** A sink for replay's attempts: the history stream. */
 export async function queueSink(raw: string): Promise<import('../core/queue/sink.js').RedisSink> {
-  const { connect, parseQueueUrl, DEFAULT_RETENTION } = await import('../core/queue/connection.js');
+  const { connect, parseQueueUrl } = await import('../core/queue/connection.js');
+  const { DEFAULT_RETENTION } = await import('../core/defaults.js');
   const { RedisSink } = await import('../core/queue/sink.js');
   const target = parseQueueUrl(raw);
   // Never trims: replay does not know the receivers' --retain, and must not cut a history kept longer.

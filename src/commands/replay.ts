@@ -9,7 +9,7 @@ import { lifecycle, type Lifecycle } from './shared/lifecycle.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson } from '../ui/present.js';
 import { context } from './common.js';
-import { duration, plural } from '../ui/words.js';
+import { duration, plural } from '../format.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_LOCAL_TARGET } from '../core/defaults.js';
 import type { Scheme } from '../core/receive/signature.js';
 import { queueOption } from './queue-options.js';

@@ -7,14 +7,13 @@ import { lifecycle } from './shared/lifecycle.js';
 import { formatDuration } from '../format.js';
 import { durationOption, intOption, parsedOption, repeatOption, schemeOption, secretOption, urlOption } from './flags.js';
 import { parseTimestamp, parseWebhookId } from './signing-input.js';
-import { bytesInWords, duration, plural } from '../ui/words.js';
+import { bytesInWords, duration, plural } from '../format.js';
 import type { Output } from '../ui/output.js';
 import type { BatchSummary, Delivery, Outcome, PreparedEvent } from '../core/delivery/sender.js';
 import type { EventType } from '../core/events/catalog.js';
 import type { JsonObject } from '../core/events/fixtures.js';
 import type { Scheme } from '../core/receive/signature.js';
 
-export const DEFAULT_TARGET = DEFAULT_LOCAL_TARGET;
 const SHOWN_BODY_CHARS = 2000;
 
 interface SendFlags {
@@ -62,7 +61,7 @@ export function register(program: Command): void {
     .command('send')
     .description('build, sign and POST a test event to a receiver, and print its answer')
     .argument('<event-type>', 'an event type, e.g. order.paid (see `etsyhook events types`)')
-    .addOption(urlOption('--to <url>', 'where to POST').default(new URL(DEFAULT_TARGET), `${DEFAULT_TARGET}, where \`etsyhook dev\` listens`))
+    .addOption(urlOption('--to <url>', 'where to POST').default(new URL(DEFAULT_LOCAL_TARGET), `${DEFAULT_LOCAL_TARGET}, where \`etsyhook dev\` listens`))
     .addOption(secretOption('--secret <secret>', 'signing secret (default: ETSY_WEBHOOK_SECRET, else the stored one)'))
     .addOption(schemeOption('--scheme <scheme>', 'standard (webhook-* headers, what Etsy sends) or legacy (X-Etsy-Signature)').default('standard'))
     .addOption(repeatOption('--set <key=value>', 'override a fixture field; dot paths; numbers, booleans, null parsed (repeatable)'))
@@ -78,7 +77,7 @@ export function register(program: Command): void {
       'after',
       `
 Examples:
-  $ etsyhook send order.paid                                   to \`etsyhook dev\` on ${DEFAULT_TARGET}
+  $ etsyhook send order.paid                                   to \`etsyhook dev\` on ${DEFAULT_LOCAL_TARGET}
   $ etsyhook send receipt.created --to http://localhost:3000/hooks --scheme legacy --set resource_id=123
   $ etsyhook send order.paid --set shop_id=42 --set meta.retry=true --expect 2xx --json | jq .response
   $ etsyhook send order.paid --data broken.json --expect 400   test your 400 path (sent byte for byte)

@@ -80,7 +80,7 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
     // The Redis history only: the local home is not looked at (it may not even be usable here).
     await (await import('./queue-views.js')).tailQueue(o.queue, since, life.signal, (records) => {
       const text = lines(records);
-      if (text !== '') process.stdout.write(text);
+      if (text !== '') out.raw(text);
       return true;
     }, out);
     return life.end();
@@ -90,9 +90,9 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
   const follower = new tail.LogFollower(file, tail.planTail(file, end, filter, since), {
     onRecords: (records) => {
       const text = lines(records);
-      if (text !== '' && !process.stdout.write(text)) {
+      if (text !== '' && !out.raw(text)) {
         follower.pause();
-        process.stdout.once('drain', () => follower.resume());
+        void out.drained().then(() => follower.resume());
       }
     },
     onBadLine: (offset) => {

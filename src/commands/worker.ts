@@ -107,13 +107,12 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   const { trimHistory } = await import('../core/queue/sink.js');
   const { Deliverer } = await import('../core/delivery/http.js');
   const { describeSchedule } = await import('../core/delivery/retry.js');
-  const { LineWriter } = await import('../ui/output.js');
   const { attemptJson } = await import('../ui/present.js');
   const where = o.queue.target.where;
   const client = await connect(o.queue.target);
   const reader = await connect(o.queue.target);
   const consumer = consumerName();
-  const data = new LineWriter(process.stdout);
+  const data = out.dataLines();
   const sender = new Deliverer({ connections: o.concurrency, insecure: o.insecure });
   const delivery = o.routes ? new RouteDelivery(o.routes, sender, o.timeoutMs) : new ForwardDelivery(o.forwardTo!, sender, o.timeoutMs);
   for (const w of o.warnings) out.warn(w);

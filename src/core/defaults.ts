@@ -20,6 +20,9 @@ export const DEFAULT_CONCURRENCY = 16;
 /** A worker takes over an event another worker took and has not settled after this long (it died). */
 export const DEFAULT_CLAIM_AFTER_MS = 60_000;
 
+/** What `serve`, `worker` and `dev --queue` keep of the history in Redis: a week, and at most a million events. */
+export const DEFAULT_RETENTION: { readonly ms: number; readonly count: number } = { ms: 7 * 86_400_000, count: 1_000_000 };
+
 /** The web inspector (`inspect`, and `dev` beside its receiver); the next free port when taken. */
 export const DEFAULT_INSPECT_PORT = 4040;
 

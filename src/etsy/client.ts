@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, OperationError } from '../errors.js';
+import { seconds } from '../format.js';
 
 export const DEFAULT_API_BASE = 'https://api.etsy.com/v3';
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -98,7 +99,7 @@ export class EtsyClient {
       if (result.kind === 'network') {
         if (idempotent && retriesLeft) {
           const wait = this.backoff(attempt);
-          this.notice(`${describeNetworkError(result.error, url, this.timeoutMs, result.timedOut)}; retrying in ${formatMs(wait)}`);
+          this.notice(`${describeNetworkError(result.error, url, this.timeoutMs, result.timedOut)}; retrying in ${seconds(wait)}`);
           await sleep(wait);
           continue;
         }
@@ -109,15 +110,15 @@ export class EtsyClient {
       if (response.status === 429) {
         const wait = retryAfterMs(response.headers['retry-after']);
         if (retriesLeft && wait <= MAX_RETRY_AFTER_MS) {
-          this.notice(`Etsy rate limit reached; waiting ${formatMs(wait)} before retrying`);
+          this.notice(`Etsy rate limit reached; waiting ${seconds(wait)} before retrying`);
           await sleep(wait);
           continue;
         }
-        throw new ApiError(429, `${errorMessage(response)}; Etsy asks to retry after ${formatMs(wait)}`, rateLimitHint(response));
+        throw new ApiError(429, `${errorMessage(response)}; Etsy asks to retry after ${seconds(wait)}`, rateLimitHint(response));
       }
       if (response.status >= 500 && idempotent && retriesLeft) {
         const wait = Math.min(Math.max(this.backoff(attempt), retryAfterMs(response.headers['retry-after'], 0)), MAX_RETRY_AFTER_MS);
-        this.notice(`Etsy answered ${response.status} to ${method} ${url.pathname}; retrying in ${formatMs(wait)}`);
+        this.notice(`Etsy answered ${response.status} to ${method} ${url.pathname}; retrying in ${seconds(wait)}`);
         await sleep(wait);
         continue;
       }
@@ -270,7 +271,7 @@ function errorCode(err: Error): string {
 }
 
 function describeNetworkError(err: Error, url: URL, timeoutMs: number, timedOut: boolean): string {
-  if (timedOut || /TIMEOUT/.test(errorCode(err))) return `no answer from ${url.host} within ${formatMs(timeoutMs)}`;
+  if (timedOut || /TIMEOUT/.test(errorCode(err))) return `no answer from ${url.host} within ${seconds(timeoutMs)}`;
   return `cannot reach ${url.host} (${errorCode(err)})`;
 }
 
@@ -281,12 +282,6 @@ function networkFailure(method: HttpMethod, url: URL, err: Error, timeoutMs: num
       ? 'not retried automatically, as the request may have reached Etsy'
       : 'check the network, a proxy (HTTPS_PROXY), or --api-base / ETSY_API_BASE';
   return new OperationError(`${method} ${url.pathname} failed: ${what}`, { hint, cause: err });
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
 }
 
 /** Keystrings are not secret on their own, but show only their ends anyway. */

@@ -1,8 +1,8 @@
 // Why a signature did (not) verify, told to a person: the header at fault, how stale the timestamp was, and the
 // signature the stored secret gives next to the ones received. Computed here, so the secret never leaves the server.
 import { bodyBytes, type ReceivedRecord } from '../core/log/records.js';
+import { DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
 import {
-  DEFAULT_TOLERANCE_SECONDS,
   detectScheme,
   isValidSecret,
   signLegacy,

@@ -4,7 +4,7 @@ import { normaliseRef, type StoredEvent } from '../core/log/query.js';
 import type { DeliveryRecord, StoreRecord } from '../core/log/records.js';
 import { connect, describeRedisError, type QueueTarget, type RedisClient } from '../core/queue/connection.js';
 import { followHistory, lastHistoryId, queryQueueEntries, queryQueueEvents } from '../core/queue/reader.js';
-import { DEFAULT_RETENTION } from '../core/queue/url.js';
+import { DEFAULT_RETENTION } from '../core/defaults.js';
 import { RedisSink } from '../core/queue/sink.js';
 import { BadCursorError, LookupError, searchMatcher, type AttemptWriter, type EventPage, type InspectorQuery, type InspectorSource } from './source.js';
 

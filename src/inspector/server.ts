@@ -1,15 +1,17 @@
 // The inspector's HTTP server: the page and the JSON API it uses, on loopback only. A local web server is an attack
 // surface: every request must name this server in its Host (DNS rebinding), come from its own origin, and a replay
 // must carry the per-run token that only the page knows. The signing secret never leaves this process.
+import { EtsyhookError } from '../errors.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseSince } from '../parse.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_LOCAL_TARGET } from '../core/defaults.js';
 import { splitList } from '../parse.js';
 import type { StoredEvent } from '../core/log/query.js';
 import { EVENT_STATUSES, type DeliveryRecord, type EventStatus, type ReceivedRecord, type StoreRecord } from '../core/log/records.js';
-import { buildReplayRequest, DEFAULT_REPLAY_TARGET, replayEvents, type Resign, type Sender } from '../core/delivery/replay.js';
+import { buildReplayRequest, replayEvents, type Resign, type Sender } from '../core/delivery/replay.js';
 import { eventDetailJson } from '../ui/event-detail.js';
 import { attemptJson, eventJson } from '../ui/present.js';
 import { diagnoseSignature } from './diagnose.js';
@@ -39,12 +41,13 @@ export interface InspectorOptions {
   replayTimeoutMs?: number;
 }
 
-class HttpError extends Error {
+/** A request the API refuses, with the HTTP status that says why (never reaches a terminal). */
+class HttpError extends EtsyhookError {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super(message, { code: status < 500 ? 'bad_request' : 'failed' });
   }
 }
 
@@ -216,7 +219,7 @@ export class InspectorServer {
   }
 
   private defaultTarget(ev: StoredEvent): string {
-    return this.options.forwardTo ?? ev.record.forwardTo ?? this.options.source.replayTarget?.(ev) ?? DEFAULT_REPLAY_TARGET;
+    return this.options.forwardTo ?? ev.record.forwardTo ?? this.options.source.replayTarget?.(ev) ?? DEFAULT_LOCAL_TARGET;
   }
 
   private async replay(ref: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -259,7 +262,7 @@ export class InspectorServer {
         // Recorded as `etsyhook replay` records its attempts: lazily synced, marked replay.
         sink: { attempt: (rec) => this.options.source.recordAttempt(rec) },
         concurrency: 1,
-        timeoutMs: this.options.replayTimeoutMs ?? 30_000,
+        timeoutMs: this.options.replayTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
         onResult: (result) => {
           attempt = result.record;
         },

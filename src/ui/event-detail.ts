@@ -4,7 +4,7 @@ import { attemptsByRoute, type StoredEvent } from '../core/log/query.js';
 import type { AttemptResponse, DeliveryRecord } from '../core/log/records.js';
 import { bodyBytes } from '../core/log/records.js';
 import { formatEventLine } from './event-line.js';
-import { bytesInWords } from './words.js';
+import { bytesInWords, formatAgo } from '../format.js';
 import { eventJson, type EventJson } from './present.js';
 import { colourStatus } from './event-table.js';
 import { localTime } from './time.js';
@@ -46,7 +46,7 @@ export function renderEventDetail(ev: StoredEvent, c: ChalkInstance, now = Date.
   const field = (name: string, value: string): void => void lines.push(`  ${c.dim(name.padEnd(11))}${value}`);
   lines.push(`${c.bold(r.id)}  ${r.type ?? c.dim('(unknown type)')}  ${colourStatus(ev.status, c)}`);
   lines.push('');
-  field('received', `${localTime(r.at)}  ${c.dim(`(${ago(Date.parse(r.at), now)})`)}`);
+  field('received', `${localTime(r.at)}  ${c.dim(`(${formatAgo(Date.parse(r.at), now)})`)}`);
   field('request', `${r.method} ${r.path}${r.remote ? c.dim(`  from ${r.remote}`) : ''}`);
   field('verdict', `${colourStatus(r.status, c)}${r.httpStatus !== undefined ? c.dim(`  (answered ${r.httpStatus})`) : ''}`);
   if (r.reason) field('reason', r.reason);
@@ -122,16 +122,6 @@ function answerLines(answer: AttemptResponse, c: ChalkInstance): string[] {
     out.push(c.dim(`… (${answer.truncated ? 'the answer was longer than 64 KiB; the first 64 KiB were kept' : 'cut here'}; --json shows all that was kept)`));
   }
   return out;
-}
-
-function ago(t: number, now: number): string {
-  const s = Math.round((now - t) / 1000);
-  if (Number.isNaN(s)) return '?';
-  if (s < 0) return 'in the future';
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86_400)} days ago`;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../core/log/records.js';
 import { isDuplicateAnswer } from '../core/delivery/answer.js';
+import { duration, formatMs } from '../format.js';
 
 export interface EventLineOptions {
   /** The event's type, for a delivery line (delivery records do not carry it). */
@@ -66,7 +67,7 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
       ? c.red(`dead after ${rec.attempt === 1 ? '1 attempt' : `${rec.attempt} attempts`}; resend with: etsyhook replay ${rec.id}${rec.route !== undefined ? ' --failed' : ''}`)
       : c.dim(
           `attempt ${rec.attempt}${options.maxAttempts !== undefined ? `/${options.maxAttempts}` : ''}` +
-            (options.held ? ', held until the app answers' : options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
+            (options.held ? ', held until the app answers' : options.retryInMs !== undefined ? `, retry in ${duration(options.retryInMs)}` : ', failed'),
         );
   return `${head} ${c.yellow(why)}  ${tail}  ${verdict}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
 }
@@ -83,16 +84,3 @@ function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** A wait in words: 800 ms, 4.2 s, 5 min, 2 h. */
-export function formatWait(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)} min`;
-  return `${+(ms / 3_600_000).toFixed(1)} h`;
-}
-
-/** 12 ms, 1.2 s */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}

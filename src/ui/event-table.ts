@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { StoredEvent } from '../core/log/query.js';
 import type { EventStatus } from '../core/log/records.js';
-import { formatMs } from './event-line.js';
+import { formatMs } from '../format.js';
 import { localTime, renderTable, truncate, type Column } from './table.js';
 
 export { localTime, truncate };

@@ -1,7 +1,8 @@
 // What a running receiver shows as it works: one human line per request and per delivery attempt on stderr (the
 // same lines as `tail`, from event-line.ts), or with --json one NDJSON object per record on stdout (present.ts).
 import type { PipelineObserver } from '../core/observer.js';
-import { formatEventLine, formatWait } from './event-line.js';
+import { formatEventLine } from './event-line.js';
+import { duration } from '../format.js';
 import { LineWriter, type Output } from './output.js';
 import { attemptJson, receivedLineJson } from './present.js';
 
@@ -44,9 +45,9 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
     onNotice(n) {
       if (out.json) return;
       if (n.kind === 'hold' && (n.failedProbes ?? 0) > 0) {
-        lines.write(c.dim(`${clock()}  still no answer from ${n.target} (try ${n.failedProbes}, not counted as an attempt); next try in ${formatWait(n.probeInMs ?? 0)}`));
+        lines.write(c.dim(`${clock()}  still no answer from ${n.target} (try ${n.failedProbes}, not counted as an attempt); next try in ${duration(n.probeInMs ?? 0)}`));
       } else if (n.kind === 'hold') {
-        lines.write(c.yellow(`${clock()}  the app at ${n.target} is not answering: holding deliveries (stored, not dropped, no attempts used); next try in ${formatWait(n.probeInMs ?? 0)}`));
+        lines.write(c.yellow(`${clock()}  the app at ${n.target} is not answering: holding deliveries (stored, not dropped, no attempts used); next try in ${duration(n.probeInMs ?? 0)}`));
       } else if (n.kind === 'resume') {
         lines.write(c.green(`${clock()}  the app answers again: delivering what was held`) + c.dim(`  (${n.target})`));
       } else {

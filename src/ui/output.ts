@@ -138,10 +138,15 @@ export class Output {
     return new LineWriter(this.out);
   }
 
-  /** Plain data text on stdout (e.g. signature headers, a raw body). */
-  raw(text: string | Uint8Array): void {
+  /** Plain data text on stdout (e.g. signature headers, a raw body). False: the reader is behind (see drained()). */
+  raw(text: string | Uint8Array): boolean {
     dataWritten = true;
-    this.out.write(text);
+    return this.out.write(text);
+  }
+
+  /** Resolves once stdout has taken what was written (after raw() said false). */
+  drained(): Promise<void> {
+    return new Promise((resolve) => this.out.once('drain', () => resolve()));
   }
 
   /** A line of data on stdout. */

@@ -10,7 +10,7 @@ import type { EventSink } from '../log/sink.js';
 import type { AttemptReport, Dispatcher } from './dispatcher.js';
 
 export type { AttemptReport } from './dispatcher.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './http.js';
+import { Deliverer, type DeliveryResult } from './http.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, delayBefore } from './retry.js';
 
 /** What one attempt did: an HTTP result, or a route target's own verdict (an exit code, Pushover's answer). */
@@ -56,9 +56,8 @@ export interface ForwarderOptions {
   random?: () => number;
 }
 
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS } from '../defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS } from '../defaults.js';
 
-export { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS };
 /** The longest pause between two probes of an app that does not answer. */
 export const MAX_PROBE_INTERVAL_MS = 30_000;
 

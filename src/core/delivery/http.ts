@@ -38,7 +38,6 @@ export interface DeliverOptions {
 
 import { DEFAULT_DELIVERY_TIMEOUT_MS } from '../defaults.js';
 
-export { DEFAULT_DELIVERY_TIMEOUT_MS };
 /** Keep at most this much of an answer's body: what a user debugging a 500 needs, without swallowing a huge one. */
 export const RESPONSE_KEEP_BYTES = 64 * 1024;
 

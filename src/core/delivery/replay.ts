@@ -12,9 +12,8 @@ import type { AttemptResult, SendAttempt } from './forwarder.js';
 import type { Route } from './routes.js';
 import { routeSender } from './targets.js';
 
-import { DEFAULT_LOCAL_TARGET } from '../defaults.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_LOCAL_TARGET } from '../defaults.js';
 
-export const DEFAULT_REPLAY_TARGET = DEFAULT_LOCAL_TARGET;
 
 /** The part of Deliverer that replay needs (tests may pass their own). */
 export interface Sender {
@@ -48,7 +47,7 @@ const SIGNATURE_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-s
 
 /** Where an event goes: --to, else where the receiver was forwarding it, else the default local app. */
 export function replayTarget(record: ReceivedRecord, to: string | undefined): string {
-  return to ?? record.forwardTo ?? DEFAULT_REPLAY_TARGET;
+  return to ?? record.forwardTo ?? DEFAULT_LOCAL_TARGET;
 }
 
 /** The exact request to send for `event`. */
@@ -159,7 +158,7 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
   // exec:, slack: and pushover: routes send their own way (http routes are byte-exact, as any replay).
   const senders = new Map<string, SendAttempt | undefined>();
   const routeSend = (route: Route): SendAttempt | undefined => {
-    if (!senders.has(route.label)) senders.set(route.label, routeSender(route, options.sender, route.timeoutMs ?? options.timeoutMs ?? 30_000));
+    if (!senders.has(route.label)) senders.set(route.label, routeSender(route, options.sender, route.timeoutMs ?? options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS));
     return senders.get(route.label);
   };
   const deliverOptions: DeliverOptions = {

@@ -1,13 +1,17 @@
 // The retry policy: when each delivery attempt of an event goes, and when the event is dead. Shared by `dev`'s
 // forwarding, routes and the Redis worker, so "retry in 5 min" means the same everywhere.
 
+import { UsageError } from '../../errors.js';
+import { duration } from '../../format.js';
+
 /** Etsy's own schedule for its deliveries: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (delay before each attempt). */
 export const ETSY_RETRY_SCHEDULE_MS: readonly number[] = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 
 /** dev's default: a restarting app gets minutes, not seconds (at once, 2 s, 10 s, 1 min, 5 min). */
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [0, 2_000, 10_000, 60_000, 300_000];
 
-export class RetryScheduleError extends Error {}
+/** A --retry-schedule (or a route's) that is not one; callers name the flag or the file. */
+export class RetryScheduleError extends UsageError {}
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -42,12 +46,6 @@ export function delayBefore(schedule: readonly number[], next: number, maxAttemp
 
 /** A schedule in words for banners and help: "at once, 2 s, 10 s, 1 min, 5 min". */
 export function describeSchedule(schedule: readonly number[]): string {
-  return schedule.map((ms) => (ms === 0 ? 'at once' : words(ms))).join(', ');
+  return schedule.map((ms) => (ms === 0 ? 'at once' : duration(ms))).join(', ');
 }
 
-function words(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)} min`;
-  return `${+(ms / 3_600_000).toFixed(1)} h`;
-}

@@ -4,8 +4,9 @@
 import type { EventSink } from '../log/sink.js';
 import type { ReceivedRecord } from '../log/records.js';
 import type { AttemptReport, Dispatcher, DispatchNotice } from './dispatcher.js';
-import { DEFAULT_MAX_ATTEMPTS, Forwarder } from './forwarder.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer } from './http.js';
+import { Forwarder } from './forwarder.js';
+import { Deliverer } from './http.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS } from '../defaults.js';
 import type { Route } from './routes.js';
 import { killCommands, routeSender } from './targets.js';
 

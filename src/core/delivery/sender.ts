@@ -4,6 +4,7 @@
 // node:https (TLS) and perf_hooks load only when used: a quarter of the start-up `send` had left to lose.
 import type { Agent as HttpAgent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { OperationError } from '../../errors.js';
+import { duration } from '../../format.js';
 import { isDuplicateAnswer } from './answer.js';
 import { latency } from './stats.js';
 import { userAgent } from '../../version.js';
@@ -228,7 +229,7 @@ function flatten(headers: IncomingHttpHeaders): Record<string, string> {
 }
 
 function interrupted(url: URL, ms: number, cause: unknown): DeliveryError {
-  return new DeliveryError('interrupted', 'INTERRUPTED', `interrupted after ${formatMs(Math.round(ms))} without an answer from ${url.href}`, undefined, cause);
+  return new DeliveryError('interrupted', 'INTERRUPTED', `interrupted after ${duration(Math.round(ms))} without an answer from ${url.href}`, undefined, cause);
 }
 
 function round(ms: number): number {
@@ -251,7 +252,7 @@ export function describeFailure(err: unknown, url: URL, timeoutMs: number, timed
   const code = errorCode(err);
   const where = url.href;
   if (timedOut || code === 'TIMEOUT' || code === 'ETIMEDOUT') {
-    return new DeliveryError('timeout', 'TIMEOUT', `no answer from ${where} within ${formatMs(timeoutMs)}`, 'raise --timeout if the receiver is slow', err);
+    return new DeliveryError('timeout', 'TIMEOUT', `no answer from ${where} within ${duration(timeoutMs)}`, 'raise --timeout if the receiver is slow', err);
   }
   if (code === 'ECONNREFUSED') {
     return new DeliveryError('refused', code, `nothing is listening at ${where}`, 'start `etsyhook dev` or pass --to', err);
@@ -270,12 +271,6 @@ export function describeFailure(err: unknown, url: URL, timeoutMs: number, timed
   }
   const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
   return new DeliveryError('other', code, `request to ${where} failed: ${detail}`, undefined, err);
-}
-
-function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
-  return `${+(ms / 60_000).toFixed(1)} min`;
 }
 
 /** One request of a batch: an answer, or the reason there was none. */

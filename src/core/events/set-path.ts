@@ -1,4 +1,5 @@
 // `--set key.path=value`: typed values written into a JSON payload at a dot path.
+import { UsageError } from '../../errors.js';
 import type { Json, JsonObject } from './fixtures.js';
 
 /**
@@ -31,7 +32,7 @@ export function parseSetValue(raw: string): Json {
   return raw;
 }
 
-export class SetSyntaxError extends Error {}
+export class SetSyntaxError extends UsageError {}
 
 /** Apply `key.path=value` to `target` (mutates and returns it). */
 export function applySet(target: JsonObject, assignment: string): JsonObject {

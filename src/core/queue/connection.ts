@@ -5,7 +5,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { OperationError } from '../../errors.js';
 import type { QueueTarget } from './url.js';
 
-export { parseQueueUrl, parseRetain, redact, DEFAULT_RETENTION, type QueueTarget, type Retention } from './url.js';
+export { parseQueueUrl, parseRetain, redact, type QueueTarget, type Retention } from './url.js';
 
 /** Every key carries this hash tag: one slot on a Cluster, so scripts and MULTI may touch several keys. */
 export const HASH_TAG = '{etsyhook}';
@@ -122,7 +122,7 @@ export function command<T = unknown>(client: RedisClient, args: string[], timeou
 }
 
 /** A command that waited too long for its reply (its late reply, if any, is dropped). */
-export class ReplyTimeoutError extends Error {
+export class ReplyTimeoutError extends OperationError {
   override name = 'TimeoutError';
   constructor(ms: number) {
     super(`Command timed out after ${ms}ms waiting for its reply`);

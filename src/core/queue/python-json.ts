@@ -2,6 +2,7 @@
 // acknowledge() removes `json.dumps(event)` from the processing list, which finds the entry only if the bytes match.
 // Python keeps the key order of the body (JavaScript objects put integer-like keys first), prints numbers its own
 // way (1.0, 1e-05, 1e+16, big integers exactly) and escapes every non-ASCII character: so a parser of our own.
+import { OperationError } from '../../errors.js';
 
 type PyValue = string | boolean | null | { num: string } | PyValue[] | PyObject;
 interface PyObject {
@@ -9,7 +10,7 @@ interface PyObject {
   values: Map<string, PyValue>;
 }
 
-export class PythonJsonError extends Error {}
+export class PythonJsonError extends OperationError {}
 
 /** The text Python's `json.dumps(json.loads(text))` gives (separators ', ' and ': ', ensure_ascii). */
 export function pythonJsonDumps(text: string): string {

@@ -2,6 +2,7 @@
 // check its flags without paying for one.
 import { UsageError } from '../../errors.js';
 import { parseDuration } from '../../parse.js';
+import { DEFAULT_RETENTION } from '../defaults.js';
 
 export interface QueueTarget {
   url: string;
@@ -38,7 +39,6 @@ export interface Retention {
   ms: number;
   count: number;
 }
-export const DEFAULT_RETENTION: Retention = { ms: 7 * 86_400_000, count: 1_000_000 };
 
 /** `--retain`: a duration (7d), a number of events (1000000), or both (7d,1000000). */
 export function parseRetain(raw: string | undefined, name = '--retain'): Retention {

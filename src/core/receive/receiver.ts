@@ -14,7 +14,6 @@ import type { EventSink } from '../log/sink.js';
 
 import { DEFAULT_MAX_BODY } from '../defaults.js';
 
-export { DEFAULT_MAX_BODY };
 
 export interface ReceiverOptions {
   host: string;

@@ -1,5 +1,6 @@
 // Both signature schemes: Etsy's Standard Webhooks scheme ("standard") and the seed chapter's X-Etsy-Signature
 // ("legacy"). Always over the raw bytes received; comparisons are constant-time.
+import { UsageError } from '../../errors.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type Scheme = 'standard' | 'legacy';
@@ -7,7 +8,6 @@ export const SCHEMES: readonly Scheme[] = ['standard', 'legacy'];
 
 import { DEFAULT_TOLERANCE_SECONDS } from '../defaults.js';
 
-export { DEFAULT_TOLERANCE_SECONDS };
 const SECRET_PREFIX = 'whsec_';
 
 export type VerifyReason =
@@ -33,12 +33,8 @@ export interface VerifyResult {
 /** Lower-case header names; values as Node gives them. */
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
-export class SecretFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SecretFormatError';
-  }
-}
+/** A secret that is not in the form its scheme needs: a usage error where it reaches the user. */
+export class SecretFormatError extends UsageError {}
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
 
