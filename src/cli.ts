@@ -1,7 +1,7 @@
 // Builds the commander program, registers every command, and is the one place that maps errors to exit codes.
-import { Command, CommanderError } from './commands/commander.js';
+import { Command, CommanderError } from './commands/shared/commander.js';
 import { EtsyhookError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, SilentExit, describeSystemError } from './errors.js';
-import { trackOrigins } from './commands/flags.js';
+import { trackOrigins } from './commands/shared/flags.js';
 import { loadColours, wroteData } from './ui/output.js';
 import { version } from './version.js';
 
@@ -13,7 +13,7 @@ type Register = (program: Command) => void;
  */
 const COMMANDS: readonly [string, () => Promise<{ register: Register }>][] = [
   ['dev', () => import('./commands/dev.js')],
-  ['send', () => import('./commands/send.js')],
+  ['send', () => import('./commands/send/index.js')],
   ['sign', () => import('./commands/sign.js')],
   ['verify', () => import('./commands/verify.js')],
   ['events', () => import('./commands/events.js')],

@@ -2,7 +2,7 @@
 // --help` then print it without loading commander or any command (bin/etsyhook.js reads the file). Rendered by the
 // same program the CLI builds, through commander's own help, so the text is the one the slow path would print.
 import { writeFileSync } from 'node:fs';
-import { CommanderError, type Command } from './commands/commander.js';
+import { CommanderError, type Command } from './commands/shared/commander.js';
 import { applyToAll, buildProgram, HELP_WIDTH } from './cli.js';
 
 /** The help of every command path ('' for etsyhook itself, 'events list' …), keyed by the words that name it. */

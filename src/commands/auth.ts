@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { ConfigStore, resolveSetting } from '../config.js';
 import { NotLoggedInError, UsageError } from '../errors.js';
 import { isCI, mask, type Output } from '../ui/output.js';
-import { context } from './common.js';
-import { addApiOptions, type ApiFlags } from './etsy-shared.js';
-import { durationOption, intOption, parsedOption, urlOption } from './flags.js';
+import { context } from './shared/context.js';
+import { addApiOptions, type ApiFlags } from './shared/etsy.js';
+import { durationOption, intOption, parsedOption, urlOption } from './shared/flags.js';
 import { parseSecret } from '../parse.js';
 import { formatDuration } from '../format.js';
 

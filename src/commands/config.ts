@@ -5,7 +5,7 @@ import { OperationError, UsageError } from '../errors.js';
 import { editDistance } from '../core/events/catalog.js';
 import { isValidSecret } from '../core/receive/signature.js';
 import { mask, type Output } from '../ui/output.js';
-import { context, type GlobalOptions } from './common.js';
+import { context, type GlobalOptions } from './shared/context.js';
 
 export interface KeySpec {
   name: string;

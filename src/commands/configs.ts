@@ -6,9 +6,9 @@ import { splitList } from '../parse.js';
 import type { PushConfiguration } from '../etsy/session.js';
 import type { Output } from '../ui/output.js';
 import { localTime } from '../ui/time.js';
-import { context, type GlobalOptions } from './common.js';
-import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
-import { parsedOption } from './flags.js';
+import { context, type GlobalOptions } from './shared/context.js';
+import { addApiOptions, openSession, type ApiFlags } from './shared/etsy.js';
+import { parsedOption } from './shared/flags.js';
 
 const URL_EXAMPLE = 'for example --url https://example.com/etsy/webhooks';
 const EVENTS_EXAMPLE = 'for example --events order.paid,order.shipped';

@@ -6,8 +6,8 @@ import type { Scheme } from '../core/receive/signature.js';
 import type { Route } from '../core/delivery/routes.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
 import { UsageError } from '../errors.js';
-import type { ReceiverFlags } from './flags.js';
-import { queueUrl } from './queue-options.js';
+import type { ReceiverFlags } from './shared/flags.js';
+import { queueUrl } from './shared/queue.js';
 
 export interface DevFlags extends ReceiverFlags {
   printSecret?: boolean;

@@ -187,7 +187,7 @@ async function registerPublicUrl(o: DevOptions, publicUrl: string, out: Output):
       ? EVENT_TYPES.filter((t) => t.source === 'etsy').map((t) => t.name)
       : [...new Set([...EVENT_TYPE_NAMES.filter((n) => accepts(n)), ...o.events.filter((p) => !p.includes('*') && !p.includes('?'))])];
   try {
-    const { openSession } = await import('./etsy-shared.js');
+    const { openSession } = await import('./shared/etsy.js');
     const session = await openSession({ ...(o.apiBase ? { apiBase: o.apiBase } : {}), ...(o.shop ? { shop: o.shop } : {}) }, out);
     const shopId = await session.shopId();
     const created = await session.createPushConfiguration(shopId, { url: publicUrl, events: wanted });

@@ -6,9 +6,9 @@ import type { Output } from '../ui/output.js';
 import { UsageError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import type { Route } from '../core/delivery/routes.js';
-import { context } from './common.js';
-import { addReceiverFlags, durationOption, intOption, portOption, repeatOption, retryScheduleOption, urlOption } from './flags.js';
-import { queueOption } from './queue-options.js';
+import { context } from './shared/context.js';
+import { addReceiverFlags, durationOption, intOption, portOption, repeatOption, retryScheduleOption, urlOption } from './shared/flags.js';
+import { queueOption } from './shared/queue.js';
 import { isSelf, parseDevOptions, type DevFlags, type DevOptions } from './dev-options.js';
 
 export function register(program: Command): void {

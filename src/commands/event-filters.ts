@@ -7,7 +7,7 @@ import { closeMatches, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
 import type { EventStatus } from '../core/log/records.js';
 import { logPath } from '../core/log/store.js';
 import type { Output } from '../ui/output.js';
-import { listOption, sinceOption, statusOption, STATUS_HELP } from './flags.js';
+import { listOption, sinceOption, statusOption, STATUS_HELP } from './shared/flags.js';
 
 /** What commander hands over for the filter flags added by addFilterOptions (already parsed by flags.ts). */
 export interface ParsedFilterFlags {

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { OperationError, UsageError } from '../errors.js';
 import { EVENT_TYPES, SOURCE_NOTES } from '../core/events/catalog.js';
 import type { Output } from '../ui/output.js';
-import { context, type GlobalOptions } from './common.js';
+import { context, type GlobalOptions } from './shared/context.js';
 import { bodyBytes } from '../core/log/records.js';
-import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
+import { addApiOptions, openSession, type ApiFlags } from './shared/etsy.js';
 import { addFilterOptions, badLineReporter, emptyStoreMessage, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
-import { intOption, listOption, sinceOption } from './flags.js';
-import { queueOption, queueUrl } from './queue-options.js';
+import { intOption, listOption, sinceOption } from './shared/flags.js';
+import { queueOption, queueUrl } from './shared/queue.js';
 import { bytesInWords, plural } from '../format.js';
 
 const QUEUE_HELP = 'read the Redis history serve and worker keep instead of the local store (env ETSYHOOK_QUEUE)';

@@ -5,9 +5,9 @@ import { OperationError } from '../errors.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
 import type { InspectorSource } from '../inspector/source.js';
 import type { Output } from '../ui/output.js';
-import { context } from './common.js';
-import { portOption, secretOption } from './flags.js';
-import { queueOption, queueUrl } from './queue-options.js';
+import { context } from './shared/context.js';
+import { portOption, secretOption } from './shared/flags.js';
+import { queueOption, queueUrl } from './shared/queue.js';
 import { webhookSecret } from './shared/secret.js';
 import { lifecycle } from './shared/lifecycle.js';
 

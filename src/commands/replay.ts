@@ -8,14 +8,14 @@ import { OperationError, SilentExit, UsageError } from '../errors.js';
 import { lifecycle, type Lifecycle } from './shared/lifecycle.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson } from '../ui/present.js';
-import { context } from './common.js';
+import { context } from './shared/context.js';
 import { duration, plural } from '../format.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_LOCAL_TARGET } from '../core/defaults.js';
 import type { Scheme } from '../core/receive/signature.js';
-import { queueOption } from './queue-options.js';
+import { queueOption } from './shared/queue.js';
 import { formatDuration } from '../format.js';
 import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
-import { durationOption, intOption, repeatOption, schemeOption, secretOption, urlOption } from './flags.js';
+import { durationOption, intOption, repeatOption, schemeOption, secretOption, urlOption } from './shared/flags.js';
 
 interface ReplayFlags extends ParsedFilterFlags {
   failed?: boolean;
@@ -160,7 +160,7 @@ async function parseReplay(ids: string[], opts: ReplayFlags, out: Output): Promi
   let resign: import('../core/delivery/replay.js').Resign | undefined;
   let secretOrigin = '';
   if (opts.resign) {
-    const input = await import('./signing-input.js');
+    const input = await import('./shared/signing.js');
     const scheme = opts.scheme;
     const secret = await input.resolveSecret(opts.secret);
     if (scheme !== 'legacy') input.checkSecretFormat(secret, 'standard');
@@ -168,7 +168,7 @@ async function parseReplay(ids: string[], opts: ReplayFlags, out: Output): Promi
     resign = { secret: secret.value, ...(scheme === undefined ? {} : { scheme }), newId: opts.newId ?? false };
   }
 
-  const queue = (await import('./queue-options.js')).queueUrl(opts.queue);
+  const queue = (await import('./shared/queue.js')).queueUrl(opts.queue);
   return { filters, to, routes, concurrency, timeoutMs, resign, secretOrigin, queue };
 }
 

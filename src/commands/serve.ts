@@ -6,9 +6,9 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_PORT } from '../core/defaults.js';
 import { typeMatcher } from '../core/events/globs.js';
 import { isValidSecret, type Scheme } from '../core/receive/signature.js';
-import { context } from './common.js';
-import { addReceiverFlags, type ReceiverFlags } from './flags.js';
-import { parseQueueFlags, queueOption, retainOption, type ParsedQueue, type QueueFlags } from './queue-options.js';
+import { context } from './shared/context.js';
+import { addReceiverFlags, type ReceiverFlags } from './shared/flags.js';
+import { parseQueueFlags, queueOption, retainOption, type ParsedQueue, type QueueFlags } from './shared/queue.js';
 import { webhookSecret } from './shared/secret.js';
 import { lifecycle } from './shared/lifecycle.js';
 

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { signatureHeaders, type Scheme } from '../core/receive/signature.js';
 import type { Output } from '../ui/output.js';
-import { context, type GlobalOptions } from './common.js';
-import { urlOption } from './flags.js';
+import { context, type GlobalOptions } from './shared/context.js';
+import { urlOption } from './shared/flags.js';
 import {
   addSigningOptions,
   bodySource,
@@ -15,7 +15,7 @@ import {
   secretOrStored,
   type BodySource,
   type ResolvedSecret,
-} from './signing-input.js';
+} from './shared/signing.js';
 
 /** What commander hands over (values already parsed by flags.ts). */
 export interface RawSignOptions extends GlobalOptions {

@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import type { StoreRecord } from '../core/log/records.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson, receivedJson } from '../ui/present.js';
-import { context, type GlobalOptions } from './common.js';
+import { context, type GlobalOptions } from './shared/context.js';
 import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
-import { queueOption, queueUrl } from './queue-options.js';
+import { queueOption, queueUrl } from './shared/queue.js';
 import { lifecycle } from './shared/lifecycle.js';
 
 export interface TailOptions {

@@ -4,8 +4,8 @@ import { SilentExit, UsageError } from '../errors.js';
 import { DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
 import { detectScheme, verify, type Scheme } from '../core/receive/signature.js';
 import type { Output } from '../ui/output.js';
-import { collect, context, type GlobalOptions } from './common.js';
-import { intOption } from './flags.js';
+import { collect, context, type GlobalOptions } from './shared/context.js';
+import { intOption } from './shared/flags.js';
 import {
   addSigningOptions,
   bodySource,
@@ -18,7 +18,7 @@ import {
   secretOrStored,
   type BodySource,
   type ResolvedSecret,
-} from './signing-input.js';
+} from './shared/signing.js';
 
 /** What commander hands over (values already parsed by flags.ts). */
 export interface RawVerifyOptions extends GlobalOptions {

@@ -7,10 +7,10 @@ import { DEFAULT_CLAIM_AFTER_MS, DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_TIMEOUT_M
 import { ETSY_RETRY_SCHEDULE_MS } from '../core/delivery/retry.js';
 import { routesFromOptions, type Route, type RouteSet } from '../core/delivery/routes.js';
 import { formatDuration } from '../format.js';
-import { context } from './common.js';
-import { durationOption, intOption, repeatOption, retryScheduleOption, urlOption } from './flags.js';
+import { context } from './shared/context.js';
+import { durationOption, intOption, repeatOption, retryScheduleOption, urlOption } from './shared/flags.js';
 import { lifecycle } from './shared/lifecycle.js';
-import { parseQueueFlags, queueOption, retainOption, type ParsedQueue, type QueueFlags } from './queue-options.js';
+import { parseQueueFlags, queueOption, retainOption, type ParsedQueue, type QueueFlags } from './shared/queue.js';
 
 export interface WorkerFlags extends QueueFlags {
   forwardTo?: URL;

@@ -8,7 +8,7 @@ import type * as Commander from 'commander';
 function load(): typeof Commander {
   const require = createRequire(import.meta.url);
   try {
-    return require('../vendor/commander.cjs') as typeof Commander;
+    return require('../../vendor/commander.cjs') as typeof Commander;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
     return require('commander') as typeof Commander;

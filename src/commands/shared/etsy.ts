@@ -1,7 +1,7 @@
 // Options and session set-up shared by `auth`, `configs` and `events show --expand`: --api-base, --timeout, --shop.
 import type { Command } from 'commander';
-import type { EtsySession } from '../etsy/session.js';
-import type { Output } from '../ui/output.js';
+import type { EtsySession } from '../../etsy/session.js';
+import type { Output } from '../../ui/output.js';
 import { durationOption, urlOption } from './flags.js';
 
 /** What commander hands over (already parsed by flags.ts). */
@@ -22,7 +22,7 @@ export function addApiOptions(cmd: Command, options: { shop?: boolean; timeout?:
 
 /** Open the session the way every `configs` command does: verbose lines via --verbose, notices on stderr. */
 export async function openSession(flags: ApiFlags, out: Output): Promise<EtsySession> {
-  const { openEtsySession } = await import('../etsy/session.js');
+  const { openEtsySession } = await import('../../etsy/session.js');
   return openEtsySession({
     ...(flags.apiBase !== undefined ? { apiBase: String(flags.apiBase) } : {}),
     ...(flags.shop !== undefined ? { shop: flags.shop } : {}),

@@ -1,10 +1,10 @@
 // Edge validation shared by `send`, `sign` and `verify`: the secret (flag > env > stored), the scheme, timestamps,
 // and bodies read from a FILE or stdin. Everything here turns raw flags into typed values or throws a UsageError.
 import type { Command } from 'commander';
-import { UsageError, describeSystemError } from '../errors.js';
-import { decodeStandardSecret, type Scheme } from '../core/receive/signature.js';
+import { UsageError, describeSystemError } from '../../errors.js';
+import { decodeStandardSecret, type Scheme } from '../../core/receive/signature.js';
 import { parsedOption, schemeOption, secretOption, sourceOf } from './flags.js';
-import { SECRET_ENV, webhookSecret } from './shared/secret.js';
+import { SECRET_ENV, webhookSecret } from './secret.js';
 
 /** --secret (env ETSY_WEBHOOK_SECRET), --scheme, --id, --timestamp, as `sign` and `verify` take them. */
 export function addSigningOptions(cmd: Command, scheme: string, more: { id?: boolean } = {}): Command {

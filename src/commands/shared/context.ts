@@ -1,6 +1,6 @@
 // What every command shares: the global flags and the Output that follows them.
 import type { Command } from 'commander';
-import { Output } from '../ui/output.js';
+import { Output } from '../../ui/output.js';
 
 export interface GlobalOptions {
   json?: boolean;

@@ -1,9 +1,9 @@
 // What serve, worker, events, tail and replay share about the Redis queue: --queue / ETSYHOOK_QUEUE, --retain.
 import { Option } from './commander.js';
-import { UsageError } from '../errors.js';
-import { parseQueueUrl, parseRetain, type QueueTarget, type Retention } from '../core/queue/url.js';
-import { DEFAULT_RETENTION } from '../core/defaults.js';
-import { formatDuration } from '../format.js';
+import { UsageError } from '../../errors.js';
+import { parseQueueUrl, parseRetain, type QueueTarget, type Retention } from '../../core/queue/url.js';
+import { DEFAULT_RETENTION } from '../../core/defaults.js';
+import { formatDuration } from '../../format.js';
 import { parsedOption } from './flags.js';
 
 /** The queue a command should use: --queue, else ETSYHOOK_QUEUE, else none (the embedded file store). */

@@ -3,13 +3,13 @@
 // ones are a UsageError (exit 2) before it runs. Flags that several commands share are declared here once.
 import type { EventEmitter } from 'node:events';
 import { Option, type Command } from './commander.js';
-import { parseChoice, parseDuration, parseHost, parseInteger, parsePort, parseSecret, parseSince, parseSize, parseUrl, parseWebhookPath, splitList, type IntRange } from '../parse.js';
-import { UsageError } from '../errors.js';
-import { formatSize } from '../format.js';
-import { DEFAULT_MAX_BODY, DEFAULT_TOLERANCE_SECONDS, DEFAULT_WEBHOOK_PATH } from '../core/defaults.js';
-import { parseRetrySchedule } from '../core/delivery/retry.js';
-import { EVENT_STATUSES, type EventStatus } from '../core/log/records.js';
-import { SCHEMES, type Scheme } from '../core/receive/signature.js';
+import { parseChoice, parseDuration, parseHost, parseInteger, parsePort, parseSecret, parseSince, parseSize, parseUrl, parseWebhookPath, splitList, type IntRange } from '../../parse.js';
+import { UsageError } from '../../errors.js';
+import { formatSize } from '../../format.js';
+import { DEFAULT_MAX_BODY, DEFAULT_TOLERANCE_SECONDS, DEFAULT_WEBHOOK_PATH } from '../../core/defaults.js';
+import { parseRetrySchedule } from '../../core/delivery/retry.js';
+import { EVENT_STATUSES, type EventStatus } from '../../core/log/records.js';
+import { SCHEMES, type Scheme } from '../../core/receive/signature.js';
 
 /** A signature scheme, any case. */
 export function parseScheme(raw: string, name = '--scheme'): Scheme {
