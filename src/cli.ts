@@ -14,17 +14,17 @@ type Register = (program: Command) => void;
 const COMMANDS: readonly [string, () => Promise<{ register: Register }>][] = [
   ['dev', () => import('./commands/dev.js')],
   ['send', () => import('./commands/send/index.js')],
-  ['sign', () => import('./commands/sign.js')],
-  ['verify', () => import('./commands/verify.js')],
+  ['sign', () => import('./commands/sign/index.js')],
+  ['verify', () => import('./commands/verify/index.js')],
   ['events', () => import('./commands/events.js')],
   ['replay', () => import('./commands/replay.js')],
   ['tail', () => import('./commands/tail.js')],
   ['inspect', () => import('./commands/inspect.js')],
   ['serve', () => import('./commands/serve.js')],
   ['worker', () => import('./commands/worker.js')],
-  ['auth', () => import('./commands/auth.js')],
-  ['configs', () => import('./commands/configs.js')],
-  ['config', () => import('./commands/config.js')],
+  ['auth', () => import('./commands/auth/index.js')],
+  ['configs', () => import('./commands/configs/index.js')],
+  ['config', () => import('./commands/config/index.js')],
 ];
 
 /** The command named on the line (the first word that is not a flag; the global flags take no value), if known. */

@@ -65,3 +65,11 @@ export function seconds(ms: number): string {
   const s = ms / 1000;
   return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
 }
+
+/** When a token expires, from now: in 45 min, in 3 h, 2 days ago; refreshed on the next call. */
+export function formatUntil(at: number, now = Date.now()): string {
+  const diff = at - now;
+  const mins = Math.round(Math.abs(diff) / 60_000);
+  const span = mins < 120 ? `${mins} min` : mins < 2880 ? `${Math.round(mins / 60)} h` : `${Math.round(mins / 1440)} days`;
+  return diff >= 0 ? `in ${span}` : `${span} ago; refreshed on the next call`;
+}

@@ -7,11 +7,11 @@ import { UsageError } from '../src/errors.js';
 import { DEFAULT_TOLERANCE_SECONDS } from '../src/core/defaults.js';
 import { parseClearOptions, parseListOptions, parseShowOptions, DEFAULT_LIST_LIMIT } from '../src/commands/events.js';
 import { parseTailOptions } from '../src/commands/tail.js';
-import { parseSignOptions } from '../src/commands/sign.js';
-import { parseVerifyOptions } from '../src/commands/verify.js';
-import { parseCreateOptions, parseDeleteOptions, parseEventTypes, parseDeliveryUrl } from '../src/commands/configs.js';
-import { parseLoginOptions } from '../src/commands/auth.js';
-import { findKey, parseSetOptions, settingValue } from '../src/commands/config.js';
+import { parseSignOptions } from '../src/commands/sign/index.js';
+import { parseVerifyOptions } from '../src/commands/verify/index.js';
+import { parseCreateOptions, parseDeleteOptions, parseEventTypes, parseDeliveryUrl } from '../src/commands/configs/options.js';
+import { parseLoginOptions } from '../src/commands/auth/options.js';
+import { findKey, parseSetOptions, settingValue } from '../src/commands/config/keys.js';
 
 function usage(fn: () => unknown): string {
   try {

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { describe, expect } from 'vitest';
-import { ConfigStore, configFile, paths, platformPaths, parseDurationMs, parseIntFlag, parseSince, parseUrlFlag, resolveSetting, storeDir } from '../src/config.js';
+import { ConfigStore, configFile, paths, platformPaths, resolveSetting, storeDir } from '../src/config.js';
+import { parseDuration, parseInteger, parseSince, parseUrl } from '../src/parse.js';
 import { UsageError } from '../src/errors.js';
 import { it } from './support/index.js';
 
@@ -36,17 +37,17 @@ describe('config', () => {
     expect(await resolveSetting(undefined, 'ETSY_WEBHOOK_SECRET', 'webhookSecret', config, { ETSYHOOK_HOME: h.dir })).toEqual({ value: 'stored', source: 'config' });
   });
 
-  it('parses durations, dates, numbers and URLs, naming the flag when they are wrong', () => {
+  it('parses durations, dates, numbers and URLs (src/parse.ts), naming the flag when they are wrong', () => {
     const now = Date.UTC(2026, 0, 10);
-    expect(parseSince('--since', '2h', now)).toBe(now - 7_200_000);
-    expect(parseSince('--since', '2026-01-01', now)).toBe(Date.UTC(2026, 0, 1));
-    expect(() => parseSince('--since', 'yesterday')).toThrow(/--since must be a duration/);
-    expect(parseDurationMs('--timeout', '30s')).toBe(30_000);
-    expect(parseDurationMs('--timeout', '5')).toBe(5_000);
-    expect(parseDurationMs('--timeout', '250ms')).toBe(250);
-    expect(() => parseIntFlag('--port', '50x')).toThrow(UsageError);
-    expect(() => parseIntFlag('--port', '70000', { min: 1, max: 65535 })).toThrow(/--port must be a whole number from 1 to 65535/);
-    expect(() => parseUrlFlag('--to', 'localhost:3000')).toThrow(/--to must be an http or https URL|--to is not a valid URL/);
-    expect(parseUrlFlag('--to', 'http://127.0.0.1:3000/x').port).toBe('3000');
+    expect(parseSince('2h', '--since', now)).toBe(now - 7_200_000);
+    expect(parseSince('2026-01-01', '--since', now)).toBe(Date.UTC(2026, 0, 1));
+    expect(() => parseSince('yesterday', '--since')).toThrow(/--since must be a duration/);
+    expect(parseDuration('30s', '--timeout')).toBe(30_000);
+    expect(parseDuration('5', '--timeout')).toBe(5_000);
+    expect(parseDuration('250ms', '--timeout')).toBe(250);
+    expect(() => parseInteger('50x', '--port')).toThrow(UsageError);
+    expect(() => parseInteger('70000', '--port', { min: 1, max: 65535 })).toThrow(/--port must be a whole number from 1 to 65535/);
+    expect(() => parseUrl('localhost:3000', '--to')).toThrow(/--to must be an http or https URL|--to is not a valid URL/);
+    expect(parseUrl('http://127.0.0.1:3000/x', '--to').port).toBe('3000');
   });
 });

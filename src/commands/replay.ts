@@ -4,7 +4,7 @@ import type { ReplaySource, ReplaySummary, Resign } from '../core/delivery/repla
 import type { Route } from '../core/delivery/routes.js';
 import type { StoredEvent } from '../core/log/query.js';
 import type { DeliveryRecord } from '../core/log/records.js';
-import { OperationError, SilentExit, UsageError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
 import { lifecycle, type Lifecycle } from './shared/lifecycle.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson } from '../ui/present.js';

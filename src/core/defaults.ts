@@ -23,6 +23,10 @@ export const DEFAULT_CLAIM_AFTER_MS = 60_000;
 /** What `serve`, `worker` and `dev --queue` keep of the history in Redis: a week, and at most a million events. */
 export const DEFAULT_RETENTION: { readonly ms: number; readonly count: number } = { ms: 7 * 86_400_000, count: 1_000_000 };
 
+/** `auth login`: the local callback server's port (http://localhost:3003/oauth/redirect), and how long to wait. */
+export const DEFAULT_LOGIN_CALLBACK_PORT = 3003;
+export const DEFAULT_LOGIN_WAIT_MS = 5 * 60_000;
+
 /** The web inspector (`inspect`, and `dev` beside its receiver); the next free port when taken. */
 export const DEFAULT_INSPECT_PORT = 4040;
 

@@ -4,7 +4,7 @@ import type { JsonObject } from '../../core/events/fixtures.js';
 import type { EventSpec } from '../../core/delivery/sender.js';
 import { bytesInWords } from '../../format.js';
 import type { Output } from '../../ui/output.js';
-import { isUtf8 } from '../shared/signing.js';
+import { isUtf8 } from '../shared/body.js';
 import type { SendOptions } from './options.js';
 
 export async function eventSpec(options: SendOptions, out: Output): Promise<EventSpec> {

@@ -3,7 +3,8 @@ import { UsageError } from '../../errors.js';
 import { closeMatches, findEventType, type EventType } from '../../core/events/catalog.js';
 import type { Scheme } from '../../core/receive/signature.js';
 import type { Output } from '../../ui/output.js';
-import { bodySource, checkSecretFormat, readSource, resolveSecret } from '../shared/signing.js';
+import { checkSecretFormat, resolveSecret } from '../shared/signing.js';
+import { bodySource, readSource } from '../shared/body.js';
 
 export interface SendFlags {
   to: URL;

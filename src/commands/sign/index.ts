@@ -1,21 +1,12 @@
 // `etsyhook sign [FILE|-]`: print the signature headers for a body, or a ready-to-run curl command.
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
-import { signatureHeaders, type Scheme } from '../core/receive/signature.js';
-import type { Output } from '../ui/output.js';
-import { context, type GlobalOptions } from './shared/context.js';
-import { urlOption } from './shared/flags.js';
-import {
-  addSigningOptions,
-  bodySource,
-  checkSecretFormat,
-  givenSecret,
-  isUtf8,
-  readSource,
-  secretOrStored,
-  type BodySource,
-  type ResolvedSecret,
-} from './shared/signing.js';
+import { UsageError } from '../../errors.js';
+import { signatureHeaders, type Scheme } from '../../core/receive/signature.js';
+import type { Output } from '../../ui/output.js';
+import { context, type GlobalOptions } from '../shared/context.js';
+import { urlOption } from '../shared/flags.js';
+import { addSigningOptions, checkSecretFormat, givenSecret, secretOrStored, type ResolvedSecret } from '../shared/signing.js';
+import { bodySource, isUtf8, readSource, type BodySource } from '../shared/body.js';
 
 /** What commander hands over (values already parsed by flags.ts). */
 export interface RawSignOptions extends GlobalOptions {

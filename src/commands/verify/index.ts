@@ -1,24 +1,14 @@
 // `etsyhook verify [FILE|-]`: check a delivery's signature headers against its body; exit 0 valid, 1 invalid.
 import type { Command } from 'commander';
-import { SilentExit, UsageError } from '../errors.js';
-import { DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
-import { detectScheme, verify, type Scheme } from '../core/receive/signature.js';
-import type { Output } from '../ui/output.js';
-import { collect, context, type GlobalOptions } from './shared/context.js';
-import { intOption } from './shared/flags.js';
-import {
-  addSigningOptions,
-  bodySource,
-  checkSecretFormat,
-  givenSecret,
-  mergeHeaders,
-  parseHeaderLine,
-  parseHeadersText,
-  readSource,
-  secretOrStored,
-  type BodySource,
-  type ResolvedSecret,
-} from './shared/signing.js';
+import { SilentExit, UsageError } from '../../errors.js';
+import { DEFAULT_TOLERANCE_SECONDS } from '../../core/defaults.js';
+import { detectScheme, verify, type Scheme } from '../../core/receive/signature.js';
+import type { Output } from '../../ui/output.js';
+import { collect, context, type GlobalOptions } from '../shared/context.js';
+import { intOption } from '../shared/flags.js';
+import { addSigningOptions, checkSecretFormat, givenSecret, secretOrStored, type ResolvedSecret } from '../shared/signing.js';
+import { bodySource, readSource, type BodySource } from '../shared/body.js';
+import { mergeHeaders, parseHeaderLine, parseHeadersText } from '../shared/headers.js';
 
 /** What commander hands over (values already parsed by flags.ts). */
 export interface RawVerifyOptions extends GlobalOptions {
