@@ -1,7 +1,7 @@
 // The pure parts of serve and worker: flags → typed options, checked before anything connects.
 import { describe, expect } from 'vitest';
-import { parseServeOptions, type ServeFlags } from '../src/commands/serve.js';
-import { parseWorkerOptions, type WorkerFlags } from '../src/commands/worker.js';
+import { parseServeOptions, type ServeFlags } from '../src/commands/serve/options.js';
+import { parseWorkerOptions, type WorkerFlags } from '../src/commands/worker/options.js';
 import { parseDevOptions, type DevFlags } from '../src/commands/dev-options.js';
 import { parseQueueUrl, parseRetain, redact } from '../src/core/queue/connection.js';
 import { UsageError } from '../src/errors.js';
