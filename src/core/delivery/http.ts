@@ -2,6 +2,7 @@
 // Never throws for HTTP or network failures: the result says what happened, so callers record it and retry.
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
+import { describeNetworkError } from '../../net-errors.js';
 
 export interface DeliveryResult {
   /** The target's HTTP status, when it answered. */
@@ -202,36 +203,4 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
     if (v !== undefined) out[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
-}
-
-/** A short, human description of why a request got no answer. */
-export function describeNetworkError(err: unknown, timeoutMs: number): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.code ?? e.cause?.code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ETIMEDOUT':
-      return `timed out after ${timeoutMs} ms`;
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-    case 'CERT_HAS_EXPIRED':
-      return `TLS certificate rejected (${code}); use --insecure for a self-signed target`;
-    default:
-      return (e.message ?? String(err)).split('\n')[0] ?? 'request failed';
-  }
 }
