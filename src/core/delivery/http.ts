@@ -3,26 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { describeNetworkError } from '../../net-errors.js';
+import { RESPONSE_KEEP_BYTES, type AnswerKept, type DeliveryResult } from './attempt.js';
 
-export interface DeliveryResult {
-  /** The target's HTTP status, when it answered. */
-  status?: number;
-  /** Time from sending to the end of the response (or the failure). */
-  ms: number;
-  /** Why there is no status: 'connection refused', 'timed out after 30000 ms' … */
-  error?: string;
-  /** The app's answer, kept for `events show`: its headers and the first 64 KiB of its body. */
-  response?: AnswerKept;
-}
-
-export interface AnswerKept {
-  /** Header names lower-case; repeated headers joined with ", " (absent for what a command said on stderr). */
-  headers?: Record<string, string>;
-  /** The body as UTF-8 text, at most RESPONSE_KEEP_BYTES of it. */
-  body: string;
-  /** The body was longer than what was kept. */
-  truncated?: boolean;
-}
+export { RESPONSE_KEEP_BYTES, type AnswerKept, type DeliveryResult };
 
 export interface DeliverOptions {
   /** Whole-request deadline; default 30 s. */
@@ -40,8 +23,6 @@ export interface DeliverOptions {
 import { DEFAULT_DELIVERY_TIMEOUT_MS } from '../defaults.js';
 
 export { DEFAULT_DELIVERY_TIMEOUT_MS };
-/** Keep at most this much of an answer's body: what a user debugging a 500 needs, without swallowing a huge one. */
-export const RESPONSE_KEEP_BYTES = 64 * 1024;
 
 /** Headers that describe one connection, not the message: never copied to the target. */
 const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'trailer']);

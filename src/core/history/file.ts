@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { checkDir } from '../../home.js';
 import { clearEvents, type ClearOptions, type ClearResult } from '../log/clear.js';
-import { completeEnd, LogFollower, logSize, planTail, TailFilter } from '../log/follower.js';
+import { completeEnd, LogFollower, planTail, TailFilter } from '../log/follower.js';
 import { findEvents, queryEvents, type EventFilter, type RefMatch, type StoredEvent } from '../log/query.js';
 import type { DeliveryRecord, StoreRecord } from '../log/records.js';
 import { EventStore, logPath } from '../log/store.js';
