@@ -160,3 +160,132 @@ export function servePort(stderr: string): number {
   if (!m) throw new Error(`no port in serve's start line: ${stderr}`);
   return Number(m[1]);
 }
+
+export const REDIS_CLI = process.env.REDIS_CLI ?? '/usr/bin/redis-cli';
+
+/** `CLUSTER KEYSLOT {etsyhook}`: the one slot every etsyhook key lives in. */
+export const ETSYHOOK_SLOT = 5045;
+
+export interface ClusterNode extends RedisServer {
+  /** The node's cluster id (CLUSTER MYID). */
+  id: string;
+}
+
+export interface RedisCluster {
+  nodes: ClusterNode[];
+  /** The node that owns `slot` now (asked of the cluster, not remembered). */
+  owner: (slot?: number) => Promise<ClusterNode>;
+  /** A node that does not own `slot`: pointed at it, a plain client is answered MOVED. */
+  notOwner: (slot?: number) => Promise<ClusterNode>;
+  /**
+   * Move `slot` to another node as `redis-cli --cluster reshard` does: SETSLOT IMPORTING/MIGRATING, MIGRATE its keys
+   * in batches, then SETSLOT NODE on every node. Resolves with the node that owns it after.
+   */
+  moveSlot: (slot?: number, to?: ClusterNode) => Promise<{ from: ClusterNode; to: ClusterNode; keys: number }>;
+  cleanup: () => Promise<void>;
+}
+
+function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.trim()}`));
+    });
+  });
+}
+
+/**
+ * Three `redis-server --cluster-enabled yes` masters on free loopback ports (each in its own temporary directory),
+ * joined with `redis-cli --cluster create … --cluster-replicas 0`, resolved once every node says cluster_state:ok.
+ */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const servers: RedisServer[] = [];
+  const stopAll = async (): Promise<void> => void (await Promise.all(servers.map((s) => s.cleanup())));
+  try {
+    for (let i = 0; i < 3; i++) servers.push(await startRedis({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '5000'] }));
+    await run(REDIS_CLI, ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    const nodes: ClusterNode[] = [];
+    for (const s of servers) {
+      const c = await redisClient(s.url);
+      try {
+        nodes.push({ ...s, id: String(await c.send(['CLUSTER', 'MYID'])) });
+        const until = Date.now() + 20_000;
+        while (!/cluster_state:ok/.test(String(await c.send(['CLUSTER', 'INFO'])))) {
+          if (Date.now() > until) throw new Error(`cluster node ${s.port} never said cluster_state:ok`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await c.close();
+      }
+    }
+    const owner = async (slot = ETSYHOOK_SLOT): Promise<ClusterNode> => {
+      // Each node's own view of the slot: the one that says it serves it (SETSLOT NODE reaches every node at once).
+      for (const n of nodes) {
+        const c = await redisClient(n.url);
+        try {
+          const ranges = (await c.send<unknown[][]>(['CLUSTER', 'SLOTS'])).map((r) => [Number(r[0]), Number(r[1]), Number((r[2] as unknown[])[1])]);
+          const hit = ranges.find(([lo, hi]) => slot >= lo! && slot <= hi!);
+          if (hit !== undefined && hit[2] === n.port) return n;
+        } finally {
+          await c.close();
+        }
+      }
+      throw new Error(`no node owns slot ${slot}`);
+    };
+    const notOwner = async (slot = ETSYHOOK_SLOT): Promise<ClusterNode> => {
+      const o = await owner(slot);
+      return nodes.find((n) => n !== o)!;
+    };
+    const moveSlot = async (slot = ETSYHOOK_SLOT, to?: ClusterNode): Promise<{ from: ClusterNode; to: ClusterNode; keys: number }> => {
+      const from = await owner(slot);
+      const dest = to ?? nodes.find((n) => n !== from)!;
+      const src = await redisClient(from.url);
+      const dst = await redisClient(dest.url);
+      let keys = 0;
+      try {
+        await dst.send(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id]);
+        await src.send(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', dest.id]);
+        for (;;) {
+          const batch = await src.send<string[]>(['CLUSTER', 'GETKEYSINSLOT', String(slot), '100']);
+          if (batch.length === 0) break;
+          await src.send(['MIGRATE', '127.0.0.1', String(dest.port), '', '0', '10000', 'KEYS', ...batch]);
+          keys += batch.length;
+        }
+        // The new owner first, then the old one, then the rest (as redis-cli does).
+        for (const n of [dest, from, ...nodes.filter((x) => x !== dest && x !== from)]) {
+          const c = n === dest ? dst : n === from ? src : await redisClient(n.url);
+          try {
+            await c.send(['CLUSTER', 'SETSLOT', String(slot), 'NODE', dest.id]);
+          } finally {
+            if (c !== dst && c !== src) await c.close();
+          }
+        }
+      } finally {
+        await src.close();
+        await dst.close();
+      }
+      return { from, to: dest, keys };
+    };
+    return { nodes, owner, notOwner, moveSlot, cleanup: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** startRedisCluster for one test: every node killed, and its directory removed, when the scope ends. */
+export async function redisCluster(scope: Scope): Promise<RedisCluster> {
+  const c = await startRedisCluster();
+  scope.push(c.cleanup);
+  return c;
+}
