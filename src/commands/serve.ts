@@ -118,6 +118,7 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
   const client = await connect(o.queue.target, {
     onDown: (reason) => out.warn(`lost Redis at ${where}: ${reason}; answering 503 until it is back`),
     onUp: () => out.info(`Redis at ${where} is back: accepting events again`),
+    ...(o.legacyQueue === undefined ? {} : { legacyQueue: o.legacyQueue }),
   });
   const sink = new RedisSink(client, o.queue.target, { retention: o.queue.retention, ...(o.legacyQueue === undefined ? {} : { legacyQueue: o.legacyQueue }) });
   const metrics = serveMetrics(client);
@@ -134,7 +135,7 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
       maxBody: o.maxBody,
       ...(o.accepts === undefined ? {} : { accepts: o.accepts }),
       health: () => ({ redis: sink.health().ok ? 'up' : 'down' }),
-      routes: metrics.routes(() => sink.health()),
+      routes: metrics.routes(() => sink.ready()),
     },
     sink,
     observers: [lines, { onRequest: (r) => metrics.observe(r.stored ? (r.record?.status ?? 'rejected') : 'unstored', r.ms) }],
