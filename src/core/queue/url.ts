@@ -45,6 +45,7 @@ function parseClusterUrl(raw: string, flag: string): QueueTarget {
   const auth = m[2] === undefined ? '' : `${m[2]}@`;
   const db = (m[4] ?? '').replace(/^\//, '');
   if (db !== '' && db !== '0') throw new UsageError(`${flag}: a Redis Cluster has only database 0, got '/${db}'`, example);
+  if (m[3]!.trim() === '') throw new UsageError(`${flag} names no host: '${redact(raw)}'`, example);
   const hosts = m[3]!.split(',').map((h) => h.trim());
   const seeds: string[] = [];
   const where: string[] = [];
