@@ -179,9 +179,9 @@ export interface RedisCluster {
   notOwner: (slot?: number) => Promise<ClusterNode>;
   /**
    * Move `slot` to another node as `redis-cli --cluster reshard` does: SETSLOT IMPORTING/MIGRATING, MIGRATE its keys
-   * in batches, then SETSLOT NODE on every node. Resolves with the node that owns it after.
+   * in batches of `batch` keys, then SETSLOT NODE on every node. Resolves with the node that owns it after.
    */
-  moveSlot: (slot?: number, to?: ClusterNode) => Promise<{ from: ClusterNode; to: ClusterNode; keys: number }>;
+  moveSlot: (options?: { slot?: number; to?: ClusterNode; batch?: number }) => Promise<{ from: ClusterNode; to: ClusterNode; keys: number }>;
   cleanup: () => Promise<void>;
 }
 
@@ -246,7 +246,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       const o = await owner(slot);
       return nodes.find((n) => n !== o)!;
     };
-    const moveSlot = async (slot = ETSYHOOK_SLOT, to?: ClusterNode): Promise<{ from: ClusterNode; to: ClusterNode; keys: number }> => {
+    const moveSlot = async ({ slot = ETSYHOOK_SLOT, to, batch = 100 }: { slot?: number; to?: ClusterNode; batch?: number } = {}): Promise<{ from: ClusterNode; to: ClusterNode; keys: number }> => {
       const from = await owner(slot);
       const dest = to ?? nodes.find((n) => n !== from)!;
       const src = await redisClient(from.url);
@@ -256,10 +256,10 @@ export async function startRedisCluster(): Promise<RedisCluster> {
         await dst.send(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id]);
         await src.send(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', dest.id]);
         for (;;) {
-          const batch = await src.send<string[]>(['CLUSTER', 'GETKEYSINSLOT', String(slot), '100']);
-          if (batch.length === 0) break;
-          await src.send(['MIGRATE', '127.0.0.1', String(dest.port), '', '0', '10000', 'KEYS', ...batch]);
-          keys += batch.length;
+          const some = await src.send<string[]>(['CLUSTER', 'GETKEYSINSLOT', String(slot), String(batch)]);
+          if (some.length === 0) break;
+          await src.send(['MIGRATE', '127.0.0.1', String(dest.port), '', '0', '10000', 'KEYS', ...some]);
+          keys += some.length;
         }
         // The new owner first, then the old one, then the rest (as redis-cli does).
         for (const n of [dest, from, ...nodes.filter((x) => x !== dest && x !== from)]) {
