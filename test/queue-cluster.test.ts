@@ -154,7 +154,7 @@ describe('redis+cluster:// names several seed nodes', () => {
     const refused = await runCli(['serve', '--port', '0', '--secret', SECRET, '--queue', seeds, '--legacy-queue', 'webhook_queue'], { env: h.env, timeoutMs: 15_000 });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(/--legacy-queue webhook_queue is in another slot of the Redis Cluster/);
-    expect(refused.stderr).toContain("--legacy-queue '{etsyhook}:webhook_queue'");
+    expect(refused.stderr).toContain("--legacy-queue '{etsyhook}webhook_queue'");
   });
 
   it('a malformed redis+cluster:// URL is one usage line (exit 2), its password never printed', async ({ home: h }) => {

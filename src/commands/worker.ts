@@ -21,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('worker')
     .description('deliver the events serve queued in Redis: retries on Etsy\'s schedule, then dead letters')
-    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)')
+    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB] (or any node of a cluster), rediss:// for TLS, redis+cluster://H1:P1,H2:P2 (env ETSYHOOK_QUEUE)')
     .option('--forward-to <url>', 'deliver every event, byte-exact with its headers, to your app (= --route \'*=URL\')')
     .option('--route <GLOB=TARGET>', 'send events of these types to a target: http(s)://URL, exec:COMMAND, slack:WEBHOOK_URL or pushover: (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--routes <file>', 'routes from a YAML or JSON file: routes: [{events, to, template?, timeout?, max_attempts?, priority?}]')

@@ -188,7 +188,7 @@ async function connectCluster(target: QueueTarget, seeds: readonly string[], opt
       await client.close().catch(() => client.destroy());
       throw new UsageError(
         `--legacy-queue ${key} is in another slot of the Redis Cluster than etsyhook's keys, so one script cannot write both`,
-        `name the list with etsyhook's hash tag, e.g. --legacy-queue '${HASH_TAG}:${key}', and read it under that name`,
+        `name the list with etsyhook's hash tag, e.g. --legacy-queue '${HASH_TAG}${key}', and read it under that name`,
       );
     }
   }
