@@ -125,9 +125,12 @@ describe('on a Redis Cluster, at a node that does not own the {etsyhook} slot', 
     expect(down.status).toBe(503);
     expect(down.json()).toMatchObject({ status: 'not ready' });
     expect((await post(s.url, signed())).status).toBe(503);
+    await waitFor('serve says so', () => s.proc.stderr().includes(`lost Redis at 127.0.0.1:${node.port}`), 5_000);
     await owner.restart();
     await waitFor('/ready again', async () => (await send(`${s.base}/ready`, { method: 'GET' })).status === 200, 20_000);
     expect((await post(s.url, signed())).status).toBe(200);
+    await waitFor('serve says it is back', () => s.proc.stderr().includes('is back: accepting events again'), 5_000);
+    expect(s.proc.stderr().match(/lost Redis/g)).toHaveLength(1);
   });
 });
 

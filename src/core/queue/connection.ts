@@ -10,6 +10,8 @@ export { parseQueueUrl, parseRetain, redact, DEFAULT_RETENTION, type QueueTarget
 
 /** Every key carries this hash tag: one slot on a Cluster, so scripts and MULTI may touch several keys. */
 export const HASH_TAG = '{etsyhook}';
+/** That slot: CLUSTER KEYSLOT {etsyhook}. */
+const HASH_SLOT = 5045;
 
 export const KEYS = {
   /** Stream: every received request and every delivery attempt, field `r` = the record's JSON. */
@@ -162,10 +164,17 @@ async function connectCluster(target: QueueTarget, seeds: readonly string[], opt
       options.onDown?.(describeRedisError(err, target));
     }
   };
+  // Only the node that owns the slot matters: another master going away changes nothing for etsyhook.
+  const ours = (node: { host: string; port: number }): boolean => {
+    const master = cluster.slots[HASH_SLOT]?.master;
+    return master === undefined || (master.host === node.host && master.port === node.port);
+  };
   cluster.on('error', failed);
-  cluster.on('node-error', failed);
-  cluster.on('node-ready', () => {
-    if (down) {
+  cluster.on('node-error', (err: Error, node: { host: string; port: number }) => {
+    if (ours(node)) failed(err);
+  });
+  cluster.on('node-ready', (node: { host: string; port: number }) => {
+    if (down && ours(node)) {
       down = false;
       options.onUp?.();
     }
