@@ -134,6 +134,23 @@ describe('on a Redis Cluster, at a node that does not own the {etsyhook} slot', 
   });
 });
 
+describe('a script lost by the slot owner (restart, SCRIPT FLUSH)', () => {
+  it('is loaded on the owner again even while another node is down', async ({ cleanups, home: h }) => {
+    const cl = await redisCluster(cleanups);
+    const owner = await cl.owner();
+    const [at, other] = cl.nodes.filter((n) => n !== owner);
+    const s = await serve(cleanups, at!, h);
+    expect((await post(s.url, signed())).status).toBe(200);
+    await other!.kill();
+    const c = await redisClient(owner.url);
+    cleanups.push(c.close);
+    await c.send(['SCRIPT', 'FLUSH']);
+    const answer = await post(s.url, signed());
+    expect(answer.status, answer.body).toBe(200);
+    expect(await c.send<number>(['XLEN', '{etsyhook}:jobs'])).toBe(2);
+  });
+});
+
 describe('redis+cluster:// names several seed nodes', () => {
   it('serve and worker take the seeds; a --legacy-queue outside the slot is refused in one line (exit 2)', async ({ cleanups, home: h }) => {
     const cl = await redisCluster(cleanups);

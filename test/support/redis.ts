@@ -171,6 +171,14 @@ export interface ClusterNode extends RedisServer {
   id: string;
 }
 
+export interface SlotMove {
+  from: ClusterNode;
+  to: ClusterNode;
+  keys: number;
+  migratingAt: number;
+  doneAt: number;
+}
+
 export interface RedisCluster {
   nodes: ClusterNode[];
   /** The node that owns `slot` now (asked of the cluster, not remembered). */
@@ -179,9 +187,10 @@ export interface RedisCluster {
   notOwner: (slot?: number) => Promise<ClusterNode>;
   /**
    * Move `slot` to another node as `redis-cli --cluster reshard` does: SETSLOT IMPORTING/MIGRATING, MIGRATE its keys
-   * in batches of `batch` keys, then SETSLOT NODE on every node. Resolves with the node that owns it after.
+   * in batches of `batch` keys, then SETSLOT NODE on every node. Resolves with the node that owns it after, and when
+   * (Date.now()) the slot began migrating and when every node had been told its new owner.
    */
-  moveSlot: (options?: { slot?: number; to?: ClusterNode; batch?: number }) => Promise<{ from: ClusterNode; to: ClusterNode; keys: number }>;
+  moveSlot: (options?: { slot?: number; to?: ClusterNode; batch?: number }) => Promise<SlotMove>;
   cleanup: () => Promise<void>;
 }
 
@@ -212,7 +221,8 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const servers: RedisServer[] = [];
   const stopAll = async (): Promise<void> => void (await Promise.all(servers.map((s) => s.cleanup())));
   try {
-    for (let i = 0; i < 3; i++) servers.push(await startRedis({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '5000'] }));
+    // A node killed by a test is not declared failed (which would stop the whole cluster) before the test is done.
+    for (let i = 0; i < 3; i++) servers.push(await startRedis({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '30000'] }));
     await run(REDIS_CLI, ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes']);
     const nodes: ClusterNode[] = [];
     for (const s of servers) {
@@ -246,14 +256,16 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       const o = await owner(slot);
       return nodes.find((n) => n !== o)!;
     };
-    const moveSlot = async ({ slot = ETSYHOOK_SLOT, to, batch = 100 }: { slot?: number; to?: ClusterNode; batch?: number } = {}): Promise<{ from: ClusterNode; to: ClusterNode; keys: number }> => {
+    const moveSlot = async ({ slot = ETSYHOOK_SLOT, to, batch = 100 }: { slot?: number; to?: ClusterNode; batch?: number } = {}): Promise<SlotMove> => {
       const from = await owner(slot);
       const dest = to ?? nodes.find((n) => n !== from)!;
       const src = await redisClient(from.url);
       const dst = await redisClient(dest.url);
       let keys = 0;
+      let migratingAt = 0;
       try {
         await dst.send(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id]);
+        migratingAt = Date.now();
         await src.send(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', dest.id]);
         for (;;) {
           const some = await src.send<string[]>(['CLUSTER', 'GETKEYSINSLOT', String(slot), String(batch)]);
@@ -274,7 +286,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
         await src.close();
         await dst.close();
       }
-      return { from, to: dest, keys };
+      return { from, to: dest, keys, migratingAt, doneAt: Date.now() };
     };
     return { nodes, owner, notOwner, moveSlot, cleanup: stopAll };
   } catch (err) {

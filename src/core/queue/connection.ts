@@ -118,10 +118,17 @@ async function clusterEnabled(client: RedisClient): Promise<boolean> {
 
 /** node-redis's cluster client, seen through the RedisClient that every caller uses. */
 class ClusterClient implements RedisClient {
-  constructor(private readonly cluster: Pick<ReturnType<typeof createCluster>, 'isReady' | 'close' | 'destroy'> & { sendCommand(firstKey: string, isReadonly: boolean, args: string[], options?: object): Promise<unknown> }) {}
+  constructor(
+    private readonly cluster: Pick<ReturnType<typeof createCluster>, 'isReady' | 'close' | 'destroy'> & {
+      sendCommand(firstKey: string, isReadonly: boolean, args: string[], options?: object): Promise<unknown>;
+      getNodeClientForKey(key: string): Promise<{ sendCommand(args: string[], options?: object): Promise<unknown> }>;
+    },
+  ) {}
   sendCommand(args: string[], options?: object): Promise<unknown> {
-    // Every key etsyhook touches carries the hash tag, so every command is routed by it (SCRIPT LOAD included,
-    // which must reach the node that runs the script).
+    // node-redis sends SCRIPT LOAD to every node, so one node down anywhere would keep a script from loading: the
+    // slot's owner is the one that runs etsyhook's scripts.
+    if (args[0] === 'SCRIPT' && args[1] === 'LOAD') return this.cluster.getNodeClientForKey(HASH_TAG).then((node) => node.sendCommand(args, options));
+    // Every key etsyhook touches carries the hash tag, so every other command is routed by it.
     return this.cluster.sendCommand(HASH_TAG, false, args, options);
   }
   get isReady(): boolean {
