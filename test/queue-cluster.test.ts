@@ -12,11 +12,14 @@ beforeAll(async () => {
   expect(existsSync(REDIS_CLI), 'redis-cli (Debian package redis-tools) is needed').toBe(true);
 });
 
+// A cluster is three servers and a join: more to start than one redis-server, on a machine the whole suite shares.
+const SLOW = { timeout: 60_000 };
+
 function lines(text: string): Record<string, unknown>[] {
   return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-describe('on a Redis Cluster, at a node that does not own the {etsyhook} slot', () => {
+describe('on a Redis Cluster, at a node that does not own the {etsyhook} slot', SLOW, () => {
   it('serve stores (200) on the slot owner and /ready says ready; worker delivers; events, tail and replay read it', async ({ cleanups, home: h }) => {
     const cl = await redisCluster(cleanups);
     const node = await cl.notOwner();
@@ -27,6 +30,7 @@ describe('on a Redis Cluster, at a node that does not own the {etsyhook} slot', 
     await expect(check.send(['XLEN', '{etsyhook}:jobs'])).rejects.toThrow(/MOVED 5045/);
 
     const s = await serve(cleanups, node, h);
+    expect(s.proc.stderr()).toContain(`events go to Redis Cluster at 127.0.0.1:${node.port}`);
     const ready = await send(`${s.base}/ready`, { method: 'GET' });
     expect(ready.status, ready.body).toBe(200);
     const tail = await startCli(['tail', '--json', '--queue', node.url], { env: h.env, ready: /following the Redis history/ });
@@ -41,7 +45,8 @@ describe('on a Redis Cluster, at a node that does not own the {etsyhook} slot', 
     expect((await post(s.url, ev)).json().status).toBe('duplicate');
 
     const app = await recorder(cleanups);
-    await worker(cleanups, node, h, ['--forward-to', app.url]);
+    const w = await worker(cleanups, node, h, ['--forward-to', app.url]);
+    expect(w.stderr()).toContain(`delivering from Redis Cluster at 127.0.0.1:${node.port}`);
     await waitFor('the delivery', () => app.requests.length === 1, 10_000);
     expect(app.requests[0]!.body.equals(ev.body)).toBe(true);
     await waitFor('three tail lines', () => lines(tail.stdout()).length >= 3, 10_000);
@@ -134,7 +139,7 @@ describe('on a Redis Cluster, at a node that does not own the {etsyhook} slot', 
   });
 });
 
-describe('a script lost by the slot owner (restart, SCRIPT FLUSH)', () => {
+describe('a script lost by the slot owner (restart, SCRIPT FLUSH)', SLOW, () => {
   it('is loaded on the owner again even while another node is down', async ({ cleanups, home: h }) => {
     const cl = await redisCluster(cleanups);
     const owner = await cl.owner();
@@ -151,7 +156,7 @@ describe('a script lost by the slot owner (restart, SCRIPT FLUSH)', () => {
   });
 });
 
-describe('redis+cluster:// names several seed nodes', () => {
+describe('redis+cluster:// names several seed nodes', SLOW, () => {
   it('serve and worker take the seeds; a --legacy-queue outside the slot is refused in one line (exit 2)', async ({ cleanups, home: h }) => {
     const cl = await redisCluster(cleanups);
     const owner = await cl.owner();

@@ -141,7 +141,7 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
     observers: [lines, { onRequest: (r) => metrics.observe(r.stored ? (r.record?.status ?? 'rejected') : 'unstored', r.ms) }],
   });
   const listening = pipeline.url.replace('127.0.0.1', o.host);
-  out.info(`serve: listening on ${listening}, events go to Redis at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
+  out.info(`serve: listening on ${listening}, events go to Redis${client.cluster ? ' Cluster' : ''} at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

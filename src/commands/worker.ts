@@ -147,7 +147,7 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   });
   const trim = setInterval(() => void trimHistory(client, o.queue.retention).catch(() => {}), Math.max(200, Math.min(60_000, o.queue.retention.ms / 2)));
   const to = o.routes ? `${o.routes.length === 1 ? 'one route' : `${o.routes.length} routes`}` : o.forwardTo;
-  out.info(`worker ${consumer}: delivering from Redis at ${where} to ${to} (${o.concurrency} at a time; retries: ${describeSchedule(o.schedule.slice(0, o.maxAttempts))})`);
+  out.info(`worker ${consumer}: delivering from Redis${client.cluster ? ' Cluster' : ''} at ${where} to ${to} (${o.concurrency} at a time; retries: ${describeSchedule(o.schedule.slice(0, o.maxAttempts))})`);
   for (const l of routeTable(o.routes ?? [], out.c, { timeoutMs: o.timeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   const running = worker.run();
   const signal = await Promise.race([

@@ -35,6 +35,8 @@ export const GROUP = 'workers';
  * cluster client behind ClusterClient.
  */
 export interface RedisClient {
+  /** True on a Redis Cluster (for messages: "Redis Cluster at …"). */
+  readonly cluster?: boolean;
   sendCommand(args: string[], options?: object): Promise<unknown>;
   readonly isReady: boolean;
   close(): Promise<void>;
@@ -118,8 +120,9 @@ async function clusterEnabled(client: RedisClient): Promise<boolean> {
 
 /** node-redis's cluster client, seen through the RedisClient that every caller uses. */
 class ClusterClient implements RedisClient {
+  readonly cluster = true;
   constructor(
-    private readonly cluster: Pick<ReturnType<typeof createCluster>, 'isReady' | 'close' | 'destroy'> & {
+    private readonly nodes: Pick<ReturnType<typeof createCluster>, 'isReady' | 'close' | 'destroy'> & {
       sendCommand(firstKey: string, isReadonly: boolean, args: string[], options?: object): Promise<unknown>;
       getNodeClientForKey(key: string): Promise<{ sendCommand(args: string[], options?: object): Promise<unknown> }>;
     },
@@ -127,18 +130,18 @@ class ClusterClient implements RedisClient {
   sendCommand(args: string[], options?: object): Promise<unknown> {
     // node-redis sends SCRIPT LOAD to every node, so one node down anywhere would keep a script from loading: the
     // slot's owner is the one that runs etsyhook's scripts.
-    if (args[0] === 'SCRIPT' && args[1] === 'LOAD') return this.cluster.getNodeClientForKey(HASH_TAG).then((node) => node.sendCommand(args, options));
+    if (args[0] === 'SCRIPT' && args[1] === 'LOAD') return this.nodes.getNodeClientForKey(HASH_TAG).then((node) => node.sendCommand(args, options));
     // Every key etsyhook touches carries the hash tag, so every other command is routed by it.
-    return this.cluster.sendCommand(HASH_TAG, false, args, options);
+    return this.nodes.sendCommand(HASH_TAG, false, args, options);
   }
   get isReady(): boolean {
-    return this.cluster.isReady;
+    return this.nodes.isReady;
   }
   close(): Promise<void> {
-    return this.cluster.close();
+    return this.nodes.close();
   }
   destroy(): void {
-    this.cluster.destroy();
+    this.nodes.destroy();
   }
 }
 
