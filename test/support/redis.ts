@@ -62,13 +62,16 @@ function pinged(port: number, password?: string): Promise<boolean> {
 }
 
 /** Start redis-server; a port taken between choosing and binding is retried on another. */
-export async function startRedis(options: { password?: string; extraArgs?: string[] } = {}): Promise<RedisServer> {
+export async function startRedis(options: { password?: string; extraArgs?: string[]; cluster?: boolean } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'etsyhook-redis-'));
   let child: ChildProcess | undefined;
   let port = 0;
+  // A cluster node's bus port, free too (by default it would be port + 10000, past 65535 for a high port).
+  let bus = 0;
   const launch = async (): Promise<boolean> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
     if (options.password !== undefined) args.push('--requirepass', options.password);
+    if (options.cluster === true) args.push('--cluster-enabled', 'yes', '--cluster-port', String(bus));
     args.push(...(options.extraArgs ?? []));
     const proc = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
@@ -88,6 +91,7 @@ export async function startRedis(options: { password?: string; extraArgs?: strin
   };
   for (let tries = 0; ; tries++) {
     port = await freePort();
+    if (options.cluster === true) do bus = await freePort(); while (bus === port);
     if (await launch()) break;
     if (tries >= 5) throw new Error('redis-server: no free port after 5 tries');
   }
@@ -222,7 +226,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const stopAll = async (): Promise<void> => void (await Promise.all(servers.map((s) => s.cleanup())));
   try {
     // A node killed by a test is not declared failed (which would stop the whole cluster) before the test is done.
-    for (let i = 0; i < 3; i++) servers.push(await startRedis({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '30000'] }));
+    for (let i = 0; i < 3; i++) servers.push(await startRedis({ cluster: true, extraArgs: ['--cluster-node-timeout', '30000'] }));
     await run(REDIS_CLI, ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes']);
     const nodes: ClusterNode[] = [];
     for (const s of servers) {
