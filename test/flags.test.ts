@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_USAGE, UsageError } from '../src/errors.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_BODY } from '../src/core/defaults.js';
-import { durationOption, intOption, listOption, parseScheme, parseStatuses, schemeOption, secretOption, sizeOption, statusOption, trackOrigins, urlOption } from '../src/commands/flags.js';
+import { durationOption, intOption, listOption, parseScheme, parseStatuses, schemeOption, secretOption, sizeOption, statusOption, trackOrigins, urlOption } from '../src/commands/shared/flags.js';
 import { parseDuration, parseInteger, parseSecret, parseSince, parseSize, parseUrl } from '../src/parse.js';
 import { formatDuration, formatSize } from '../src/format.js';
 

@@ -1,12 +1,15 @@
 // `etsyhook tail`: follow, live, what a receiver stores (from another terminal, even before the receiver starts).
-import type { Command } from 'commander';
+import type { Command } from './shared/commander.js';
 import type { StoreRecord } from '../core/log/records.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson, receivedJson } from '../ui/present.js';
+import { formatEventLine } from '../ui/event-line.js';
 import { context, type GlobalOptions } from './shared/context.js';
-import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
-import { queueOption, queueUrl } from './shared/queue.js';
+import { openHistory } from '../core/history/index.js';
+import { TailFilter } from '../core/log/follower.js';
+import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { lifecycle } from './shared/lifecycle.js';
+import { queueOption, queueUrl } from './shared/queue.js';
 
 export interface TailOptions {
   filters: ParsedFilters;
@@ -34,7 +37,7 @@ export function register(program: Command): void {
 One line per received request and per delivery attempt (→). A request's status is the receiver's verdict
 (accepted, rejected, duplicate, ignored); an attempt's is its outcome (delivered, failed, dead).
 --json: one object per line with kind (received|delivery), id, type, status, at, httpStatus (what the receiver
-answered, or what the app answered an attempt), and for attempts ms, error, target, attempt. Stop with Ctrl-C (exit 0).
+answered, or what the app answered an attempt), and for attempts ms, error, target, attempt. Stop with Ctrl-C (exit 130).
 
 Examples:
   $ etsyhook tail
@@ -53,7 +56,6 @@ function renderer(
   out: Output,
   typeOf: (rec: StoreRecord) => string | undefined,
   webhookIdOf: (rec: StoreRecord) => string | undefined,
-  formatEventLine: typeof import('../ui/event-line.js').formatEventLine,
 ): (rec: StoreRecord) => string {
   return (rec) => {
     const type = typeOf(rec);
@@ -64,46 +66,42 @@ function renderer(
 
 async function followLog(o: TailOptions, out: Output): Promise<void> {
   for (const w of o.filters.warnings) out.warn(w);
-  const tail = await import('../core/log/follower.js');
-  const { formatEventLine } = await import('../ui/event-line.js');
   const { types, statuses, since } = o.filters;
-  const filter = new tail.TailFilter({ types, statuses, ...(since === undefined ? {} : { since }) });
-  const render = renderer(o, out, (rec) => filter.typeOf(rec), (rec) => filter.webhookIdOf(rec), formatEventLine);
-  const lines = (records: readonly StoreRecord[]): string => {
-    let text = '';
-    for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
-    return text;
-  };
+  const filter = new TailFilter({ types, statuses, ...(since === undefined ? {} : { since }) });
+  const render = renderer(
+    o,
+    out,
+    (rec) => filter.typeOf(rec),
+    (rec) => filter.webhookIdOf(rec),
+  );
   // Ctrl-C: exit 130; SIGTERM, or `etsyhook tail | head` closing the pipe: exit 0.
   const life = lifecycle();
-  if (o.queue !== undefined) {
-    // The Redis history only: the local home is not looked at (it may not even be usable here).
-    await (await import('./queue-views.js')).tailQueue(o.queue, since, life.signal, (records) => {
-      const text = lines(records);
-      if (text !== '') out.raw(text);
-      return true;
-    }, out);
-    return life.end();
+  // The queue when one is named (the home is not touched then), else the file log.
+  const history = await openHistory({ queue: o.queue });
+  try {
+    const empty = await history.isEmpty();
+    const following = history.follow(
+      (records) => {
+        let text = '';
+        for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
+        // Held back while stdout is backed up.
+        if (text !== '' && !out.raw(text)) return out.drained();
+      },
+      {
+        filter,
+        ...(since === undefined ? {} : { since }),
+        // Said as it happens: a tail has no "afterwards".
+        onBadLine: (offset) => out.warn(`skipped an unreadable record at byte ${offset} of ${history.name}: a write torn by a crash, or corruption`),
+        onError: (err) => out.warn(`lost ${history.name}: ${err.message.split('\n')[0]}; retrying`),
+      },
+    );
+    void life.stopped.then(() => following.stop());
+    if (empty) out.info(`following ${history.name}: waiting for events (start a receiver with \`etsyhook dev\`)…`);
+    else out.info(out.c.dim(`following ${history.name}; Ctrl-C to stop`));
+    await following.done;
+  } finally {
+    life.dispose();
+    await history.close();
   }
-  const { dir, file } = storeLocation();
-  const end = tail.completeEnd(file, tail.logSize(file));
-  const follower = new tail.LogFollower(file, tail.planTail(file, end, filter, since), {
-    onRecords: (records) => {
-      const text = lines(records);
-      if (text !== '' && !out.raw(text)) {
-        follower.pause();
-        void out.drained().then(() => follower.resume());
-      }
-    },
-    onBadLine: (offset) => {
-      // Said as it happens: a tail has no "afterwards".
-      out.warn(`skipped an unreadable record at byte ${offset} of ${file}: a write torn by a crash, or corruption`);
-    },
-  });
-  if (end === 0) out.info(`waiting for events in ${dir} (start a receiver with \`etsyhook dev\`)…`);
-  else out.info(out.c.dim(`following ${file}; Ctrl-C to stop`));
-  follower.start();
-  await life.stopped;
-  follower.stop();
   life.end();
 }

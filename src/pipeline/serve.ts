@@ -14,17 +14,19 @@ export interface ServeSettings {
   on: { down: (reason: string) => void; up: () => void };
 }
 
-export async function startServe(s: ServeSettings): Promise<Pipeline> {
-  const client = await connect(s.target, { onDown: s.on.down, onUp: s.on.up });
+/** The running pipeline, and whether the queue turned out to be a Redis Cluster. */
+export async function startServe(s: ServeSettings): Promise<{ pipeline: Pipeline; cluster: boolean }> {
+  const client = await connect(s.target, { onDown: s.on.down, onUp: s.on.up, ...(s.legacyQueue === undefined ? {} : { legacyQueue: s.legacyQueue }) });
   const sink = new RedisSink(client, s.target, { retention: s.retention, ...(s.legacyQueue === undefined ? {} : { legacyQueue: s.legacyQueue }) });
   const metrics = serveMetrics(client);
-  return Pipeline.start({
+  const pipeline = await Pipeline.start({
     receiver: {
       ...s.receiver,
       health: () => ({ redis: sink.health().ok ? 'up' : 'down' }),
-      routes: metrics.routes(() => sink.health()),
+      routes: metrics.routes(() => sink.ready()),
     },
     sink,
     observers: [...s.observers, { onRequest: (r) => metrics.observe(r.stored ? (r.record?.status ?? 'rejected') : 'unstored', r.ms) }],
   });
+  return { pipeline, cluster: client.cluster === true };
 }

@@ -25,6 +25,8 @@ export interface WorkerSettings {
 export interface RunningWorker {
   /** This worker's consumer name in the group. */
   consumer: string;
+  /** Whether the queue turned out to be a Redis Cluster. */
+  cluster: boolean;
   /** Resolves (or rejects) when the worker stops by itself. */
   running: Promise<void>;
   /** Stop taking work, give deliveries in flight up to `graceMs`, close the connections. */
@@ -53,6 +55,7 @@ export async function startWorker(s: WorkerSettings): Promise<RunningWorker> {
   const running = worker.run();
   return {
     consumer,
+    cluster: client.cluster === true,
     running,
     stop: async (graceMs) => {
       worker.stop();

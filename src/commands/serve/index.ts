@@ -16,14 +16,14 @@ export function register(program: Command): void {
     .command('serve')
     .description('the production receiver: verify, keep each event in Redis before answering 2xx, for workers to deliver');
   addReceiverFlags(cmd, { host: DEFAULT_SERVE_HOST, port: DEFAULT_SERVE_PORT, secret: '(default: ETSY_WEBHOOK_SECRET, else the stored one)', events: 'queue, globs allowed (order.*); others are kept as ignored' })
-    .addOption(queueOption('the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)'))
+    .addOption(queueOption('the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB] (or any node of a cluster), rediss:// for TLS, redis+cluster://H1:P1,H2:P2 (env ETSYHOOK_QUEUE)'))
     .option('--legacy-queue <key>', "also LPUSH each accepted payload onto this Redis list, as the seed chapter's WebhookQueue does")
     .addOption(retainOption())
     .addHelpText(
       'after',
       `
 Answers as dev does (200 once Redis has the event; 401, 400, 413, 405, 404), and 503 with Retry-After while Redis is
-unreachable or refuses writes. GET /health (liveness), /ready (503 while Redis is down), /metrics (Prometheus).
+unreachable or refuses writes. GET /health (liveness), /ready (a write to Redis: 503 while it cannot take one), /metrics (Prometheus).
 SIGTERM: stop accepting, finish requests in flight, exit 0. Deliver with: etsyhook worker --queue … --forward-to URL.
 
 Examples:
@@ -40,7 +40,7 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
   const where = o.queue.target.where;
   // serve's stdout is always NDJSON, one line per request: dev --json's lines.
   const lines = liveLines(new Output({ json: true }));
-  const pipeline = await startServe({
+  const { pipeline, cluster } = await startServe({
     ...o.queue,
     ...(o.legacyQueue === undefined ? {} : { legacyQueue: o.legacyQueue }),
     receiver: {
@@ -61,7 +61,7 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
   });
   // Listening for signals before saying it is ready: a stop right after the line is a graceful one.
   const life = lifecycle();
-  out.info(`serve: listening on ${pipeline.url.replace('127.0.0.1', o.host)}, events go to Redis at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
+  out.info(`serve: listening on ${pipeline.url.replace('127.0.0.1', o.host)}, events go to Redis${cluster ? ' Cluster' : ''} at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
   const signal = await life.stopped;
   out.info(`stopping (${signal}): finishing requests in flight…`);
   const closed = await pipeline.close(10_000);

@@ -1,15 +1,15 @@
-// `etsyhook inspect`: the web inspector over the stored events, without a receiver.
-import type { Command } from 'commander';
-import { DEFAULT_INSPECT_PORT } from '../core/defaults.js';
-import { OperationError } from '../errors.js';
-import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
-import type { InspectorSource } from '../inspector/source.js';
-import type { Output } from '../ui/output.js';
-import { context } from './shared/context.js';
-import { portOption, secretOption } from './shared/flags.js';
-import { queueOption, queueUrl } from './shared/queue.js';
-import { webhookSecret } from './shared/secret.js';
-import { lifecycle } from './shared/lifecycle.js';
+// `etsyhook inspect`: the web inspector over the stored events (the file log, or a shared Redis history), without a
+// receiver.
+import type { Command } from '../shared/commander.js';
+import { DEFAULT_INSPECT_PORT } from '../../core/defaults.js';
+import { OperationError } from '../../errors.js';
+import { parseQueueUrl, type QueueTarget } from '../../core/queue/url.js';
+import { openHistory } from '../../core/history/index.js';
+import { context } from '../shared/context.js';
+import { portOption, secretOption } from '../shared/flags.js';
+import { lifecycle } from '../shared/lifecycle.js';
+import { queueOption, queueUrl } from '../shared/queue.js';
+import { webhookSecret } from '../shared/secret.js';
 
 interface InspectFlags {
   inspectPort: number;
@@ -47,6 +47,7 @@ The page lists events newest first and adds new ones as a receiver stores them; 
 ids, webhook-ids and body text; j/k or arrows move, Enter opens, r replays, / searches. It listens on loopback only
 and refuses other Host names and other origins; the signing secret never reaches the page.
 The JSON API it uses: GET /api/events, GET /api/events/:id, POST /api/events/:id/replay, GET /api/stream (SSE).
+Stop with Ctrl-C (exit 130).
 
 Examples:
   $ etsyhook inspect                        then open http://127.0.0.1:4040/
@@ -57,37 +58,29 @@ Examples:
       const { opts, out } = context<InspectFlags>(cmd);
       const options = parseInspectOptions(opts);
       const life = lifecycle();
-      const config = await import('../config.js');
       const secret = (await webhookSecret(options.secret))?.value;
-      const { openInspector } = await import('../inspector/index.js');
-      const dir = config.storeDir();
+      const { openInspector } = await import('../../inspector/index.js');
       let badLines = 0;
-      const source = options.queue === undefined ? undefined : await openQueueSource(options.queue, out);
+      const history = await openHistory({
+        queue: options.queue,
+        onBadLine: () => void badLines++,
+        onFollowError: (err) => out.warn(`lost ${history.name} while following it: ${err.message.split('\n')[0]}; retrying`),
+      });
       const inspector = await openInspector({
         port: options.port,
         nextFreePort: options.nextFreePort,
-        dir,
+        history,
         ...(secret === undefined ? {} : { secret }),
-        ...(source === undefined ? {} : { source }),
-        onBadLine: () => void badLines++,
       }).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
         throw new OperationError(`port ${options.port} and the ones after it are taken`, { hint: 'pass --inspect-port N (0 picks any free port)' });
       });
       const moved = options.port !== 0 && inspector.port !== options.port ? out.c.dim(`  (port ${options.port} was taken)`) : '';
       out.info(`${out.c.bold('Inspector:')} ${inspector.url}${moved}`);
-      out.info(out.c.dim(`  events in ${source?.where ?? dir}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
+      out.info(out.c.dim(`  events in ${history.where}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
       await life.stopped;
       await inspector.close();
       if (badLines > 0) out.warn(`skipped ${badLines} unreadable record(s) in the event store: a write torn by a crash, or corruption`);
       life.end();
     });
-}
-
-/** The shared Redis history as the inspector's source (one clear line when Redis cannot be reached). */
-async function openQueueSource(target: QueueTarget, out: Output): Promise<InspectorSource> {
-  const { QueueSource } = await import('../inspector/queue-source.js');
-  return QueueSource.open(target, {
-    onFollowError: (err) => out.warn(`lost Redis at ${target.where} while following it: ${err.message.split('\n')[0]}; retrying`),
-  });
 }
