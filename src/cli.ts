@@ -13,7 +13,7 @@ type Register = (program: Command) => void;
  * runs it hundreds of times; loading every command cost more than the request).
  */
 const COMMANDS: readonly [string, () => Promise<{ register: Register }>][] = [
-  ['dev', () => import('./commands/dev.js')],
+  ['dev', () => import('./commands/dev/index.js')],
   ['send', () => import('./commands/send/index.js')],
   ['sign', () => import('./commands/sign/index.js')],
   ['verify', () => import('./commands/verify/index.js')],

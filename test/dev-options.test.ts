@@ -1,7 +1,7 @@
 // dev's flags parsed in-process, through the real program: what each value becomes, and one clear usage error for
 // each bad one (a bad value from its flag's parser, a bad combination from parseDevOptions).
 import { describe, expect, it } from 'vitest';
-import { parseDevOptions, type DevFlags, type DevOptions } from '../src/commands/dev-options.js';
+import { parseDevOptions, type DevFlags, type DevOptions } from '../src/commands/dev/options.js';
 import { expectUsageError, flagsOf } from './support/flags.js';
 
 async function dev(...args: string[]): Promise<DevOptions> {

@@ -1,7 +1,7 @@
 // The inspector's flags and replay options, parsed in-process (pure functions: no server, no browser).
 import { describe, expect, it } from 'vitest';
 import { parseInspectOptions } from '../src/commands/inspect/index.js';
-import { parseDevOptions, type DevFlags } from '../src/commands/dev-options.js';
+import { parseDevOptions, type DevFlags } from '../src/commands/dev/options.js';
 import { parseReplayInput } from '../src/inspector/server.js';
 import { expectUsageError, flagsOf } from './support/flags.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect } from 'vitest';
 import { parseServeOptions, type ServeFlags } from '../src/commands/serve/options.js';
 import { parseWorkerOptions, type WorkerFlags } from '../src/commands/worker/options.js';
-import { parseDevOptions, type DevFlags } from '../src/commands/dev-options.js';
+import { parseDevOptions, type DevFlags } from '../src/commands/dev/options.js';
 import { parseQueueUrl, parseRetain, redact } from '../src/core/queue/connection.js';
 import { UsageError } from '../src/errors.js';
 import { expectUsageError, flagsOf, it, SECRET } from './support/index.js';

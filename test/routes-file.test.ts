@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { parseDevOptions, type DevFlags } from '../src/commands/dev-options.js';
+import { parseDevOptions, type DevFlags } from '../src/commands/dev/options.js';
 import { flagsOf } from './support/flags.js';
 import { routesFromOptions, splitCommand } from '../src/core/delivery/routes.js';
 import { UsageError } from '../src/errors.js';

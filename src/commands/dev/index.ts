@@ -1,15 +1,16 @@
 // `etsyhook dev`: the local verifying receiver. Parses flags into DevOptions (a pure function), then runs the
 // pipeline (pipeline.ts) with a tunnel and the terminal's lines, until Ctrl-C (the action resolves: exit 0).
 import type { Command } from 'commander';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_DEV_HOST, DEFAULT_DEV_PORT, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../core/defaults.js';
-import type { Output } from '../ui/output.js';
-import { UsageError } from '../errors.js';
-import { formatDuration } from '../format.js';
-import type { Route } from '../core/delivery/routes.js';
-import { context } from './shared/context.js';
-import { addReceiverFlags, durationOption, intOption, portOption, repeatOption, retryScheduleOption, urlOption } from './shared/flags.js';
-import { queueOption } from './shared/queue.js';
-import { isSelf, parseDevOptions, type DevFlags, type DevOptions } from './dev-options.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_DEV_HOST, DEFAULT_DEV_PORT, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../../core/defaults.js';
+import type { Output } from '../../ui/output.js';
+import { UsageError } from '../../errors.js';
+import { formatDuration } from '../../format.js';
+import { routesFromOptions, type Route } from '../../core/delivery/routes.js';
+import { devSecret, runReceiver } from './run.js';
+import { context } from '../shared/context.js';
+import { addReceiverFlags, durationOption, intOption, portOption, repeatOption, retryScheduleOption, urlOption } from '../shared/flags.js';
+import { queueOption } from '../shared/queue.js';
+import { isSelf, parseDevOptions, type DevFlags, type DevOptions } from './options.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -63,20 +64,17 @@ GET /health answers {"status":"healthy",...}. The public tunnel needs an ngrok a
 
 async function runDev(o: DevOptions, out: Output): Promise<void> {
   if (o.route.length > 0 || o.routesFile !== undefined) o = { ...o, routes: await loadRoutes(o, out) };
-  const { devSecret } = await import('./dev-run.js');
   const secret = await devSecret(o, out);
   if (o.printSecret) {
     if (out.json) out.data({ secret: secret.value, source: secret.source });
     else out.line(secret.value);
     return;
   }
-  const { runReceiver } = await import('./dev-run.js');
   await runReceiver(o, secret, out);
 }
 
 /** --route, --routes and --forward-to as routes, checked before anything starts (a bad file is exit 2). */
 async function loadRoutes(o: DevOptions, out: Output): Promise<Route[]> {
-  const { routesFromOptions } = await import('../core/delivery/routes.js');
   const set = routesFromOptions({ route: o.route, ...(o.routesFile !== undefined ? { routes: o.routesFile } : {}), ...(o.forwardTo ? { forwardTo: o.forwardTo.href } : {}) });
   for (const w of set.warnings) out.warn(w);
   for (const r of set.routes) {

@@ -1,13 +1,13 @@
 // dev's flags as commander hands them over (typed by flags.ts), and DevOptions: the rules across flags, checked by a
 // pure function (tested in-process).
-import { DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../core/defaults.js';
-import { EVENT_TYPE_NAMES, closeMatches } from '../core/events/catalog.js';
-import type { Scheme } from '../core/receive/signature.js';
-import type { Route } from '../core/delivery/routes.js';
-import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
-import { UsageError } from '../errors.js';
-import type { ReceiverFlags } from './shared/flags.js';
-import { queueUrl } from './shared/queue.js';
+import { DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../../core/defaults.js';
+import { EVENT_TYPE_NAMES, closeMatches } from '../../core/events/catalog.js';
+import type { Scheme } from '../../core/receive/signature.js';
+import type { Route } from '../../core/delivery/routes.js';
+import { parseQueueUrl, type QueueTarget } from '../../core/queue/url.js';
+import { UsageError } from '../../errors.js';
+import type { ReceiverFlags } from '../shared/flags.js';
+import { queueUrl } from '../shared/queue.js';
 
 export interface DevFlags extends ReceiverFlags {
   printSecret?: boolean;
