@@ -8,7 +8,8 @@ import { formatDuration } from '../../format.js';
 import { routesFromOptions, type Route } from '../../core/delivery/routes.js';
 import { devSecret, runReceiver } from './run.js';
 import { context } from '../shared/context.js';
-import { addReceiverFlags, durationOption, intOption, portOption, repeatOption, retryScheduleOption, urlOption } from '../shared/flags.js';
+import { durationOption, intOption, portOption, repeatOption, retryScheduleOption, urlOption } from '../shared/flags.js';
+import { addReceiverFlags } from '../shared/receiver.js';
 import { queueOption } from '../shared/queue.js';
 import { isSelf, parseDevOptions, type DevFlags, type DevOptions } from './options.js';
 

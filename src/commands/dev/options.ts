@@ -6,7 +6,7 @@ import type { Scheme } from '../../core/receive/signature.js';
 import type { Route } from '../../core/delivery/routes.js';
 import { parseQueueUrl, type QueueTarget } from '../../core/queue/url.js';
 import { UsageError } from '../../errors.js';
-import type { ReceiverFlags } from '../shared/flags.js';
+import type { ReceiverFlags } from '../shared/receiver.js';
 import { queueUrl } from '../shared/queue.js';
 
 export interface DevFlags extends ReceiverFlags {

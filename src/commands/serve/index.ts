@@ -6,7 +6,7 @@ import { startServe } from '../../pipeline/serve.js';
 import { liveLines } from '../../ui/live-lines.js';
 import { Output } from '../../ui/output.js';
 import { context } from '../shared/context.js';
-import { addReceiverFlags } from '../shared/flags.js';
+import { addReceiverFlags } from '../shared/receiver.js';
 import { lifecycle } from '../shared/lifecycle.js';
 import { queueOption, retainOption } from '../shared/queue.js';
 import { parseServeOptions, type ServeFlags, type ServeOptions } from './options.js';

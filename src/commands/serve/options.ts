@@ -3,7 +3,7 @@
 import { UsageError } from '../../errors.js';
 import { typeMatcher } from '../../core/events/globs.js';
 import { isValidSecret, type Scheme } from '../../core/receive/signature.js';
-import type { ReceiverFlags } from '../shared/flags.js';
+import type { ReceiverFlags } from '../shared/receiver.js';
 import { parseQueueFlags, type ParsedQueue, type QueueFlags } from '../shared/queue.js';
 import { webhookSecret } from '../shared/secret.js';
 

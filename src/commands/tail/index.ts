@@ -1,15 +1,15 @@
 // `etsyhook tail`: follow, live, what a receiver stores (from another terminal, even before the receiver starts).
-import type { Command } from './shared/commander.js';
-import type { StoreRecord } from '../core/log/records.js';
-import type { Output } from '../ui/output.js';
-import { attemptJson, receivedJson } from '../ui/present.js';
-import { formatEventLine } from '../ui/event-line.js';
-import { context, type GlobalOptions } from './shared/context.js';
-import { openHistory } from '../core/history/index.js';
-import { TailFilter } from '../core/log/follower.js';
-import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
-import { lifecycle } from './shared/lifecycle.js';
-import { queueOption, queueUrl } from './shared/queue.js';
+import type { Command } from '../shared/commander.js';
+import type { StoreRecord } from '../../core/log/records.js';
+import type { Output } from '../../ui/output.js';
+import { attemptJson, receivedJson } from '../../ui/present.js';
+import { formatEventLine } from '../../ui/event-line.js';
+import { context, type GlobalOptions } from '../shared/context.js';
+import { openHistory } from '../../core/history/index.js';
+import { TailFilter } from '../../core/log/follower.js';
+import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from '../shared/filters.js';
+import { lifecycle } from '../shared/lifecycle.js';
+import { queueOption, queueUrl } from '../shared/queue.js';
 
 export interface TailOptions {
   filters: ParsedFilters;

@@ -1,10 +1,10 @@
 // Flags and messages shared by `events`, `replay` and `tail`: --type, --status, --since, the store's location, and
 // the warning about unreadable records.
 import type { Command } from 'commander';
-import { closeMatches, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
-import type { EventStatus } from '../core/log/records.js';
-import type { Output } from '../ui/output.js';
-import { listOption, sinceOption, statusOption, STATUS_HELP } from './shared/flags.js';
+import { closeMatches, EVENT_TYPE_NAMES } from '../../core/events/catalog.js';
+import type { EventStatus } from '../../core/log/records.js';
+import type { Output } from '../../ui/output.js';
+import { listOption, sinceOption, statusOption, STATUS_HELP } from './flags.js';
 
 /** What commander hands over for the filter flags added by addFilterOptions (already parsed by flags.ts). */
 export interface ParsedFilterFlags {
