@@ -62,11 +62,13 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
   }
   const why = rec.httpStatus !== undefined ? String(rec.httpStatus) : (rec.error ?? 'failed');
   const verdict =
-    rec.status === 'dead'
+    options.held === true || rec.held === true
+      ? c.dim('held until the app answers (no attempt used)')
+      : rec.status === 'dead'
       ? c.red(`dead after ${rec.attempt === 1 ? '1 attempt' : `${rec.attempt} attempts`}; resend with: etsyhook replay ${rec.id}${rec.route !== undefined ? ' --failed' : ''}`)
       : c.dim(
           `attempt ${rec.attempt}${options.maxAttempts !== undefined ? `/${options.maxAttempts}` : ''}` +
-            (options.held ? ', held until the app answers' : options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
+            (options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
         );
   return `${head} ${c.yellow(why)}  ${tail}  ${verdict}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
 }

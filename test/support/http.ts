@@ -131,6 +131,8 @@ export type TargetMode = 'ok' | 'refuse' | 'hang' | 'error';
  *  answers 500 ('error'); counts deliveries per webhook-id. Closed when the scope ends. */
 export class Target {
   readonly received = new Map<string, number>();
+  /** Webhook-ids in the order they were delivered (answered 200). */
+  readonly order: string[] = [];
   mode: TargetMode = 'ok';
   private server: Server | undefined;
   private hung: (() => void)[] = [];
@@ -172,6 +174,7 @@ export class Target {
           }
           const id = String(req.headers['webhook-id'] ?? req.headers['x-etsy-timestamp'] ?? '?');
           this.received.set(id, (this.received.get(id) ?? 0) + 1);
+          this.order.push(id);
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
         };
         if (this.mode === 'hang') this.hung.push(answer);

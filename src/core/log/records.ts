@@ -65,6 +65,8 @@ export interface DeliveryRecord {
   error?: string;
   /** Set when the attempt came from `etsyhook replay`. */
   replay?: boolean;
+  /** The target did not answer and deliveries were held: this try used none of the event's attempts (the next try carries the same number). */
+  held?: boolean;
   /** What the target answered. */
   response?: AttemptResponse;
 }

@@ -50,7 +50,8 @@ export function scanRecent(file: string, options: { sinceMs?: number; maxRecords
         d.routes.set(rec.route, p);
       }
       if (rec.status === 'delivered' || (rec.status === 'dead' && !rec.replay)) p.settled = true;
-      if (!rec.replay && rec.attempt > p.attempts) p.attempts = rec.attempt;
+      const used = rec.held === true ? rec.attempt - 1 : rec.attempt; // a held try used no attempt
+      if (!rec.replay && used > p.attempts) p.attempts = used;
       continue;
     }
     if (rec.status !== 'accepted') continue;
