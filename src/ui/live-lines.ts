@@ -20,11 +20,11 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
       const rec = r.record;
       if (rec === undefined) return;
       if (out.json) {
-        data.write(JSON.stringify(receivedLineJson(rec, { httpStatus: r.status, reason: r.storeError ?? rec.reason ?? null, stored: r.stored, ms: r.ms })));
+        data.write(JSON.stringify(receivedLineJson(rec, { outcome: r.outcome, httpStatus: r.status, reason: r.storeError ?? rec.reason ?? null, stored: r.stored, ms: r.ms })));
         return;
       }
       // Not stored: the line shows the 503 actually answered, not the answer the record was meant to carry.
-      lines.write(r.storeError === undefined ? formatEventLine(rec, c) : formatEventLine({ ...rec, httpStatus: r.status }, c, { unstored: r.storeError }));
+      lines.write(r.outcome !== 'unstored' ? formatEventLine(rec, c) : formatEventLine({ ...rec, httpStatus: r.status }, c, { unstored: r.storeError ?? 'not stored' }));
     },
     onAttempt({ record, event, retryInMs, held }) {
       if (out.json) {

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { OperationError, StoreUnavailableError } from '../../errors.js';
-import { encodeBody, isoNow, newEventId, type ReceivedRecord, type Verdict } from '../log/records.js';
+import { encodeBody, isoNow, newEventId, type ReceivedRecord, type RequestOutcome, type Verdict } from '../log/records.js';
 import { createVerifier, type Scheme, type VerifyOptions } from './signature.js';
 import type { EventSink } from '../log/sink.js';
 
@@ -60,6 +60,8 @@ export interface RequestReport {
   status: number;
   /** False when the store could not write it. */
   stored: boolean;
+  /** The outcome word: the verdict, or `unstored` when the answer became a 503 because the store could not keep it. */
+  outcome: RequestOutcome;
   /** Milliseconds from the request's arrival to the answer. */
   ms: number;
   method: string;
@@ -376,7 +378,8 @@ export class Receiver {
     this.counts.received++;
     if (!stored) this.counts.unstored++;
     else this.counts[rec.status]++;
-    if (!stored && status < 300) {
+    const unstored = !stored && status < 300;
+    if (unstored) {
       status = 503;
       body = JSON.stringify({ error: `${storeError}; the event was not stored, send it again later`, id: null });
       headers = { ...headers, 'retry-after': '5' };
@@ -388,7 +391,8 @@ export class Receiver {
       res.end(body);
     }
     if (this.options.onRequest !== undefined) {
-      const report: RequestReport = { record: rec, status, stored, ms: performance.now() - t0, method: rec.method, path: rec.path };
+      const outcome = unstored ? 'unstored' : rec.status;
+      const report: RequestReport = { record: rec, status, stored, outcome, ms: performance.now() - t0, method: rec.method, path: rec.path };
       if (storeError !== undefined) report.storeError = storeError;
       this.options.onRequest(report);
     }
