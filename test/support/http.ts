@@ -46,8 +46,8 @@ export function post(url: string, event: { body: Buffer | string; headers: Recor
   return send(url, { headers: event.headers, body: event.body });
 }
 
-/** GET /health's answer (200 healthy, 503 while the store cannot write) with its JSON (the receiver's counters), or
- *  undefined when nothing answers. */
+/** GET /health's answer (liveness: 200 while it serves; `ready: false` while the store cannot write) with its JSON
+ *  (the receiver's counters), or undefined when nothing answers. */
 export async function health(origin: string): Promise<{ httpStatus: number; body: Record<string, any> } | undefined> {
   try {
     const r = await send(`${origin}/health`, { method: 'GET', timeoutMs: 5000 });

@@ -40,10 +40,10 @@ export interface ReceiverOptions {
   onAccepted?: (record: ReceivedRecord, body: Buffer) => void;
   /** One call per answered request (health checks excepted), after the answer. */
   onRequest?: (report: RequestReport) => void;
-  /** Extra fields for GET /health. */
+  /** Extra fields for GET /health (liveness; GET /ready answers 503 while the sink cannot write). */
   health?: () => Record<string, unknown>;
   /**
-   * Other GET paths this server answers (e.g. /ready, /metrics of `serve`): the handler answers the request itself.
+   * Other GET paths this server answers (e.g. /metrics of `serve`): the handler answers the request itself.
    * Not recorded as events.
    */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
@@ -182,20 +182,20 @@ export class Receiver {
       this.refuse(req, res, t0, 405, 'method not allowed: webhooks are POSTed', { allow: 'POST' });
       return;
     }
-    if (pathname === '/health') {
+    if (pathname === '/health' || pathname === '/ready') {
       if (req.method === 'GET' || req.method === 'HEAD') {
-        // Unhealthy (503, with the reason) while the sink cannot write: a load balancer sends traffic elsewhere.
+        // /health is liveness: 200 while this process serves, whatever the store (restarting a receiver would not
+        // bring Redis back). /ready is readiness: 503, with the reason, while the store cannot write, so a load
+        // balancer sends traffic elsewhere.
         const sink = this.options.sink.health();
-        const body = JSON.stringify({
-          status: sink.ok ? 'healthy' : 'unhealthy',
-          ...(sink.reason !== undefined ? { reason: sink.reason } : {}),
-          path: this.path,
-          store: sink.store,
-          uptime_s: Math.round((Date.now() - this.started) / 1000),
-          ...this.counts,
-          ...this.options.health?.(),
-        });
-        res.writeHead(sink.ok ? 200 : 503, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
+        const reason = sink.ok ? {} : { reason: sink.reason ?? 'the store cannot write' };
+        const live = pathname === '/health';
+        const body = JSON.stringify(
+          live
+            ? { status: 'healthy', ready: sink.ok, ...reason, path: this.path, store: sink.store, uptime_s: Math.round((Date.now() - this.started) / 1000), ...this.counts, ...this.options.health?.() }
+            : { status: sink.ok ? 'ready' : 'not ready', ...reason, store: sink.store },
+        );
+        res.writeHead(live || sink.ok ? 200 : 503, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
         res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }
