@@ -1,6 +1,11 @@
 // Counts, sizes and durations as a person reads them: "1 event", "2 events", "1 MiB", "850 ms", "2.4 s", "3 min".
 
 /** `1 event`, `2 events`; `plural` for irregular words (`1 delivery`, `2 deliveries`). */
+/** After a replay: what became of the attempts that went elsewhere than the events' own deliveries. */
+export function replayedElsewhere(n: number): string {
+  return `${n === 1 ? '1 replay' : `${n} replays`} went elsewhere than ${n === 1 ? "its event's" : 'their events\''} own deliveries: recorded (events show lists ${n === 1 ? 'it' : 'them'}, with no route), no status changed`;
+}
+
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
   return `${n} ${n === 1 ? word : pluralWord}`;
 }

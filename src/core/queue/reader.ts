@@ -90,7 +90,9 @@ export async function* queryQueueEntries(
     const deliveries = (h?.deliveries ?? []).reverse();
     // An accepted event without attempts is queued for a worker (or a dev delivering it): pending.
     // With routes, per event: dead on any route is dead (the latest attempt of each route decides).
-    const status = rec.status === 'accepted' && deliveries.length === 0 ? 'pending' : eventStatus(rec, deliveries[deliveries.length - 1], deliveries);
+    // Accepted and no attempt that counts (none yet, or only replays elsewhere): still queued for the workers.
+    const own = eventStatus(rec, deliveries[deliveries.length - 1], deliveries);
+    const status = rec.status === 'accepted' && own === 'accepted' ? 'pending' : own;
     if (before !== undefined && !streamIdBefore(streamId, before)) continue;
     const ev: StoredEvent = { record: rec, deliveries, attempts: h?.count ?? 0, status };
     if (!matches(ev, filter, matchType)) continue;
