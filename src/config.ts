@@ -29,10 +29,12 @@ export interface Paths {
   data: string;
 }
 
-/** ETSYHOOK_HOME holds everything; otherwise the platform's config and data directories. */
+/** ETSYHOOK_HOME holds everything; otherwise the platform's config and data directories. Set but empty (usually an
+ *  unset variable expanded) is a usage error, never a reason to use the real home instead. */
 export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
   const home = env.ETSYHOOK_HOME;
-  if (home !== undefined && home !== '') return { config: home, data: home };
+  if (home === '') throw new UsageError('ETSYHOOK_HOME is empty', 'set it to a directory, or unset it to use the default places (is the variable you expanded unset?)');
+  if (home !== undefined) return { config: home, data: home };
   return platformPaths(env, process.platform, homedir());
 }
 
