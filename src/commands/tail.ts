@@ -56,7 +56,7 @@ function renderer(
 ): (rec: StoreRecord) => string {
   return (rec) => {
     const type = typeOf(rec);
-    if (!o.json) return formatEventLine(rec, out.cOut, type === undefined ? {} : { type });
+    if (!o.json) return formatEventLine(rec, out.cOut, { ...(type === undefined ? {} : { type }), ...(o.queue === undefined ? {} : { queue: o.queue }) });
     return JSON.stringify(rec.kind === 'received' ? receivedJson(rec) : attemptJson(rec, { type, webhookId: webhookIdOf(rec) }));
   };
 }
