@@ -1,5 +1,6 @@
 // What a user reads should be what is true: hints that run as printed, addresses and ports as they are, and what a
 // damaged store can and cannot tell.
+import { createServer } from 'node:net';
 import { describe, expect } from 'vitest';
 import { it, post, runCli, signed, startCli, waitFor } from './support/index.js';
 import { recorder } from './support/recorder.js';
@@ -18,5 +19,23 @@ describe('hints and lines that say what is true', () => {
     const replayed = await runCli(hint.split(' '), { env: home.env });
     expect(replayed.stderr).toMatch(/replayed 1 event/);
     expect(app.requests).toHaveLength(2);
+  });
+
+  it('dev --host 0.0.0.0 says it listens on every interface; the loopback default says nothing more', async ({ dev: startDev }) => {
+    const open = await startDev(['--host', '0.0.0.0', '--no-inspect']);
+    expect(open.stderr()).toMatch(/Local +http:\/\/127\.0\.0\.1:\d+\/webhook +\(listening on every interface, 0\.0\.0\.0: other machines can reach it\)/);
+    const local = await startDev(['--no-inspect']);
+    expect(local.stderr()).toMatch(/Local +http:\/\/127\.0\.0\.1:\d+\/webhook\n/);
+  });
+
+  it('dev --inspect-port N with N taken says the inspector moved, as inspect does', async ({ cleanups, dev: startDev }) => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => taken.close(() => r())));
+    const port = (taken.address() as { port: number }).port;
+    const dev = await startDev(['--inspect-port', String(port)]);
+    const m = new RegExp(`Inspect +http://127\\.0\\.0\\.1:(\\d+)/ +\\(port ${port} was taken\\)`).exec(dev.stderr());
+    expect(m, dev.stderr()).not.toBeNull();
+    expect(Number(m![1])).not.toBe(port);
   });
 });

@@ -14,6 +14,7 @@ import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
 import { routeTable } from '../ui/route-table.js';
 import { mask, type Output } from '../ui/output.js';
+import { listeningNote, portMovedNote } from '../ui/words.js';
 import type { DevOptions } from './dev-options.js';
 import type { Inspector } from '../inspector/index.js';
 import type { InspectorSource } from '../inspector/source.js';
@@ -86,7 +87,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   // The inspector reads what the pipeline writes (the file log or the Redis history), and records its replays
   // through the pipeline's sink.
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
-  printBanner(o, secret, pipeline, publicUrl, inspector?.url, o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out);
+  printBanner(o, secret, pipeline, publicUrl, inspector && inspector.url + out.c.dim(portMovedNote(o.inspectPort!, inspector.port)), o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out);
 
   const outcome = await untilStopped((f) => (fatal = f));
   lines.flush();
@@ -210,7 +211,7 @@ function printBanner(
   const from = secret.source === 'flag' ? '--secret' : secret.source === 'env' ? 'ETSY_WEBHOOK_SECRET' : 'the stored config';
   const row = (k: string, v: string): void => out.info(`  ${c.bold(k.padEnd(9))}${v}`);
   out.info(c.bold('etsyhook dev: receiving Etsy webhooks'));
-  row('Local', pipeline.url);
+  row('Local', pipeline.url + c.dim(listeningNote(o.host)));
   row('Inspect', inspectUrl ?? c.dim(o.inspectPort === undefined ? 'off (--no-inspect)' : 'off'));
   row('Public', publicUrl ? `${c.cyan(publicUrl)}  ${c.dim("← paste into Etsy's webhook portal")}` : c.dim('none (--no-tunnel)'));
   row('Events', o.events.length ? o.events.join(', ') : 'all');
