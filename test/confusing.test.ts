@@ -1,10 +1,13 @@
 // What a user reads should be what is true: hints that run as printed, addresses and ports as they are, and what a
 // damaged store can and cannot tell.
+import { appendFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect } from 'vitest';
 import { it, post, runCli, signed, startCli, waitFor } from './support/index.js';
 import { recorder } from './support/recorder.js';
 import { redis } from './support/redis.js';
+import { logFile, received, writeStore } from './support/fixtures.js';
+import { formatRecord } from '../src/core/log/records.js';
 
 describe('hints and lines that say what is true', () => {
   it('tail --queue: the resend hint of a dead event names --queue, and runs as printed', async ({ cleanups, home, dev: startDev }) => {
@@ -37,5 +40,14 @@ describe('hints and lines that say what is true', () => {
     const m = new RegExp(`Inspect +http://127\\.0\\.0\\.1:(\\d+)/ +\\(port ${port} was taken\\)`).exec(dev.stderr());
     expect(m, dev.stderr()).not.toBeNull();
     expect(Number(m![1])).not.toBe(port);
+  });
+
+  it('dev over a store with garbage in the middle says what it knows: torn by a crash, or corruption; where', async ({ home, dev: startDev }) => {
+    await writeStore(home.dir, [received({ minutesAgo: 2 })]);
+    const at = statSync(logFile(home.dir)).size;
+    appendFileSync(logFile(home.dir), `{"kind":"received","id":"evt_garbage"}\tdeadbeef\n${formatRecord(received({ minutesAgo: 1 }))}`);
+    const dev = await startDev(['--no-inspect']);
+    expect(dev.stderr()).toContain(`skipped 1 unreadable record at byte ${at} of ${logFile(home.dir)}: a write torn by a crash, or corruption`);
+    expect(dev.stderr()).not.toMatch(/nothing acknowledged was lost/);
   });
 });

@@ -1,6 +1,12 @@
 // Counts, sizes and durations as a person reads them: "1 event", "2 events", "1 MiB", "850 ms", "2.4 s", "3 min".
 
 /** `1 event`, `2 events`; `plural` for irregular words (`1 delivery`, `2 deliveries`). */
+/** Unreadable records a reader skipped: what it knows of them (a line cannot tell a torn write from corruption). */
+export function unreadableRecords(count: number, first: number, file: string): string {
+  const what = count === 1 ? `1 unreadable record at byte ${first}` : `${count} unreadable records (the first at byte ${first})`;
+  return `skipped ${what} of ${file}: a write torn by a crash, or corruption`;
+}
+
 /** After a receiver's local URL: said when it listens beyond this machine's loopback. */
 export function listeningNote(host: string): string {
   if (host === '127.0.0.1' || host === 'localhost' || host === '::1') return '';

@@ -11,8 +11,10 @@ export interface RecentState {
   pending: { event: ReceivedRecord; attempts: number; routes?: Map<string, { attempts: number; settled: boolean }> }[];
   /** Records read. */
   scanned: number;
-  /** Unreadable lines skipped (a torn final write after a crash). */
+  /** Unreadable lines skipped: a write torn by a crash, or corruption (which of the two, a line cannot tell). */
   badLines: number;
+  /** Byte offset of the first of them in the file. */
+  firstBadOffset?: number;
   /** True when the scan stopped at maxRecords before reaching the time limit. */
   truncated: boolean;
 }
@@ -30,8 +32,14 @@ export function scanRecent(file: string, options: { sinceMs?: number; maxRecords
   const deliveries = new Map<string, Progress & { routes?: Map<string, Progress> }>();
   let scanned = 0;
   let badLines = 0;
+  let firstBadOffset: number | undefined;
   let truncated = false;
-  for (const rec of readBackward(file, { onBadLine: () => badLines++ })) {
+  for (const rec of readBackward(file, {
+    onBadLine: (offset) => {
+      badLines++;
+      firstBadOffset = offset; // read backwards: the last one seen is the first in the file
+    },
+  })) {
     if (rec.at < cutoff) break;
     if (++scanned > maxRecords) {
       truncated = true;
@@ -69,5 +77,5 @@ export function scanRecent(file: string, options: { sinceMs?: number; maxRecords
   }
   acceptedIds.reverse();
   pending.reverse();
-  return { acceptedIds, pending, scanned: Math.min(scanned, maxRecords), badLines, truncated };
+  return { acceptedIds, pending, scanned: Math.min(scanned, maxRecords), badLines, ...(firstBadOffset === undefined ? {} : { firstBadOffset }), truncated };
 }
