@@ -50,4 +50,34 @@ describe('hints and lines that say what is true', () => {
     expect(dev.stderr()).toContain(`skipped 1 unreadable record at byte ${at} of ${logFile(home.dir)}: a write torn by a crash, or corruption`);
     expect(dev.stderr()).not.toMatch(/nothing acknowledged was lost/);
   });
+
+  it('a delivery re-sent after a crash counts the attempt that may have reached the app (x-etsyhook-attempt)', async ({ cleanups, dev: startDev }) => {
+    let hang = true;
+    const app = await recorder(cleanups, { hang: () => hang });
+    const first = await startDev(['--forward-to', app.url, '--no-inspect']);
+    await post(first.url, signed());
+    await waitFor('the attempt in flight', () => app.requests.length === 1, 10_000);
+    expect(app.requests[0]!.headers['x-etsyhook-attempt']).toBe('1');
+    await first.stop('SIGKILL'); // before the app answered: the attempt was never recorded
+    expect(first.store().deliveries).toEqual([]);
+    hang = false;
+    const second = await startDev(['--forward-to', app.url, '--no-inspect']);
+    await waitFor('the redelivery', () => app.requests.length === 2, 10_000);
+    expect(app.requests[1]!.headers['x-etsyhook-attempt']).toBe('2');
+    await waitFor('its record', () => second.store().deliveries.some((d) => d.status === 'delivered'), 5_000);
+    expect(second.store().deliveries.map((d) => [d.attempt, d.status])).toEqual([[2, 'delivered']]);
+  });
+
+  it('after a clean stop, nothing is counted that did not happen', async ({ cleanups, dev: startDev }) => {
+    const app = await recorder(cleanups, { status: 500 });
+    const first = await startDev(['--forward-to', app.url, '--retry-schedule', '0,10m', '--no-inspect']);
+    await post(first.url, signed());
+    await waitFor('the failed attempt', () => first.store().deliveries.length === 1, 10_000);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const up = await recorder(cleanups);
+    const second = await startDev(['--forward-to', up.url, '--no-inspect']);
+    await waitFor('the resumed delivery', () => up.requests.length === 1, 10_000);
+    expect(up.requests[0]!.headers['x-etsyhook-attempt']).toBe('2');
+    expect(second.stderr()).toMatch(/resuming 1 pending delivery/);
+  });
 });

@@ -19,6 +19,25 @@ export interface RecentState {
   truncated: boolean;
 }
 
+/**
+ * After a crash, every pending event may have had one more attempt than its records show: sent, perhaps received by
+ * the app, and not yet recorded. Count it, so the next attempt's number (`x-etsyhook-attempt`) tells the app that
+ * this may be a redelivery.
+ */
+export function countUnrecordedAttempts(recent: RecentState): void {
+  for (const p of recent.pending) {
+    if (p.routes === undefined) {
+      p.attempts++;
+      continue;
+    }
+    for (const label of p.event.routes ?? []) {
+      const r = p.routes.get(label);
+      if (r === undefined) p.routes.set(label, { settled: false, attempts: 1 });
+      else if (!r.settled) r.attempts++;
+    }
+  }
+}
+
 export const RECENT_WINDOW_MS = 7 * 86_400_000;
 export const RECENT_MAX_RECORDS = 200_000;
 
