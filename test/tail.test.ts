@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { formatRecord, type StoreRecord } from '../src/core/log/records.js';
@@ -141,7 +141,7 @@ describe('tail', () => {
     await appendFromAnotherProcess(dir, [after]); // EventStore.open starts it on a fresh line
     await waitFor('the record after the torn one', () => t.stdout().includes(after.id));
     expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([after.id]);
-    expect(t.stderr()).toMatch(/warning: skipped an unreadable record at byte \d+/);
+    expect(t.stderr()).toMatch(/warning: skipped 1 unreadable record at byte \d+/);
     expect(await t.stop('SIGINT')).toBe(0);
   });
 
@@ -177,6 +177,33 @@ describe('tail', () => {
     await waitFor('the sentinel after the clear', () => t.stdout().includes(sentinel.id));
     expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([before.id, after.id, sentinel.id]);
     expect(await t.stop('SIGINT')).toBe(0);
+  });
+});
+
+
+describe('tail --last', () => {
+  it('shows the last N matching records, read from the end (never the start of the log), then follows', async ({ cleanups, home }) => {
+    const { dir, env } = home;
+    const paid = Array.from({ length: 12 }, (_, i) => received({ type: 'order.paid', minutesAgo: 30 - i }));
+    const listings = Array.from({ length: 5 }, (_, i) => received({ type: 'listing.updated', minutesAgo: 10 - i }));
+    // Garbage at the very start of the log: a reader that went that far would say so.
+    mkdirSync(eventsDir(dir), { recursive: true });
+    appendFileSync(logFile(dir), 'not a record\n');
+    await writeStore(dir, [...paid, ...listings, delivery(paid[11]!)]);
+    const t = await tail(cleanups, env, '--last', '3', '--type', 'order.paid', '--json');
+    await waitFor('three lines', () => jsonLines(t.stdout()).length === 3);
+    // The two newest requests of that type and the newest record of all (their attempt), oldest first.
+    expect(jsonLines(t.stdout()).map((l) => [l.kind, l.id])).toEqual([
+      ['received', paid[10]!.id],
+      ['received', paid[11]!.id],
+      ['delivery', paid[11]!.id],
+    ]);
+    expect(t.stderr()).not.toMatch(/unreadable/);
+    // Then it follows.
+    const next = received({ type: 'order.paid' });
+    await appendFromAnotherProcess(dir, [received({ type: 'listing.created' }), next]);
+    await waitFor('the next one', () => jsonLines(t.stdout()).length === 4);
+    expect(jsonLines(t.stdout())[3]).toMatchObject({ kind: 'received', id: next.id });
   });
 });
 

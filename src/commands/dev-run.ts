@@ -14,7 +14,7 @@ import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
 import { routeTable } from '../ui/route-table.js';
 import { mask, type Output } from '../ui/output.js';
-import { listeningNote, portMovedNote, unreadableRecords } from '../ui/words.js';
+import { listeningNote, portMovedNote, storeDamage } from '../ui/words.js';
 import { logPath } from '../core/log/store.js';
 import type { DevOptions } from './dev-options.js';
 import type { Inspector } from '../inspector/index.js';
@@ -79,7 +79,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
     observers: [lines],
   });
   out.debug(`start-up scan: ${recent.scanned} recent records, ${recent.acceptedIds.length} accepted webhook-ids, ${recent.pending.length} pending deliveries`);
-  if (recent.badLines > 0) out.warn(unreadableRecords(recent.badLines, recent.firstBadOffset ?? 0, logPath(dir)));
+  if (recent.badLines > 0) out.warn(storeDamage(recent, logPath(dir)));
 
   let fatal: ((err: Error) => void) | undefined;
   const tunnel = o.tunnel ? await openPublicTunnel(o, pipeline, out, (err) => fatal?.(err)) : undefined;

@@ -6,16 +6,20 @@ import { attemptJson, receivedJson } from '../ui/present.js';
 import { context, type GlobalOptions } from './common.js';
 import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { queueUrl } from './queue-options.js';
+import { parseIntFlag } from '../config.js';
+import { unreadableRecords } from '../ui/words.js';
 
 export interface TailOptions {
   filters: ParsedFilters;
   json: boolean;
   /** --queue / ETSYHOOK_QUEUE: follow the Redis history instead of the file log. */
   queue: string | undefined;
+  /** --last N: first the last N records that match, read from the end. */
+  last: number | undefined;
 }
 
-export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions & { queue?: string }): TailOptions {
-  return { filters: filtersOf(raw), json: raw.json ?? false, queue: queueUrl(raw.queue) };
+export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions & { queue?: string; last?: string }): TailOptions {
+  return { filters: filtersOf(raw), json: raw.json ?? false, queue: queueUrl(raw.queue), last: parseIntFlag('--last', raw.last, { min: 0 }) };
 }
 
 export function register(program: Command): void {
@@ -27,6 +31,7 @@ export function register(program: Command): void {
     since: 'first show what is already stored from this far back (30m, 2h, 7d) or since a date',
   })
     .option('--queue <url>', 'follow the Redis history every serve and worker writes, instead of the local store (env ETSYHOOK_QUEUE)')
+    .option('--last <n>', 'first show the last N records that match the filters (read from the end), then follow')
     .addHelpText(
       'after',
       `
@@ -38,6 +43,7 @@ answered, or what the app answered an attempt), and for attempts ms, error, targ
 Examples:
   $ etsyhook tail
   $ etsyhook tail --type 'order.*' --status rejected,failed,dead
+  $ etsyhook tail --last 20 --status failed,dead
   $ etsyhook tail --since 10m --json | jq -c 'select(.kind == "delivery")'`,
     )
     .action(async (_flags: object, cmd: Command) => {
@@ -86,8 +92,11 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
     }, out);
   }
 
+  // Said as it happens: a tail has no "afterwards".
+  const bad = (offset: number): void => out.warn(unreadableRecords(1, offset, file));
+  if (o.last !== undefined) process.stdout.write(tail.lastRecords(file, end, filter, o.last, bad).map((rec) => `${render(rec)}\n`).join(''));
   await new Promise<void>((resolve) => {
-    const follower = new tail.LogFollower(file, start, {
+    const follower = new tail.LogFollower(file, o.last === undefined ? start : end, {
       onRecords: (records) => {
         let text = '';
         for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
@@ -96,10 +105,7 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
           process.stdout.once('drain', () => follower.resume());
         }
       },
-      onBadLine: (offset) => {
-        // Said as it happens: a tail has no "afterwards".
-        out.warn(`skipped an unreadable record at byte ${offset} of ${file}: a write torn by a crash, or corruption`);
-      },
+      onBadLine: bad,
     });
     const finish = (): void => {
       follower.stop();

@@ -7,6 +7,12 @@ export function unreadableRecords(count: number, first: number, file: string): s
   return `skipped ${what} of ${file}: a write torn by a crash, or corruption`;
 }
 
+/** What a starting receiver says of unreadable records in its store: only a torn last line is known to be harmless. */
+export function storeDamage(damage: { badLines: number; firstBadOffset?: number; tornTail?: boolean }, file: string): string {
+  if (damage.tornTail === true) return `skipped a record cut short at the end of ${file} (byte ${damage.firstBadOffset ?? 0}): a write torn by a crash, never acknowledged`;
+  return unreadableRecords(damage.badLines, damage.firstBadOffset ?? 0, file);
+}
+
 /** After a receiver's local URL: said when it listens beyond this machine's loopback. */
 export function listeningNote(host: string): string {
   if (host === '127.0.0.1' || host === 'localhost' || host === '::1') return '';

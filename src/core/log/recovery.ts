@@ -1,6 +1,8 @@
 // What a starting receiver needs from its store: the webhook-ids already accepted (duplicates are acknowledged but
 // not dispatched twice) and the deliveries left pending by the last run. A bounded backwards scan: the recent days
 // only, so start-up stays fast on a large store.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { looksComplete } from './scan.js';
 import { readBackward } from './store.js';
 import type { ReceivedRecord } from './records.js';
 
@@ -15,6 +17,9 @@ export interface RecentState {
   badLines: number;
   /** Byte offset of the first of them in the file. */
   firstBadOffset?: number;
+  /** The only one is the log's last line, cut short: a write torn by a crash, which was never acknowledged (a 200
+   *  waits for the whole record to be on disk). */
+  tornTail?: boolean;
   /** True when the scan stopped at maxRecords before reaching the time limit. */
   truncated: boolean;
 }
@@ -52,9 +57,11 @@ export function scanRecent(file: string, options: { sinceMs?: number; maxRecords
   let scanned = 0;
   let badLines = 0;
   let firstBadOffset: number | undefined;
+  let lastLineTorn = false;
   let truncated = false;
   for (const rec of readBackward(file, {
-    onBadLine: (offset) => {
+    onBadLine: (offset, length) => {
+      if (badLines === 0 && scanned === 0) lastLineTorn = cutShort(file, offset, length);
       badLines++;
       firstBadOffset = offset; // read backwards: the last one seen is the first in the file
     },
@@ -96,5 +103,17 @@ export function scanRecent(file: string, options: { sinceMs?: number; maxRecords
   }
   acceptedIds.reverse();
   pending.reverse();
-  return { acceptedIds, pending, scanned: Math.min(scanned, maxRecords), badLines, ...(firstBadOffset === undefined ? {} : { firstBadOffset }), truncated };
+  return { acceptedIds, pending, scanned: Math.min(scanned, maxRecords), badLines, ...(firstBadOffset === undefined ? {} : { firstBadOffset, tornTail: badLines === 1 && lastLineTorn }), truncated };
+}
+
+/** Is the line at `offset` the start of a record cut short (a torn write) rather than garbage or a bad checksum? */
+function cutShort(file: string, offset: number, length: number): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const bytes = Buffer.alloc(Math.min(length, 1 << 20));
+    readSync(fd, bytes, 0, bytes.length, offset);
+    return bytes[0] === 123 /* { */ && (length > bytes.length || !looksComplete(bytes));
+  } finally {
+    closeSync(fd);
+  }
 }
