@@ -24,6 +24,26 @@ describe('hints and lines that say what is true', () => {
     expect(app.requests).toHaveLength(2);
   });
 
+  it('tail --last N --queue: the last N matching records of the Redis history, then what comes next', async ({ cleanups, home, dev: startDev }) => {
+    const r = await redis(cleanups);
+    const app = await recorder(cleanups);
+    const dev = await startDev(['--queue', r.url, '--forward-to', app.url, '--no-inspect']);
+    const ids: string[] = [];
+    // One at a time, each delivered (and its attempt recorded) before the next arrives: the history's order is known.
+    for (const type of ['order.paid', 'listing.updated', 'order.paid', 'listing.updated']) {
+      ids.push((await post(dev.url, signed({ type }))).json().id as string);
+      await waitFor('its attempt recorded', async () => (await runCli(['events', 'show', ids.at(-1)!, '--queue', r.url, '--json'], { env: home.env })).stdout.includes('"delivered"'), 10_000);
+    }
+    const tail = await startCli(['tail', '--queue', r.url, '--last', '2', '--type', 'order.*', '--json'], { env: home.env, ready: /following the Redis history/ });
+    cleanups.push(() => tail.stop('SIGKILL'));
+    const lines = (): Record<string, unknown>[] => tail.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await waitFor('two lines', () => lines().length === 2, 10_000);
+    // The newest order.* request and its attempt (recorded after it), oldest first.
+    expect(lines().map((l) => [l.kind, l.id])).toEqual([['received', ids[2]], ['delivery', ids[2]]]);
+    const next = (await post(dev.url, signed({ type: 'order.shipped' }))).json().id as string;
+    await waitFor('the next request', () => lines().some((l) => l.id === next), 10_000);
+  });
+
   it('dev --host 0.0.0.0 says it listens on every interface; the loopback default says nothing more', async ({ dev: startDev }) => {
     const open = await startDev(['--host', '0.0.0.0', '--no-inspect']);
     expect(open.stderr()).toMatch(/Local +http:\/\/127\.0\.0\.1:\d+\/webhook +\(listening on every interface, 0\.0\.0\.0: other machines can reach it\)/);

@@ -2,6 +2,7 @@
 // instead of the file store, answered with the same presenters.
 import type { EventFilter, RefMatch, StoredEvent } from '../core/log/query.js';
 import type { StoreRecord } from '../core/log/records.js';
+import type { TailFilter } from '../core/log/follower.js';
 import type { RedisClient } from '../core/queue/connection.js';
 import type { Output } from '../ui/output.js';
 
@@ -75,12 +76,13 @@ export async function queueSink(raw: string): Promise<import('../core/queue/sink
 }
 
 /** `tail --queue`: what every receiver and worker records, live, from `sinceMs` back (or from now). */
-export async function tailQueue(raw: string, sinceMs: number | undefined, onRecords: (records: StoreRecord[]) => boolean, out: Output): Promise<void> {
-  const { followHistory, lastHistoryId } = await import('../core/queue/reader.js');
+export async function tailQueue(raw: string, sinceMs: number | undefined, onRecords: (records: StoreRecord[]) => boolean, out: Output, last?: { n: number; filter: TailFilter }): Promise<void> {
+  const { followHistory, lastHistoryId, lastHistoryRecords } = await import('../core/queue/reader.js');
   const { connect, parseQueueUrl } = await import('../core/queue/connection.js');
   const target = parseQueueUrl(raw);
   const client = await connect(target);
-  const start = sinceMs === undefined ? await lastHistoryId(client) : `${Math.max(0, sinceMs - 60_000)}-0`;
+  const start = sinceMs === undefined || last !== undefined ? await lastHistoryId(client) : `${Math.max(0, sinceMs - 60_000)}-0`;
+  if (last !== undefined) onRecords(await lastHistoryRecords(client, start, last.n, last.filter));
   let warned = false;
   const follow = followHistory(
     client,

@@ -89,7 +89,7 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
       for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
       if (text !== '') process.stdout.write(text);
       return true;
-    }, out);
+    }, out, o.last === undefined ? undefined : { n: o.last, filter });
   }
 
   // Said as it happens: a tail has no "afterwards".
