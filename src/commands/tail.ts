@@ -4,10 +4,11 @@ import type { StoreRecord } from '../core/log/records.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson, receivedJson } from '../ui/present.js';
 import { context, type GlobalOptions } from './common.js';
-import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
+import { openHistory } from '../core/history/index.js';
+import { TailFilter } from '../core/log/follower.js';
+import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { queueUrl } from './queue-options.js';
 import { parseIntFlag } from '../config.js';
-import { unreadableRecords } from '../ui/words.js';
 
 export interface TailOptions {
   filters: ParsedFilters;
@@ -69,13 +70,9 @@ function renderer(
 
 async function followLog(o: TailOptions, out: Output): Promise<void> {
   for (const w of o.filters.warnings) out.warn(w);
-  const { dir, file } = storeLocation();
-  const tail = await import('../core/log/follower.js');
   const { formatEventLine } = await import('../ui/event-line.js');
   const { types, statuses, since } = o.filters;
-  const filter = new tail.TailFilter({ types, statuses, ...(since === undefined ? {} : { since }) });
-  const end = tail.completeEnd(file, tail.logSize(file));
-  const start = tail.planTail(file, end, filter, since);
+  const filter = new TailFilter({ types, statuses, ...(since === undefined ? {} : { since }) });
   const render = renderer(
     o,
     out,
@@ -83,44 +80,41 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
     (rec) => filter.webhookIdOf(rec),
     formatEventLine,
   );
-  if (o.queue !== undefined) {
-    return (await import('./queue-views.js')).tailQueue(o.queue, since, (records) => {
-      let text = '';
-      for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
-      if (text !== '') process.stdout.write(text);
-      return true;
-    }, out, o.last === undefined ? undefined : { n: o.last, filter });
-  }
-
-  // Said as it happens: a tail has no "afterwards".
-  const bad = (offset: number): void => out.warn(unreadableRecords(1, offset, file));
-  if (o.last !== undefined) process.stdout.write(tail.lastRecords(file, end, filter, o.last, bad).map((rec) => `${render(rec)}\n`).join(''));
-  await new Promise<void>((resolve) => {
-    const follower = new tail.LogFollower(file, o.last === undefined ? start : end, {
-      onRecords: (records) => {
+  // The queue when one is named (the home is not touched then), else the file log.
+  const history = await openHistory({ queue: o.queue });
+  try {
+    const empty = await history.isEmpty();
+    const following = history.follow(
+      (records) => {
         let text = '';
         for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
-        if (text !== '' && !process.stdout.write(text)) {
-          follower.pause();
-          process.stdout.once('drain', () => follower.resume());
-        }
+        // Held back while stdout is backed up.
+        if (text !== '' && !process.stdout.write(text)) return new Promise<void>((resolve) => process.stdout.once('drain', resolve));
       },
-      onBadLine: bad,
-    });
-    const finish = (): void => {
-      follower.stop();
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      resolve();
-    };
+      {
+        filter,
+        ...(since === undefined ? {} : { since }),
+        ...(o.last === undefined ? {} : { last: o.last }),
+        // Said as it happens: a tail has no "afterwards".
+        onBadLine: (offset) => out.warn(`skipped an unreadable record at byte ${offset} of ${history.name}: a write torn by a crash, or corruption`),
+        onError: (err) => out.warn(`lost ${history.name}: ${err.message.split('\n')[0]}; retrying`),
+      },
+    );
+    const finish = (): void => following.stop();
     process.on('SIGINT', finish);
     process.on('SIGTERM', finish);
     // `etsyhook tail | head` closing the pipe is a normal way to stop.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    const onPipe = (err: NodeJS.ErrnoException): void => {
       if (err.code === 'EPIPE') finish();
-    });
-    if (end === 0) out.info(`waiting for events in ${dir} (start a receiver with \`etsyhook dev\`)…`);
-    else out.info(out.c.dim(`following ${file}; Ctrl-C to stop`));
-    follower.start();
-  });
+    };
+    process.stdout.on('error', onPipe);
+    if (empty) out.info(`following ${history.name}: waiting for events (start a receiver with \`etsyhook dev\`)…`);
+    else out.info(out.c.dim(`following ${history.name}; Ctrl-C to stop`));
+    await following.done;
+    process.off('SIGINT', finish);
+    process.off('SIGTERM', finish);
+    process.stdout.off('error', onPipe);
+  } finally {
+    await history.close();
+  }
 }

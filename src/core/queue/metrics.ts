@@ -1,4 +1,4 @@
-// serve's /metrics (Prometheus text from prom-client): requests by verdict, answer latency, queue depth.
+// serve's /ready and /metrics (Prometheus text from prom-client): requests by verdict, answer latency, queue depth.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RedisClient } from './connection.js';
@@ -6,7 +6,7 @@ import { queueDepth } from './sink.js';
 
 export function serveMetrics(client: RedisClient): {
   observe: (verdict: string, ms: number) => void;
-  routes: () => Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  routes: (ready: () => Promise<{ ok: boolean; reason?: string }>) => Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 } {
   const registry = new Registry();
   const requests = new Counter({ name: 'etsyhook_requests_total', help: 'Requests answered, by verdict (unstored: Redis could not keep it, answered 503)', labelNames: ['verdict'], registers: [registry] });
@@ -30,7 +30,14 @@ export function serveMetrics(client: RedisClient): {
       requests.inc({ verdict });
       latency.observe(ms / 1000);
     },
-    routes: () => ({
+    routes: (ready) => ({
+      '/ready': (_req, res) => {
+        void ready().then((h) => {
+          const body = JSON.stringify(h.ok ? { status: 'ready' } : { status: 'not ready', reason: h.reason ?? 'Redis is unreachable' });
+          res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
+      },
       '/metrics': (_req, res) => {
         registry.metrics().then(
           (text) => {

@@ -182,7 +182,8 @@ export class Receiver {
       this.refuse(req, res, t0, 405, 'method not allowed: webhooks are POSTed', { allow: 'POST' });
       return;
     }
-    if (pathname === '/health' || pathname === '/ready') {
+    // A /ready of the caller's own (serve probes a write to Redis) comes first.
+    if (pathname === '/health' || (pathname === '/ready' && this.options.routes?.['/ready'] === undefined)) {
       if (req.method === 'GET' || req.method === 'HEAD') {
         // /health is liveness: 200 while this process serves, whatever the store (restarting a receiver would not
         // bring Redis back). /ready is readiness: 503, with the reason, while the store cannot write, so a load
