@@ -88,7 +88,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   // The inspector reads what the pipeline writes (the file log or the Redis history), and records its replays
   // through the pipeline's sink.
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
-  printBanner(o, secret, pipeline, publicUrl, inspector && inspector.url + out.c.dim(portMovedNote(o.inspectPort!, inspector.port)), o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out);
+  printBanner(o, secret, pipeline, publicUrl, inspector && inspector.url + out.c.dim(portMovedNote(o.inspectPort!, inspector.port)), pipeline.sink.health().store, recent.pending.length, out);
 
   const outcome = await untilStopped((f) => (fatal = f));
   lines.flush();
