@@ -2,7 +2,7 @@
 // anywhere else is recorded and shown with no route, changes no status, and the command says so; so `replay
 // --failed` never re-sends an event that was delivered.
 import { describe, expect } from 'vitest';
-import { it, runCli, SECRET, unusedPort, waitFor, type Home } from './support/index.js';
+import { it, runCli, SECRET, send, unusedPort, waitFor, type Home } from './support/index.js';
 import { recorder } from './support/recorder.js';
 
 interface Listed {
@@ -81,5 +81,27 @@ describe('replay elsewhere', () => {
     const after = (await list(home))[0]!;
     expect(after.status).toBe('delivered');
     expect(after.deliveries.at(-1)).toMatchObject({ route: `order.*=${orders.url}`, replay: true, status: 'delivered' });
+  });
+
+  it("the inspector's Replay box to another place: recorded, the event stays delivered, and the answer says so", async ({ cleanups, home, dev: startDev }) => {
+    const app = await recorder(cleanups);
+    const dev = await startDev(['--forward-to', app.url, '--inspect-port', '0']);
+    const base = /Inspect\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stderr())![1]!;
+    await sendOne(home, dev.url);
+    const [ev] = await waitFor('delivered', async () => {
+      const l = await list(home);
+      return l[0]?.status === 'delivered' ? l : undefined;
+    });
+    const token = /name="etsyhook-token" content="([^"]+)"/.exec((await send(base, { method: 'GET' })).body)![1]!;
+    const dead = `http://127.0.0.1:${await unusedPort()}/nowhere`;
+    const replayed = await send(`${base}api/events/${ev!.id}/replay`, {
+      headers: { 'content-type': 'application/json', 'x-etsyhook-token': token },
+      body: JSON.stringify({ to: dead }),
+    });
+    expect(replayed.json()).toMatchObject({ delivered: false, recorded: true, elsewhere: true, target: dead });
+    await waitFor('the attempt in the log', () => dev.store().deliveries.length === 2, 5_000);
+    const listed = (await send(`${base}api/events`, { method: 'GET' })).json().events as { id: string; status: string }[];
+    expect(listed).toEqual([expect.objectContaining({ id: ev!.id, status: 'delivered' })]);
+    expect((await list(home, ['--status', 'failed']))).toEqual([]);
   });
 });

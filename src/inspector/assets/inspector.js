@@ -466,7 +466,7 @@ async function replay(options) {
     const a = r.attempt;
     const how = r.edited ? 'edited, re-signed' : r.resigned ? 're-signed' : 'byte-exact';
     const answer = a.httpStatus !== null ? `${a.httpStatus}` : a.error;
-    result(r.delivered, `${how} → ${r.target}: ${answer} in ${a.ms} ms (${a.status})${r.recorded ? '' : `; not recorded: ${r.recordError}`}`);
+    result(r.delivered, `${how} → ${r.target}: ${answer} in ${a.ms} ms (${a.status})${r.recorded ? '' : `; not recorded: ${r.recordError}`}${r.elsewhere ? "; not where its deliveries go, so its status is unchanged" : ''}`);
   } catch (err) {
     result(false, err.message);
   }
