@@ -19,6 +19,8 @@ describe('hints and lines that say what is true', () => {
     cleanups.push(() => tail.stop('SIGKILL'));
     const hint = await waitFor('the dead line', () => /resend with: etsyhook (replay .*)$/m.exec(tail.stdout())?.[1], 10_000);
     expect(hint).toBe(`replay ${id} --queue ${r.url}`);
+    // dev --queue's own line says the same.
+    expect(dev.stderr()).toContain(`resend with: etsyhook replay ${id} --queue ${r.url}`);
     const replayed = await runCli(hint.split(' '), { env: home.env });
     expect(replayed.stderr).toMatch(/replayed 1 event/);
     expect(app.requests).toHaveLength(2);

@@ -54,6 +54,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   const lines = liveLines(out, {
     maxAttempts: o.maxAttempts,
     ...(routes ? { maxAttemptsOf: (route: string) => routes.find((r) => r.label === route)?.maxAttempts } : {}),
+    ...(o.queue ? { queue: o.queue.url } : {}),
   });
   const delivery = {
     maxAttempts: o.maxAttempts,

@@ -10,7 +10,7 @@ export interface LiveLines extends PipelineObserver {
   flush(): void;
 }
 
-export function liveLines(out: Output, options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined } = {}): LiveLines {
+export function liveLines(out: Output, options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined; queue?: string } = {}): LiveLines {
   const c = out.c;
   const lines = new LineWriter(process.stderr);
   const data = new LineWriter(process.stdout);
@@ -38,6 +38,7 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
           ...(retryInMs !== undefined ? { retryInMs } : {}),
           ...(held ? { held } : {}),
           ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+          ...(options.queue !== undefined ? { queue: options.queue } : {}),
         }),
       );
     },
