@@ -10,7 +10,7 @@ const SRC = join(ROOT, 'src');
 
 /** Bottom up; a file may import its own layer and the ones below, never one above. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['errors.ts', 'parse.ts', 'format.ts', 'home.ts', 'version.ts', 'core/defaults.ts'],
+  ['errors.ts', 'parse.ts', 'format.ts', 'home.ts', 'net-errors.ts', 'version.ts', 'core/defaults.ts'],
   ['core/events/'],
   ['core/receive/'],
   ['core/log/'],

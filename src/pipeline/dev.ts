@@ -13,6 +13,8 @@ import type { Tunnel } from '../core/receive/tunnel.js';
 import { OperationError } from '../errors.js';
 import type { EtsySession } from '../etsy/session.js';
 import { storeDir } from '../home.js';
+import { logPath } from '../core/log/store.js';
+import { storeDamage } from '../ui/words.js';
 import type { Inspector } from '../inspector/index.js';
 import { startLocalPipeline, type Pipeline, type PipelineClosed, type PipelineObserver } from './pipeline.js';
 import { startQueuePipeline } from './queue.js';
@@ -56,7 +58,7 @@ export interface RunningDev {
   /** Deliveries pending from the last run (the file log's). */
   pending: number;
   publicUrl: string | undefined;
-  inspectUrl: string | undefined;
+  inspector: Inspector | undefined;
   /** Inspector, pipeline, tunnel and registration, closed in that order. */
   close(): Promise<PipelineClosed>;
 }
@@ -96,7 +98,7 @@ export async function startDev(s: DevSettings, observers: readonly PipelineObser
     const recent = started.recent;
     pending = recent.pending.length;
     notices.debug(`start-up scan: ${recent.scanned} recent records, ${recent.acceptedIds.length} accepted webhook-ids, ${recent.pending.length} pending deliveries`);
-    if (recent.badLines > 0) notices.warn(`skipped ${recent.badLines} unreadable line(s) in the event store (a write torn by a crash); nothing acknowledged was lost`);
+    if (recent.badLines > 0) notices.warn(storeDamage(recent, logPath(dir!)));
   }
   const tunnel = s.tunnel ? await openPublicTunnel(s, pipeline, notices, onFatal) : undefined;
   const publicUrl = tunnel ? `${tunnel.url}${s.path}` : undefined;
@@ -106,10 +108,10 @@ export async function startDev(s: DevSettings, observers: readonly PipelineObser
   const inspector = s.inspectPort === undefined ? undefined : await openDevInspector(s, dir, pipeline, notices);
   return {
     pipeline,
-    store: s.queue ? `Redis at ${s.queue.where}` : dir!,
+    store: pipeline.sink.health().store,
     pending,
     publicUrl,
-    inspectUrl: inspector?.url,
+    inspector,
     close: async () => {
       await inspector?.close();
       const closed = await pipeline.close(5_000);

@@ -26,7 +26,7 @@ export async function startServe(s: ServeSettings): Promise<{ pipeline: Pipeline
       routes: metrics.routes(() => sink.ready()),
     },
     sink,
-    observers: [...s.observers, { onRequest: (r) => metrics.observe(r.stored ? (r.record?.status ?? 'rejected') : 'unstored', r.ms) }],
+    observers: [...s.observers, { onRequest: (r) => metrics.observe(r.outcome, r.ms) }],
   });
   return { pipeline, cluster: client.cluster === true };
 }

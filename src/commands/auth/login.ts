@@ -1,12 +1,12 @@
 // auth login: the keystring and shared secret (flag, variable, stored, or asked on a terminal), the browser's
 // approval on a local callback server, and the tokens, user id and shop id stored.
-import { spawn } from 'node:child_process';
 import { ConfigStore, resolveSetting } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { EtsyClient } from '../../etsy/client.js';
 import * as oauth from '../../etsy/oauth.js';
 import { parseMe, resolveApiBase } from '../../etsy/session.js';
 import { formatDuration } from '../../format.js';
+import { browserLine } from '../../ui/browser.js';
 import { isCI, type Output } from '../../ui/output.js';
 import type { LoginOptions } from './options.js';
 import type { AuthStatus } from './status.js';
@@ -42,7 +42,7 @@ export async function login(opts: LoginOptions, out: Out): Promise<void> {
     out.info(`Open this URL in a browser and approve access (${scopes.join(' ')}):`);
     out.info(`  ${url}`);
     if (opts.browser && !isCI()) {
-      if (await openBrowser(url)) out.info('(opened in your browser)');
+      out.info(await browserLine(url));
     }
     // A plain line rather than a spinner: notices about stray callbacks may arrive while we wait.
     out.info(`Waiting for Etsy to redirect to ${server.redirectUri} (up to ${formatDuration(waitMs)}; Ctrl-C to stop)`);
@@ -93,24 +93,3 @@ async function askOrFail(out: Out, flag: string, envName: string, what: string, 
   return secret ? prompts.askSecret(label) : prompts.askText(label);
 }
 
-/** Best effort: the URL is printed anyway, so a missing opener is not an error. */
-async function openBrowser(url: string): Promise<boolean> {
-  const [cmd, args] =
-    process.platform === 'darwin'
-      ? ['open', [url]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
-        : ['xdg-open', [url]];
-  return new Promise((resolve) => {
-    try {
-      const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
-      child.once('error', () => resolve(false));
-      child.once('spawn', () => {
-        child.unref();
-        resolve(true);
-      });
-    } catch {
-      resolve(false);
-    }
-  });
-}

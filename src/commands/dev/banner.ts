@@ -5,16 +5,18 @@ import type { RunningDev } from '../../pipeline/dev.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { mask, type Output } from '../../ui/output.js';
 import { routeTable } from '../../ui/route-table.js';
+import { listeningNote, portMovedNote } from '../../ui/words.js';
 import type { DevOptions } from './options.js';
 import type { DevSecret } from './run.js';
 
 export function printBanner(o: DevOptions, secret: DevSecret, dev: RunningDev, out: Output): void {
-  const { pipeline, publicUrl, inspectUrl, store: dir, pending } = dev;
+  const { pipeline, publicUrl, inspector, store: dir, pending } = dev;
+  const inspectUrl = inspector && inspector.url + out.c.dim(portMovedNote(o.inspectPort!, inspector.port));
   const c = out.c;
   const from = secret.source === 'flag' ? '--secret' : secret.source === 'env' ? 'ETSY_WEBHOOK_SECRET' : 'the stored config';
   const row = (k: string, v: string): void => out.info(`  ${c.bold(k.padEnd(9))}${v}`);
   out.info(c.bold('etsyhook dev: receiving Etsy webhooks'));
-  row('Local', pipeline.url);
+  row('Local', pipeline.url + c.dim(listeningNote(o.host)));
   row('Inspect', inspectUrl ?? c.dim(o.inspectPort === undefined ? 'off (--no-inspect)' : 'off'));
   row('Public', publicUrl ? `${c.cyan(publicUrl)}  ${c.dim("← paste into Etsy's webhook portal")}` : c.dim('none (--no-tunnel)'));
   row('Events', o.events.length ? o.events.join(', ') : 'all');

@@ -71,7 +71,7 @@ export interface DevOptions {
 /** The rules across dev's flags; every problem is a UsageError naming the flags. Pure: no I/O. */
 export function parseDevOptions(flags: DevFlags, env: NodeJS.ProcessEnv = process.env): DevOptions {
   const { host, port, path } = flags;
-  if (path === '/health') throw new UsageError('--path /health is taken by the health check', 'choose another path');
+  if (path === '/health' || path === '/ready') throw new UsageError(`--path ${path} is taken by the health checks`, 'choose another path');
   const forwardTo = flags.forwardTo;
   if (forwardTo && isSelf(forwardTo, host, port, path)) {
     throw new UsageError(`--forward-to ${forwardTo.href} is this receiver itself`, 'forward to your app, e.g. http://127.0.0.1:3000/webhooks');

@@ -44,6 +44,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   const lines = liveLines(out, {
     maxAttempts: o.maxAttempts,
     ...(routes ? { maxAttemptsOf: (route: string) => routes.find((r) => r.label === route)?.maxAttempts } : {}),
+    ...(o.queue ? { queue: o.queue.url } : {}),
   });
   let fatal: ((err: Error) => void) | undefined;
   const dev = await startDev({ ...o, secret: secret.value }, [lines], out, (err) => fatal?.(err));

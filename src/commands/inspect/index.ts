@@ -10,6 +10,7 @@ import { portOption, secretOption } from '../shared/flags.js';
 import { lifecycle } from '../shared/lifecycle.js';
 import { queueOption, queueUrl } from '../shared/queue.js';
 import { webhookSecret } from '../shared/secret.js';
+import { portMovedNote } from '../../ui/words.js';
 
 interface InspectFlags {
   inspectPort: number;
@@ -75,7 +76,7 @@ Examples:
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
         throw new OperationError(`port ${options.port} and the ones after it are taken`, { hint: 'pass --inspect-port N (0 picks any free port)' });
       });
-      const moved = options.port !== 0 && inspector.port !== options.port ? out.c.dim(`  (port ${options.port} was taken)`) : '';
+      const moved = out.c.dim(portMovedNote(options.port, inspector.port));
       out.info(`${out.c.bold('Inspector:')} ${inspector.url}${moved}`);
       out.info(out.c.dim(`  events in ${history.where}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
       await life.stopped;

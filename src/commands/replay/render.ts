@@ -7,6 +7,7 @@ import type { Output } from '../../ui/output.js';
 import { duration, plural } from '../../format.js';
 import { type Sent } from './send.js';
 import type { ReplaySummary } from '../../core/delivery/replay.js';
+import { replayedElsewhere } from '../../ui/words.js';
 
 export function printDryRun(requests: ReplaySource, mode: string, where: string, out: Output): void {
     for (let i = 0; i < requests.length; i++) {
@@ -57,6 +58,7 @@ export function renderSummary(sent: Sent, c: { mode: string; where: string; to: 
   const line = `replayed ${plural(summary.count, 'event')} ${mode} in ${duration(summary.elapsedMs)}${rate}: ${counted}${times}`;
   if (summary.failed === 0 && summary.duplicates === 0) out.success(line);
   else out.info(line);
+  if (summary.elsewhere > 0) out.info(replayedElsewhere(summary.elsewhere));
   if (summary.duplicates > 0) {
     const hint = resign?.newId ? 'they were sent with new webhook-ids: is the receiver de-duplicating on something else?' : 'add --resign --new-id to send them as new events';
     out.warn(`${summary.duplicates === 1 ? '1 replay was' : `${summary.duplicates} replays were`} answered as a duplicate (the receiver already had the webhook-id, and did not take it again): ${hint}`);

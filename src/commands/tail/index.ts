@@ -10,16 +10,19 @@ import { TailFilter } from '../../core/log/follower.js';
 import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from '../shared/filters.js';
 import { lifecycle } from '../shared/lifecycle.js';
 import { queueOption, queueUrl } from '../shared/queue.js';
+import { intOption } from '../shared/flags.js';
 
 export interface TailOptions {
   filters: ParsedFilters;
   json: boolean;
   /** --queue / ETSYHOOK_QUEUE: follow the Redis history instead of the file log. */
   queue: string | undefined;
+  /** --last N: first the last N records that match, read from the end. */
+  last: number | undefined;
 }
 
-export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions & { queue?: string }): TailOptions {
-  return { filters: filtersOf(raw), json: raw.json ?? false, queue: queueUrl(raw.queue) };
+export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions & { queue?: string; last?: number }): TailOptions {
+  return { filters: filtersOf(raw), json: raw.json ?? false, queue: queueUrl(raw.queue), last: raw.last };
 }
 
 export function register(program: Command): void {
@@ -31,6 +34,7 @@ export function register(program: Command): void {
     since: 'first show what is already stored from this far back (30m, 2h, 7d) or since a date',
   })
     .addOption(queueOption('follow the Redis history every serve and worker writes, instead of the local store (env ETSYHOOK_QUEUE)'))
+    .addOption(intOption('--last <n>', 'first show the last N records that match the filters (read from the end), then follow'))
     .addHelpText(
       'after',
       `
@@ -42,6 +46,7 @@ answered, or what the app answered an attempt), and for attempts ms, error, targ
 Examples:
   $ etsyhook tail
   $ etsyhook tail --type 'order.*' --status rejected,failed,dead
+  $ etsyhook tail --last 20 --status failed,dead
   $ etsyhook tail --since 10m --json | jq -c 'select(.kind == "delivery")'`,
     )
     .action(async (_flags: object, cmd: Command) => {
@@ -59,7 +64,7 @@ function renderer(
 ): (rec: StoreRecord) => string {
   return (rec) => {
     const type = typeOf(rec);
-    if (!o.json) return formatEventLine(rec, out.cOut, type === undefined ? {} : { type });
+    if (!o.json) return formatEventLine(rec, out.cOut, { ...(type === undefined ? {} : { type }), ...(o.queue === undefined ? {} : { queue: o.queue }) });
     return JSON.stringify(rec.kind === 'received' ? receivedJson(rec) : attemptJson(rec, { type, webhookId: webhookIdOf(rec) }));
   };
 }
@@ -90,6 +95,7 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
       {
         filter,
         ...(since === undefined ? {} : { since }),
+        ...(o.last === undefined ? {} : { last: o.last }),
         // Said as it happens: a tail has no "afterwards".
         onBadLine: (offset) => out.warn(`skipped an unreadable record at byte ${offset} of ${history.name}: a write torn by a crash, or corruption`),
         onError: (err) => out.warn(`lost ${history.name}: ${err.message.split('\n')[0]}; retrying`),

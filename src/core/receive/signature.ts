@@ -2,9 +2,9 @@
 // ("legacy"). Always over the raw bytes received; comparisons are constant-time.
 import { UsageError } from '../../errors.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SCHEMES, type Scheme } from '../events/record.js';
 
-export type Scheme = 'standard' | 'legacy';
-export const SCHEMES: readonly Scheme[] = ['standard', 'legacy'];
+export { SCHEMES, type Scheme };
 
 import { DEFAULT_TOLERANCE_SECONDS } from '../defaults.js';
 
