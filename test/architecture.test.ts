@@ -10,13 +10,13 @@ const SRC = join(ROOT, 'src');
 
 /** Bottom up; a file may import its own layer and the ones below, never one above. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['errors.ts', 'parse.ts', 'format.ts', 'home.ts', 'net-errors.ts', 'version.ts', 'core/defaults.ts'],
+  ['errors.ts', 'parse.ts', 'format.ts', 'words.ts', 'home.ts', 'net-errors.ts', 'version.ts', 'core/defaults.ts'],
   ['core/events/'],
   ['core/receive/'],
   ['core/log/'],
   ['core/delivery/'],
   ['core/queue/'],
-  ['core/history/', 'core/observer.ts'],
+  ['core/history/'],
   ['etsy/', 'sandbox/', 'inspector/', 'ui/', 'config.ts'],
   ['pipeline/'],
   ['commands/'],
