@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli.js';
-import { UsageError } from '../src/errors.js';
+import { expectUsageError } from './support/flags.js';
 import { DEFAULT_TOLERANCE_SECONDS } from '../src/core/defaults.js';
 import { parseListOptions, DEFAULT_LIST_LIMIT } from '../src/commands/events/list.js';
 import { parseShowOptions } from '../src/commands/events/show.js';
@@ -14,16 +14,6 @@ import { parseVerifyOptions } from '../src/commands/verify/index.js';
 import { parseCreateOptions, parseDeleteOptions, parseEventTypes, parseDeliveryUrl } from '../src/commands/configs/options.js';
 import { parseLoginOptions } from '../src/commands/auth/options.js';
 import { findKey, parseSetOptions, settingValue } from '../src/commands/config/keys.js';
-
-function usage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as UsageError).message;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
-}
 
 describe('events and tail', () => {
   it('list: filters, webhook-ids and the limit, with warnings for unknown plain types', () => {
@@ -38,8 +28,8 @@ describe('events and tail', () => {
 
   it('show: --raw and --json are one output too many; an empty id is named', () => {
     expect(parseShowOptions(' evt_4k ', { raw: true })).toMatchObject({ ref: 'evt_4k', raw: true, expand: false, json: false, api: {} });
-    expect(usage(() => parseShowOptions('evt_4k', { raw: true, json: true }))).toBe('--raw and --json cannot be combined: pick one output');
-    expect(usage(() => parseShowOptions(' ', {}))).toBe('name the event: etsyhook events show <id>');
+    expect(expectUsageError(() => parseShowOptions('evt_4k', { raw: true, json: true }))).toBe('--raw and --json cannot be combined: pick one output');
+    expect(expectUsageError(() => parseShowOptions(' ', {}))).toBe('name the event: etsyhook events show <id>');
   });
 
   it('clear and tail', () => {
@@ -53,34 +43,34 @@ describe('sign and verify', () => {
     const o = parseSignOptions(undefined, { id: 'msg_1', timestamp: 1614265330 }, undefined);
     expect(o).toMatchObject({ scheme: 'standard', id: 'msg_1', timestamp: 1614265330, source: { kind: 'stdin' }, json: false });
     expect(parseSignOptions('body.json', {}, { value: 's', origin: '--secret' }).source).toEqual({ kind: 'file', path: 'body.json', label: 'body.json' });
-    expect(usage(() => parseSignOptions(undefined, { scheme: 'legacy', id: 'msg_1' }, undefined))).toMatch(/^--id sets webhook-id/);
-    expect(usage(() => parseSignOptions(undefined, { curl: new URL('http://x/'), json: true }, undefined))).toMatch(/^--curl and --json/);
+    expect(expectUsageError(() => parseSignOptions(undefined, { scheme: 'legacy', id: 'msg_1' }, undefined))).toMatch(/^--id sets webhook-id/);
+    expect(expectUsageError(() => parseSignOptions(undefined, { curl: new URL('http://x/'), json: true }, undefined))).toMatch(/^--curl and --json/);
   });
 
   it('verify: headers split and lower-cased; the tolerance defaults to the core constant', () => {
     const o = parseVerifyOptions('b.json', { header: ['Webhook-Id: msg_1\nwebhook-timestamp: 5'] }, undefined);
     expect(o.headers).toEqual([['webhook-id', 'msg_1'], ['webhook-timestamp', '5']]);
     expect(o.tolerance).toBe(DEFAULT_TOLERANCE_SECONDS);
-    expect(usage(() => parseVerifyOptions('b.json', {}, undefined))).toBe('no headers to check');
-    expect(usage(() => parseVerifyOptions('-', { headersFile: '-' }, undefined))).toMatch(/cannot both come from stdin/);
-    expect(usage(() => parseVerifyOptions('b.json', { header: ['nonsense'] }, undefined))).toBe("--header expects 'name: value', got 'nonsense'");
+    expect(expectUsageError(() => parseVerifyOptions('b.json', {}, undefined))).toBe('no headers to check');
+    expect(expectUsageError(() => parseVerifyOptions('-', { headersFile: '-' }, undefined))).toMatch(/cannot both come from stdin/);
+    expect(expectUsageError(() => parseVerifyOptions('b.json', { header: ['nonsense'] }, undefined))).toBe("--header expects 'name: value', got 'nonsense'");
   });
 });
 
 describe('configs, auth and config', () => {
   it('configs create: https only, known event types, both required off a terminal', () => {
     expect(parseDeliveryUrl(' https://example.com/h ', '--url')).toBe('https://example.com/h');
-    expect(usage(() => parseDeliveryUrl('http://example.com/h', '--url'))).toBe("--url: Etsy delivers only to https URLs, got 'http://example.com/h'");
+    expect(expectUsageError(() => parseDeliveryUrl('http://example.com/h', '--url'))).toBe("--url: Etsy delivers only to https URLs, got 'http://example.com/h'");
     expect(parseEventTypes('order.paid,order.paid', '--events', ['order.shipped'])).toEqual(['order.shipped', 'order.paid']);
-    expect(usage(() => parseEventTypes('order.payed', '--events'))).toMatch(/unknown event type 'order.payed' \(did you mean order.paid/);
-    expect(usage(() => parseCreateOptions({ events: ['order.paid'] }, false))).toMatch(/^--url is required/);
+    expect(expectUsageError(() => parseEventTypes('order.payed', '--events'))).toMatch(/unknown event type 'order.payed' \(did you mean order.paid/);
+    expect(expectUsageError(() => parseCreateOptions({ events: ['order.paid'] }, false))).toMatch(/^--url is required/);
     expect(parseCreateOptions({}, true)).toEqual({ url: undefined, events: undefined, api: {} });
   });
 
   it('configs delete: the id is checked first; --yes is needed off a terminal', () => {
     expect(parseDeleteOptions(' 123 ', { yes: true, shop: '9' }, false)).toEqual({ id: '123', yes: true, json: false, api: { shop: '9' } });
-    expect(usage(() => parseDeleteOptions('../1', { yes: true }, false))).toMatch(/^<id> must be a push configuration id/);
-    expect(usage(() => parseDeleteOptions('123', {}, false))).toMatch(/needs --yes/);
+    expect(expectUsageError(() => parseDeleteOptions('../1', { yes: true }, false))).toMatch(/^<id> must be a push configuration id/);
+    expect(expectUsageError(() => parseDeleteOptions('123', {}, false))).toMatch(/needs --yes/);
     expect(parseDeleteOptions('123', {}, true).yes).toBe(false);
   });
 
@@ -101,12 +91,12 @@ describe('configs, auth and config', () => {
   it('config: keys as people type them; values checked', () => {
     expect(findKey('ETSY_WEBHOOK_SECRET').name).toBe('webhook-secret');
     expect(findKey('webhook_secret').name).toBe('webhook-secret');
-    expect(usage(() => findKey('webhok-secret'))).toBe("unknown config key 'webhok-secret' (did you mean webhook-secret?)");
-    expect(usage(() => parseSetOptions('access-token', 'x'))).toMatch(/cannot be set by hand/);
+    expect(expectUsageError(() => findKey('webhok-secret'))).toBe("unknown config key 'webhok-secret' (did you mean webhook-secret?)");
+    expect(expectUsageError(() => parseSetOptions('access-token', 'x'))).toMatch(/cannot be set by hand/);
     expect(parseSetOptions('shop-id', '-').text).toBeUndefined();
     expect(settingValue(findKey('shop-id'), '42')).toBe(42);
-    expect(usage(() => settingValue(findKey('shop-id'), 'x'))).toBe("shop-id must be a whole number, got 'x'");
-    expect(usage(() => settingValue(findKey('api-key'), ''))).toBe('no value given for api-key');
+    expect(expectUsageError(() => settingValue(findKey('shop-id'), 'x'))).toBe("shop-id must be a whole number, got 'x'");
+    expect(expectUsageError(() => settingValue(findKey('api-key'), ''))).toBe('no value given for api-key');
   });
 });
 

@@ -7,27 +7,15 @@ import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_BODY } from '../src/core/defau
 import { durationOption, intOption, listOption, parseScheme, parseStatuses, schemeOption, secretOption, sizeOption, statusOption, trackOrigins, urlOption } from '../src/commands/shared/flags.js';
 import { parseDuration, parseInteger, parseSecret, parseSince, parseSize, parseUrl } from '../src/parse.js';
 import { formatDuration, formatSize } from '../src/format.js';
-
-/** The UsageError `fn` throws (failing the test when it throws nothing or something else). */
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).exitCode).toBe(EXIT_USAGE);
-    expect((err as UsageError).message).not.toContain('\n');
-    return err as UsageError;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
-}
+import { expectUsageError } from './support/flags.js';
 
 describe('parsers', () => {
   it('integers: digits within the range', () => {
     expect(parseInteger('42', '--limit', { min: 1 })).toBe(42);
     expect(parseInteger(' 0 ', '--port', { min: 0, max: 65535 })).toBe(0);
-    expect(usageError(() => parseInteger('0', '--limit', { min: 1 })).message).toBe("--limit must be a whole number of at least 1, got '0'");
-    expect(usageError(() => parseInteger('70000', '--port', { min: 0, max: 65535 })).message).toBe("--port must be a whole number from 0 to 65535, got '70000'");
-    for (const bad of ['1.5', '-1', 'ten', '', '1e3', '99999999999999999999']) usageError(() => parseInteger(bad, '--n'));
+    expect(expectUsageError(() => parseInteger('0', '--limit', { min: 1 }))).toBe("--limit must be a whole number of at least 1, got '0'");
+    expect(expectUsageError(() => parseInteger('70000', '--port', { min: 0, max: 65535 }))).toBe("--port must be a whole number from 0 to 65535, got '70000'");
+    for (const bad of ['1.5', '-1', 'ten', '', '1e3', '99999999999999999999']) expectUsageError(() => parseInteger(bad, '--n'));
   });
 
   it('durations: ms, s, m, h, d, w; a bare number is seconds', () => {
@@ -36,44 +24,44 @@ describe('parsers', () => {
     expect(parseDuration('1.5m', '--timeout')).toBe(90_000);
     expect(parseDuration('2H', '--timeout')).toBe(7_200_000);
     expect(parseDuration('10', '--timeout')).toBe(10_000);
-    expect(usageError(() => parseDuration('soon', '--timeout')).message).toBe("--timeout must be a duration such as 500ms, 30s or 5m, got 'soon'");
-    expect(usageError(() => parseDuration('0s', '--timeout', { min: 1 })).message).toBe("--timeout must be more than zero, got '0s'");
-    expect(usageError(() => parseDuration('100ms', '--x', { min: 1000 })).message).toBe("--x must be at least 1s, got '100ms'");
+    expect(expectUsageError(() => parseDuration('soon', '--timeout'))).toBe("--timeout must be a duration such as 500ms, 30s or 5m, got 'soon'");
+    expect(expectUsageError(() => parseDuration('0s', '--timeout', { min: 1 }))).toBe("--timeout must be more than zero, got '0s'");
+    expect(expectUsageError(() => parseDuration('100ms', '--x', { min: 1000 }))).toBe("--x must be at least 1s, got '100ms'");
   });
 
   it('since: a duration back from now, or a date', () => {
     const now = Date.parse('2026-02-01T12:00:00Z');
     expect(parseSince('2h', '--since', now)).toBe(now - 7_200_000);
     expect(parseSince('2026-01-31T00:00:00Z', '--since', now)).toBe(Date.parse('2026-01-31T00:00:00Z'));
-    expect(usageError(() => parseSince('yesterday', '--older-than', now)).message).toMatch(/^--older-than must be a duration such as 30m/);
+    expect(expectUsageError(() => parseSince('yesterday', '--older-than', now))).toMatch(/^--older-than must be a duration such as 30m/);
   });
 
   it('sizes: bytes, k/m/g as powers of 1024', () => {
     expect(parseSize('1mb', '--max-body')).toBe(1024 * 1024);
     expect(parseSize('256KiB', '--max-body')).toBe(256 * 1024);
     expect(parseSize('100', '--max-body')).toBe(100);
-    expect(usageError(() => parseSize('0', '--max-body')).message).toBe("--max-body must be at least 1 byte, got '0'");
-    expect(usageError(() => parseSize('big', '--max-body')).message).toMatch(/^--max-body must be a size such as 512kb/);
+    expect(expectUsageError(() => parseSize('0', '--max-body'))).toBe("--max-body must be at least 1 byte, got '0'");
+    expect(expectUsageError(() => parseSize('big', '--max-body'))).toMatch(/^--max-body must be a size such as 512kb/);
   });
 
   it('URLs: absolute, with an allowed protocol', () => {
     expect(parseUrl('http://127.0.0.1:3000/hooks', '--to').href).toBe('http://127.0.0.1:3000/hooks');
-    expect(usageError(() => parseUrl('example.com/hook', '--to')).message).toMatch(/^--to (is not a valid URL|must be an http or https URL)/);
-    expect(usageError(() => parseUrl('ftp://x/', '--to')).message).toBe("--to must be an http or https URL, got 'ftp://x/'");
-    expect(usageError(() => parseUrl('http://x/', '--url', ['https:'])).message).toBe("--url must be an https URL, got 'http://x/'");
+    expect(expectUsageError(() => parseUrl('example.com/hook', '--to'))).toMatch(/^--to (is not a valid URL|must be an http or https URL)/);
+    expect(expectUsageError(() => parseUrl('ftp://x/', '--to'))).toBe("--to must be an http or https URL, got 'ftp://x/'");
+    expect(expectUsageError(() => parseUrl('http://x/', '--url', ['https:']))).toBe("--url must be an https URL, got 'http://x/'");
   });
 
   it('schemes and statuses, any case', () => {
     expect(parseScheme('LEGACY')).toBe('legacy');
-    expect(usageError(() => parseScheme('hmac')).message).toBe("--scheme must be one of standard, legacy, got 'hmac'");
+    expect(expectUsageError(() => parseScheme('hmac'))).toBe("--scheme must be one of standard, legacy, got 'hmac'");
     expect(parseStatuses(['failed,DEAD', 'accepted'])).toEqual(['failed', 'dead', 'accepted']);
-    expect(usageError(() => parseStatuses('done')).message).toMatch(/^--status must be one of accepted, rejected/);
+    expect(expectUsageError(() => parseStatuses('done'))).toMatch(/^--status must be one of accepted, rejected/);
   });
 
   it('secrets: anything but empty, naming where the empty one came from', () => {
     expect(parseSecret('whsec_abc', '--secret')).toBe('whsec_abc');
-    expect(usageError(() => parseSecret('', '--secret')).message).toMatch(/^--secret is empty/);
-    expect(usageError(() => parseSecret('  ', 'ETSY_WEBHOOK_SECRET')).message).toMatch(/^ETSY_WEBHOOK_SECRET is set but empty/);
+    expect(expectUsageError(() => parseSecret('', '--secret'))).toMatch(/^--secret is empty/);
+    expect(expectUsageError(() => parseSecret('  ', 'ETSY_WEBHOOK_SECRET'))).toMatch(/^ETSY_WEBHOOK_SECRET is set but empty/);
   });
 
   it('defaults are shown from the core constants', () => {
@@ -125,18 +113,18 @@ describe('options on a commander program', () => {
   });
 
   it('a bad value throws the UsageError naming the flag, before any action', () => {
-    expect(usageError(() => program().parse(['--limit', 'lots'], { from: 'user' })).message).toBe("--limit must be a whole number of at least 1, got 'lots'");
+    expect(expectUsageError(() => program().parse(['--limit', 'lots'], { from: 'user' }))).toBe("--limit must be a whole number of at least 1, got 'lots'");
   });
 
   it('a bad value from the environment names the variable; a flag still wins over it', () => {
     process.env.TEST_API_BASE = 'localhost:1234';
-    expect(usageError(() => program().parse([], { from: 'user' })).message).toBe("TEST_API_BASE must be an http or https URL, got 'localhost:1234'");
+    expect(expectUsageError(() => program().parse([], { from: 'user' }))).toBe("TEST_API_BASE must be an http or https URL, got 'localhost:1234'");
     process.env.TEST_SECRET = '';
     delete process.env.TEST_API_BASE;
-    expect(usageError(() => program().parse([], { from: 'user' })).message).toMatch(/^TEST_SECRET is set but empty/);
+    expect(expectUsageError(() => program().parse([], { from: 'user' }))).toMatch(/^TEST_SECRET is set but empty/);
     const ok = program().parse(['--secret', 'given'], { from: 'user' });
     expect(ok.opts().secret).toBe('given');
     expect(ok.getOptionValueSource('secret')).toBe('cli');
-    expect(usageError(() => program().parse(['--secret', ''], { from: 'user' })).message).toMatch(/^--secret is empty/);
+    expect(expectUsageError(() => program().parse(['--secret', ''], { from: 'user' }))).toMatch(/^--secret is empty/);
   });
 });

@@ -2,9 +2,8 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { cleanEnv, it, runCli } from './support/index.js';
+import { cleanEnv, it, runCli, SECRET } from './support/index.js';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 // Commands that create or read the home: the config (send without --secret, config), the store (dev, events, tail, replay).
 const COMMANDS: string[][] = [
   ['send', 'order.paid', '--to', 'http://127.0.0.1:9/webhook'],

@@ -111,20 +111,11 @@ describe('replay, interrupted', () => {
     const dev = await startDev(cleanups);
     for (let i = 0; i < 5; i++) expect((await post(dev.url, signed())).status).toBe(200);
     await dev.stop('SIGTERM');
-    let n = 0;
     // The first two get an answer; the third hangs.
-    const { createServer } = await import('node:http');
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        if (++n <= 2) res.end('{"status":"accepted"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-    const port = (server.address() as { port: number }).port;
-    const p = start(cleanups, ['replay', '--since', '1h', '--to', `http://127.0.0.1:${port}/hooks`, '--concurrency', '1', '--json'], dev.env);
-    await waitFor('the third replay to arrive', () => n === 3, 10_000);
+    let n = 0;
+    const app = await recorder(cleanups, { body: '{"status":"accepted"}', hang: () => ++n > 2 });
+    const p = start(cleanups, ['replay', '--since', '1h', '--to', app.url, '--concurrency', '1', '--json'], dev.env);
+    await waitFor('the third replay to arrive', () => app.requests.length === 3, 10_000);
     const { code } = await p.interrupt();
     expect(code).toBe(130);
     const lines = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -7,7 +7,7 @@ import { parseDevOptions, type DevFlags } from '../src/commands/dev/options.js';
 import { flagsOf } from './support/flags.js';
 import { routesFromOptions, splitCommand } from '../src/core/delivery/routes.js';
 import { UsageError } from '../src/errors.js';
-import { cleanEnv, it, runCli } from './support/index.js';
+import { cleanEnv, it, runCli, SECRET } from './support/index.js';
 
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
@@ -161,7 +161,7 @@ describe('dev --routes FILE: every bad file is refused at start, exit 2, one lin
     chmodSync(join(work, 'plain.txt'), 0o644);
     const name = `routes.${c.ext ?? 'yaml'}`;
     writeFileSync(join(work, name), c.file);
-    const r = await runCli(['dev', '--no-tunnel', '--port', '0', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '--routes', name], {
+    const r = await runCli(['dev', '--no-tunnel', '--port', '0', '--secret', SECRET, '--routes', name], {
       env: cleanEnv(d, { PUSHOVER_TOKEN: undefined, PUSHOVER_USER: undefined, SLACK_ORDERS_URL: undefined, ...c.env }),
       cwd: work,
       timeoutMs: 10_000,

@@ -1,9 +1,9 @@
 // An empty secret is a usage error naming where it came from, never a silent fall-through to the stored one.
 import { describe, expect } from 'vitest';
 import { recorder } from './support/recorder.js';
-import { cleanEnv, it, runCli } from './support/index.js';
+import { cleanEnv, it, runCli, SECRET } from './support/index.js';
 
-const STORED = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const STORED = SECRET;
 
 // Every test's home has a stored secret, which an empty one must not fall through to.
 it.beforeEach(async ({ home }) => {

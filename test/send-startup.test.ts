@@ -5,9 +5,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { recorder } from './support/recorder.js';
-import { cleanEnv, it, ROOT, runCli, type Home } from './support/index.js';
+import { cleanEnv, it, ROOT, runCli, SECRET, type Home } from './support/index.js';
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /**
  * Run the CLI with a loader hook that appends every ES module URL it loads to a file, and a preload that adds, at

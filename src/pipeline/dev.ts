@@ -27,19 +27,24 @@ export interface DevSettings {
   scheme: Scheme | undefined;
   toleranceSeconds: number;
   maxBody: number;
+  /** Event-type globs to dispatch; empty: every type. */
   events: string[];
   forwardTo: URL | undefined;
+  /** The routes, once read and checked; undefined without --route/--routes. */
   routes?: Route[] | undefined;
   forwardTimeoutMs: number;
   insecure: boolean;
   maxAttempts: number;
+  /** The delay before each attempt; undefined: the forwarder's default. */
   retrySchedule: number[] | undefined;
   tunnel: boolean;
   domain: string | undefined;
   register: boolean;
   shop: string | undefined;
   apiBase: string | undefined;
+  /** Where the web inspector listens (the next free port if taken); undefined: no inspector. */
   inspectPort: number | undefined;
+  /** The Redis sink instead of the file log. */
   queue: QueueTarget | undefined;
   legacyQueue: string | undefined;
 }

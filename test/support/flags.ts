@@ -3,7 +3,7 @@
 // the UsageError the CLI would print.
 import { buildProgram } from '../../src/cli.js';
 import { expect } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { EXIT_USAGE, UsageError } from '../../src/errors.js';
 
 /** The typed flags `etsyhook <argv>` hands its action (argv starts with the command's words: ['dev', '--port', '0']). */
 export async function flagsOf<T = Record<string, unknown>>(argv: readonly string[]): Promise<T> {
@@ -24,14 +24,26 @@ export async function flagsOf<T = Record<string, unknown>>(argv: readonly string
   return flags;
 }
 
-/** The UsageError `fn` throws or rejects with (failing the test when it gives anything else); its message. */
-export async function expectUsageError(fn: () => unknown): Promise<string> {
-  let err: unknown;
+/**
+ * The message of the UsageError `fn` throws (or, when it returns a promise, rejects with): exit code 2, one line.
+ * Fails the test when it gives anything else, or nothing.
+ */
+export function expectUsageError(fn: () => Promise<unknown>): Promise<string>;
+export function expectUsageError(fn: () => unknown): string;
+export function expectUsageError(fn: () => unknown): string | Promise<string> {
+  let result: unknown;
   try {
-    await fn();
-  } catch (e) {
-    err = e;
+    result = fn();
+  } catch (err) {
+    return usageMessage(err);
   }
+  if (result instanceof Promise) return result.then(() => usageMessage(undefined), usageMessage);
+  return usageMessage(undefined);
+}
+
+function usageMessage(err: unknown): string {
   expect(err, 'expected a UsageError').toBeInstanceOf(UsageError);
+  expect((err as UsageError).exitCode).toBe(EXIT_USAGE);
+  expect((err as UsageError).message).not.toContain('\n');
   return (err as UsageError).message;
 }

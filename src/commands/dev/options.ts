@@ -2,10 +2,9 @@
 // pure function (tested in-process).
 import { DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../../core/defaults.js';
 import { EVENT_TYPE_NAMES, closeMatches } from '../../core/events/catalog.js';
-import type { Scheme } from '../../core/receive/signature.js';
-import type { Route } from '../../core/delivery/routes.js';
-import { parseQueueUrl, type QueueTarget } from '../../core/queue/url.js';
+import { parseQueueUrl } from '../../core/queue/url.js';
 import { UsageError } from '../../errors.js';
+import type { DevSettings } from '../../pipeline/dev.js';
 import type { ReceiverFlags } from '../shared/receiver.js';
 import { queueUrl } from '../shared/queue.js';
 
@@ -30,42 +29,17 @@ export interface DevFlags extends ReceiverFlags {
   legacyQueue?: string;
 }
 
-/** dev's flags, validated. */
-export interface DevOptions {
-  host: string;
-  port: number;
-  path: string;
+/** dev's flags, validated: the settings its runtime (pipeline/dev.ts) takes, and what the command itself uses. */
+export interface DevOptions extends Omit<DevSettings, 'secret'> {
+  /** --secret; the command resolves it (env, stored, or a new one) before the runtime starts. */
   secret: string | undefined;
-  scheme: Scheme | undefined;
-  toleranceSeconds: number;
-  maxBody: number;
-  /** --events globs; empty: every type is dispatched. */
-  events: string[];
   /** --events entries that name no known type (a warning, not an error). */
   unknownEvents: { pattern: string; near: string[] }[];
-  forwardTo: URL | undefined;
   /** --route values (GLOB=TARGET), checked when dev runs (routes.ts). */
   route: string[];
   /** --routes FILE, read when dev runs. */
   routesFile: string | undefined;
-  /** The routes, once dev has read and checked them; undefined without --route/--routes. */
-  routes?: Route[];
-  forwardTimeoutMs: number;
-  insecure: boolean;
-  maxAttempts: number;
-  /** --retry-schedule: the delay before each attempt; undefined: the forwarder's default. */
-  retrySchedule: number[] | undefined;
-  tunnel: boolean;
-  domain: string | undefined;
-  register: boolean;
-  shop: string | undefined;
-  apiBase: string | undefined;
   printSecret: boolean;
-  /** Where the web inspector listens (the next free port if taken); undefined with --no-inspect. */
-  inspectPort: number | undefined;
-  /** --queue / ETSYHOOK_QUEUE: the Redis sink instead of the file log. */
-  queue: QueueTarget | undefined;
-  legacyQueue: string | undefined;
 }
 
 /** The rules across dev's flags; every problem is a UsageError naming the flags. Pure: no I/O. */

@@ -1,6 +1,7 @@
 // worker's flags (typed by their Options) into WorkerOptions: the queue, and where events go (one URL, or routes).
 import { UsageError } from '../../errors.js';
-import { routesFromOptions, type Route, type RouteSet } from '../../core/delivery/routes.js';
+import type { WorkerSettings } from '../../pipeline/worker.js';
+import { routesFromOptions, type RouteSet } from '../../core/delivery/routes.js';
 import { parseQueueFlags, type ParsedQueue, type QueueFlags } from '../shared/queue.js';
 
 export interface WorkerFlags extends QueueFlags {
@@ -15,20 +16,11 @@ export interface WorkerFlags extends QueueFlags {
   insecure?: boolean;
 }
 
-export interface WorkerOptions {
+/** worker's flags, validated: the settings its runtime (pipeline/worker.ts) takes, and the queue and warnings. */
+export interface WorkerOptions extends Omit<WorkerSettings, 'target' | 'retention' | 'on'> {
   queue: ParsedQueue;
-  /** Without --route/--routes: every event to this URL, one job per event. */
-  forwardTo?: string;
-  /** With --route/--routes (and --forward-to as `*=URL`): one job per event and route. */
-  routes?: Route[];
   /** Route globs that match no known event type: said, not refused. */
   warnings: string[];
-  concurrency: number;
-  maxAttempts: number;
-  schedule: number[];
-  claimAfterMs: number;
-  timeoutMs: number;
-  insecure: boolean;
 }
 
 /** The rules across worker's flags; every problem is a UsageError (exit 2) before anything connects. */
