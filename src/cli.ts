@@ -25,6 +25,7 @@ const COMMANDS: readonly [string, () => Promise<{ register: Register }>][] = [
   ['auth', () => import('./commands/auth.js')],
   ['configs', () => import('./commands/configs.js')],
   ['config', () => import('./commands/config.js')],
+  ['sandbox', () => import('./commands/sandbox/index.js')],
 ];
 
 /** The command named on the line (the first word that is not a flag; the global flags take no value), if known. */

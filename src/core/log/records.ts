@@ -61,6 +61,8 @@ export interface DeliveryRecord {
   /** The target's HTTP status, when it answered. */
   httpStatus?: number;
   ms?: number;
+  /** The attempt's webhook-id, when the sender chose it (the sandbox: one per event, the same on every attempt). */
+  webhookId?: string;
   /** Why there is no HTTP status (refused, timed out…), or what the handler said. */
   error?: string;
   /** Set when the attempt came from `etsyhook replay`. */
@@ -78,6 +80,43 @@ export interface AttemptResponse {
 }
 
 export type StoreRecord = ReceivedRecord | DeliveryRecord;
+
+/** One request the sandbox answered (`etsyhook sandbox --json`); never carries x-api-key or Authorization. */
+export interface ApiRecord {
+  kind: 'api';
+  at: string;
+  method: string;
+  /** The path without the query. */
+  path: string;
+  httpStatus: number;
+  ms: number;
+}
+
+/** The first line of `etsyhook sandbox --json`: what an app needs to talk to it. */
+export interface SandboxRecord {
+  kind: 'sandbox';
+  apiBase: string;
+  keystring: string;
+  sharedSecret: string;
+  accessToken: string;
+  refreshToken: string;
+  userId: number;
+  shopId: number;
+  webhookSecret: string;
+}
+
+/** What one delivery attempt of an HTTP sender ended as, in the record schema (shared by every deliverer). */
+export function attemptRecord(
+  base: Pick<DeliveryRecord, 'id' | 'target' | 'attempt' | 'status'> & { webhookId?: string },
+  result: { status?: number; ms: number; error?: string; response?: AttemptResponse },
+): DeliveryRecord {
+  const record: DeliveryRecord = { kind: 'delivery', id: base.id, at: isoNow(), target: base.target, attempt: base.attempt, status: base.status, ms: result.ms };
+  if (base.webhookId !== undefined) record.webhookId = base.webhookId;
+  if (result.status !== undefined) record.httpStatus = result.status;
+  if (result.error !== undefined) record.error = result.error;
+  if (result.response !== undefined) record.response = result.response;
+  return record;
+}
 
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -125,26 +164,34 @@ let isoText = '';
  * line stays readable, and a torn or corrupted line is detected instead of being read as a different event.
  */
 export function formatRecord(rec: StoreRecord): string {
-  const json = JSON.stringify(rec);
+  return checksummedLine(rec);
+}
+
+/** Any JSON value as one stored line (JSON, tab, CRC-32 in hex, newline): the store's format, for other logs too. */
+export function checksummedLine(value: unknown): string {
+  const json = JSON.stringify(value);
   return `${json}\t${crc32(json).toString(16).padStart(8, '0')}\n`;
 }
 
-/** Parse one stored line (without its newline); undefined for a torn write, a failed checksum, or garbage. */
-export function parseRecord(line: string): StoreRecord | undefined {
+/** The JSON object of a checksummed line (without its newline); undefined for a torn or corrupted one. */
+export function parseChecksummed(line: string): Record<string, unknown> | undefined {
   if (line.length < 12 || line.charCodeAt(0) !== 123 /* { */) return undefined;
   const tab = line.length - 9;
   if (line.charCodeAt(tab) !== 9 /* \t */) return undefined;
   const json = line.slice(0, tab);
-  const sum = line.slice(tab + 1);
-  if (crc32(json).toString(16).padStart(8, '0') !== sum) return undefined;
-  let v: unknown;
+  if (crc32(json).toString(16).padStart(8, '0') !== line.slice(tab + 1)) return undefined;
   try {
-    v = JSON.parse(json);
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const r = v as Record<string, unknown>;
+}
+
+/** Parse one stored line (without its newline); undefined for a torn write, a failed checksum, or garbage. */
+export function parseRecord(line: string): StoreRecord | undefined {
+  const r = parseChecksummed(line);
+  if (r === undefined) return undefined;
   if (typeof r.id !== 'string' || typeof r.at !== 'string') return undefined;
   if (r.kind === 'received') {
     if (typeof r.headers !== 'object' || r.headers === null) return undefined;

@@ -1,0 +1,102 @@
+// `etsyhook sandbox`: serve the local Etsy until stopped. Parse the flags, start it (src/sandbox), print the
+// environment an app needs, then one line (or NDJSON record) per request and per webhook attempt.
+import type { Command } from 'commander';
+import { context } from '../common.js';
+import { intOption, parsedOption, parseSecret, parseUrl, urlOption } from '../flags.js';
+import { EXIT_INTERRUPTED } from '../interrupt.js';
+import { UsageError } from '../../errors.js';
+import { sandboxDir } from '../../config.js';
+import { parseRetrySchedule, RetryScheduleError } from '../../core/delivery/retry.js';
+import type { ApiRecord, DeliveryRecord } from '../../core/log/records.js';
+import { isValidSecret } from '../../core/receive/signature.js';
+import { DEFAULT_SANDBOX_PORT, parseRateLimit, startSandbox, type SandboxOptions } from '../../sandbox/index.js';
+import type { Output } from '../../ui/output.js';
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  publicUrl?: URL;
+  secret?: string;
+  webhook?: URL[];
+  retrySchedule?: number[];
+  rateLimit?: SandboxOptions['rateLimit'];
+  fresh?: boolean;
+}
+
+export function registerServe(program: Command): Command {
+  return program
+    .command('sandbox')
+    .description("a local Etsy: Open API v3 and OAuth with shop state, whose orders fire signed webhooks")
+    .addOption(intOption('--port <port>', 'port to listen on (0 picks a free one)', { max: 65535 }).default(DEFAULT_SANDBOX_PORT))
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .addOption(urlOption('--public-url <url>', 'where apps reach it, for apiBase and resource_url (default http://127.0.0.1:PORT)'))
+    .addOption(parsedOption('--secret <secret>', 'webhook signing secret, whsec_… (default: the stored one, else a new one)', (raw, name) => {
+      const s = parseSecret(raw, name);
+      if (!isValidSecret(s, 'standard')) throw new UsageError(`${name} must be a whsec_ secret such as etsyhook dev --print-secret prints`);
+      return s;
+    }))
+    .addOption(parsedOption<URL[]>('--webhook <url>', 'send every event to this endpoint for this run (repeatable)', (raw, name, prev) => [...(prev ?? []), parseUrl(raw, name)]))
+    .addOption(parsedOption('--retry-schedule <delays>', "'etsy' (the default: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or delays such as 0,1500ms,3s", (raw, name) => {
+      try {
+        return parseRetrySchedule(raw);
+      } catch (err) {
+        if (err instanceof RetryScheduleError) throw new UsageError(`${name}: ${err.message}`);
+        throw err;
+      }
+    }))
+    .addOption(parsedOption('--rate-limit <limits>', 'answer 429 past this rate, e.g. 10/s,10000/d (off by default)', (raw, name) => {
+      const limit = parseRateLimit(raw);
+      if (!limit) throw new UsageError(`${name} must be such as 10/s,10000/d, got '${raw}'`);
+      return limit;
+    }))
+    .option('--fresh', 'start again from the seed shop (the app credentials and webhook secret are kept)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ etsyhook sandbox --webhook http://127.0.0.1:3000/webhooks     then paste the ETSY_… lines into your app
+  $ etsyhook sandbox order create --listing 1400000001 --pay      order.paid goes to your app
+  $ etsyhook sandbox order ship 3100000001 --tracking-code 9400 --carrier usps
+  $ etsyhook sandbox --json --retry-schedule 0,1500ms,3s | jq -c 'select(.kind=="delivery")'
+
+State lives in $ETSYHOOK_HOME/sandbox/ and survives restarts. Control API: POST /_sandbox/orders,
+/_sandbox/receipts/ID/{pay|ship|deliver|cancel}, /_sandbox/listings, /_sandbox/reset.`,
+    )
+    .action(async (_o: object, cmd: Command) => {
+      const { opts, out } = context<ServeOptions>(cmd);
+      await serve(opts, out);
+    });
+}
+
+async function serve(o: ServeOptions, out: Output): Promise<void> {
+  const sandbox = await startSandbox({
+    dir: sandboxDir(),
+    port: o.port,
+    host: o.host,
+    ...(o.publicUrl ? { publicUrl: o.publicUrl.href } : {}),
+    ...(o.secret ? { secret: o.secret } : {}),
+    webhooks: (o.webhook ?? []).map((u) => u.href),
+    ...(o.retrySchedule ? { retrySchedule: o.retrySchedule } : {}),
+    ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
+    fresh: o.fresh === true,
+    onRecord: (r) => render(out, r),
+    onWarning: (m) => out.warn(m),
+  });
+  if (out.json) out.data(sandbox.info);
+  out.info(`Etsy sandbox on ${sandbox.apiBase} (not Etsy; local and throwaway). For your app:\n`);
+  for (const [k, v] of Object.entries(sandbox.env)) out.info(`${k}=${v}`);
+  out.info('\nOrders: etsyhook sandbox order create --listing ID --pay. Ctrl-C to stop.');
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await sandbox.close();
+  if (signal === 'SIGINT') process.exitCode = EXIT_INTERRUPTED;
+}
+
+function render(out: Output, r: ApiRecord | DeliveryRecord): void {
+  if (out.json) return out.data(r);
+  if (r.kind === 'api') return out.info(`${r.method} ${r.path} → ${r.httpStatus} (${r.ms} ms)`);
+  const answer = r.httpStatus !== undefined ? String(r.httpStatus) : (r.error ?? 'no answer');
+  out.info(`webhook ${r.webhookId ?? r.id} → ${r.target}: ${r.status} (${answer}, attempt ${r.attempt})`);
+}
