@@ -10,8 +10,8 @@ export async function controlRequest(base: URL, path: string, body: Record<strin
   try {
     res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
   } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    const why = code === 'ECONNREFUSED' ? 'nothing is listening there' : code ?? (err as Error).message;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code === 'ECONNREFUSED' ? 'nothing is listening there' : (cause?.code ?? cause?.message ?? (err as Error).message);
     throw new OperationError(`cannot reach the sandbox at ${base.origin}: ${why}`, { hint: 'start it with etsyhook sandbox, or point --sandbox / ETSYHOOK_SANDBOX at it' });
   }
   const text = await res.text();
