@@ -89,7 +89,7 @@ describe('sandbox durability', () => {
     expect((await fresh.api(`/application/shops/${fresh.info.shopId}/listings`)).body.count).toBe(3);
   });
 
-  it('--fresh and reset keep the credentials and webhook secret and drop the shop data', async ({ cleanups, home }) => {
+  it('--fresh and reset keep the credentials and webhook secret and drop the shop data; Ctrl-C exits 130', async ({ cleanups, home }) => {
     const first = await startSandbox(cleanups, home);
     const listingId = (await first.api(`/application/shops/${first.info.shopId}/listings`)).body.results[0].listing_id;
     await first.control('/orders', { listing_id: listingId });
@@ -105,5 +105,6 @@ describe('sandbox durability', () => {
     const fresh = await startSandbox(cleanups, home, ['--fresh']);
     expect(fresh.info).toEqual({ ...first.info, apiBase: fresh.info.apiBase });
     expect((await fresh.api(`/application/shops/${fresh.info.shopId}/receipts`)).body.count).toBe(0);
+    expect(await fresh.stop('SIGINT')).toBe(130);
   });
 });

@@ -1,6 +1,9 @@
 // `etsyhook sandbox`: a local Etsy whose API answers with the state its webhooks announce. Driven through the built
 // CLI; the app in these tests is a small loopback server written here.
+import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { describe, expect } from 'vitest';
 import { it, runCli, standardSignature, startSandbox, unusedPort, waitFor } from './support/index.js';
@@ -150,6 +153,26 @@ describe('etsyhook sandbox', () => {
     const second = await sb.api('/application/openapi-ping');
     expect(Number(second.headers.get('x-remaining-today'))).toBe(Number(first.headers.get('x-remaining-today')) - 1);
     expect(accessToken.startsWith(`${sb.info.userId}.`)).toBe(true);
+
+    // An expired token (written into the state as one would be after its hour): 401 naming the expiry.
+    await sb.stop('SIGTERM');
+    const expired = `${sb.info.userId}.expiredtoken`;
+    const json = JSON.stringify({ tokens: [{ token: expired, kind: 'access', userId: sb.info.userId, scopes: ['transactions_r'], expiresAt: Date.now() - 1000 }] });
+    appendFileSync(join(home.dir, 'sandbox', 'state.ndjson'), `${json}\t${crc32(json).toString(16).padStart(8, '0')}\n`);
+    const again = await startSandbox(cleanups, home);
+    const refused = await again.api(path, { headers: { authorization: `Bearer ${expired}` } });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toMatch(/expired/);
+  });
+
+  it('answers 429 with retry-after past --rate-limit', async ({ cleanups, home }) => {
+    const sb = await startSandbox(cleanups, home, ['--rate-limit', '3/s,1000/d']);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => sb.api('/application/openapi-ping')));
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    expect(refused[0]!.headers.get('x-limit-per-second')).toBe('3');
+    expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(6);
   });
 
   it('refuses illegal steps: 409 on the API, one line and exit 1 on the CLI', async ({ cleanups, home }) => {
@@ -196,9 +219,19 @@ async function oauthToken(sb: Awaited<ReturnType<typeof startSandbox>>, scope: s
   for (const [k, v] of Object.entries({ response_type: 'code', client_id: sb.info.keystring, redirect_uri: redirect, scope, state: 'st4te', code_challenge: challenge, code_challenge_method: 'S256' })) connect.searchParams.set(k, v);
   const page = await fetch(connect, { redirect: 'manual' });
   expect(page.status).toBe(302);
+  // Another authorization, exchanged with the wrong verifier: 400 invalid_grant.
+  const other = new URL((await fetch(connect, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+  const wrong = await fetch(`${sb.info.apiBase}/public/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', client_id: sb.info.keystring, redirect_uri: redirect, code: other, code_verifier: 'x'.repeat(43) }).toString() });
+  expect([wrong.status, ((await wrong.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
   const code = new URL(page.headers.get('location')!).searchParams.get('code')!;
   const form = (extra: Record<string, string>) => new URLSearchParams({ grant_type: 'authorization_code', client_id: sb.info.keystring, redirect_uri: redirect, code, ...extra }).toString();
   const token = await fetch(`${sb.info.apiBase}/public/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ code_verifier: verifier }) });
-  const body = (await token.json()) as { access_token: string };
+  const body = (await token.json()) as { access_token: string; refresh_token: string; expires_in: number };
+  expect(body.expires_in).toBe(3600);
+  // A code is single-use; a refresh keeps the scopes and the old refresh token stays valid.
+  const reuse = await fetch(`${sb.info.apiBase}/public/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ code_verifier: verifier }) });
+  expect([reuse.status, ((await reuse.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
+  const refresh = () => fetch(`${sb.info.apiBase}/public/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', client_id: sb.info.keystring, refresh_token: body.refresh_token }).toString() });
+  for (let i = 0; i < 2; i++) expect((await refresh()).status).toBe(200);
   return body.access_token;
 }
