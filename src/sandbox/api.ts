@@ -29,7 +29,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: /^\/v3\/application\/users\/(\d+)\/shops$/, handle: (c, [u]) => (Number(u) === c.state.app.userId ? json(200, c.state.shop) : fail(404, `User ${u} has no shop`)) },
   { method: 'GET', pattern: re(`${SHOP}`), handle: (c, [s]) => json(200, shopOf(c, s!)) },
   { method: 'GET', pattern: re(`${SHOP}/receipts`), scope: 'transactions_r', handle: listReceipts },
-  { method: 'GET', pattern: re(`${SHOP}/receipts/(\\d+)`), scope: 'transactions_r', handle: (c, [s, r]) => json(200, receiptOf(c, s!, r!).receipt) },
+  { method: 'GET', pattern: re(`${SHOP}/receipts/(\\d+)`), scope: 'transactions_r', handle: (c, [s, r]) => ({ status: 200, raw: receiptJson(receiptOf(c, s!, r!).receipt) }) },
   { method: 'PUT', pattern: re(`${SHOP}/receipts/(\\d+)`), scope: 'transactions_w', handle: updateShopReceipt },
   { method: 'POST', pattern: re(`${SHOP}/receipts/(\\d+)/tracking`), scope: 'transactions_w', handle: createReceiptShipment },
   { method: 'GET', pattern: re(`${SHOP}/receipts/(\\d+)/transactions`), scope: 'transactions_r', handle: (c, [s, r]) => page(receiptOf(c, s!, r!).receipt.transactions) },
@@ -55,6 +55,17 @@ function fail(status: number, message: string): never {
 
 function page<T>(all: readonly T[], offset = 0, limit = all.length): Answer {
   return json(200, { count: all.length, results: all.slice(offset, offset + limit) });
+}
+
+/** A receipt's JSON, encoded once: every change makes a new receipt object, so the cache never goes stale. */
+const encoded = new WeakMap<Receipt, string>();
+function receiptJson(r: Receipt): string {
+  let text = encoded.get(r);
+  if (text === undefined) {
+    text = JSON.stringify(r);
+    encoded.set(r, text);
+  }
+  return text;
 }
 
 function shopOf(c: SandboxCore, shopId: string): typeof c.state.shop {
@@ -91,10 +102,11 @@ function listReceipts(c: SandboxCore, [s]: string[], req: Request): Answer {
     if (q.max_last_modified !== undefined && r.updated_timestamp > q.max_last_modified) continue;
     rows.push(r);
   }
-  const key = q.sort_on === 'updated' ? 'updated_timestamp' : q.sort_on === 'created' ? 'created_timestamp' : 'receipt_id';
-  const sign = descending(q.sort_order) ? -1 : 1;
-  rows.sort((a, b) => sign * (a[key] - b[key] || a.receipt_id - b.receipt_id));
-  return page(rows, q.offset, q.limit);
+  // Receipts are kept in creation order (ids and created timestamps both rise): only `updated` needs a sort.
+  if (q.sort_on === 'updated') rows.sort((a, b) => a.updated_timestamp - b.updated_timestamp || a.receipt_id - b.receipt_id);
+  if (descending(q.sort_order)) rows.reverse();
+  const results = rows.slice(q.offset, q.offset + q.limit).map(receiptJson);
+  return { status: 200, raw: `{"count":${rows.length},"results":[${results.join(',')}]}` };
 }
 
 /** updateShopReceipt: was_paid=true pays, was_shipped=true ships; a step already taken is a 400 naming it. */

@@ -14,6 +14,8 @@ export interface Answer {
   status: number;
   /** JSON-encoded unless a string (then sent as text). */
   body?: unknown;
+  /** A body already encoded as JSON (sent as is, as application/json). */
+  raw?: string;
   headers?: Record<string, string>;
 }
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ensureDir } from '../config.js';
 import { ETSY_RETRY_SCHEDULE_MS } from '../core/delivery/retry.js';
-import type { ApiRecord, DeliveryRecord, SandboxRecord } from '../core/log/records.js';
+import { isoNow, type ApiRecord, type DeliveryRecord, type SandboxRecord } from '../core/log/records.js';
 import { generateSecret } from '../core/receive/signature.js';
 import { ETSY_SCOPES } from '../etsy/oauth.js';
 import { ROUTES, type SandboxCore } from './api.js';
@@ -201,7 +201,7 @@ async function serve(core: SandboxCore, req: IncomingMessage, res: ServerRespons
     answer = err instanceof ApiFailure ? { status: err.status, body: { error: err.message } } : { status: 500, body: { error: (err as Error).message } };
   }
   send(res, answer, rateHeaders);
-  onRecord?.({ kind: 'api', at: new Date().toISOString(), method: req.method ?? 'GET', path: url.pathname, httpStatus: answer.status, ms: Math.round((performance.now() - started) * 100) / 100 });
+  onRecord?.({ kind: 'api', at: isoNow(), method: req.method ?? 'GET', path: url.pathname, httpStatus: answer.status, ms: Math.round((performance.now() - started) * 100) / 100 });
 }
 
 async function route(core: SandboxCore, req: Request): Promise<Answer> {
@@ -253,12 +253,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function send(res: ServerResponse, a: Answer, rateHeaders: Record<string, string> | undefined): void {
   const headers: Record<string, string> = { ...rateHeaders, ...a.headers };
-  if (a.body === undefined) {
+  if (a.body === undefined && a.raw === undefined) {
     res.writeHead(a.status, headers);
     res.end();
     return;
   }
-  const text = typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
+  const text = a.raw ?? (typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
   headers['content-type'] ??= 'application/json';
   headers['content-length'] = String(Buffer.byteLength(text));
   res.writeHead(a.status, headers);

@@ -69,6 +69,8 @@ State lives in $ETSYHOOK_HOME/sandbox/ and survives restarts. Control API: POST 
 }
 
 async function serve(o: ServeOptions, out: Output): Promise<void> {
+  // NDJSON records go out in batches (a record per request, thousands a second under load).
+  const lines = out.json ? out.dataLines() : undefined;
   const sandbox = await startSandbox({
     dir: sandboxDir(),
     port: o.port,
@@ -79,10 +81,13 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
     ...(o.retrySchedule ? { retrySchedule: o.retrySchedule } : {}),
     ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     fresh: o.fresh === true,
-    onRecord: (r) => render(out, r),
+    onRecord: (r) => (lines ? lines.write(JSON.stringify(r)) : render(out, r)),
     onWarning: (m) => out.warn(m),
   });
-  if (out.json) out.data(sandbox.info);
+  if (lines) {
+    lines.write(JSON.stringify(sandbox.info));
+    lines.flush();
+  }
   out.info(`Etsy sandbox on ${sandbox.apiBase} (not Etsy; local and throwaway). For your app:\n`);
   for (const [k, v] of Object.entries(sandbox.env)) out.info(`${k}=${v}`);
   out.info('\nOrders: etsyhook sandbox order create --listing ID --pay. Ctrl-C to stop.');
@@ -91,11 +96,11 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   await sandbox.close();
+  lines?.flush();
   if (signal === 'SIGINT') process.exitCode = EXIT_INTERRUPTED;
 }
 
 function render(out: Output, r: ApiRecord | DeliveryRecord): void {
-  if (out.json) return out.data(r);
   if (r.kind === 'api') return out.info(`${r.method} ${r.path} → ${r.httpStatus} (${r.ms} ms)`);
   const answer = r.httpStatus !== undefined ? String(r.httpStatus) : (r.error ?? 'no answer');
   out.info(`webhook ${r.webhookId ?? r.id} → ${r.target}: ${r.status} (${answer}, attempt ${r.attempt})`);
