@@ -175,6 +175,36 @@ describe('etsyhook sandbox', () => {
     expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(6);
   });
 
+  it('manages listings and inventory through the API: draft, activate, inventory, delete', async ({ cleanups, home }) => {
+    const sb = await startSandbox(cleanups, home);
+    const shop = `/application/shops/${sb.info.shopId}`;
+    expect((await sb.api('/application/users/me')).body).toEqual({ user_id: sb.info.userId, shop_id: sb.info.shopId });
+    expect((await sb.api(shop)).body).toMatchObject({ shop_id: sb.info.shopId, user_id: sb.info.userId, currency_code: 'USD' });
+    expect((await sb.api(`/application/users/${sb.info.userId}/shops`)).body.shop_id).toBe(sb.info.shopId);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const missing = await sb.api(`${shop}/listings`, { method: 'POST', headers: form, body: 'title=Mug&quantity=2' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatch(/description|price|who_made|when_made|taxonomy_id/);
+    const draft = await sb.api(`${shop}/listings`, { method: 'POST', headers: form, body: 'title=Blue+mug&description=A+mug&quantity=2&price=18.50&who_made=i_did&when_made=made_to_order&taxonomy_id=1' });
+    expect(draft.status).toBe(201);
+    expect(draft.body).toMatchObject({ state: 'draft', quantity: 2, price: { amount: 1850, divisor: 100, currency_code: 'USD' } });
+    const id = draft.body.listing_id;
+    expect((await sb.control('/orders', { listing_id: id })).status).toBe(409);
+    const active = await sb.api(`${shop}/listings/${id}`, { method: 'PATCH', headers: form, body: 'state=active' });
+    expect(active.body.state).toBe('active');
+    expect((await sb.api(`${shop}/listings?state=active`)).body.count).toBe(4);
+    const inventory = await sb.api(`/application/listings/${id}/inventory`, {
+      method: 'PUT',
+      body: JSON.stringify({ products: [{ sku: 'MUG-B', property_values: [], offerings: [{ price: 20, quantity: 7, is_enabled: true }] }] }),
+    });
+    expect(inventory.status).toBe(200);
+    expect(inventory.body.products[0].offerings[0]).toMatchObject({ quantity: 7, price: { amount: 2000 } });
+    const withInventory = await sb.api(`/application/listings/${id}?includes=Inventory`);
+    expect(withInventory.body).toMatchObject({ quantity: 7, price: { amount: 2000 }, inventory: { products: [{ sku: 'MUG-B' }] } });
+    expect((await sb.api(`/application/listings/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await sb.api(`/application/listings/${id}`)).status).toBe(404);
+  });
+
   it('refuses illegal steps: 409 on the API, one line and exit 1 on the CLI', async ({ cleanups, home }) => {
     const sb = await startSandbox(cleanups, home);
     const listing = (await sb.api(`/application/shops/${sb.info.shopId}/listings`)).body.results.find((l: any) => l.quantity === 4);
