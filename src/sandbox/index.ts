@@ -22,7 +22,7 @@ export { parseRateLimit } from './http.js';
 export { StateFileError } from './log.js';
 
 export const STATE_FILE = 'state.ndjson';
-export const DEFAULT_SANDBOX_PORT = 5100;
+export { DEFAULT_SANDBOX_PORT } from '../core/defaults.js';
 /** Rewrite the log as one snapshot at start once it is this big. */
 const COMPACT_BYTES = 8 * 1024 * 1024;
 const MAX_BODY = 1024 * 1024;
