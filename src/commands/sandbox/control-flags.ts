@@ -4,6 +4,11 @@ import { urlOption } from '../flags.js';
 import { DEFAULT_SANDBOX_URL } from '../../sandbox/client.js';
 import type { Output } from '../../ui/output.js';
 
+/** A control command's --help examples (each starts `$ etsyhook sandbox …`). */
+export function examples(cmd: Command, ...lines: string[]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ etsyhook sandbox ${l}`).join('\n')}`);
+}
+
 export function addSandboxOption(cmd: Command): Command {
   return cmd.addOption(urlOption('--sandbox <url>', `the running sandbox (default ${DEFAULT_SANDBOX_URL})`).env('ETSYHOOK_SANDBOX'));
 }
