@@ -60,7 +60,10 @@ describe('sandbox durability', () => {
     const kept = await second.api(`/application/shops/${second.info.shopId}/receipts/${receipt.receipt_id}`);
     expect(kept.status).toBe(200);
     expect(kept.body).toMatchObject({ status: 'paid', is_paid: true });
-    const resumed = second.records().filter((r) => r.kind === 'delivery');
+    const resumed = await waitFor('the resumed attempt\'s record', () => {
+      const records = second.records().filter((r) => r.kind === 'delivery');
+      return records.length > 0 && records;
+    });
     expect(resumed.map((r) => [r.attempt, r.status])).toEqual([[2, 'delivered']]);
     expect(resumed[0]!.webhookId).toBe(got[0]!.id);
     expect(await second.stop('SIGTERM')).toBe(0);

@@ -79,7 +79,10 @@ describe('etsyhook sandbox', () => {
     // Stock moved with the payment.
     const after = await sb.api(`/application/listings/${listing.listing_id}`);
     expect(after.body.quantity).toBe(listing.quantity - 2);
-    const deliveries = sb.records().filter((r) => r.kind === 'delivery');
+    const deliveries = await waitFor('both delivery records', () => {
+      const records = sb.records().filter((r) => r.kind === 'delivery');
+      return records.length >= 2 && records;
+    });
     expect(deliveries.map((d) => [d.status, d.httpStatus, d.target])).toEqual([['delivered', 200, app.url], ['delivered', 200, app.url]]);
     expect(sb.records().some((r) => r.kind === 'api' && r.path.endsWith('/tracking') && r.httpStatus === 200)).toBe(true);
     expect(JSON.stringify(sb.records())).not.toContain(sb.info.sharedSecret);

@@ -32,6 +32,11 @@ State lives in $ETSYHOOK_HOME/sandbox/ and survives restarts. Control API: POST 
 async function serve(o: ServeOptions, out: Output): Promise<void> {
   // NDJSON records go out in batches (a record per request, thousands a second under load).
   const lines = out.json ? out.dataLines() : undefined;
+  // Listening for the stop before anything starts: a signal during start-up still stops cleanly.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const sandbox = await startSandbox({
     dir: sandboxDir(),
     port: o.port,
@@ -52,10 +57,7 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
   out.info(`Etsy sandbox on ${sandbox.apiBase} (not Etsy; local and throwaway). For your app:\n`);
   for (const [k, v] of Object.entries(sandbox.env)) out.info(`${k}=${v}`);
   out.info('\nOrders: etsyhook sandbox order create --listing ID --pay. Ctrl-C to stop.');
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopped;
   await sandbox.close();
   lines?.flush();
   if (signal === 'SIGINT') process.exitCode = EXIT_INTERRUPTED;
