@@ -34,26 +34,32 @@ describe('Etsy commands against the sandbox', () => {
     expect(JSON.parse(listed.stdout)).toEqual([]);
   });
 
-  it('configs create/list/delete manage push configurations, and a stored one receives the webhooks', async ({ cleanups, home }) => {
+  it('configs create/list/delete manage push configurations; each endpoint gets each event once, under one webhook-id', async ({ cleanups, home }) => {
     const app = await startRecorder();
-    cleanups.push(() => app.close());
-    const sb = await startSandbox(cleanups, home);
+    const other = await startRecorder();
+    cleanups.push(() => app.close(), () => other.close());
+    // app is also subscribed for this run (--webhook): a URL stored too is still sent each event once.
+    const sb = await startSandbox(cleanups, home, ['--webhook', app.url]);
     const env = appEnv(sb);
     const created = await runCli(['configs', 'create', '--url', app.url, '--events', 'order.paid', '--json'], { env });
     expect(created.code).toBe(0);
     const config = JSON.parse(created.stdout);
     expect(config).toMatchObject({ url: app.url, events: ['order.paid'] });
+    expect((await runCli(['configs', 'create', '--url', other.url, '--events', 'order.paid,order.shipped'], { env })).code).toBe(0);
     const listed = await runCli(['configs', 'list', '--json'], { env });
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: config.id, url: app.url })]);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: config.id, url: app.url }), expect.objectContaining({ url: other.url })]);
 
     const listingId = (await sb.api(`/application/shops/${sb.info.shopId}/listings`)).body.results[0].listing_id;
     await sb.control('/orders', { listing_id: listingId, pay: true });
-    await waitFor('order.paid at the configured URL', () => app.requests.length >= 1);
+    await waitFor('order.paid at both endpoints', () => app.requests.length >= 1 && other.requests.length >= 1);
+    await waitFor('both delivery records', () => sb.records().filter((r) => r.kind === 'delivery').length >= 2);
+    expect(app.requests).toHaveLength(1);
     expect(JSON.parse(app.requests[0]!.body.toString()).event_type).toBe('order.paid');
+    expect(other.requests[0]!.headers['webhook-id']).toBe(app.requests[0]!.headers['webhook-id']);
 
     const deleted = await runCli(['configs', 'delete', String(config.id), '--yes'], { env });
     expect(deleted.code).toBe(0);
-    expect(JSON.parse((await runCli(['configs', 'list', '--json'], { env })).stdout)).toEqual([]);
+    expect(JSON.parse((await runCli(['configs', 'list', '--json'], { env })).stdout)).toEqual([expect.objectContaining({ url: other.url })]);
     // Etsy itself needs https: an http:// URL is refused against a non-loopback API base.
     const remote = await runCli(['configs', 'create', '--url', app.url, '--events', 'order.paid'], { env: { ...env, ETSY_API_BASE: 'https://api.etsy.com/v3' } });
     expect(remote.code).toBe(2);

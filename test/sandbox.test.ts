@@ -1,7 +1,7 @@
 // `etsyhook sandbox`: a local Etsy whose API answers with the state its webhooks announce. Driven through the built
 // CLI; the app in these tests is a small loopback server written here.
 import { appendFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
@@ -235,6 +235,16 @@ describe('etsyhook sandbox', () => {
     expect((await sb.api(`/application/listings/${listing.listing_id}`)).body.quantity).toBe(0);
     const cancelTwice = await runCli(['sandbox', 'order', 'cancel', String(second.receipt_id)], { env: sb.env });
     expect(cancelTwice.code).toBe(1);
+    // The control API checks Host (DNS rebinding), as the inspector does.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = request(`${sb.origin}/_sandbox/reset`, { method: 'POST', headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(403);
     const port = await unusedPort();
     const nothing = await runCli(['sandbox', 'order', 'pay', '1', '--sandbox', `http://127.0.0.1:${port}`], { env: sb.env });
     expect(nothing.code).toBe(1);
