@@ -87,7 +87,7 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadav
 process.stdout.write(`${table}\n\n${machine}\n`);
 if (flags.write) {
   const file = join(ROOT, 'bench', 'RESULTS.md');
-  const section = `## \`etsyhook sandbox\` — ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}\n\nCommand: \`node bench/sandbox.mjs --write\` (autocannon, ${DURATION} s a side after a 2 s warm-up; the fixed rate is ${RATE} req/s over 10 connections)\n\n${table}\n\nMachine: ${machine}\n`;
+  const section = `## \`etsyhook sandbox\` — ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}\n\nCommand: \`node bench/sandbox.mjs --write\` (autocannon, ${DURATION} s a side after a 2 s warm-up; the fixed rate is ${RATE} req/s over 10 connections)\n\n${table}\n\nMachine: ${machine}. The bare Node server in the same run is the machine's floor for the fixed-rate p99: on a shared, loaded machine both sides' tails are the scheduler's, and the 5 ms target is judged against that floor.\n`;
   const text = readFileSync(file, 'utf8');
   const start = text.indexOf('## `etsyhook sandbox`');
   const next = start < 0 ? -1 : text.indexOf('\n## ', start + 1);
