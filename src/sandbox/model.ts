@@ -242,7 +242,6 @@ export function buildListing(app: AppIdentity, id: number, input: ListingInput, 
     language: 'en-US',
     price: money(input.price),
     taxonomy_id: input.taxonomy_id ?? 1,
-    production_partner_ids: [],
     skus: [],
     views: 0,
   };
