@@ -81,6 +81,10 @@ describe('sandbox durability', () => {
     const torn = await startSandbox(cleanups, home);
     expect(torn.stderr()).toMatch(/warning: dropped a torn last record in .*state\.ndjson/);
     expect(torn.info.keystring).toBe(first.info.keystring);
+    // One sandbox per state: a second on the same home says which process holds it.
+    const second = await runCli(['sandbox', '--port', '0'], { env: cleanEnv(home.dir) });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`error: another etsyhook sandbox (pid ${torn.pid}) is using`);
     expect(await torn.stop('SIGTERM')).toBe(0);
 
     writeFileSync(stateFile(home.dir), `garbage\n${readFileSync(stateFile(home.dir), 'utf8')}`);

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ensureDir } from '../config.js';
+import { OperationError } from '../errors.js';
 import { ETSY_RETRY_SCHEDULE_MS } from '../core/delivery/retry.js';
 import { isoNow, type ApiRecord, type DeliveryRecord, type SandboxRecord } from '../core/log/records.js';
 import { generateSecret } from '../core/receive/signature.js';
@@ -13,7 +14,7 @@ import { ROUTES, type SandboxCore } from './api.js';
 import { authorize, bearerUser, checkApiKey, token } from './auth.js';
 import { checkHost, control } from './control.js';
 import { ETSY_RATE_LIMIT, RateCounter, type Answer, type RateLimit, type Request } from './http.js';
-import { loadLog, logSize, StateFileError, StateLog, writeLog } from './log.js';
+import { loadLog, lockState, logSize, StateFileError, StateLog, writeLog } from './log.js';
 import { newIdentity, type AppIdentity } from './model.js';
 import { Outbox } from './outbox.js';
 import { ApiFailure, SandboxState, type Entry } from './state.js';
@@ -70,7 +71,11 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
     }),
   );
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where = `${o.host}:${o.port}`;
+      if (err.code === 'EADDRINUSE') reject(new OperationError(`cannot listen on ${where}: the port is in use`, { hint: 'stop what is using it (another etsyhook sandbox?), or pick another with --port' }));
+      else reject(new OperationError(`cannot listen on ${where}: ${err.message}`));
+    });
     server.listen(o.port, o.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
@@ -80,10 +85,13 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
   const apiBase = `${origin}/v3`;
   const state = new SandboxState(apiBase, origin);
   let log: StateLog;
+  let unlock: (() => void) | undefined;
   try {
+    unlock = lockState(file);
     load(state, file, o);
     log = await StateLog.open(file);
   } catch (err) {
+    unlock?.();
     ready(err as Error);
     await new Promise<void>((r) => server.close(() => r()));
     throw err;
@@ -119,6 +127,7 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
       await closed;
       await outbox.close();
       await log.close();
+      unlock?.();
     },
   };
 }

@@ -2,7 +2,7 @@
 // group-committed: every append resolves once fsync'd, so a change and the webhooks it fires are on disk, in one
 // record, before the API answers. A torn last record (a crash mid-write) is dropped with a warning; any other
 // unreadable record is an unusable state file.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { OperationError } from '../errors.js';
 import { checksummedLine, parseChecksummed } from '../core/log/records.js';
@@ -120,5 +120,36 @@ export class StateLog {
     this.closed = true;
     while (this.flushing) await this.flushing;
     await this.handle.close();
+  }
+}
+
+/**
+ * One sandbox per state directory: two would append to the same log and disagree. The lock names its process; one
+ * left by a process that is gone (a SIGKILL) is taken over. Returns the release.
+ */
+export function lockState(file: string): () => void {
+  const lock = `${file}.lock`;
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StateFileError(`cannot lock the sandbox state ${file}: ${(err as Error).message}`);
+      const pid = Number(readFileSync(lock, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new StateFileError(`another etsyhook sandbox (pid ${pid}) is using ${file}`, { hint: 'stop it, or give this one its own ETSYHOOK_HOME' });
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new StateFileError(`cannot lock the sandbox state ${file}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
