@@ -213,7 +213,7 @@ export class SandboxState {
     if (reset) e.shop = seedShop(app, this.publicUrl, now);
     e.listings = [];
     e.inventories = [];
-    let id = reset ? this.next.listing : 1_400_000_001;
+    let id = 1_400_000_001; // the seed listings keep their ids across resets (scripts name them)
     for (const input of SEED_LISTINGS) {
       const listing = buildListing(app, id++, input, this.publicUrl, now);
       e.listings.push(listing);
