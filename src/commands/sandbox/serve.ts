@@ -7,7 +7,7 @@ import { sandboxDir } from '../../config.js';
 import type { ApiRecord, DeliveryRecord } from '../../core/log/records.js';
 import { startSandbox } from '../../sandbox/index.js';
 import { addServeOptions, type ServeOptions } from './serve-options.js';
-import type { Output } from '../../ui/output.js';
+import type { LineWriter, Output } from '../../ui/output.js';
 
 export function registerServe(program: Command): Command {
   return addServeOptions(program.command('sandbox').description('a local Etsy: Open API v3 and OAuth with shop state, whose orders fire signed webhooks'))
@@ -30,8 +30,10 @@ State lives in $ETSYHOOK_HOME/sandbox/ and survives restarts. Control API: POST 
 }
 
 async function serve(o: ServeOptions, out: Output): Promise<void> {
-  // NDJSON records go out in batches (a record per request, thousands a second under load).
-  const lines = out.json ? out.dataLines() : undefined;
+  // NDJSON records go out in batches (a record per request, thousands a second under load); opened once the
+  // sandbox is up, so a failure to start still gets its {"error"} on stdout.
+  let lines: LineWriter | undefined;
+  const data = (value: object): void => (lines ??= out.dataLines()).write(JSON.stringify(value));
   // Listening for the stop before anything starts: a signal during start-up still stops cleanly.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -47,12 +49,12 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
     ...(o.retrySchedule ? { retrySchedule: o.retrySchedule } : {}),
     ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     fresh: o.fresh === true,
-    onRecord: (r) => (lines ? lines.write(JSON.stringify(r)) : render(out, r)),
+    onRecord: (r) => (out.json ? data(r) : render(out, r)),
     onWarning: (m) => out.warn(m),
   });
-  if (lines) {
-    lines.write(JSON.stringify(sandbox.info));
-    lines.flush();
+  if (out.json) {
+    data(sandbox.info);
+    lines?.flush();
   }
   out.info(`Etsy sandbox on ${sandbox.apiBase} (not Etsy; local and throwaway). For your app:\n`);
   for (const [k, v] of Object.entries(sandbox.env)) out.info(`${k}=${v}`);
