@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.js';
 import { DEFAULT_SANDBOX_PORT } from '../../core/defaults.js';
 import { parseRetrySchedule, RetryScheduleError } from '../../core/delivery/retry.js';
 import { isValidSecret } from '../../core/receive/signature.js';
-import { parseRateLimit, type RateLimit } from '../../sandbox/http.js';
+import { parseRateLimit, type RateLimit } from '../../sandbox/rate.js';
 
 export interface ServeOptions {
   port: number;

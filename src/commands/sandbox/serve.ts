@@ -5,7 +5,6 @@ import { context } from '../common.js';
 import { EXIT_INTERRUPTED } from '../interrupt.js';
 import { sandboxDir } from '../../config.js';
 import type { ApiRecord, DeliveryRecord } from '../../core/log/records.js';
-import { startSandbox } from '../../sandbox/index.js';
 import { addServeOptions, type ServeOptions } from './serve-options.js';
 import type { LineWriter, Output } from '../../ui/output.js';
 
@@ -39,6 +38,8 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  // Loaded here, not at the top: the control commands share this command's module and need none of it.
+  const { startSandbox } = await import('../../sandbox/index.js');
   const sandbox = await startSandbox({
     dir: sandboxDir(),
     port: o.port,
