@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { context } from '../common.js';
 import { EXIT_INTERRUPTED } from '../interrupt.js';
+import { UsageError } from '../../errors.js';
 import { sandboxDir } from '../../config.js';
 import type { ApiRecord, DeliveryRecord } from '../../core/log/records.js';
 import { addServeOptions, type ServeOptions } from './serve-options.js';
@@ -22,7 +23,10 @@ Examples:
 State lives in $ETSYHOOK_HOME/sandbox/ and survives restarts. Control API: POST /_sandbox/orders,
 /_sandbox/receipts/ID/{pay|ship|deliver|cancel}, /_sandbox/listings, /_sandbox/reset.`,
     )
+    // A mistyped control command reaches this action as an argument: name it as unknown, not as one too many.
+    .allowExcessArguments(true)
     .action(async (_o: object, cmd: Command) => {
+      if (cmd.args.length > 0) throw new UsageError(`unknown command 'sandbox ${cmd.args[0]}'`, 'its commands are order, listing and reset (etsyhook sandbox --help)');
       const { opts, out } = context<ServeOptions>(cmd);
       await serve(opts, out);
     });
