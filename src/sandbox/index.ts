@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ensureDir } from '../config.js';
+import { ensureDir } from '../home.js';
 import { OperationError } from '../errors.js';
 import { ETSY_RETRY_SCHEDULE_MS } from '../core/delivery/retry.js';
 import { isoNow, type ApiRecord, type DeliveryRecord, type SandboxRecord } from '../core/log/records.js';

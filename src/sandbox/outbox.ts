@@ -4,7 +4,8 @@
 // so a restart (even after SIGKILL) resumes where delivery stood.
 import { Deliverer } from '../core/delivery/http.js';
 import { delayBefore } from '../core/delivery/retry.js';
-import { attemptRecord, type DeliveryRecord } from '../core/log/records.js';
+import { attemptRecord, delivered } from '../core/delivery/attempt.js';
+import type { DeliveryRecord } from '../core/log/records.js';
 import { signatureHeaders } from '../core/receive/signature.js';
 import { userAgent } from '../version.js';
 import type { Entry, SandboxState, Webhook, WebhookTarget } from './state.js';
@@ -68,7 +69,7 @@ export class Outbox {
     const result = await this.deliverer.send(t.url, headers, body, { timeoutMs: WEBHOOK_TIMEOUT_MS, signal: this.abort.signal });
     if (this.closed) return; // cut short by shutdown: not an attempt; due again after the restart
     const attempts = t.attempts + 1;
-    const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
+    const ok = delivered(result);
     const delay = ok ? undefined : delayBefore(this.o.schedule, attempts + 1);
     const done = ok || delay === undefined;
     await this.o.commit({ attempts: [{ webhookId: w.webhookId, url: t.url, attempts, dueAt: Date.now() + (delay ?? 0), done }] });

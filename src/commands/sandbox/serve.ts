@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { context } from '../common.js';
 import { EXIT_INTERRUPTED } from '../interrupt.js';
 import { UsageError } from '../../errors.js';
-import { sandboxDir } from '../../config.js';
+import { sandboxDir } from '../../home.js';
 import type { ApiRecord, DeliveryRecord } from '../../core/log/records.js';
 import { addServeOptions, type ServeOptions } from './serve-options.js';
 import type { LineWriter, Output } from '../../ui/output.js';

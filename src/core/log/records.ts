@@ -105,19 +105,6 @@ export interface SandboxRecord {
   webhookSecret: string;
 }
 
-/** What one delivery attempt of an HTTP sender ended as, in the record schema (shared by every deliverer). */
-export function attemptRecord(
-  base: Pick<DeliveryRecord, 'id' | 'target' | 'attempt' | 'status'> & { webhookId?: string },
-  result: { status?: number; ms: number; error?: string; response?: AttemptResponse },
-): DeliveryRecord {
-  const record: DeliveryRecord = { kind: 'delivery', id: base.id, at: isoNow(), target: base.target, attempt: base.attempt, status: base.status, ms: result.ms };
-  if (base.webhookId !== undefined) record.webhookId = base.webhookId;
-  if (result.status !== undefined) record.httpStatus = result.status;
-  if (result.error !== undefined) record.error = result.error;
-  if (result.response !== undefined) record.response = result.response;
-  return record;
-}
-
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** A random store id: random from the first character, so short prefixes are unique. */
