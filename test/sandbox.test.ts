@@ -249,6 +249,8 @@ describe('etsyhook sandbox', () => {
     const nothing = await runCli(['sandbox', 'order', 'pay', '1', '--sandbox', `http://127.0.0.1:${port}`], { env: sb.env });
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toContain(`cannot reach the sandbox at http://127.0.0.1:${port}: nothing is listening`);
+    const nothingJson = await runCli(['sandbox', 'order', 'pay', '1', '--json', '--sandbox', `http://127.0.0.1:${port}`], { env: sb.env });
+    expect(JSON.parse(nothingJson.stdout).error.code).toBe('unreachable');
   });
 });
 

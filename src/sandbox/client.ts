@@ -1,6 +1,7 @@
 // The control commands' side of /_sandbox/…: one POST to the running sandbox; its answer, or an OperationError in
 // one line (nothing listening, or the sandbox refused the step).
 import { OperationError } from '../errors.js';
+import { networkFailure } from '../net-errors.js';
 
 export const DEFAULT_SANDBOX_URL = 'http://127.0.0.1:5100';
 
@@ -10,9 +11,13 @@ export async function controlRequest(base: URL, path: string, body: Record<strin
   try {
     res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code === 'ECONNREFUSED' ? 'nothing is listening there' : (cause?.code ?? cause?.message ?? (err as Error).message);
-    throw new OperationError(`cannot reach the sandbox at ${base.origin}: ${why}`, { hint: 'start it with etsyhook sandbox, or point --sandbox / ETSYHOOK_SANDBOX at it' });
+    const failure = networkFailure(err);
+    const cause = (err as { cause?: { message?: string } }).cause;
+    const why = failure?.system === 'ECONNREFUSED' ? 'nothing is listening there' : (failure?.reason ?? cause?.message ?? (err as Error).message);
+    throw new OperationError(`cannot reach the sandbox at ${base.origin}: ${why}`, {
+      hint: 'start it with etsyhook sandbox, or point --sandbox / ETSYHOOK_SANDBOX at it',
+      code: failure?.code ?? 'failed',
+    });
   }
   const text = await res.text();
   let value: unknown;
