@@ -4,7 +4,7 @@
 //      per request of each server process.
 //   2. getShopReceipts with a filter and limit=100 over 10,000 receipts (seeded in one control request), one
 //      connection: p99 (target ≤ 20 ms).
-//   node bench/sandbox.mjs [--duration 10] [--rate 2000] [--receipts 10000] [--write]   (--write: bench/RESULTS.md)
+//   node bench/sandbox.mjs [--duration 10] [--rate 2000] [--runs 3] [--receipts 10000] [--write]   (--write: bench/RESULTS.md)
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -20,9 +20,17 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     rate: { type: 'string', default: '2000' },
     receipts: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '3' },
     write: { type: 'boolean', default: false },
   },
 });
+const RUNS = Number(flags.runs);
+
+/** The run with the median p99 (its other figures with it), and every run's p99 for the record. */
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.p99 - b.p99);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], p99s: runs.map((r) => r.p99) };
+}
 const DURATION = Number(flags.duration);
 const RATE = Number(flags.rate);
 const RECEIPTS = Number(flags.receipts);
@@ -58,10 +66,16 @@ try {
   const bare = await startProcess(process.execPath, [join(ROOT, 'bench', 'lib', 'bare-json.mjs'), file], { ready: /ready \d+/, name: 'bare-json' });
   const barePort = Number(/ready (\d+)/.exec(bare.out())[1]);
 
+  // The two sides take turns, RUNS times each, so a burst of load on a shared machine falls on both; the run with
+  // the median p99 of each side is reported.
   const fixed = { connections: 10, overallRate: RATE };
-  const sandboxSide = await measured(sb.pid, receiptUrl, headers, fixed);
-  const bareSide = await measured(bare.pid, `http://127.0.0.1:${barePort}/`, {}, fixed);
-  rows.push(['getShopReceipt @ fixed rate, sandbox', sandboxSide, 5], ['getShopReceipt @ fixed rate, bare Node (same JSON)', bareSide, undefined]);
+  const sandboxRuns = [];
+  const bareRuns = [];
+  for (let i = 0; i < RUNS; i++) {
+    sandboxRuns.push(await measured(sb.pid, receiptUrl, headers, fixed));
+    bareRuns.push(await measured(bare.pid, `http://127.0.0.1:${barePort}/`, {}, fixed));
+  }
+  rows.push(['getShopReceipt @ fixed rate, sandbox', medianRun(sandboxRuns), 5], ['getShopReceipt @ fixed rate, bare Node (same JSON)', medianRun(bareRuns), undefined]);
 
   const seeded = await fetch(`${origin}/_sandbox/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ listing_id: listing, count: RECEIPTS }) });
   if (seeded.status !== 201) throw new Error(`seeding ${RECEIPTS} receipts answered ${seeded.status}`);
@@ -80,14 +94,15 @@ try {
 
 const lines = rows.map(([what, r, target]) => {
   const verdict = target === undefined ? '' : r.p99 <= target ? `≤ ${target} ms: pass` : `≤ ${target} ms: FAIL`;
-  return `| ${what} | ${r.requests} (${(r.requests / DURATION).toFixed(0)}/s) | ${r.p50} | ${r.p99} | ${r.max} | ${r.cpuUsPerRequest} µs | ${r.non2xx + r.errors} | ${verdict} |`;
+  const p99 = r.p99s ? `${r.p99} (runs: ${r.p99s.join(', ')})` : String(r.p99);
+  return `| ${what} | ${r.requests} (${(r.requests / DURATION).toFixed(0)}/s) | ${r.p50} | ${p99} | ${r.max} | ${r.cpuUsPerRequest} µs | ${r.non2xx + r.errors} | ${verdict} |`;
 });
 const table = ['| side | requests | p50 ms | p99 ms | max ms | server CPU / request | non-2xx + errors | target |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...lines].join('\n');
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, Node ${process.version}`;
 process.stdout.write(`${table}\n\n${machine}\n`);
 if (flags.write) {
   const file = join(ROOT, 'bench', 'RESULTS.md');
-  const section = `## \`etsyhook sandbox\` — ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}\n\nCommand: \`node bench/sandbox.mjs --write\` (autocannon, ${DURATION} s a side after a 2 s warm-up; the fixed rate is ${RATE} req/s over 10 connections)\n\n${table}\n\nMachine: ${machine}. The bare Node server in the same run is the machine's floor for the fixed-rate p99: on a shared, loaded machine both sides' tails are the scheduler's, and the 5 ms target is judged against that floor.\n`;
+  const section = `## \`etsyhook sandbox\` — ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}\n\nCommand: \`node bench/sandbox.mjs --write\` (autocannon, ${DURATION} s a run after a 2 s warm-up; the fixed rate is ${RATE} req/s over 10 connections, ${RUNS} runs a side taking turns, the median p99's run shown)\n\n${table}\n\nMachine: ${machine}. The bare Node server in the same run is the machine's floor for the fixed-rate p99: on a shared, loaded machine both sides' tails are the scheduler's, and the 5 ms target is judged against that floor.\n`;
   const text = readFileSync(file, 'utf8');
   const start = text.indexOf('## `etsyhook sandbox`');
   const next = start < 0 ? -1 : text.indexOf('\n## ', start + 1);
