@@ -1,9 +1,9 @@
 // The sandbox's request checks: query strings, form-encoded and JSON bodies, each a zod schema. A failure is a 400
 // naming the first bad parameter, as Etsy answers.
 import { z } from 'zod';
-import { ORDER_EVENTS } from './state.js';
 import { ApiFailure } from './state.js';
 import { LISTING_STATES } from './model.js';
+import { EVENT_TYPE_NAMES } from '../core/events/catalog.js';
 
 /** A boolean as Etsy parses one: true/false (also 1/0, yes/no) in a query or form, or a JSON boolean. */
 const bool = z.union([z.boolean(), z.stringbool()]);
@@ -103,7 +103,10 @@ export const inventoryUpdate = z.object({
 
 export const tokenScopesForm = z.object({ token: z.string().min(1) });
 
-export const pushConfig = z.object({ url: z.url({ protocol: /^https?$/ }), events: z.array(z.enum(['order.paid', 'order.shipped', 'order.delivered', 'order.canceled', 'listing.created', 'listing.updated', 'listing.deleted', 'listing.activated', 'listing.deactivated', 'receipt.created', 'receipt.updated', 'shop.updated'])).min(1) });
+export const pushConfig = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  events: z.array(z.string().refine((t) => EVENT_TYPE_NAMES.includes(t), 'not an Etsy event type (etsyhook events types)')).min(1),
+});
 
 export const pagination = z.object({ limit: int(1, 100).default(25), offset: int(0).default(0) });
 
@@ -126,8 +129,6 @@ export const tokenForm = z.discriminatedUnion('grant_type', [
 export const controlOrder = z.object({ listing_id: int(1), quantity: int(1, 999).default(1), pay: bool.default(false), count: int(1, 100_000).default(1) });
 export const controlShip = shipment.pick({ tracking_code: true, carrier_name: true });
 export const controlListing = z.object({ title: z.string().trim().min(1).max(140), price, quantity: int(0, 999), description: z.string().optional() });
-
-export { ORDER_EVENTS };
 
 /** Parse `input` or throw the 400 Etsy would answer, naming the first bad parameter. */
 export function check<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

@@ -107,8 +107,6 @@ export interface Entry {
   attempts?: AttemptMark[];
 }
 
-export const ORDER_EVENTS = ['order.paid', 'order.shipped', 'order.delivered', 'order.canceled'] as const;
-
 export class SandboxState {
   app!: AppIdentity;
   user!: User;
