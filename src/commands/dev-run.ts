@@ -88,7 +88,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   // through the pipeline's sink.
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
   const sandbox = o.sandboxPort === undefined ? undefined : await startDevSandbox(o.sandboxPort, secret, pipeline.url, out);
-  printBanner(o, secret, pipeline, publicUrl, inspector?.url, o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out, sandbox?.env);
+  printBanner(o, secret, pipeline, publicUrl, inspector?.url, pipeline.sink.health().store, recent.pending.length, out, sandbox?.env);
 
   const outcome = await untilStopped((f) => (fatal = f));
   lines.flush();
