@@ -29,6 +29,20 @@ describe('sandbox durability', () => {
     expect(new Set(attempts.map((a) => a.webhookId))).toEqual(ids);
   });
 
+  it('--public-url names where apps reach it: apiBase and every resource_url use it', async ({ cleanups, home }) => {
+    const app = await startRecorder();
+    cleanups.push(() => app.close());
+    const sb = await startSandbox(cleanups, home, ['--public-url', 'https://sandbox.example.test/', '--webhook', app.url]);
+    expect(sb.info.apiBase).toBe('https://sandbox.example.test/v3');
+    const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(sb.stderr())![1]!;
+    const local = { api: (path: string) => fetch(`${origin}/v3${path}`, { headers: { 'x-api-key': `${sb.info.keystring}:${sb.info.sharedSecret}` } }) };
+    const listings = (await (await local.api(`/application/shops/${sb.info.shopId}/listings`)).json()) as { results: { listing_id: number }[] };
+    const order = await fetch(`${origin}/_sandbox/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ listing_id: listings.results[0]!.listing_id, pay: true }) });
+    const receipt = (await order.json()) as { receipt_id: number };
+    await waitFor('order.paid', () => app.requests.length >= 1);
+    expect(JSON.parse(app.requests[0]!.body.toString()).resource_url).toBe(`https://sandbox.example.test/v3/application/shops/${sb.info.shopId}/receipts/${receipt.receipt_id}`);
+  });
+
   it('keeps state and credentials across a restart, and resumes a webhook due after a SIGKILL', async ({ cleanups, home }) => {
     const port = await unusedPort();
     const target = `http://127.0.0.1:${port}/hook`;

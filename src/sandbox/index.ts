@@ -51,6 +51,8 @@ export interface SandboxOptions {
 export interface RunningSandbox {
   apiBase: string;
   origin: string;
+  /** Where it listens (http://HOST:PORT), which --public-url may not name. */
+  listening: string;
   info: SandboxRecord;
   /** What an app needs, as environment variables. */
   env: Record<string, string>;
@@ -119,6 +121,7 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
   return {
     apiBase,
     origin,
+    listening: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
     info,
     env: envOf(info, origin),
     close: async () => {

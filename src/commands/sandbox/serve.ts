@@ -61,7 +61,8 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
     data(sandbox.info);
     lines?.flush();
   }
-  out.info(`Etsy sandbox on ${sandbox.apiBase} (not Etsy; local and throwaway). For your app:\n`);
+  const where = sandbox.origin === sandbox.listening ? '' : `, listening on ${sandbox.listening}`;
+  out.info(`Etsy sandbox on ${sandbox.apiBase}${where} (not Etsy; local and throwaway). For your app:\n`);
   for (const [k, v] of Object.entries(sandbox.env)) out.info(`${k}=${v}`);
   out.info('\nOrders: etsyhook sandbox order create --listing ID --pay. Ctrl-C to stop.');
   const signal = await stopped;
