@@ -62,6 +62,7 @@ Examples:
   $ etsyhook send order.paid                 sign and send a test event to it
   $ etsyhook tail                            follow what arrives, from another terminal
   $ etsyhook configs list --json             the shop's push configurations
+  $ etsyhook sandbox                         a local Etsy (API, OAuth, orders) for your app
 
 Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
     );
