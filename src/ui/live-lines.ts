@@ -10,7 +10,7 @@ export interface LiveLines extends PipelineObserver {
   flush(): void;
 }
 
-export function liveLines(out: Output, options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined } = {}): LiveLines {
+export function liveLines(out: Output, options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined; queue?: string } = {}): LiveLines {
   const c = out.c;
   const lines = new LineWriter(process.stderr);
   const data = new LineWriter(process.stdout);
@@ -20,11 +20,11 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
       const rec = r.record;
       if (rec === undefined) return;
       if (out.json) {
-        data.write(JSON.stringify(receivedLineJson(rec, { httpStatus: r.status, reason: r.storeError ?? rec.reason ?? null, stored: r.stored, ms: r.ms })));
+        data.write(JSON.stringify(receivedLineJson(rec, { outcome: r.outcome, httpStatus: r.status, reason: r.storeError ?? rec.reason ?? null, stored: r.stored, ms: r.ms })));
         return;
       }
       // Not stored: the line shows the 503 actually answered, not the answer the record was meant to carry.
-      lines.write(r.storeError === undefined ? formatEventLine(rec, c) : formatEventLine({ ...rec, httpStatus: r.status }, c, { unstored: r.storeError }));
+      lines.write(r.outcome !== 'unstored' ? formatEventLine(rec, c) : formatEventLine({ ...rec, httpStatus: r.status }, c, { unstored: r.storeError ?? 'not stored' }));
     },
     onAttempt({ record, event, retryInMs, held }) {
       if (out.json) {
@@ -38,6 +38,7 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
           ...(retryInMs !== undefined ? { retryInMs } : {}),
           ...(held ? { held } : {}),
           ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+          ...(options.queue !== undefined ? { queue: options.queue } : {}),
         }),
       );
     },

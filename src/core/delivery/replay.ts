@@ -5,7 +5,7 @@ import { isDuplicateAnswer } from './answer.js';
 import type { DeliveryResult } from './attempt.js';
 import type { DeliverOptions } from './http.js';
 import { latency } from './stats.js';
-import type { StoredEvent } from '../log/query.js';
+import { countsForStatus, type StoredEvent } from '../log/query.js';
 import { bodyBytes, type DeliveryRecord, type ReceivedRecord } from '../log/records.js';
 import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from '../receive/signature.js';
 import type { EventSink } from '../log/sink.js';
@@ -101,6 +101,8 @@ export interface ReplaySummary {
   interrupted: boolean;
   /** Failures per reason: 'HTTP 500', 'connection refused' … */
   reasons: Record<string, number>;
+  /** Replays sent elsewhere than where the event's own deliveries go: recorded, and its status unchanged. */
+  elsewhere: number;
   elapsedMs: number;
   /** A store append that failed (the replays still happened). */
   storeError: Error | undefined;
@@ -149,6 +151,7 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
     ms: null,
     interrupted: false,
     reasons: {},
+    elsewhere: 0,
     elapsedMs: 0,
     storeError: undefined,
   };
@@ -187,6 +190,7 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
         result,
       );
       summary.count++;
+      if (!countsForStatus(request.event.record, record, request.event.deliveries)) summary.elsewhere++;
       if (result.status !== undefined) {
         summary.statuses[String(result.status)] = (summary.statuses[String(result.status)] ?? 0) + 1;
         times.push(result.ms);
