@@ -65,8 +65,18 @@ export function checkUrl(raw: string): true | string {
   } catch {
     return `not a valid URL: '${raw}'`;
   }
-  if (url.protocol !== 'https:') return `Etsy delivers only to https URLs, got '${raw}'`;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) return `Etsy delivers only to https URLs, got '${raw}'`;
   return true;
+}
+
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/** An http:// loopback URL is fine against a loopback API base (etsyhook sandbox); Etsy itself needs https. */
+function checkLoopbackPair(url: string, apiBase: string): void {
+  if (new URL(url).protocol === 'https:' || isLoopback(new URL(apiBase))) return;
+  throw new UsageError(`--url: Etsy delivers only to https URLs, got '${url}'`, 'an http:// loopback URL works only against a local API base such as etsyhook sandbox');
 }
 
 export function parseDeliveryUrl(raw: string, name: string): string {
@@ -125,6 +135,7 @@ async function createConfig(o: CreateOptions, out: Output): Promise<void> {
       'Events to deliver (space to select, enter to confirm):',
       EVENT_TYPES.map((t) => ({ value: t.name, description: t.description })),
     ));
+  checkLoopbackPair(url, session.apiBase);
   const shopId = await session.shopId();
   const createdConfig = await session.createPushConfiguration(shopId, { url, events });
   if (out.json) out.data(createdConfig);

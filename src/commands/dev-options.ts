@@ -1,6 +1,6 @@
 // dev's flags: the raw strings commander gives, and DevOptions, validated by a pure function (tested in-process).
 import { parseDurationMs, parseIntFlag, parseUrlFlag } from '../config.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BODY, DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BODY, DEFAULT_SANDBOX_PORT, DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
 import { EVENT_TYPE_NAMES, closeMatches } from '../core/events/catalog.js';
 import { splitList } from '../core/events/globs.js';
 import type { Scheme } from '../core/receive/signature.js';
@@ -37,6 +37,8 @@ export interface RawDevOptions {
   inspect?: boolean;
   queue?: string;
   legacyQueue?: string;
+  sandbox?: boolean;
+  sandboxPort?: string;
 }
 
 /** dev's flags, validated. */
@@ -65,6 +67,8 @@ export interface DevOptions {
   /** --retry-schedule: the delay before each attempt; undefined: the forwarder's default. */
   retrySchedule: number[] | undefined;
   tunnel: boolean;
+  /** Run `etsyhook sandbox` beside the receiver on this port (undefined: --sandbox not given). */
+  sandboxPort: number | undefined;
   domain: string | undefined;
   register: boolean;
   shop: string | undefined;
@@ -106,6 +110,10 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
     throw new UsageError(`--forward-to ${forwardTo.href} is this receiver itself`, 'forward to your app, e.g. http://127.0.0.1:3000/webhooks');
   }
   if (raw.inspect === false && raw.inspectPort !== undefined) throw new UsageError('--inspect-port and --no-inspect cannot be combined');
+  if (raw.sandboxPort !== undefined && !raw.sandbox) throw new UsageError('--sandbox-port needs --sandbox');
+  if (raw.sandbox && raw.register) {
+    throw new UsageError('--register and --sandbox cannot be combined', 'the sandbox delivers to this receiver without a push configuration');
+  }
   if (raw.register && !raw.tunnel) {
     throw new UsageError('--register needs the public tunnel URL', 'drop --no-tunnel, or create a configuration by hand with etsyhook configs create');
   }
@@ -136,7 +144,9 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
     // A schedule without --max-attempts allows as many attempts as it lists.
     maxAttempts: raw.maxAttempts !== undefined ? parseIntFlag('--max-attempts', raw.maxAttempts, { min: 1, max: 100 })! : (retrySchedule?.length ?? DEFAULT_MAX_ATTEMPTS),
     retrySchedule,
-    tunnel: raw.tunnel,
+    // The sandbox delivers over loopback: no public tunnel.
+    tunnel: raw.tunnel && !raw.sandbox,
+    sandboxPort: raw.sandbox ? (parseIntFlag('--sandbox-port', raw.sandboxPort, { min: 0, max: 65535 }) ?? DEFAULT_SANDBOX_PORT) : undefined,
     domain: raw.domain,
     register: raw.register ?? false,
     shop: raw.shop,

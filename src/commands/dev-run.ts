@@ -1,6 +1,7 @@
 // The running half of `etsyhook dev`, loaded only when dev runs: the secret, the pipeline with the terminal's lines,
 // the tunnel and --register, the banner, and a clean stop on Ctrl-C/SIGTERM.
 import { ConfigStore, resolveSetting, storeDir } from '../config.js';
+import { sandboxDir } from '../home.js';
 import { EVENT_TYPES, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
 import { typeMatcher } from '../core/events/globs.js';
 import { generateSecret, isValidSecret } from '../core/receive/signature.js';
@@ -89,12 +90,14 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   // The inspector reads what the pipeline writes (the file log or the Redis history), and records its replays
   // through the pipeline's sink.
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
-  printBanner(o, secret, pipeline, publicUrl, inspector && inspector.url + out.c.dim(portMovedNote(o.inspectPort!, inspector.port)), pipeline.sink.health().store, recent.pending.length, out);
+  const sandbox = o.sandboxPort === undefined ? undefined : await startDevSandbox(o.sandboxPort, secret, pipeline.url, out);
+  printBanner(o, secret, pipeline, publicUrl, inspector && inspector.url + out.c.dim(portMovedNote(o.inspectPort!, inspector.port)), pipeline.sink.health().store, recent.pending.length, out, sandbox?.env);
 
   const outcome = await untilStopped((f) => (fatal = f));
   lines.flush();
   if (outcome.signal) out.info(out.c.dim(`stopping (${outcome.signal}): finishing writes in flight…`));
   await inspector?.close();
+  await sandbox?.close();
   const closed = await pipeline.close(5_000);
   await tunnel?.close();
   if (registration) await unregister(registration, out);
@@ -102,6 +105,23 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   lines.flush();
   printStopped(pipeline, closed.pendingDeliveries, out);
   if (outcome.error) throw outcome.error;
+}
+
+/** `dev --sandbox`: the local Etsy beside the receiver, delivering to it, signed with dev's own secret. */
+async function startDevSandbox(port: number, secret: DevSecret, receiverUrl: string, out: Output): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
+  if (!isValidSecret(secret.value, 'standard')) {
+    throw new UsageError('--sandbox signs with a whsec_ secret, and this one is not', 'start dev with --secret whsec_… (etsyhook dev --print-secret makes one)');
+  }
+  const { startSandbox } = await import('../sandbox/index.js');
+  return startSandbox({
+    dir: sandboxDir(),
+    port,
+    host: '127.0.0.1',
+    secret: secret.value,
+    webhooks: [receiverUrl],
+    onRecord: (r) => out.debug(r.kind === 'api' ? `sandbox: ${r.method} ${r.path} → ${r.httpStatus}` : `sandbox: webhook ${r.webhookId ?? r.id} ${r.status}`),
+    onWarning: (m) => out.warn(`sandbox: ${m}`),
+  });
 }
 
 /** A port that cannot be had costs the inspector, not the receiver: a warning. */
@@ -203,6 +223,7 @@ function printBanner(
   dir: string,
   pending: number,
   out: Output,
+  sandboxEnv?: Record<string, string>,
 ): void {
   const c = out.c;
   const from = secret.source === 'flag' ? '--secret' : secret.source === 'env' ? 'ETSY_WEBHOOK_SECRET' : 'the stored config';
@@ -227,6 +248,11 @@ function printBanner(
   if (pipeline.resumed > 0) out.info(`  resuming ${pipeline.resumed} pending deliver${pipeline.resumed === 1 ? 'y' : 'ies'} from the last run`);
   else if (!o.forwardTo && !o.routes && pending > 0) {
     out.info(c.dim(`  ${pending} deliver${pending === 1 ? 'y is' : 'ies are'} pending from the last run; start with --forward-to to resume them`));
+  }
+  if (sandboxEnv) {
+    row('Sandbox', `${sandboxEnv.ETSY_API_BASE}  ${c.dim('(a local Etsy delivering here; for your app:)')}`);
+    // dev's own secret stays masked, as everywhere in dev's output; the rest are the sandbox's throwaway credentials.
+    for (const [k, v] of Object.entries(sandboxEnv)) out.info(`    ${k}=${k === 'ETSY_WEBHOOK_SECRET' ? `${mask(v)}  ${c.dim('(etsyhook dev --print-secret)')}` : v}`);
   }
   out.info(`Ready: listening on ${pipeline.url}. Press Ctrl-C to stop.`);
 }

@@ -35,3 +35,4 @@ export const test = base.extend<Fixtures>({
   },
 });
 export const it = test;
+export * from './sandbox.js';
