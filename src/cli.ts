@@ -26,6 +26,7 @@ const COMMANDS: readonly [string, () => Promise<{ register: Register }>][] = [
   ['auth', () => import('./commands/auth/index.js')],
   ['configs', () => import('./commands/configs/index.js')],
   ['config', () => import('./commands/config/index.js')],
+  ['sandbox', () => import('./commands/sandbox/index.js')],
 ];
 
 /** The command named on the line (the first word that is not a flag; the global flags take no value), if known. */
@@ -61,6 +62,7 @@ Examples:
   $ etsyhook send order.paid                 sign and send a test event to it
   $ etsyhook tail                            follow what arrives, from another terminal
   $ etsyhook configs list --json             the shop's push configurations
+  $ etsyhook sandbox                         a local Etsy (API, OAuth, orders) for your app
 
 Exit codes: 0 success, 1 the operation failed, 2 usage error.`,
     );

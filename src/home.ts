@@ -46,6 +46,11 @@ export function storeDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(paths(env).data, 'events');
 }
 
+/** The sandbox's state (`etsyhook sandbox`). */
+export function sandboxDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(paths(env).data, 'sandbox');
+}
+
 export function configFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(paths(env).config, 'config.json');
 }

@@ -9,7 +9,7 @@ import { receivedJson, receivedLineJson } from '../src/ui/present.js';
 const opt = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 
 describe('receivedLineJson', () => {
-  it('gives the same JSON as {...receivedJson(rec), reason, httpStatus, stored, ms} for any record and answer', () => {
+  it('gives the same JSON as {...receivedJson(rec), status, reason, httpStatus, stored, ms} for any record and answer', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -29,12 +29,15 @@ describe('receivedLineJson', () => {
         opt(fc.string()),
         fc.boolean(),
         fc.double({ min: 0, max: 1e6, noNaN: true }),
-        (fields, httpStatus, storeError, stored, ms) => {
+        fc.boolean(),
+        (fields, httpStatus, storeError, stored, ms, refused) => {
           const rec = { kind: 'received', headers: {}, ...fields } as ReceivedRecord;
           for (const k of Object.keys(rec) as (keyof ReceivedRecord)[]) if (rec[k] === undefined) delete rec[k];
           const reason = storeError ?? rec.reason ?? null;
-          const before = JSON.stringify({ ...receivedJson(rec), reason, httpStatus, stored, ms: Math.round(ms * 10) / 10 });
-          expect(JSON.stringify(receivedLineJson(rec, { httpStatus, reason, stored, ms }))).toBe(before);
+          // The outcome is the record's word, or `unstored` for a request answered 503 because it could not be stored.
+          const outcome = refused ? 'unstored' : rec.status;
+          const before = JSON.stringify({ ...receivedJson(rec), status: outcome, reason, httpStatus, stored, ms: Math.round(ms * 10) / 10 });
+          expect(JSON.stringify(receivedLineJson(rec, { outcome, httpStatus, reason, stored, ms }))).toBe(before);
         },
       ),
       { numRuns: 300 },

@@ -32,3 +32,6 @@ export const DEFAULT_INSPECT_PORT = 4040;
 
 /** Where `send` and `replay` go when no target is given: a `dev` on its defaults. */
 export const DEFAULT_LOCAL_TARGET = `http://${DEFAULT_DEV_HOST}:${DEFAULT_DEV_PORT}${DEFAULT_WEBHOOK_PATH}`;
+
+/** `etsyhook sandbox` and `dev --sandbox` serve the local Etsy here. */
+export const DEFAULT_SANDBOX_PORT = 5100;

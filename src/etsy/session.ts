@@ -27,6 +27,8 @@ export interface PushConfiguration {
 }
 
 export interface EtsySession {
+  /** The API base requests go to (--api-base, ETSY_API_BASE, or Etsy's). */
+  readonly apiBase: string;
   shopId(): Promise<number>;
   listPushConfigurations(shopId: number): Promise<PushConfiguration[]>;
   createPushConfiguration(shopId: number, input: { url: string; events: string[] }): Promise<PushConfiguration>;
@@ -127,6 +129,10 @@ class Session implements EtsySession {
     private readonly storedShopId: number | undefined,
     private readonly log: (line: string) => void,
   ) {}
+
+  get apiBase(): string {
+    return this.client.apiBase;
+  }
 
   async shopId(): Promise<number> {
     if (this.cachedShopId !== undefined) return this.cachedShopId;

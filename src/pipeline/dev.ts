@@ -12,7 +12,7 @@ import type { Scheme } from '../core/receive/signature.js';
 import type { Tunnel } from '../core/receive/tunnel.js';
 import { OperationError } from '../errors.js';
 import type { EtsySession } from '../etsy/session.js';
-import { storeDir } from '../home.js';
+import { sandboxDir, storeDir } from '../home.js';
 import { logPath } from '../core/log/store.js';
 import { storeDamage } from '../ui/words.js';
 import type { Inspector } from '../inspector/index.js';
@@ -44,6 +44,8 @@ export interface DevSettings {
   apiBase: string | undefined;
   /** Where the web inspector listens (the next free port if taken); undefined: no inspector. */
   inspectPort: number | undefined;
+  /** Run `etsyhook sandbox` (a local Etsy) beside the receiver on this port, delivering to it; undefined: none. */
+  sandboxPort: number | undefined;
   /** The Redis sink instead of the file log. */
   queue: QueueTarget | undefined;
   legacyQueue: string | undefined;
@@ -64,6 +66,8 @@ export interface RunningDev {
   pending: number;
   publicUrl: string | undefined;
   inspector: Inspector | undefined;
+  /** With a sandbox: the variables an app sets to use it (its API base and throwaway credentials). */
+  sandboxEnv: Record<string, string> | undefined;
   /** Inspector, pipeline, tunnel and registration, closed in that order. */
   close(): Promise<PipelineClosed>;
 }
@@ -111,14 +115,17 @@ export async function startDev(s: DevSettings, observers: readonly PipelineObser
   // The inspector reads what the pipeline writes (the file log or the Redis history), and records its replays
   // through the pipeline's sink.
   const inspector = s.inspectPort === undefined ? undefined : await openDevInspector(s, dir, pipeline, notices);
+  const sandbox = s.sandboxPort === undefined ? undefined : await startDevSandbox(s.sandboxPort, s.secret, pipeline.url, notices);
   return {
     pipeline,
     store: pipeline.sink.health().store,
     pending,
     publicUrl,
     inspector,
+    sandboxEnv: sandbox?.env,
     close: async () => {
       await inspector?.close();
+      await sandbox?.close();
       const closed = await pipeline.close(5_000);
       await tunnel?.close();
       if (registration) await unregister(registration, notices);
@@ -211,4 +218,18 @@ async function unregister(r: Registration, notices: DevNotices): Promise<void> {
   } catch (err) {
     notices.warn(`could not delete push configuration ${r.id}: ${(err as Error).message}; delete it with etsyhook configs delete ${r.id}`);
   }
+}
+
+/** `dev --sandbox`: the local Etsy beside the receiver, delivering to it, signed with dev's own secret. */
+async function startDevSandbox(port: number, secret: string, receiverUrl: string, notices: DevNotices): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
+  const { startSandbox } = await import('../sandbox/index.js');
+  return startSandbox({
+    dir: sandboxDir(),
+    port,
+    host: '127.0.0.1',
+    secret,
+    webhooks: [receiverUrl],
+    onRecord: (r) => notices.debug(r.kind === 'api' ? `sandbox: ${r.method} ${r.path} → ${r.httpStatus}` : `sandbox: webhook ${r.webhookId ?? r.id} ${r.status}`),
+    onWarning: (m) => notices.warn(`sandbox: ${m}`),
+  });
 }

@@ -36,3 +36,4 @@ export const test = base.extend<Fixtures>({
 });
 export const it = test;
 export * from './flags.js';
+export * from './sandbox.js';

@@ -60,7 +60,7 @@ export function checkUrl(raw: string): true | string {
   } catch {
     return `not a valid URL: '${raw}'`;
   }
-  if (url.protocol !== 'https:') return `Etsy delivers only to https URLs, got '${raw}'`;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) return `Etsy delivers only to https URLs, got '${raw}'`;
   return true;
 }
 
@@ -81,4 +81,14 @@ export function parseEventTypes(raw: string, name: string, previous: string[] = 
     }
   }
   return [...new Set([...previous, ...names])];
+}
+
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/** An http:// loopback URL is fine against a loopback API base (etsyhook sandbox); Etsy itself needs https. */
+export function checkLoopbackPair(url: string, apiBase: string): void {
+  if (new URL(url).protocol === 'https:' || isLoopback(new URL(apiBase))) return;
+  throw new UsageError(`--url: Etsy delivers only to https URLs, got '${url}'`, 'an http:// loopback URL works only against a local API base such as etsyhook sandbox');
 }

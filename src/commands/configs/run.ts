@@ -6,7 +6,7 @@ import type { PushConfiguration } from '../../etsy/session.js';
 import type { Output } from '../../ui/output.js';
 import { localTime } from '../../ui/time.js';
 import { openSession, type ApiFlags } from '../shared/etsy.js';
-import { checkUrl, type CreateOptions, type DeleteOptions } from './options.js';
+import { checkUrl, type CreateOptions, type DeleteOptions, checkLoopbackPair } from './options.js';
 
 export async function listConfigs(api: ApiFlags, out: Output): Promise<void> {
   const session = await openSession(api, out);
@@ -44,6 +44,7 @@ export async function createConfig(o: CreateOptions, out: Output): Promise<void>
       'Events to deliver (space to select, enter to confirm):',
       EVENT_TYPES.map((t) => ({ value: t.name, description: t.description })),
     ));
+  checkLoopbackPair(url, session.apiBase);
   const shopId = await session.shopId();
   const createdConfig = await session.createPushConfiguration(shopId, { url, events });
   if (out.json) out.data(createdConfig);

@@ -36,6 +36,12 @@ export function printBanner(o: DevOptions, secret: DevSecret, dev: RunningDev, o
   else if (!o.forwardTo && !o.routes && pending > 0) {
     out.info(c.dim(`  ${pending} deliver${pending === 1 ? 'y is' : 'ies are'} pending from the last run; start with --forward-to to resume them`));
   }
+  if (dev.sandboxEnv) {
+    const env = dev.sandboxEnv;
+    row('Sandbox', `${env.ETSY_API_BASE}  ${c.dim('(a local Etsy delivering here; for your app:)')}`);
+    // dev's own secret stays masked, as everywhere in dev's output; the rest are the sandbox's throwaway credentials.
+    for (const [k, v] of Object.entries(env)) out.info(`    ${k}=${k === 'ETSY_WEBHOOK_SECRET' ? `${mask(v)}  ${c.dim('(etsyhook dev --print-secret)')}` : v}`);
+  }
   out.info(`Ready: listening on ${pipeline.url}. Press Ctrl-C to stop.`);
 }
 

@@ -1,7 +1,7 @@
 // `etsyhook dev`: the local verifying receiver. Parses flags into DevOptions (a pure function), then runs the
 // pipeline (pipeline.ts) with a tunnel and the terminal's lines, until Ctrl-C (the action resolves: exit 0).
 import type { Command } from 'commander';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_DEV_HOST, DEFAULT_DEV_PORT, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../../core/defaults.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_DEV_HOST, DEFAULT_DEV_PORT, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS, DEFAULT_SANDBOX_PORT } from '../../core/defaults.js';
 import type { Output } from '../../ui/output.js';
 import { UsageError } from '../../errors.js';
 import { formatDuration } from '../../format.js';
@@ -32,6 +32,8 @@ export function register(program: Command): void {
     .addOption(intOption('--max-attempts <n>', `delivery attempts before an event is dead (default: ${DEFAULT_MAX_ATTEMPTS}, or as many as --retry-schedule lists)`, { min: 1, max: 100 }))
     .addOption(retryScheduleOption("when each attempt goes: 'etsy' (Etsy's own: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or delays such as 0,10s,5m (default: at once, 2 s, 10 s, 1 min, 5 min)"))
     .option('--no-tunnel', 'do not open the ngrok tunnel (receive on the local address only)')
+    .option('--sandbox', 'also run etsyhook sandbox (a local Etsy) delivering here with this secret; implies --no-tunnel')
+    .addOption(portOption('--sandbox-port <port>', `the sandbox's port (default ${DEFAULT_SANDBOX_PORT})`))
     .option('--domain <domain>', 'reserved ngrok domain for a stable public URL')
     .option('--register', "create a push configuration for the public URL while running (deleted on exit)")
     .option('--shop <id>', 'shop for --register (default: ETSY_SHOP_ID, else the logged-in user\'s shop)')
@@ -50,6 +52,7 @@ Examples:
   $ etsyhook dev --route 'order.*=http://localhost:3000/orders' --route 'listing.*=exec:./on-listing.sh'
   $ etsyhook dev --routes routes.yaml                          each event type to its own handlers
   $ etsyhook dev --no-tunnel --json | jq -c 'select(.kind=="delivery")'
+  $ etsyhook dev --sandbox                                    the receiver and a local Etsy delivering to it
   $ export ETSY_WEBHOOK_SECRET=$(etsyhook dev --print-secret)
 
 Answers: 200 {"status":"accepted","id"} once the event is on disk ("duplicate", "ignored" likewise); 401 bad, missing or stale signature;

@@ -1,6 +1,6 @@
 // dev's flags as commander hands them over (typed by flags.ts), and DevOptions: the rules across flags, checked by a
 // pure function (tested in-process).
-import { DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS } from '../../core/defaults.js';
+import { DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS, DEFAULT_SANDBOX_PORT } from '../../core/defaults.js';
 import { EVENT_TYPE_NAMES, closeMatches } from '../../core/events/catalog.js';
 import { parseQueueUrl } from '../../core/queue/url.js';
 import { UsageError } from '../../errors.js';
@@ -18,6 +18,8 @@ export interface DevFlags extends ReceiverFlags {
   maxAttempts?: number;
   retrySchedule?: number[];
   tunnel: boolean;
+  sandbox?: boolean;
+  sandboxPort?: number;
   domain?: string;
   register?: boolean;
   shop?: string;
@@ -51,6 +53,10 @@ export function parseDevOptions(flags: DevFlags, env: NodeJS.ProcessEnv = proces
     throw new UsageError(`--forward-to ${forwardTo.href} is this receiver itself`, 'forward to your app, e.g. http://127.0.0.1:3000/webhooks');
   }
   if (flags.inspect === false && flags.inspectPort !== undefined) throw new UsageError('--inspect-port and --no-inspect cannot be combined');
+  if (flags.sandboxPort !== undefined && !flags.sandbox) throw new UsageError('--sandbox-port needs --sandbox');
+  if (flags.sandbox && flags.register) {
+    throw new UsageError('--register and --sandbox cannot be combined', 'the sandbox delivers to this receiver without a push configuration');
+  }
   if (flags.register && !flags.tunnel) {
     throw new UsageError('--register needs the public tunnel URL', 'drop --no-tunnel, or create a configuration by hand with etsyhook configs create');
   }
@@ -81,7 +87,9 @@ export function parseDevOptions(flags: DevFlags, env: NodeJS.ProcessEnv = proces
     // A schedule without --max-attempts allows as many attempts as it lists.
     maxAttempts: flags.maxAttempts ?? flags.retrySchedule?.length ?? DEFAULT_MAX_ATTEMPTS,
     retrySchedule: flags.retrySchedule,
-    tunnel: flags.tunnel,
+    // The sandbox delivers over loopback: no public tunnel.
+    tunnel: flags.tunnel && !flags.sandbox,
+    sandboxPort: flags.sandbox ? (flags.sandboxPort ?? DEFAULT_SANDBOX_PORT) : undefined,
     domain: flags.domain,
     register: flags.register ?? false,
     shop: flags.shop,

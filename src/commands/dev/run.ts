@@ -72,6 +72,9 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
 
 function checkSecret(o: DevOptions, secret: DevSecret, out: Output): void {
   const standardOk = isValidSecret(secret.value, 'standard');
+  if (o.sandboxPort !== undefined && !standardOk) {
+    throw new UsageError('--sandbox signs with a whsec_ secret, and this one is not', 'start dev with --secret whsec_… (etsyhook dev --print-secret makes one)');
+  }
   if (o.scheme === 'standard' && !standardOk) {
     throw new UsageError('--scheme standard needs a Standard Webhooks secret (whsec_ followed by base64)', 'check --secret / ETSY_WEBHOOK_SECRET');
   }

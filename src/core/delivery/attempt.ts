@@ -64,6 +64,8 @@ export interface AttemptFacts {
   status: DeliveryOutcome;
   /** An attempt from `etsyhook replay` (or the inspector's replay). */
   replay?: boolean;
+  /** The webhook-id the sender signed with, when it chose one (the sandbox: the same on every attempt). */
+  webhookId?: string;
 }
 
 /** The record of one attempt. */
@@ -78,6 +80,7 @@ export function attemptRecord(facts: AttemptFacts, result: DeliveryResult): Deli
     status: facts.status,
     ms: result.ms,
     ...(facts.replay ? { replay: true } : {}),
+    ...(facts.webhookId === undefined ? {} : { webhookId: facts.webhookId }),
   };
   if (result.status !== undefined) record.httpStatus = result.status;
   if (result.error !== undefined) record.error = result.error;

@@ -68,6 +68,8 @@ export interface DeliveryRecord {
   /** The target's HTTP status, when it answered. */
   httpStatus?: number;
   ms?: number;
+  /** The attempt's webhook-id, when the sender chose it (the sandbox: one per event, the same on every attempt). */
+  webhookId?: string;
   /** Why there is no HTTP status (refused, timed out…), or what the handler said. */
   error?: string;
   /** Set when the attempt came from `etsyhook replay`. */
@@ -87,6 +89,30 @@ export interface AttemptResponse {
 }
 
 export type StoreRecord = ReceivedRecord | DeliveryRecord;
+
+/** One request the sandbox answered (`etsyhook sandbox --json`); never carries x-api-key or Authorization. */
+export interface ApiRecord {
+  kind: 'api';
+  at: string;
+  method: string;
+  /** The path without the query. */
+  path: string;
+  httpStatus: number;
+  ms: number;
+}
+
+/** The first line of `etsyhook sandbox --json`: what an app needs to talk to it. */
+export interface SandboxRecord {
+  kind: 'sandbox';
+  apiBase: string;
+  keystring: string;
+  sharedSecret: string;
+  accessToken: string;
+  refreshToken: string;
+  userId: number;
+  shopId: number;
+  webhookSecret: string;
+}
 
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 

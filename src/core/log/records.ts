@@ -10,26 +10,34 @@ export * from '../events/record.js';
  * line stays readable, and a torn or corrupted line is detected instead of being read as a different event.
  */
 export function formatRecord(rec: StoreRecord): string {
-  const json = JSON.stringify(rec);
+  return checksummedLine(rec);
+}
+
+/** Any JSON value as one stored line (JSON, tab, CRC-32 in hex, newline): the store's format, for other logs too. */
+export function checksummedLine(value: unknown): string {
+  const json = JSON.stringify(value);
   return `${json}\t${crc32(json).toString(16).padStart(8, '0')}\n`;
 }
 
-/** Parse one stored line (without its newline); undefined for a torn write, a failed checksum, or garbage. */
-export function parseRecord(line: string): StoreRecord | undefined {
+/** The JSON object of a checksummed line (without its newline); undefined for a torn or corrupted one. */
+export function parseChecksummed(line: string): Record<string, unknown> | undefined {
   if (line.length < 12 || line.charCodeAt(0) !== 123 /* { */) return undefined;
   const tab = line.length - 9;
   if (line.charCodeAt(tab) !== 9 /* \t */) return undefined;
   const json = line.slice(0, tab);
-  const sum = line.slice(tab + 1);
-  if (crc32(json).toString(16).padStart(8, '0') !== sum) return undefined;
-  let v: unknown;
+  if (crc32(json).toString(16).padStart(8, '0') !== line.slice(tab + 1)) return undefined;
   try {
-    v = JSON.parse(json);
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const r = v as Record<string, unknown>;
+}
+
+/** Parse one stored line (without its newline); undefined for a torn write, a failed checksum, or garbage. */
+export function parseRecord(line: string): StoreRecord | undefined {
+  const r = parseChecksummed(line);
+  if (r === undefined) return undefined;
   if (typeof r.id !== 'string' || typeof r.at !== 'string') return undefined;
   if (r.kind === 'received') {
     if (typeof r.headers !== 'object' || r.headers === null) return undefined;
