@@ -1,6 +1,7 @@
 // The sandbox's shop state and the legal steps between its states. Every change is one Entry: applied in memory at
 // once (so two requests never both pass the same check) and appended to the log with the webhooks it fires before
 // the API answers. Replaying the entries of the log rebuilds the same state after a restart.
+import { OperationError } from '../errors.js';
 import { newEventId } from '../core/log/records.js';
 import { newWebhookId } from '../core/receive/signature.js';
 import {
@@ -22,7 +23,7 @@ import {
 } from './model.js';
 
 /** A failure the API answers with its status and `{"error"}` (the CLI: one line, exit 1). */
-export class ApiFailure extends Error {
+export class ApiFailure extends OperationError {
   constructor(
     readonly status: number,
     message: string,

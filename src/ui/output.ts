@@ -1,4 +1,5 @@
 // The one place that decides where output goes: data on stdout, humans on stderr, colour and spinners on a TTY only.
+import type * as ChalkModule from 'chalk';
 import type { ChalkInstance } from 'chalk';
 
 export interface OutputOptions {
@@ -26,7 +27,7 @@ function colourLevel(stream: { isTTY?: boolean }): 0 | 1 | 2 | 3 {
   return 1;
 }
 
-let chalk: typeof import('chalk') | undefined;
+let chalk: typeof ChalkModule | undefined;
 
 /**
  * Load chalk when one of these streams may show colour. A piped or CI run never does, and skips the module: `send`
