@@ -27,6 +27,11 @@ export const DEFAULT_RETENTION: { readonly ms: number; readonly count: number } 
 export const DEFAULT_LOGIN_CALLBACK_PORT = 3003;
 export const DEFAULT_LOGIN_WAIT_MS = 5 * 60_000;
 
+/** The Etsy Open API: its base URL, a request's deadline, and the page where a user approves etsyhook. */
+export const DEFAULT_API_BASE = 'https://api.etsy.com/v3';
+export const DEFAULT_API_TIMEOUT_MS = 30_000;
+export const DEFAULT_AUTHORIZE_URL = 'https://www.etsy.com/oauth/connect';
+
 /** The web inspector (`inspect`, and `dev` beside its receiver); the next free port when taken. */
 export const DEFAULT_INSPECT_PORT = 4040;
 

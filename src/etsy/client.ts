@@ -3,11 +3,10 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, OperationError } from '../errors.js';
+import { DEFAULT_API_TIMEOUT_MS } from '../core/defaults.js';
 import { seconds } from '../format.js';
 import { networkFailure, systemCode } from '../net-errors.js';
 
-export const DEFAULT_API_BASE = 'https://api.etsy.com/v3';
-export const DEFAULT_TIMEOUT_MS = 30_000;
 /** The longest `retry-after` we wait for; beyond it the command fails and says when to try again. */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
@@ -65,7 +64,7 @@ export class EtsyClient {
     this.apiBase = options.apiBase.replace(/\/+$/, '');
     this.apiKey = options.apiKey;
     this.sharedSecret = options.sharedSecret;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
     this.log = options.log ?? (() => {});
     // The client never prints: commands pass onNotice (to stderr); without one, notices are dropped.
     this.notice = options.onNotice ?? (() => {});

@@ -5,7 +5,6 @@ import { ApiError, OperationError, UsageError } from '../errors.js';
 import { closeMatches } from '../words.js';
 import type { EtsyClient } from './client.js';
 
-export const DEFAULT_AUTHORIZE_URL = 'https://www.etsy.com/oauth/connect';
 export const DEFAULT_SCOPES = ['shops_r', 'shops_w', 'transactions_r'];
 export const CALLBACK_PATH = '/oauth/redirect';
 /** Etsy documents refresh tokens as living 90 days. */

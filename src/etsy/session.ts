@@ -1,7 +1,8 @@
 // A logged-in Etsy session: credentials resolved (flags > env > stored), tokens refreshed, push configurations.
 import { ConfigStore } from '../config.js';
 import { ApiError, NotLoggedInError, OperationError, UsageError } from '../errors.js';
-import { DEFAULT_API_BASE, EtsyClient, type HttpMethod, type RequestOptions } from './client.js';
+import { EtsyClient, type HttpMethod, type RequestOptions } from './client.js';
+import { DEFAULT_API_BASE } from '../core/defaults.js';
 import { REFRESH_TOKEN_LIFETIME_MS, refreshTokens, type TokenSet } from './oauth.js';
 
 export interface EtsySessionOptions {

@@ -1,6 +1,6 @@
 // `etsyhook auth login|status|logout`: the Etsy Open API session (OAuth 2.0 with PKCE), its tokens stored 0600.
 import type { Command } from '../shared/commander.js';
-import { DEFAULT_LOGIN_CALLBACK_PORT, DEFAULT_LOGIN_WAIT_MS } from '../../core/defaults.js';
+import { DEFAULT_AUTHORIZE_URL, DEFAULT_LOGIN_CALLBACK_PORT, DEFAULT_LOGIN_WAIT_MS } from '../../core/defaults.js';
 import { parseSecret } from '../../parse.js';
 import { formatDuration } from '../../format.js';
 import { context } from '../shared/context.js';
@@ -44,7 +44,7 @@ In CI, set ETSY_API_KEY, ETSY_SHARED_SECRET and ETSY_ACCESS_TOKEN (optionally ET
       ),
     );
   addApiOptions(loginCmd, { timeout: false })
-    .addOption(urlOption('--authorize-url <url>', "Etsy's authorize page (default https://www.etsy.com/oauth/connect)").env('ETSY_OAUTH_AUTHORIZE_URL'))
+    .addOption(urlOption('--authorize-url <url>', `Etsy's authorize page (default ${DEFAULT_AUTHORIZE_URL})`).env('ETSY_OAUTH_AUTHORIZE_URL'))
     .addHelpText(
       'after',
       `

@@ -1,6 +1,7 @@
 // auth login: the keystring and shared secret (flag, variable, stored, or asked on a terminal), the browser's
 // approval on a local callback server, and the tokens, user id and shop id stored.
 import { ConfigStore, resolveSetting } from '../../config.js';
+import { DEFAULT_AUTHORIZE_URL } from '../../core/defaults.js';
 import { UsageError } from '../../errors.js';
 import { EtsyClient } from '../../etsy/client.js';
 import * as oauth from '../../etsy/oauth.js';
@@ -18,7 +19,7 @@ export async function login(opts: LoginOptions, out: Out): Promise<void> {
   const apiBase = resolveApiBase(opts.apiBase, env);
   const { port, waitMs } = opts;
   const scopes = oauth.parseScopes(opts.scopes);
-  const authorizeBase = opts.authorizeUrl ?? oauth.DEFAULT_AUTHORIZE_URL;
+  const authorizeBase = opts.authorizeUrl ?? DEFAULT_AUTHORIZE_URL;
 
   const config = new ConfigStore(env);
   const key = await resolveSetting(opts.apiKey, 'ETSY_API_KEY', 'apiKey', config, env);

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import type { EtsySession } from '../../etsy/session.js';
 import type { Output } from '../../ui/output.js';
 import { durationOption, urlOption } from './flags.js';
+import { DEFAULT_API_BASE, DEFAULT_API_TIMEOUT_MS } from '../../core/defaults.js';
+import { formatDuration } from '../../format.js';
 
 /** What commander hands over (already parsed by flags.ts). */
 export interface ApiFlags {
@@ -14,8 +16,8 @@ export interface ApiFlags {
 }
 
 export function addApiOptions(cmd: Command, options: { shop?: boolean; timeout?: boolean } = {}): Command {
-  cmd.addOption(urlOption('--api-base <url>', 'Etsy API base URL (default https://api.etsy.com/v3)').env('ETSY_API_BASE'));
-  if (options.timeout !== false) cmd.addOption(durationOption('--timeout <duration>', 'per-request timeout, e.g. 10s (default 30s)', { min: 1 }));
+  cmd.addOption(urlOption('--api-base <url>', `Etsy API base URL (default ${DEFAULT_API_BASE})`).env('ETSY_API_BASE'));
+  if (options.timeout !== false) cmd.addOption(durationOption('--timeout <duration>', `per-request timeout, e.g. 10s (default ${formatDuration(DEFAULT_API_TIMEOUT_MS)})`, { min: 1 }));
   if (options.shop) cmd.option('--shop <id>', "shop id (env ETSY_SHOP_ID; default the logged-in user's shop)");
   return cmd;
 }
