@@ -96,6 +96,19 @@ describe('events list', () => {
     expect(wide.stdout.trim().split('\n')[1]).toMatch(new RegExp(`${other.id}\\s+msg_other\\s+order\\.paid\\s+accepted`));
   });
 
+  it("--type with an old invented name finds events stored under it and under Etsy's name, and warns", async ({ home }) => {
+    const { dir, env } = home;
+    const old = received({ type: 'listing.inventory.updated', minutesAgo: 10 });
+    const current = received({ type: 'inventory.updated', minutesAgo: 5 });
+    const other = received({ type: 'inventory.deleted', minutesAgo: 2 });
+    await writeStore(dir, [old, current, other]);
+    const r = await runCli(['events', 'list', '--json', '--type', 'listing.inventory.updated'], { env });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as ListedEvent[]).map((e) => e.id)).toEqual([current.id, old.id]);
+    expect(r.stderr.trim()).toBe("warning: 'listing.inventory.updated' is deprecated: Etsy names this event 'inventory.updated'; write that (the old name is still accepted for now)");
+    expect((await listJson(env, '--type', 'inventory.*')).map((e) => e.id)).toEqual([other.id, current.id]);
+  });
+
   it('filters by type globs, status, since and limit', async ({ home }) => {
     const { dir, env } = home;
     const old = received({ minutesAgo: 180 });

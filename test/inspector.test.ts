@@ -130,6 +130,19 @@ describe('inspect: the JSON API', () => {
     expect((await getJson(`${ins.url}api/events?cursor=garbage`)).status).toBe(400);
   });
 
+  it("follows the catalog: /api/types is events types --json, and an old invented type name finds Etsy's too", async ({ cleanups, home: h }) => {
+    const old = received({ type: 'listing.state.updated', minutesAgo: 3 });
+    const current = received({ type: 'listing.updated', minutesAgo: 2 });
+    await store(h.dir, [old, current, received({ type: 'listing.created', minutesAgo: 1 })]);
+    const ins = await inspect(cleanups, h.env);
+    const cli = await runCli(['events', 'types', '--json'], { env: h.env });
+    const types = await fetch(`${ins.url}api/types`);
+    expect(types.status).toBe(200);
+    expect(await types.json()).toEqual(JSON.parse(cli.stdout));
+    const found = await getJson(`${ins.url}api/events?type=listing.state.updated`);
+    expect((found.body.events as { id: string }[]).map((e) => e.id)).toEqual([current.id, old.id]);
+  });
+
   it('streams new records as server-sent events: received (filtered like the list) and delivery', async ({ cleanups, home: h }) => {
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);

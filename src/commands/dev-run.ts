@@ -42,6 +42,7 @@ export async function devSecret(o: DevOptions, out: Output): Promise<DevSecret> 
 
 export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output): Promise<void> {
   checkSecret(o, secret, out);
+  for (const w of o.eventWarnings) out.warn(`--events: ${w}`);
   for (const u of o.unknownEvents) {
     out.warn(`--events: '${u.pattern}' is not a known event type${u.near.length ? ` (did you mean ${u.near.join(', ')}?)` : ''}; see etsyhook events types`);
   }

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkDir, storeDir } from '../config.js';
-import { closeMatches, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
+import { closeMatches, isKnownName, withCurrentNames } from '../core/events/catalog.js';
 import type { EventStatus } from '../core/log/records.js';
 import { logPath } from '../core/log/store.js';
 import type { Output } from '../ui/output.js';
@@ -43,8 +43,9 @@ export function addFilterOptions(cmd: Command, what: { status: string; since: st
 }
 
 export function filtersOf(flags: ParsedFilterFlags): ParsedFilters {
-  const types = flags.type ?? [];
-  return { types, statuses: flags.status ?? [], since: flags.since, warnings: unknownTypeWarnings(types) };
+  const given = flags.type ?? [];
+  const { patterns: types, warnings } = withCurrentNames(given);
+  return { types, statuses: flags.status ?? [], since: flags.since, warnings: [...warnings, ...unknownTypeWarnings(given)] };
 }
 
 /** The same from raw strings, for a command that still registers the filters as plain options (replay). */
@@ -65,7 +66,7 @@ export function parseFilters(
 export function unknownTypeWarnings(types: readonly string[]): string[] {
   const warnings: string[] = [];
   for (const t of types) {
-    if (/[*?]/.test(t) || EVENT_TYPE_NAMES.includes(t)) continue;
+    if (/[*?]/.test(t) || isKnownName(t)) continue;
     const close = closeMatches(t);
     warnings.push(`'${t}' is not an event type etsyhook knows${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}`);
   }

@@ -499,5 +499,7 @@ rowsEl.addEventListener('click', (e) => {
   if (row) select(state.events.indexOf(state.byId.get(row.dataset.id)), true);
 });
 
+// The type filter suggests every type in etsyhook's catalog, then any other type the list shows.
+api('/api/types').then((types) => types.forEach((t) => rememberType(t.name)), () => {});
 loadList(false);
 connect();
