@@ -226,6 +226,17 @@ describe('events show', () => {
     expect((await runCli(['events', 'show', 'zz2'], { env })).code).toBe(0);
   });
 
+  it('counts every event an ambiguous prefix matches, past the 50 it keeps: events show and replay say "(92 in all)"', async ({ home }) => {
+    const { dir, env } = home;
+    const many = Array.from({ length: 92 }, (_, i) => received({ id: `evt_qq${String(i).padStart(14, '0')}` }));
+    await writeStore(dir, [...many, received({ id: 'evt_rr00000000000000' })]);
+    for (const args of [['events', 'show', 'evt_qq'], ['replay', 'evt_qq', '--to', 'http://127.0.0.1:9/x']]) {
+      const r = await runCli(args, { env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/'evt_qq' is ambiguous: it matches evt_qq\d{14}, .*, … \(92 in all\)/);
+    }
+  });
+
   it('--raw writes the exact stored bytes: JSON that would not survive a round trip, and invalid UTF-8', async ({ home }) => {
     const { dir, env } = home;
     const json = Buffer.from('{"shop_id": 12345678901234567890,  "price": 1.10, "a": 1, "a": 2}\n');
