@@ -25,6 +25,20 @@ describe('the CLI surface', () => {
     expect(r.stderr.trim().split('\n')).toEqual(["error: unknown command 'evnts' (did you mean events?)"]);
   });
 
+  it('help with a command that does not exist is exit 2 naming it and the nearest, at any level; not the general help', async ({ home }) => {
+    for (const [args, line] of [
+      [['help', 'evnts'], "error: unknown command 'evnts' (did you mean events?); `etsyhook --help` lists the commands"],
+      [['help', 'events', 'lst'], "error: unknown command 'lst' (did you mean list?); `etsyhook events --help` lists the commands"],
+      [['help', 'bogus'], "error: unknown command 'bogus'; `etsyhook --help` lists the commands"],
+    ] as const) {
+      const r = await runCli([...args], { env: home.env });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim()).toBe(line);
+    }
+    expect((await runCli(['help', 'events', 'list'], { env: home.env })).code).toBe(0);
+  });
+
   it('names an unknown flag in one line, exit 2', async ({ home }) => {
     const r = await runCli(['events', 'types', '--jsn'], { env: home.env });
     expect(r.code).toBe(2);
