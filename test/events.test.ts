@@ -109,6 +109,18 @@ describe('events list', () => {
     expect((await listJson(env, '--type', 'inventory.*')).map((e) => e.id)).toEqual([other.id, current.id]);
   });
 
+  it("an empty --type, --webhook-id or --status is a usage error naming it, not a filter that matches everything", async ({ home }) => {
+    const { dir, env } = home;
+    await writeStore(dir, [received()]);
+    for (const args of [['events', 'list', '--type', ''], ['events', 'list', '--webhook-id', ' , '], ['events', 'list', '--status', ''], ['tail', '--type', ''], ['replay', '--type', '', '--dry-run']]) {
+      const r = await runCli(args, { env });
+      const flag = args.find((a) => a.startsWith('--'))!;
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim()).toBe(`error: ${flag} is empty; give one or more values (comma-separated), or leave ${flag} out`);
+    }
+  });
+
   it('filters by type globs, status, since and limit', async ({ home }) => {
     const { dir, env } = home;
     const old = received({ minutesAgo: 180 });

@@ -7,7 +7,7 @@ import { closeMatches, isKnownName, withCurrentNames } from '../core/events/cata
 import type { EventStatus } from '../core/log/records.js';
 import { logPath } from '../core/log/store.js';
 import type { Output } from '../ui/output.js';
-import { splitList } from '../core/events/globs.js';
+import { requiredList } from '../core/events/globs.js';
 import { listOption, parseSince, parseStatuses, sinceOption, statusOption, STATUS_HELP } from './flags.js';
 
 export { STATUS_HELP };
@@ -54,7 +54,7 @@ export function parseFilters(
   out: Output,
 ): Omit<ParsedFilters, 'warnings'> {
   const parsed = filtersOf({
-    type: splitList(raw.type),
+    type: raw.type === undefined ? [] : requiredList(raw.type, '--type'),
     status: raw.status === undefined ? [] : parseStatuses(raw.status),
     ...(raw.since === undefined ? {} : { since: parseSince(raw.since, '--since') }),
   });
