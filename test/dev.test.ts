@@ -75,6 +75,11 @@ describe('dev answers', () => {
     ]);
   });
 
+  it("the banner counts attempts in words: '1 attempt: at once'", async ({ cleanups }) => {
+    const dev = await startDev(cleanups, ['--forward-to', 'http://127.0.0.1:9/hooks', '--max-attempts', '1']);
+    expect(dev.stderr()).toMatch(/\(timeout 30 s, 1 attempt: at once\)/);
+  });
+
   it('413 over --max-body, answered early without reading a 50 MB body, and keeps serving', async ({ cleanups }) => {
     const dev = await startDev(cleanups, ['--max-body', '1kb']);
     const big = JSON.stringify({ event_type: 'order.paid', pad: 'x'.repeat(1100) });

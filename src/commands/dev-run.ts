@@ -13,6 +13,7 @@ import { DEFAULT_RETENTION } from '../core/queue/url.js';
 import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
 import { routeTable } from '../ui/route-table.js';
+import { plural } from '../ui/words.js';
 import { mask, type Output } from '../ui/output.js';
 import type { DevOptions } from './dev-options.js';
 import type { Inspector } from '../inspector/index.js';
@@ -51,6 +52,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   const schedule = o.retrySchedule;
   const routes = o.routes;
   const lines = liveLines(out, {
+    held: true,
     maxAttempts: o.maxAttempts,
     ...(routes ? { maxAttemptsOf: (route: string) => routes.find((r) => r.label === route)?.maxAttempts } : {}),
   });
@@ -88,6 +90,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   // through the pipeline's sink.
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
   printBanner(o, secret, pipeline, publicUrl, inspector?.url, o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out);
+  lines.release();
 
   const outcome = await untilStopped((f) => (fatal = f));
   lines.flush();
@@ -219,7 +222,7 @@ function printBanner(
     row('Routes', '');
     for (const l of routeTable(o.routes, c, { timeoutMs: o.forwardTimeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   } else {
-    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
+    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${plural(o.maxAttempts, 'attempt')}: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
   }
   row('Secret', `${mask(secret.value)}  ${c.dim(secret.created ? '(new, shown in full above; --print-secret shows it again)' : `(from ${from}; --print-secret shows it)`)}`);
   if (secret.created) {
