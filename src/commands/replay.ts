@@ -106,7 +106,9 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
       return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
     },
   };
-  const mode = describeMode(p.resign, p.secretOrigin, events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined));
+  const { describeReplayMode } = await import('../ui/replay-mode.js');
+  const hasWebhookIds = events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined);
+  const mode = describeReplayMode(p.resign, p.secretOrigin, hasWebhookIds, plan.map((item) => item.route?.target.kind ?? 'http'));
   const targets = [...new Set(plan.map(targetOf))];
   const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
   if (opts.dryRun) return printDryRun(requests, mode, where, out);
@@ -408,15 +410,6 @@ function summaryJson(s: import('../core/delivery/replay.js').ReplaySummary): Rec
     ms: s.ms,
     elapsedMs: s.elapsedMs,
   };
-}
-
-
-function describeMode(resign: import('../core/delivery/replay.js').Resign | undefined, secretOrigin: string, hasWebhookIds: boolean): string {
-  if (!resign) return 'byte-exact (original body and signature headers)';
-  // Only events that arrived with a webhook-id keep one (the legacy scheme has none).
-  const legacy = resign.scheme === 'legacy';
-  const id = resign.newId && !legacy ? ' (a new webhook-id)' : hasWebhookIds && !legacy ? ' (webhook-id kept)' : '';
-  return `re-signed with a fresh timestamp and the secret from ${secretOrigin}${id}`;
 }
 
 function bar(done: number, total: number, width = 24): string {
