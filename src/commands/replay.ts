@@ -94,6 +94,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
   const plan = planReplay(events, { ...(p.routes ? { routes: p.routes } : {}), onlyFailed: opts.failed ?? false, ...(p.to === undefined ? {} : { to: p.to }) });
   if (plan.length === 0) {
     out.info('nothing to replay: no route of the selected events matches');
+    await printNothingToReplay(out);
     return;
   }
   const targetOf = (item: (typeof plan)[number]): string => item.route?.targetLabel ?? replay.replayTarget(item.event.record, p.to);
@@ -185,6 +186,7 @@ async function selectEvents(
   if (queue === undefined && loc.size === 0) {
     out.info(f.emptyStoreMessage(loc));
     if (ids.length > 0) throw new OperationError(`no stored event matches '${ids[0]}'`);
+    await printNothingToReplay(out);
     return;
   }
   const query = await import('../core/log/query.js');
@@ -240,6 +242,7 @@ async function selectEvents(
   }
   if (events.length === 0) {
     out.info('nothing to replay: no stored events match');
+    await printNothingToReplay(out);
     return;
   }
 
@@ -396,6 +399,12 @@ function renderSummary(sent: Sent, c: { mode: string; where: string; to: string 
 
 /** Progress lines without a terminal: this often. */
 const PROGRESS_EVERY_MS = 2_000;
+
+/** --json gets the empty summary when there is nothing to do (as events list --json gets []), never nothing. */
+async function printNothingToReplay(out: Output): Promise<void> {
+  const { emptyReplaySummary } = await import('../core/delivery/replay.js');
+  if (out.json) out.data({ kind: 'summary', ...summaryJson(emptyReplaySummary()) });
+}
 
 function summaryJson(s: import('../core/delivery/replay.js').ReplaySummary): Record<string, unknown> {
   return {
