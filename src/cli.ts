@@ -3,6 +3,7 @@ import { Command, CommanderError } from './commands/commander.js';
 import { EtsyhookError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, SilentExit, describeSystemError } from './errors.js';
 import { trackOrigins } from './commands/flags.js';
 import { loadColours, wroteData } from './ui/output.js';
+import { networkFailure } from './net-errors.js';
 import { version } from './version.js';
 
 type Register = (program: Command) => void;
@@ -146,7 +147,8 @@ export function handleError(err: unknown, argv: readonly string[] = process.argv
   const system = describeSystemError(err);
   const message = system ?? (err instanceof Error ? err.message : String(err));
   process.stderr.write(`error: ${message}\n`);
-  jsonError(argv, message, (err as NodeJS.ErrnoException | undefined)?.code ?? 'failed');
+  // A network failure by its documented code (unreachable, timeout…), never the system's ECONNREFUSED.
+  jsonError(argv, message, networkFailure(err)?.code ?? (err as NodeJS.ErrnoException | undefined)?.code ?? 'failed');
   if (wantsVerbose(argv) && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   else if (!system) process.stderr.write('run again with --verbose for details\n');
   return EXIT_FAILURE;

@@ -37,7 +37,7 @@ export class NotLoggedInError extends UsageError {
 
 /** The operation was tried and failed (network, invalid signature, unexpected status). Exit 1. */
 export class OperationError extends EtsyhookError {
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { hint?: string; cause?: unknown; code?: string } = {}) {
     super(message, { exitCode: EXIT_FAILURE, ...options });
   }
 }

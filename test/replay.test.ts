@@ -42,6 +42,28 @@ describe('replay', () => {
     expect(after.deliveries).toEqual([expect.objectContaining({ httpStatus: 200, target: server.url, attempt: 1, replay: true, status: 'delivered' })]);
   });
 
+  it('--json: each attempt carries the answer kept as a stored attempt does: the first 64 KiB and truncated', async ({ cleanups, home }) => {
+    const { dir, env } = home;
+    const big = 'x'.repeat(100 * 1024);
+    const server = await recorder(cleanups, { status: 500, body: (req) => (req.url === '/big' ? big : 'short') });
+    const ev = received();
+    await writeStore(dir, [ev]);
+    type Line = { id: string; response: { body: string; truncated?: boolean; headers: Record<string, string> } };
+    const bigReplay = await runCli(['replay', ev.id, '--to', `http://127.0.0.1:${server.port}/big`, '--json'], { env });
+    expect(bigReplay.code).toBe(1);
+    const line = JSON.parse(bigReplay.stdout.trim()) as Line;
+    expect(line.response.body).toBe(big.slice(0, 64 * 1024));
+    expect(line.response.truncated).toBe(true);
+    expect(line.response.headers['content-type']).toBe('application/json');
+    // The stored attempt says the same.
+    const shown = JSON.parse((await runCli(['events', 'show', ev.id, '--json'], { env })).stdout) as { deliveries: Pick<Line, 'response'>[] };
+    expect(shown.deliveries.map((d) => [d.response.body.length, d.response.truncated])).toEqual([[64 * 1024, true]]);
+    // A short answer is kept whole, and not marked.
+    const small = JSON.parse((await runCli(['replay', ev.id, '--to', server.url, '--json'], { env })).stdout.trim()) as Line;
+    expect(small.response.body).toBe('short');
+    expect(small.response.truncated).toBeUndefined();
+  });
+
   it('--resign signs again with a fresh timestamp that standardwebhooks accepts, keeping webhook-id unless --new-id', async ({ cleanups }) => {
     const { dir, env } = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const server = await recorder(cleanups);

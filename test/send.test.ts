@@ -1,6 +1,7 @@
 // `etsyhook send` through the built CLI against real loopback servers.
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { Webhook } from 'standardwebhooks';
@@ -270,14 +271,28 @@ describe('send: failures', () => {
     const json = await send(home, ['order.paid', '--to', url, '--secret', SECRET, '--json']);
     expect(json.code).toBe(1);
     expect(onlyLine(json.stderr)).toBe(`error: ${message}`);
-    expect(JSON.parse(json.stdout)).toEqual({ error: { message, code: 'ECONNREFUSED' } });
+    // The documented code (README: unreachable), not the system's ECONNREFUSED.
+    expect(JSON.parse(json.stdout)).toEqual({ error: { message, code: 'unreachable' } });
   });
 
-  it('a receiver slower than --timeout: exit 1 saying so', async ({ cleanups, home }) => {
+  it('a receiver slower than --timeout: exit 1 saying so; --json says code timeout', async ({ cleanups, home }) => {
     const r = await recorder(cleanups, { hang: true });
     const res = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--timeout', '300ms']);
     expect(res.code).toBe(1);
     expect(onlyLine(res.stderr)).toBe(`error: no answer from ${r.url} within 300 ms; raise --timeout if the receiver is slow`);
+    const json = await send(home, ['order.paid', '--to', r.url, '--secret', SECRET, '--timeout', '300ms', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'timeout' } });
+  });
+
+  it('a receiver that closes the connection without answering: --json says code reset', async ({ cleanups, home }) => {
+    const server = createNetServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
+    const json = await send(home, ['order.paid', '--to', url, '--secret', SECRET, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { message: `the connection to ${url} was closed before an answer`, code: 'reset' } });
   });
 
   it('the default target is 127.0.0.1:5000/webhook', async ({ home }) => {

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { formatRecord, type StoreRecord } from '../src/core/log/records.js';
 import { signatureHeaders } from '../src/core/receive/signature.js';
-import { it, ROOT, startCli, startDev, waitFor, type Proc, type Scope } from './support/index.js';
+import { it, post, ROOT, runCli, signed, startCli, startDev, waitFor, type Proc, type Scope } from './support/index.js';
+import { redis, serve } from './support/redis.js';
 import { startRecorder } from './support/recorder.js';
 import { delivery, eventsDir, logFile, received, SECRET, writeStore } from './support/fixtures.js';
 
@@ -177,6 +178,30 @@ describe('tail', () => {
     await waitFor('the sentinel after the clear', () => t.stdout().includes(sentinel.id));
     expect(jsonLines(t.stdout()).map((l) => l.id)).toEqual([before.id, after.id, sentinel.id]);
     expect(await t.stop('SIGINT')).toBe(0);
+  });
+});
+
+describe('tail --queue', () => {
+  it('follows the Redis history without touching the home: an ETSYHOOK_HOME that is a file does not stop it', async ({ cleanups, home }) => {
+    const r = await redis(cleanups);
+    const s = await serve(cleanups, r, home);
+    const broken = join(home.dir, 'a-file');
+    writeFileSync(broken, '');
+    const env = { ...home.env, ETSYHOOK_HOME: broken };
+    // Without --queue, that home is said to be unusable (one line, exit 1): the queue is what makes it irrelevant.
+    const local = await runCli(['tail'], { env });
+    expect(local.code).toBe(1);
+    expect(local.stderr).toMatch(/ETSYHOOK_HOME \(.*a-file\) is a file, not a directory/);
+    const t = await startCli(['tail', '--json', '--queue', r.url], { env, ready: /following the Redis history/ });
+    cleanups.push(() => t.stop('SIGKILL'));
+    const id = (await post(s.url, signed({ type: 'order.paid' }))).json().id as string;
+    await waitFor('the received line', () => t.stdout().includes(id));
+    expect(jsonLines(t.stdout()).map((l) => [l.kind, l.id, l.status])).toEqual([['received', id, 'accepted']]);
+    // events --queue the same way, and through ETSYHOOK_QUEUE as well as the flag.
+    const listed = await runCli(['events', 'list', '--json'], { env: { ...env, ETSYHOOK_QUEUE: r.url } });
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((e) => e.id)).toEqual([id]);
+    expect(await t.stop('SIGTERM')).toBe(0);
   });
 });
 

@@ -17,7 +17,7 @@ import { plural } from '../ui/words.js';
 import { mask, type Output } from '../ui/output.js';
 import type { DevOptions } from './dev-options.js';
 import type { Inspector } from '../inspector/index.js';
-import type { InspectorSource } from '../inspector/source.js';
+import { openHistory } from '../core/history/index.js';
 
 export interface DevSecret {
   value: string;
@@ -108,28 +108,23 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
 /** A port that cannot be had costs the inspector, not the receiver: a warning. */
 async function openDevInspector(o: DevOptions, secret: DevSecret, dir: string, pipeline: Pipeline, out: Output): Promise<Inspector | undefined> {
   const { openInspector } = await import('../inspector/index.js');
-  let source: InspectorSource | undefined;
   try {
-    if (o.queue) {
-      const { QueueSource } = await import('../inspector/queue-source.js');
-      const where = o.queue.where;
-      source = await QueueSource.open(o.queue, {
-        attempts: pipeline.sink,
-        onFollowError: (err) => out.warn(`the inspector lost Redis at ${where}: ${err.message.split('\n')[0]}; retrying`),
-      });
-    }
+    const history = await openHistory({
+      queue: o.queue,
+      dir,
+      attempts: pipeline.sink,
+      onFollowError: (err) => out.warn(`the inspector lost ${history.name}: ${err.message.split('\n')[0]}; retrying`),
+    });
     return await openInspector({
       port: o.inspectPort!,
       nextFreePort: true,
-      dir,
+      history,
       secret: secret.value,
       toleranceSeconds: o.toleranceSeconds,
       ...(o.forwardTo ? { forwardTo: o.forwardTo.href } : {}),
-      attempts: pipeline.sink,
-      ...(source === undefined ? {} : { source }),
     });
   } catch (err) {
-    // openInspector closes a source it was given when its server cannot start.
+    // openInspector closes the history it was given when its server cannot start.
     out.warn(`the web inspector is off: ${(err as Error).message} (pass --inspect-port N, or --no-inspect)`);
     return undefined;
   }

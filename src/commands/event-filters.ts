@@ -1,11 +1,8 @@
 // Flags and messages shared by `events`, `replay` and `tail`: --type, --status, --since, the store's location, and
 // the warning about unreadable records.
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkDir, storeDir } from '../config.js';
 import { closeMatches, isKnownName, withCurrentNames } from '../core/events/catalog.js';
 import type { EventStatus } from '../core/log/records.js';
-import { logPath } from '../core/log/store.js';
 import type { Output } from '../ui/output.js';
 import { requiredList } from '../core/events/globs.js';
 import { listOption, parseSince, parseStatuses, sinceOption, statusOption, STATUS_HELP } from './flags.js';
@@ -73,29 +70,9 @@ export function unknownTypeWarnings(types: readonly string[]): string[] {
   return warnings;
 }
 
-export interface StoreLocation {
-  dir: string;
-  file: string;
-  /** Bytes in the log now (0 when it does not exist yet). */
-  size: number;
-}
-
-export function storeLocation(): StoreLocation {
-  const dir = storeDir();
-  const file = logPath(dir);
-  let size = 0;
-  try {
-    size = statSync(file).size;
-  } catch (err) {
-    // No log (or no way to reach it): a home that could never hold one is said now, not as a raw ENOTDIR.
-    checkDir(dir);
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  return { dir, file, size };
-}
-
-export function emptyStoreMessage(loc: StoreLocation): string {
-  return `no events stored yet (${loc.dir}); start a receiver with \`etsyhook dev\`, then send one with \`etsyhook send order.paid\``;
+/** Said when the history holds nothing at all (`where`: the store directory, or the queue). */
+export function emptyStoreMessage(history: { where: string }): string {
+  return `no events stored yet (${history.where}); start a receiver with \`etsyhook dev\`, then send one with \`etsyhook send order.paid\``;
 }
 
 /** Counts unreadable lines during a scan and says so once, afterwards, on stderr. */

@@ -6,7 +6,8 @@ import type { Output } from '../ui/output.js';
 import { context, type GlobalOptions } from './common.js';
 import { bodyBytes } from '../core/log/records.js';
 import { addApiOptions, openSession, type ApiFlags } from './etsy-shared.js';
-import { addFilterOptions, badLineReporter, emptyStoreMessage, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
+import { openHistory } from '../core/history/index.js';
+import { addFilterOptions, badLineReporter, emptyStoreMessage, filtersOf, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { intOption, listOption, sinceOption } from './flags.js';
 import { queueUrl } from './queue-options.js';
 
@@ -38,55 +39,49 @@ export function parseListOptions(raw: RawListOptions): ListOptions {
 
 async function listEvents(o: ListOptions, out: Output): Promise<void> {
   for (const w of o.filters.warnings) out.warn(w);
-  if (o.queue !== undefined) {
+  const history = await openHistory({ queue: o.queue });
+  try {
+    if (await history.isEmpty()) {
+      if (o.json) out.data([]);
+      else out.info(emptyStoreMessage(history));
+      return;
+    }
+    const { eventJson } = await import('../ui/present.js');
     const { types, statuses, since } = o.filters;
-    const filter = { types, statuses, webhookIds: o.webhookIds, ...(since === undefined ? {} : { since }) };
-    return (await import('./queue-views.js')).listFromQueue(o.queue, filter, o.limit, out);
-  }
-  const loc = storeLocation();
-  if (loc.size === 0) {
-    if (o.json) out.data([]);
-    else out.info(emptyStoreMessage(loc));
-    return;
-  }
-  const { queryEvents } = await import('../core/log/query.js');
-  const { eventJson } = await import('../ui/present.js');
-  const { types, statuses, since } = o.filters;
-  const bad = badLineReporter(out, loc.file);
-  const scan = queryEvents(
-    loc.file,
-    { types, statuses, webhookIds: o.webhookIds, ...(since === undefined ? {} : { since }) },
-    { onBadLine: bad.onBadLine, end: loc.size },
-  );
-  // Streamed: each event becomes output (JSON text or table cells) as it is read, so a large --limit holds no
-  // more than the output itself.
-  const { eventRow, renderEventRows } = await import('../ui/event-table.js');
-  const rows: string[][] = [];
-  let count = 0;
-  let json = '';
-  for (const ev of scan) {
+    const bad = badLineReporter(out, history.name);
+    const scan = history.events({ types, statuses, webhookIds: o.webhookIds, ...(since === undefined ? {} : { since }) }, { onBadLine: bad.onBadLine });
+    // Streamed: each event becomes output (JSON text or table cells) as it is read, so a large --limit holds no
+    // more than the output itself.
+    const { eventRow, renderEventRows } = await import('../ui/event-table.js');
+    const rows: string[][] = [];
+    let count = 0;
+    let json = '';
+    for await (const ev of scan) {
+      if (o.json) {
+        json += `${count === 0 ? '[' : ','}${JSON.stringify(eventJson(ev))}`;
+        if (json.length >= 1 << 20) {
+          out.raw(json);
+          json = '';
+        }
+      } else rows.push(eventRow(ev, out.cOut));
+      count++;
+      if (count >= o.limit) break;
+    }
+    bad.report();
     if (o.json) {
-      json += `${count === 0 ? '[' : ','}${JSON.stringify(eventJson(ev))}`;
-      if (json.length >= 1 << 20) {
-        out.raw(json);
-        json = '';
-      }
-    } else rows.push(eventRow(ev, out.cOut));
-    count++;
-    if (count >= o.limit) break;
+      out.raw(`${count === 0 ? '[' : json}]\n`);
+      return;
+    }
+    if (count === 0) {
+      out.info('no stored events match');
+      return;
+    }
+    const { outputWidth } = await import('../ui/table.js');
+    out.line(renderEventRows(rows, out.cOut, outputWidth()));
+    if (count === o.limit) out.info(out.c.dim(`showing the newest ${o.limit}; --limit N for more`));
+  } finally {
+    await history.close();
   }
-  bad.report();
-  if (o.json) {
-    out.raw(`${count === 0 ? '[' : json}]\n`);
-    return;
-  }
-  if (count === 0) {
-    out.info('no stored events match');
-    return;
-  }
-  const { outputWidth } = await import('../ui/table.js');
-  out.line(renderEventRows(rows, out.cOut, outputWidth()));
-  if (count === o.limit) out.info(out.c.dim(`showing the newest ${o.limit}; --limit N for more`));
 }
 
 // ---- events show -----------------------------------------------------------------------------------------------
@@ -121,14 +116,15 @@ export function parseShowOptions(ref: string, raw: RawShowOptions): ShowOptions 
 }
 
 async function showEvent(o: ShowOptions, out: Output): Promise<void> {
-  const { findEvents, resolveRef } = await import('../core/log/query.js');
+  const { resolveRef } = await import('../core/log/query.js');
+  const history = await openHistory({ queue: o.queue });
   let match: import('../core/log/query.js').RefMatch | undefined;
-  if (o.queue !== undefined) [match] = await (await import('./queue-views.js')).findInQueue(o.queue, [o.ref]);
-  else {
-    const loc = storeLocation();
-    const bad = badLineReporter(out, loc.file);
-    [match] = findEvents(loc.file, [o.ref], { onBadLine: bad.onBadLine, end: loc.size });
+  try {
+    const bad = badLineReporter(out, history.name);
+    [match] = await history.find([o.ref], { onBadLine: bad.onBadLine });
     bad.report();
+  } finally {
+    await history.close();
   }
   const ev = resolveRef(match!);
   // A webhook-id received more than once: the accepted record is shown; say where the others are.
@@ -182,15 +178,16 @@ export function parseClearOptions(raw: RawClearOptions): ClearOptions {
 }
 
 async function clearStoredEvents(o: ClearOptions, out: Output): Promise<void> {
-  const loc = storeLocation();
+  // The file log under ETSYHOOK_HOME (the only history that can be cleared: `clear` takes no --queue).
+  const history = await openHistory();
+  if (history.clear === undefined) throw new UsageError(`events clear cannot delete from ${history.name}`);
   const what = o.olderThan === undefined ? 'every stored event' : `events received before ${new Date(o.olderThan).toISOString()}`;
   if (!o.yes) {
     if (!out.interactive) throw new UsageError(`events clear deletes ${what}: pass --yes to confirm`);
     const { askConfirm } = await import('../ui/prompts.js');
-    if (!(await askConfirm(`Delete ${what} from ${loc.dir}?`))) throw new OperationError('cancelled; nothing was deleted');
+    if (!(await askConfirm(`Delete ${what} from ${history.where}?`))) throw new OperationError('cancelled; nothing was deleted');
   }
-  const { clearEvents } = await import('../core/log/clear.js');
-  const result = await clearEvents(loc.file, o.olderThan === undefined ? {} : { olderThan: o.olderThan });
+  const result = await history.clear(o.olderThan === undefined ? {} : { olderThan: o.olderThan });
   if (o.json) {
     out.data({ removed: result.removedEvents, kept: result.keptEvents, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter });
   }

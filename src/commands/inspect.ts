@@ -4,8 +4,7 @@ import { parseIntFlag } from '../config.js';
 import { DEFAULT_INSPECT_PORT } from '../core/defaults.js';
 import { OperationError } from '../errors.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
-import type { InspectorSource } from '../inspector/source.js';
-import type { Output } from '../ui/output.js';
+import { openHistory } from '../core/history/index.js';
 import { context } from './common.js';
 import { queueUrl } from './queue-options.js';
 
@@ -60,23 +59,24 @@ Examples:
       const secret =
         options.secret ?? (await config.resolveSetting(undefined, 'ETSY_WEBHOOK_SECRET', 'webhookSecret', new config.ConfigStore()))?.value;
       const { openInspector } = await import('../inspector/index.js');
-      const dir = config.storeDir();
       let badLines = 0;
-      const source = options.queue === undefined ? undefined : await openQueueSource(options.queue, out);
+      const history = await openHistory({
+        queue: options.queue,
+        onBadLine: () => void badLines++,
+        onFollowError: (err) => out.warn(`lost ${history.name} while following it: ${err.message.split('\n')[0]}; retrying`),
+      });
       const inspector = await openInspector({
         port: options.port,
         nextFreePort: options.nextFreePort,
-        dir,
+        history,
         ...(secret === undefined ? {} : { secret }),
-        ...(source === undefined ? {} : { source }),
-        onBadLine: () => void badLines++,
       }).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
         throw new OperationError(`port ${options.port} and the ones after it are taken`, { hint: 'pass --inspect-port N (0 picks any free port)' });
       });
       const moved = options.port !== 0 && inspector.port !== options.port ? out.c.dim(`  (port ${options.port} was taken)`) : '';
       out.info(`${out.c.bold('Inspector:')} ${inspector.url}${moved}`);
-      out.info(out.c.dim(`  events in ${source?.where ?? dir}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
+      out.info(out.c.dim(`  events in ${history.where}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
@@ -84,12 +84,4 @@ Examples:
       await inspector.close();
       if (badLines > 0) out.warn(`skipped ${badLines} unreadable record(s) in the event store: a write torn by a crash, or corruption`);
     });
-}
-
-/** The shared Redis history as the inspector's source (one clear line when Redis cannot be reached). */
-async function openQueueSource(target: QueueTarget, out: Output): Promise<InspectorSource> {
-  const { QueueSource } = await import('../inspector/queue-source.js');
-  return QueueSource.open(target, {
-    onFollowError: (err) => out.warn(`lost Redis at ${target.where} while following it: ${err.message.split('\n')[0]}; retrying`),
-  });
 }

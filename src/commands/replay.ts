@@ -4,7 +4,7 @@ import { parseDurationMs, parseIntFlag, parseUrlFlag } from '../config.js';
 import type { ReplaySource, ReplaySummary, Resign } from '../core/delivery/replay.js';
 import type { Route } from '../core/delivery/routes.js';
 import type { StoredEvent } from '../core/log/query.js';
-import type { DeliveryRecord } from '../core/log/records.js';
+import { openHistory, type History } from '../core/history/index.js';
 import { OperationError, SilentExit, UsageError } from '../errors.js';
 import { EXIT_INTERRUPTED } from './interrupt.js';
 import type { Output } from '../ui/output.js';
@@ -85,38 +85,43 @@ Exit codes: 0 every replay got a 2xx, 1 any did not, 2 usage, 130 interrupted.`,
 
 async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, out: Output): Promise<void> {
   const p = await parseReplay(ids, opts, out);
-  const selected = await selectEvents(ids, opts, p, out);
+  const selected = await selectEvents(ids, p, out);
   if (selected === undefined) return;
-  const { events, store } = selected;
-  const replay = await import('../core/delivery/replay.js');
-  const { planReplay } = await import('../core/delivery/route-replay.js');
-  // One item per event, or per event and route for events dispatched by routes.
-  const plan = planReplay(events, { ...(p.routes ? { routes: p.routes } : {}), onlyFailed: opts.failed ?? false, ...(p.to === undefined ? {} : { to: p.to }) });
-  if (plan.length === 0) {
-    out.info('nothing to replay: no route of the selected events matches');
-    await printNothingToReplay(out);
-    return;
+  const { events, history } = selected;
+  try {
+    const replay = await import('../core/delivery/replay.js');
+    const { planReplay } = await import('../core/delivery/route-replay.js');
+    // One item per event, or per event and route for events dispatched by routes.
+    const plan = planReplay(events, { ...(p.routes ? { routes: p.routes } : {}), onlyFailed: opts.failed ?? false, ...(p.to === undefined ? {} : { to: p.to }) });
+    if (plan.length === 0) {
+      out.info('nothing to replay: no route of the selected events matches');
+      await printNothingToReplay(out);
+      return;
+    }
+    const targetOf = (item: (typeof plan)[number]): string => item.route?.targetLabel ?? replay.replayTarget(item.event.record, p.to);
+    const requests: ReplaySource = {
+      length: plan.length,
+      at: (i) => {
+        const item = plan[i]!;
+        const target = item.route?.target.kind === 'http' ? item.route.target.url : targetOf(item);
+        const request = replay.buildReplayRequest(item.event, target, p.resign, Math.floor(Date.now() / 1000));
+        return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
+      },
+    };
+    const { describeReplayMode } = await import('../ui/replay-mode.js');
+    const hasWebhookIds = events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined);
+    const mode = describeReplayMode(p.resign, p.secretOrigin, hasWebhookIds, plan.map((item) => item.route?.target.kind ?? 'http'));
+    const targets = [...new Set(plan.map(targetOf))];
+    const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
+    if (opts.dryRun) return printDryRun(requests, mode, where, out);
+    if (!p.resign) warnStale(events, requests.length, replay.signatureAge, out);
+    out.info(`replaying ${plural(requests.length, 'event')} ${mode} to ${where}`);
+    const sent = await sendAll(requests, { ...p, insecure: opts.insecure ?? false, manyTargets: targets.length > 1, history }, out);
+    renderSummary(sent, { mode, where, to: p.to, resign: p.resign }, out);
+  } finally {
+    // Closed once: after sending, sendAll has closed it already (and said whether that failed).
+    await history.close().catch(() => {});
   }
-  const targetOf = (item: (typeof plan)[number]): string => item.route?.targetLabel ?? replay.replayTarget(item.event.record, p.to);
-  const requests: ReplaySource = {
-    length: plan.length,
-    at: (i) => {
-      const item = plan[i]!;
-      const target = item.route?.target.kind === 'http' ? item.route.target.url : targetOf(item);
-      const request = replay.buildReplayRequest(item.event, target, p.resign, Math.floor(Date.now() / 1000));
-      return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
-    },
-  };
-  const { describeReplayMode } = await import('../ui/replay-mode.js');
-  const hasWebhookIds = events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined);
-  const mode = describeReplayMode(p.resign, p.secretOrigin, hasWebhookIds, plan.map((item) => item.route?.target.kind ?? 'http'));
-  const targets = [...new Set(plan.map(targetOf))];
-  const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
-  if (opts.dryRun) return printDryRun(requests, mode, where, out);
-  if (!p.resign) warnStale(events, requests.length, replay.signatureAge, out);
-  out.info(`replaying ${plural(requests.length, 'event')} ${mode} to ${where}`);
-  const sent = await sendAll(requests, { ...p, insecure: opts.insecure ?? false, manyTargets: targets.length > 1, store: await store() }, out);
-  renderSummary(sent, { mode, where, to: p.to, resign: p.resign }, out);
 }
 
 interface ReplayParsed {
@@ -173,29 +178,33 @@ async function parseReplay(ids: string[], opts: ReplayFlags, out: Output): Promi
   return { filters, to, routes, concurrency, timeoutMs, resign, secretOrigin, queue };
 }
 
-/** The events to replay, oldest first, and how to open the place their attempts go; undefined: nothing to do. */
-async function selectEvents(
-  ids: string[],
-  opts: ReplayFlags,
-  p: ReplayParsed,
-  out: Output,
-): Promise<{ events: StoredEvent[]; store: () => Promise<AttemptStore> } | undefined> {
+/** The events to replay, oldest first, from the history (which keeps their attempts); undefined: nothing to do. */
+async function selectEvents(ids: string[], p: ReplayParsed, out: Output): Promise<{ events: StoredEvent[]; history: History } | undefined> {
+  const history = await openHistory({ queue: p.queue });
+  try {
+    const events = await selectFrom(history, ids, p.filters, out);
+    if (events !== undefined) return { events, history };
+  } catch (err) {
+    await history.close();
+    throw err;
+  }
+  await history.close();
+  return undefined;
+}
+
+async function selectFrom(history: History, ids: string[], filters: ReplayParsed['filters'], out: Output): Promise<StoredEvent[] | undefined> {
   const f = await import('./event-filters.js');
-  const { filters, queue } = p;
-  const loc = f.storeLocation();
-  if (queue === undefined && loc.size === 0) {
-    out.info(f.emptyStoreMessage(loc));
+  if (await history.isEmpty()) {
+    out.info(f.emptyStoreMessage(history));
     if (ids.length > 0) throw new OperationError(`no stored event matches '${ids[0]}'`);
     await printNothingToReplay(out);
     return;
   }
   const query = await import('../core/log/query.js');
-  const bad = f.badLineReporter(out, loc.file);
-  let events: import('../core/log/query.js').StoredEvent[];
-  const views = queue === undefined ? undefined : await import('./queue-views.js');
+  const bad = f.badLineReporter(out, history.name);
+  let events: StoredEvent[];
   if (ids.length > 0) {
-    const unique = [...new Set(ids)];
-    const matches = views ? await views.findInQueue(queue!, unique) : query.findEvents(loc.file, unique, { onBadLine: bad.onBadLine, end: loc.size });
+    const matches = await history.find([...new Set(ids)], { onBadLine: bad.onBadLine });
     bad.report();
     const problems: string[] = [];
     const resolved = matches.flatMap((m) => {
@@ -215,39 +224,33 @@ async function selectEvents(
       }
     }
     const seen = new Set<string>();
-    events = resolved.filter((e) => !seen.has(e.record.id) && seen.add(e.record.id));
+    events = resolved.filter((e) => !seen.has(e.record.id) && seen.add(e.record.id)).map((ev) => withTarget(history, ev));
   } else {
     // Replaying rejected or duplicate requests is opt-in: only when --status names that verdict.
     const verdictsNamed = filters.statuses.filter((s) => s === 'rejected' || s === 'duplicate' || s === 'ignored');
+    const filter = { types: filters.types, statuses: filters.statuses, verdicts: ['accepted' as const, ...verdictsNamed], ...(filters.since === undefined ? {} : { since: filters.since }) };
     events = [];
-    if (views) {
-      const filter = { types: filters.types, statuses: filters.statuses, verdicts: ['accepted' as const, ...verdictsNamed], ...(filters.since === undefined ? {} : { since: filters.since }) };
-      events = await views.selectFromQueue(queue!, filter);
-    } else {
-    const scan = query.queryEvents(
-      loc.file,
-      {
-        types: filters.types,
-        statuses: filters.statuses,
-        ...(filters.since === undefined ? {} : { since: filters.since }),
-        verdicts: ['accepted', ...verdictsNamed],
-      },
-      { onBadLine: bad.onBadLine, end: loc.size },
-    );
-    // Only what sending needs: the request, how many attempts it has had, and a routed event's attempts per route.
-    for (const ev of scan) events.push(ev.record.routes === undefined ? { ...ev, deliveries: [] } : ev);
+    // Only what sending needs: the request (and where it went), how many attempts it has had, and its attempts per
+    // route (what replay --failed re-runs).
+    for await (const ev of history.events(filter, { onBadLine: bad.onBadLine })) {
+      events.push({ ...withTarget(history, ev), deliveries: ev.deliveries.filter((d) => d.route !== undefined) });
+    }
     bad.report();
     events.reverse(); // oldest first
-    }
   }
   if (events.length === 0) {
     out.info('nothing to replay: no stored events match');
     await printNothingToReplay(out);
     return;
   }
+  return events;
+}
 
-  const { EventStore } = await import('../core/log/store.js');
-  return { events, store: async () => (views ? await views.queueSink(queue!) : await EventStore.open(loc.dir)) };
+/** The event with its default target filled in where the history knows it (a worker's --forward-to). */
+function withTarget(history: History, ev: StoredEvent): StoredEvent {
+  if (ev.record.forwardTo !== undefined) return ev;
+  const target = history.replayTarget(ev);
+  return target === undefined ? ev : { ...ev, record: { ...ev.record, forwardTo: target } };
 }
 
 function printDryRun(requests: ReplaySource, mode: string, where: string, out: Output): void {
@@ -273,11 +276,6 @@ function warnStale(events: StoredEvent[], count: number, signatureAge: (r: Store
   }
 }
 
-interface AttemptStore {
-  append(record: DeliveryRecord, options: { durable: boolean }): Promise<void>;
-  close(): Promise<void>;
-}
-
 interface Sent {
   summary: ReplaySummary;
   closeError: Error | undefined;
@@ -288,10 +286,10 @@ interface Sent {
 /** Send every request, a line (or a progress bar) per result; Ctrl-C stops at once with what was done. */
 async function sendAll(
   requests: ReplaySource,
-  o: ReplayParsed & { insecure: boolean; manyTargets: boolean; store: AttemptStore },
+  o: ReplayParsed & { insecure: boolean; manyTargets: boolean; history: History },
   out: Output,
 ): Promise<Sent> {
-  const { concurrency, timeoutMs, store } = o;
+  const { concurrency, timeoutMs, history } = o;
   const replay = await import('../core/delivery/replay.js');
   const { Deliverer } = await import('../core/delivery/http.js');
   const { formatEventLine } = await import('../ui/event-line.js');
@@ -317,7 +315,7 @@ async function sendAll(
   try {
     summary = await replay.replayEvents(requests, {
       sender,
-      sink: { attempt: (record) => store.append(record, { durable: false }) },
+      sink: { attempt: (record) => history.recordAttempt(record) },
       concurrency,
       timeoutMs,
       insecure: o.insecure,
@@ -348,8 +346,8 @@ async function sendAll(
     lines.flush();
     if (progress) process.stderr.write('\r\x1b[K');
     await sender.close();
-    // The last attempts are synced here; a store that fails now still replayed everything: say so, below.
-    closeError = await store.close().then(
+    // The last attempts are synced here; a history that fails now still replayed everything: say so, below.
+    closeError = await history.close().then(
       () => undefined,
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
     );

@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--tolerance <seconds>', 'accept signed timestamps this many seconds old or ahead', '300')
     .option('--max-body <size>', 'largest body accepted, e.g. 1mb, 256kb', '1mb')
     .option('--events <list>', 'event types to queue, globs allowed (order.*); others are kept as ignored')
-    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)')
+    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB] (or any node of a cluster), rediss:// for TLS, redis+cluster://H1:P1,H2:P2 (env ETSYHOOK_QUEUE)')
     .option('--legacy-queue <key>', "also LPUSH each accepted payload onto this Redis list, as the seed chapter's WebhookQueue does")
     .option('--retain <what>', 'history kept in Redis: a duration, a number of events, or both (7d,1000000)', '7d,1000000')
     .option('--check-config', CHECK_CONFIG_HELP)
@@ -39,7 +39,7 @@ export function register(program: Command): void {
       'after',
       `
 Answers as dev does (200 once Redis has the event; 401, 400, 413, 405, 404), and 503 with Retry-After while Redis is
-unreachable or refuses writes. GET /health (liveness), /ready (503 while Redis is down), /metrics (Prometheus).
+unreachable or refuses writes. GET /health (liveness), /ready (a write to Redis: 503 while it cannot take one), /metrics (Prometheus).
 SIGTERM: stop accepting, finish requests in flight, exit 0. Deliver with: etsyhook worker --queue … --forward-to URL.
 
 Examples:
@@ -123,6 +123,7 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
   const client = await connect(o.queue.target, {
     onDown: (reason) => out.warn(`lost Redis at ${where}: ${reason}; answering 503 until it is back`),
     onUp: () => out.info(`Redis at ${where} is back: accepting events again`),
+    ...(o.legacyQueue === undefined ? {} : { legacyQueue: o.legacyQueue }),
   });
   const sink = new RedisSink(client, o.queue.target, { retention: o.queue.retention, ...(o.legacyQueue === undefined ? {} : { legacyQueue: o.legacyQueue }) });
   const metrics = serveMetrics(client);
@@ -139,13 +140,13 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
       maxBody: o.maxBody,
       ...(o.accepts === undefined ? {} : { accepts: o.accepts }),
       health: () => ({ redis: sink.health().ok ? 'up' : 'down' }),
-      routes: metrics.routes(() => sink.health()),
+      routes: metrics.routes(() => sink.ready()),
     },
     sink,
     observers: [lines, { onRequest: (r) => metrics.observe(r.stored ? (r.record?.status ?? 'rejected') : 'unstored', r.ms) }],
   });
   const listening = pipeline.url.replace('127.0.0.1', o.host);
-  out.info(`serve: listening on ${listening}, events go to Redis at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
+  out.info(`serve: listening on ${listening}, events go to Redis${client.cluster ? ' Cluster' : ''} at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

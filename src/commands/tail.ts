@@ -4,7 +4,9 @@ import type { StoreRecord } from '../core/log/records.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson, receivedJson } from '../ui/present.js';
 import { context, type GlobalOptions } from './common.js';
-import { addFilterOptions, filtersOf, storeLocation, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
+import { openHistory } from '../core/history/index.js';
+import { TailFilter } from '../core/log/follower.js';
+import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { queueUrl } from './queue-options.js';
 
 export interface TailOptions {
@@ -63,13 +65,9 @@ function renderer(
 
 async function followLog(o: TailOptions, out: Output): Promise<void> {
   for (const w of o.filters.warnings) out.warn(w);
-  const { dir, file } = storeLocation();
-  const tail = await import('../core/log/follower.js');
   const { formatEventLine } = await import('../ui/event-line.js');
   const { types, statuses, since } = o.filters;
-  const filter = new tail.TailFilter({ types, statuses, ...(since === undefined ? {} : { since }) });
-  const end = tail.completeEnd(file, tail.logSize(file));
-  const start = tail.planTail(file, end, filter, since);
+  const filter = new TailFilter({ types, statuses, ...(since === undefined ? {} : { since }) });
   const render = renderer(
     o,
     out,
@@ -77,44 +75,40 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
     (rec) => filter.webhookIdOf(rec),
     formatEventLine,
   );
-  if (o.queue !== undefined) {
-    return (await import('./queue-views.js')).tailQueue(o.queue, since, (records) => {
-      let text = '';
-      for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
-      if (text !== '') process.stdout.write(text);
-      return true;
-    }, out);
-  }
-
-  await new Promise<void>((resolve) => {
-    const follower = new tail.LogFollower(file, start, {
-      onRecords: (records) => {
+  // The queue when one is named (the home is not touched then), else the file log.
+  const history = await openHistory({ queue: o.queue });
+  try {
+    const empty = await history.isEmpty();
+    const following = history.follow(
+      (records) => {
         let text = '';
         for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
-        if (text !== '' && !process.stdout.write(text)) {
-          follower.pause();
-          process.stdout.once('drain', () => follower.resume());
-        }
+        // Held back while stdout is backed up.
+        if (text !== '' && !process.stdout.write(text)) return new Promise<void>((resolve) => process.stdout.once('drain', resolve));
       },
-      onBadLine: (offset) => {
+      {
+        filter,
+        ...(since === undefined ? {} : { since }),
         // Said as it happens: a tail has no "afterwards".
-        out.warn(`skipped an unreadable record at byte ${offset} of ${file}: a write torn by a crash, or corruption`);
+        onBadLine: (offset) => out.warn(`skipped an unreadable record at byte ${offset} of ${history.name}: a write torn by a crash, or corruption`),
+        onError: (err) => out.warn(`lost ${history.name}: ${err.message.split('\n')[0]}; retrying`),
       },
-    });
-    const finish = (): void => {
-      follower.stop();
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      resolve();
-    };
+    );
+    const finish = (): void => following.stop();
     process.on('SIGINT', finish);
     process.on('SIGTERM', finish);
     // `etsyhook tail | head` closing the pipe is a normal way to stop.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    const onPipe = (err: NodeJS.ErrnoException): void => {
       if (err.code === 'EPIPE') finish();
-    });
-    if (end === 0) out.info(`waiting for events in ${dir} (start a receiver with \`etsyhook dev\`)…`);
-    else out.info(out.c.dim(`following ${file}; Ctrl-C to stop`));
-    follower.start();
-  });
+    };
+    process.stdout.on('error', onPipe);
+    if (empty) out.info(`following ${history.name}: waiting for events (start a receiver with \`etsyhook dev\`)…`);
+    else out.info(out.c.dim(`following ${history.name}; Ctrl-C to stop`));
+    await following.done;
+    process.off('SIGINT', finish);
+    process.off('SIGTERM', finish);
+    process.stdout.off('error', onPipe);
+  } finally {
+    await history.close();
+  }
 }

@@ -23,7 +23,7 @@ export function register(program: Command): void {
   program
     .command('worker')
     .description('deliver the events serve queued in Redis: retries on Etsy\'s schedule, then dead letters')
-    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (env ETSYHOOK_QUEUE)')
+    .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB] (or any node of a cluster), rediss:// for TLS, redis+cluster://H1:P1,H2:P2 (env ETSYHOOK_QUEUE)')
     .option('--forward-to <url>', 'deliver every event, byte-exact with its headers, to your app (= --route \'*=URL\')')
     .option('--route <GLOB=TARGET>', 'send events of these types to a target: http(s)://URL, exec:COMMAND, slack:WEBHOOK_URL or pushover: (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--routes <file>', 'routes from a YAML or JSON file: routes: [{events, to, template?, timeout?, max_attempts?, priority?}]')
@@ -154,7 +154,7 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   });
   const trim = setInterval(() => void trimHistory(client, o.queue.retention).catch(() => {}), Math.max(200, Math.min(60_000, o.queue.retention.ms / 2)));
   const to = o.routes ? `${o.routes.length === 1 ? 'one route' : `${o.routes.length} routes`}` : o.forwardTo;
-  out.info(`worker ${consumer}: delivering from Redis at ${where} to ${to} (${o.concurrency} at a time; retries: ${describeSchedule(o.schedule.slice(0, o.maxAttempts))})`);
+  out.info(`worker ${consumer}: delivering from Redis${client.cluster ? ' Cluster' : ''} at ${where} to ${to} (${o.concurrency} at a time; retries: ${describeSchedule(o.schedule.slice(0, o.maxAttempts))})`);
   for (const l of routeTable(o.routes ?? [], out.c, { timeoutMs: o.timeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   const running = worker.run();
   const signal = await Promise.race([

@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, OperationError } from '../errors.js';
+import { networkFailure, systemCode } from '../net-errors.js';
 
 export const DEFAULT_API_BASE = 'https://api.etsy.com/v3';
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -102,7 +103,7 @@ export class EtsyClient {
           await sleep(wait);
           continue;
         }
-        throw networkFailure(method, url, result.error, this.timeoutMs, result.timedOut);
+        throw networkFailureError(method, url, result.error, this.timeoutMs, result.timedOut);
       }
       const { response } = result;
       if (response.status >= 200 && response.status < 300) return response;
@@ -178,7 +179,7 @@ export class EtsyClient {
       return { kind: 'response', response };
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      this.log(`← ${method} ${url.pathname} failed after ${Date.now() - started} ms: ${timedOut ? 'timed out' : errorCode(error)}`);
+      this.log(`← ${method} ${url.pathname} failed after ${Date.now() - started} ms: ${timedOut ? 'timed out' : (systemCode(error) ?? error.message)}`);
       return { kind: 'network', error, timedOut };
     } finally {
       clearTimeout(timer);
@@ -262,25 +263,19 @@ export function retryAfterMs(raw: string | string[] | undefined, fallbackMs = 10
   return fallbackMs;
 }
 
-function errorCode(err: Error): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const cause = (err as { cause?: unknown }).cause;
-  const causeCode = cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined;
-  return causeCode ?? code ?? err.message;
-}
-
 function describeNetworkError(err: Error, url: URL, timeoutMs: number, timedOut: boolean): string {
-  if (timedOut || /TIMEOUT/.test(errorCode(err))) return `no answer from ${url.host} within ${formatMs(timeoutMs)}`;
-  return `cannot reach ${url.host} (${errorCode(err)})`;
+  const failure = networkFailure(err, { timedOut });
+  if (failure?.code === 'timeout') return `no answer from ${url.host} within ${formatMs(timeoutMs)}`;
+  return `cannot reach ${url.host} (${failure?.system ?? systemCode(err) ?? err.message})`;
 }
 
-function networkFailure(method: HttpMethod, url: URL, err: Error, timeoutMs: number, timedOut: boolean): OperationError {
+function networkFailureError(method: HttpMethod, url: URL, err: Error, timeoutMs: number, timedOut: boolean): OperationError {
   const what = describeNetworkError(err, url, timeoutMs, timedOut);
   const hint =
     method === 'POST'
       ? 'not retried automatically, as the request may have reached Etsy'
       : 'check the network, a proxy (HTTPS_PROXY), or --api-base / ETSY_API_BASE';
-  return new OperationError(`${method} ${url.pathname} failed: ${what}`, { hint, cause: err });
+  return new OperationError(`${method} ${url.pathname} failed: ${what}`, { hint, cause: err, code: networkFailure(err, { timedOut })?.code ?? 'failed' });
 }
 
 export function formatMs(ms: number): string {

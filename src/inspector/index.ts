@@ -1,25 +1,20 @@
-// The inspector as `inspect` and `dev` start it: a source over the stored events, one HTTP sender for replays,
-// and the server. A reader of the log and an observer of what is written to it: it needs no receiver.
+// The inspector as `inspect` and `dev` start it: the history it reads (opened by the caller, closed with the
+// inspector), one HTTP sender for replays, and the server. A reader of the history and an observer of what is
+// written to it: it needs no receiver.
+import type { History } from '../core/history/history.js';
 import { Deliverer } from '../core/delivery/http.js';
-import { EventStore, logPath } from '../core/log/store.js';
 import { InspectorServer } from './server.js';
-import { FileSource, type AttemptWriter, type InspectorSource } from './source.js';
 
 export interface OpenInspectorOptions {
   /** 0 picks a free port. */
   port: number;
   /** Take the next free port when `port` is taken. */
   nextFreePort: boolean;
-  /** The store directory (ETSYHOOK_HOME/events). */
-  dir: string;
+  /** The events, and where replay attempts are kept (see openHistory); the inspector closes it. */
+  history: History;
   secret?: string;
   forwardTo?: string;
   toleranceSeconds?: number;
-  /** Where replay attempts go; by default the store, opened on the first replay. */
-  attempts?: AttemptWriter;
-  /** Another reader (the shared queue) instead of the file log. */
-  source?: InspectorSource;
-  onBadLine?: (offset: number, length: number) => void;
 }
 
 export interface Inspector {
@@ -29,10 +24,7 @@ export interface Inspector {
 }
 
 export async function openInspector(options: OpenInspectorOptions): Promise<Inspector> {
-  let store: Promise<EventStore> | undefined;
-  // Lazily synced, as `etsyhook replay` writes its attempts.
-  const attempts = options.attempts ?? { attempt: async (rec) => (await (store ??= EventStore.open(options.dir))).append(rec, { durable: false }) };
-  const source = options.source ?? new FileSource(logPath(options.dir), async () => attempts, options.dir, options.onBadLine);
+  const source = options.history;
   const sender = new Deliverer({ connections: 4 });
   let server: InspectorServer;
   try {
@@ -58,9 +50,8 @@ export async function openInspector(options: OpenInspectorOptions): Promise<Insp
     close: async () => {
       await server.close();
       await sender.close();
-      await source.close();
       // Replay attempts still unsynced are synced here.
-      if (store !== undefined) await (await store).close();
+      await source.close();
     },
   };
 }

@@ -14,7 +14,7 @@ import { buildReplayRequest, DEFAULT_REPLAY_TARGET, replayEvents, type Resign, t
 import { eventDetailJson } from '../ui/event-detail.js';
 import { attemptJson, eventJson } from '../ui/present.js';
 import { diagnoseSignature } from './diagnose.js';
-import { BadCursorError, liveMatcher, LookupError, type InspectorQuery, type InspectorSource } from './source.js';
+import { BadCursorError, liveMatcher, LookupError, type History, type HistoryQuery } from '../core/history/history.js';
 
 /** Ports tried after a taken one. */
 const PORT_TRIES = 20;
@@ -26,7 +26,8 @@ const MAX_STREAM_BACKLOG = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 
 export interface InspectorOptions {
-  source: InspectorSource;
+  /** Where events are read from and replays recorded to: the file log or the Redis history, whichever was opened. */
+  source: History;
   sender: Sender;
   /** 0 picks a free port. */
   port: number;
@@ -292,7 +293,7 @@ export class InspectorServer {
       res.write(text);
     };
     write('retry: 2000\n\n');
-    const stop = this.options.source.follow((records: StoreRecord[]) => {
+    const following = this.options.source.follow((records: StoreRecord[]) => {
       let text = '';
       for (const rec of records) {
         if (rec.kind === 'received') {
@@ -309,7 +310,7 @@ export class InspectorServer {
     const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS);
     const done = (): void => {
       clearInterval(heartbeat);
-      stop();
+      following.stop();
       this.streams.delete(res);
     };
     req.on('close', done);
@@ -353,7 +354,7 @@ function listen(server: Server, port: number): Promise<void> {
 }
 
 /** `events list`'s filters from a query string: type and status repeated or comma-separated, since, q. */
-export function parseQuery(params: URLSearchParams): InspectorQuery {
+export function parseQuery(params: URLSearchParams): HistoryQuery {
   const types = withCurrentNames(splitList(params.getAll('type'))).patterns;
   const statuses = splitList(params.getAll('status')).map((s) => s.toLowerCase());
   for (const s of statuses) {

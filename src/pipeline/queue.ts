@@ -27,7 +27,11 @@ export interface QueuePipelineSettings {
 }
 
 export async function startQueuePipeline(s: QueuePipelineSettings): Promise<Pipeline> {
-  const client = await connect(s.target, { ...(s.onDown ? { onDown: s.onDown } : {}), ...(s.onUp ? { onUp: s.onUp } : {}) });
+  const client = await connect(s.target, {
+    ...(s.onDown ? { onDown: s.onDown } : {}),
+    ...(s.onUp ? { onUp: s.onUp } : {}),
+    ...(s.legacyQueue === undefined ? {} : { legacyQueue: s.legacyQueue }),
+  });
   const sink = new RedisSink(client, s.target, {
     retention: s.retention,
     enqueue: s.forward === undefined && s.routes === undefined,

@@ -62,13 +62,16 @@ function pinged(port: number, password?: string): Promise<boolean> {
 }
 
 /** Start redis-server; a port taken between choosing and binding is retried on another. */
-export async function startRedis(options: { password?: string; extraArgs?: string[] } = {}): Promise<RedisServer> {
+export async function startRedis(options: { password?: string; extraArgs?: string[]; cluster?: boolean } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'etsyhook-redis-'));
   let child: ChildProcess | undefined;
   let port = 0;
+  // A cluster node's bus port, free too (by default it would be port + 10000, past 65535 for a high port).
+  let bus = 0;
   const launch = async (): Promise<boolean> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
     if (options.password !== undefined) args.push('--requirepass', options.password);
+    if (options.cluster === true) args.push('--cluster-enabled', 'yes', '--cluster-port', String(bus));
     args.push(...(options.extraArgs ?? []));
     const proc = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
@@ -88,6 +91,7 @@ export async function startRedis(options: { password?: string; extraArgs?: strin
   };
   for (let tries = 0; ; tries++) {
     port = await freePort();
+    if (options.cluster === true) do bus = await freePort(); while (bus === port);
     if (await launch()) break;
     if (tries >= 5) throw new Error('redis-server: no free port after 5 tries');
   }
@@ -159,4 +163,145 @@ export function servePort(stderr: string): number {
   const m = /serve: listening on http:\/\/[^:/]+:(\d+)\//.exec(stderr);
   if (!m) throw new Error(`no port in serve's start line: ${stderr}`);
   return Number(m[1]);
+}
+
+export const REDIS_CLI = process.env.REDIS_CLI ?? '/usr/bin/redis-cli';
+
+/** `CLUSTER KEYSLOT {etsyhook}`: the one slot every etsyhook key lives in. */
+export const ETSYHOOK_SLOT = 5045;
+
+export interface ClusterNode extends RedisServer {
+  /** The node's cluster id (CLUSTER MYID). */
+  id: string;
+}
+
+export interface SlotMove {
+  from: ClusterNode;
+  to: ClusterNode;
+  keys: number;
+  migratingAt: number;
+  doneAt: number;
+}
+
+export interface RedisCluster {
+  nodes: ClusterNode[];
+  /** The node that owns `slot` now (asked of the cluster, not remembered). */
+  owner: (slot?: number) => Promise<ClusterNode>;
+  /** A node that does not own `slot`: pointed at it, a plain client is answered MOVED. */
+  notOwner: (slot?: number) => Promise<ClusterNode>;
+  /**
+   * Move `slot` to another node as `redis-cli --cluster reshard` does: SETSLOT IMPORTING/MIGRATING, MIGRATE its keys
+   * in batches of `batch` keys, then SETSLOT NODE on every node. Resolves with the node that owns it after, and when
+   * (Date.now()) the slot began migrating and when every node had been told its new owner.
+   */
+  moveSlot: (options?: { slot?: number; to?: ClusterNode; batch?: number }) => Promise<SlotMove>;
+  cleanup: () => Promise<void>;
+}
+
+function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.trim()}`));
+    });
+  });
+}
+
+/**
+ * Three `redis-server --cluster-enabled yes` masters on free loopback ports (each in its own temporary directory),
+ * joined with `redis-cli --cluster create … --cluster-replicas 0`, resolved once every node says cluster_state:ok.
+ */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const servers: RedisServer[] = [];
+  const stopAll = async (): Promise<void> => void (await Promise.all(servers.map((s) => s.cleanup())));
+  try {
+    // A node killed by a test is not declared failed (which would stop the whole cluster) before the test is done.
+    for (let i = 0; i < 3; i++) servers.push(await startRedis({ cluster: true, extraArgs: ['--cluster-node-timeout', '30000'] }));
+    await run(REDIS_CLI, ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    const nodes: ClusterNode[] = [];
+    for (const s of servers) {
+      const c = await redisClient(s.url);
+      try {
+        nodes.push({ ...s, id: String(await c.send(['CLUSTER', 'MYID'])) });
+        const until = Date.now() + 20_000;
+        while (!/cluster_state:ok/.test(String(await c.send(['CLUSTER', 'INFO'])))) {
+          if (Date.now() > until) throw new Error(`cluster node ${s.port} never said cluster_state:ok`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await c.close();
+      }
+    }
+    const owner = async (slot = ETSYHOOK_SLOT): Promise<ClusterNode> => {
+      // Each node's own view of the slot: the one that says it serves it (SETSLOT NODE reaches every node at once).
+      for (const n of nodes) {
+        const c = await redisClient(n.url);
+        try {
+          const ranges = (await c.send<unknown[][]>(['CLUSTER', 'SLOTS'])).map((r) => [Number(r[0]), Number(r[1]), Number((r[2] as unknown[])[1])]);
+          const hit = ranges.find(([lo, hi]) => slot >= lo! && slot <= hi!);
+          if (hit !== undefined && hit[2] === n.port) return n;
+        } finally {
+          await c.close();
+        }
+      }
+      throw new Error(`no node owns slot ${slot}`);
+    };
+    const notOwner = async (slot = ETSYHOOK_SLOT): Promise<ClusterNode> => {
+      const o = await owner(slot);
+      return nodes.find((n) => n !== o)!;
+    };
+    const moveSlot = async ({ slot = ETSYHOOK_SLOT, to, batch = 100 }: { slot?: number; to?: ClusterNode; batch?: number } = {}): Promise<SlotMove> => {
+      const from = await owner(slot);
+      const dest = to ?? nodes.find((n) => n !== from)!;
+      const src = await redisClient(from.url);
+      const dst = await redisClient(dest.url);
+      let keys = 0;
+      let migratingAt = 0;
+      try {
+        await dst.send(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id]);
+        migratingAt = Date.now();
+        await src.send(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', dest.id]);
+        for (;;) {
+          const some = await src.send<string[]>(['CLUSTER', 'GETKEYSINSLOT', String(slot), String(batch)]);
+          if (some.length === 0) break;
+          await src.send(['MIGRATE', '127.0.0.1', String(dest.port), '', '0', '10000', 'KEYS', ...some]);
+          keys += some.length;
+        }
+        // The new owner first, then the old one, then the rest (as redis-cli does).
+        for (const n of [dest, from, ...nodes.filter((x) => x !== dest && x !== from)]) {
+          const c = n === dest ? dst : n === from ? src : await redisClient(n.url);
+          try {
+            await c.send(['CLUSTER', 'SETSLOT', String(slot), 'NODE', dest.id]);
+          } finally {
+            if (c !== dst && c !== src) await c.close();
+          }
+        }
+      } finally {
+        await src.close();
+        await dst.close();
+      }
+      return { from, to: dest, keys, migratingAt, doneAt: Date.now() };
+    };
+    return { nodes, owner, notOwner, moveSlot, cleanup: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** startRedisCluster for one test: every node killed, and its directory removed, when the scope ends. */
+export async function redisCluster(scope: Scope): Promise<RedisCluster> {
+  const c = await startRedisCluster();
+  scope.push(c.cleanup);
+  return c;
 }

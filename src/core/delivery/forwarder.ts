@@ -4,25 +4,18 @@
 // Delivery of accepted events to the app under development: bounded concurrency, retries on the schedule of
 // retry.ts, dead letters after the last attempt, and every attempt recorded in the store. Nothing here can delay the
 // receiver's acknowledgements: dispatch() only queues.
-import type { DeliveryOutcome, DeliveryRecord, ReceivedRecord } from '../log/records.js';
-import { bodyBytes, isoNow } from '../log/records.js';
+import type { DeliveryOutcome, ReceivedRecord } from '../log/records.js';
+import { bodyBytes } from '../log/records.js';
 import type { EventSink } from '../log/sink.js';
 import type { AttemptReport, Dispatcher } from './dispatcher.js';
 
 export type { AttemptReport } from './dispatcher.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer, type DeliveryResult } from './http.js';
+import { attemptRecord, delivered, type AttemptResult, type SendAttempt } from './attempt.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, Deliverer } from './http.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, delayBefore } from './retry.js';
 
 /** What one attempt did: an HTTP result, or a route target's own verdict (an exit code, Pushover's answer). */
-export interface AttemptResult extends DeliveryResult {
-  /** Delivered? Default: a 2xx status. */
-  ok?: boolean;
-  /** Did the target answer at all (it is there, even if it failed)? Default: it gave a status. Else the breaker opens. */
-  answered?: boolean;
-}
-
-/** Sends one attempt of an event somewhere other than byte-exact HTTP (routes: exec:, slack:, pushover:). */
-export type SendAttempt = (event: ReceivedRecord, body: Buffer, attempt: number) => Promise<AttemptResult>;
+export type { AttemptResult, SendAttempt };
 
 export interface ForwarderOptions {
   /** Where attempts go, as records name it (secrets masked when `send` is given). */
@@ -193,13 +186,9 @@ export class Forwarder implements Dispatcher {
       this.updateBreaker(result);
       return;
     }
-    const ok = result.ok ?? (result.status !== undefined && result.status >= 200 && result.status < 300);
+    const ok = delivered(result);
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
-    const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target: this.target, attempt, status: outcome, ms: result.ms };
-    if (result.status !== undefined) record.httpStatus = result.status;
-    if (this.options.route !== undefined) record.route = this.options.route;
-    if (result.error !== undefined) record.error = result.error;
-    if (result.response !== undefined) record.response = result.response;
+    const record = attemptRecord({ id: event.id, target: this.target, route: this.options.route, attempt, status: outcome }, result);
     // Recorded in the background: the slot is free for the next delivery while the group commit runs. Lazily synced:
     // an attempt lost in an OS crash leaves the event pending, and it is delivered again (at least once).
     const recorded = this.options.sink.attempt(record).catch((err: unknown) => this.options.onRecordError?.(err as Error));

@@ -2,26 +2,10 @@
 // Never throws for HTTP or network failures: the result says what happened, so callers record it and retry.
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
+import { describeNetworkError } from '../../net-errors.js';
+import { RESPONSE_KEEP_BYTES, type AnswerKept, type DeliveryResult } from './attempt.js';
 
-export interface DeliveryResult {
-  /** The target's HTTP status, when it answered. */
-  status?: number;
-  /** Time from sending to the end of the response (or the failure). */
-  ms: number;
-  /** Why there is no status: 'connection refused', 'timed out after 30000 ms' … */
-  error?: string;
-  /** The app's answer, kept for `events show`: its headers and the first 64 KiB of its body. */
-  response?: AnswerKept;
-}
-
-export interface AnswerKept {
-  /** Header names lower-case; repeated headers joined with ", " (absent for what a command said on stderr). */
-  headers?: Record<string, string>;
-  /** The body as UTF-8 text, at most RESPONSE_KEEP_BYTES of it. */
-  body: string;
-  /** The body was longer than what was kept. */
-  truncated?: boolean;
-}
+export { RESPONSE_KEEP_BYTES, type AnswerKept, type DeliveryResult };
 
 export interface DeliverOptions {
   /** Whole-request deadline; default 30 s. */
@@ -39,8 +23,6 @@ export interface DeliverOptions {
 import { DEFAULT_DELIVERY_TIMEOUT_MS } from '../defaults.js';
 
 export { DEFAULT_DELIVERY_TIMEOUT_MS };
-/** Keep at most this much of an answer's body: what a user debugging a 500 needs, without swallowing a huge one. */
-export const RESPONSE_KEEP_BYTES = 64 * 1024;
 
 /** Headers that describe one connection, not the message: never copied to the target. */
 const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'trailer']);
@@ -202,36 +184,4 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
     if (v !== undefined) out[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
-}
-
-/** A short, human description of why a request got no answer. */
-export function describeNetworkError(err: unknown, timeoutMs: number): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.code ?? e.cause?.code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ETIMEDOUT':
-      return `timed out after ${timeoutMs} ms`;
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-    case 'CERT_HAS_EXPIRED':
-      return `TLS certificate rejected (${code}); use --insecure for a self-signed target`;
-    default:
-      return (e.message ?? String(err)).split('\n')[0] ?? 'request failed';
-  }
 }

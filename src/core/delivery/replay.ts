@@ -2,13 +2,14 @@
 // Every attempt is recorded in the store as a delivery with `replay: true`. No terminal I/O: results go to callbacks.
 import { performance } from 'node:perf_hooks';
 import { isDuplicateAnswer } from './answer.js';
-import type { DeliverOptions, DeliveryResult } from './http.js';
+import type { DeliveryResult } from './attempt.js';
+import type { DeliverOptions } from './http.js';
 import { latency } from './stats.js';
 import type { StoredEvent } from '../log/query.js';
-import { bodyBytes, isoNow, type DeliveryRecord, type ReceivedRecord } from '../log/records.js';
+import { bodyBytes, type DeliveryRecord, type ReceivedRecord } from '../log/records.js';
 import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from '../receive/signature.js';
 import type { EventSink } from '../log/sink.js';
-import type { AttemptResult, SendAttempt } from './forwarder.js';
+import { attemptRecord, delivered, type AttemptResult, type SendAttempt } from './attempt.js';
 import type { Route } from './routes.js';
 import { routeSender } from './targets.js';
 
@@ -173,21 +174,11 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
             extraHeaders: replayExtraHeaders(request.event.record),
           });
       if (signal?.aborted) return; // abandoned by Ctrl-C: not an attempt the app answered
-      const ok = result.ok ?? (result.status !== undefined && result.status >= 200 && result.status < 300);
-      const record: DeliveryRecord = {
-        kind: 'delivery',
-        id: request.event.record.id,
-        at: isoNow(),
-        target: request.route?.targetLabel ?? request.target,
-        ...(request.route === undefined ? {} : { route: request.route.label }),
-        attempt,
-        status: ok ? 'delivered' : 'failed',
-        ms: result.ms,
-        replay: true,
-      };
-      if (result.status !== undefined) record.httpStatus = result.status;
-      if (result.error !== undefined) record.error = result.error;
-      if (result.response !== undefined) record.response = result.response;
+      const ok = delivered(result);
+      const record = attemptRecord(
+        { id: request.event.record.id, target: request.route?.targetLabel ?? request.target, route: request.route?.label, attempt, status: ok ? 'delivered' : 'failed', replay: true },
+        result,
+      );
       summary.count++;
       if (result.status !== undefined) {
         summary.statuses[String(result.status)] = (summary.statuses[String(result.status)] ?? 0) + 1;

@@ -4,6 +4,7 @@
 // node:https (TLS) and perf_hooks load only when used: a quarter of the start-up `send` had left to lose.
 import type { Agent as HttpAgent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { OperationError } from '../../errors.js';
+import { isCertificateCode, networkFailure, type NetworkErrorCode } from '../../net-errors.js';
 import { isDuplicateAnswer } from './answer.js';
 import { latency } from './stats.js';
 import { userAgent } from '../../version.js';
@@ -109,16 +110,15 @@ export interface Delivery {
 /** Keep at most this much of an answer's body (a huge answer is not held in memory, once per request of a batch). */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
-export type FailureKind = 'refused' | 'timeout' | 'dns' | 'reset' | 'interrupted' | 'other';
+/** Why there was no answer: a documented network code (src/net-errors.ts), or `network` for anything else. */
+export type FailureKind = NetworkErrorCode | 'network';
 
-/** The request could not get an answer (nothing listening, timeout…). */
+/** The request could not get an answer (nothing listening, timeout…); `code` is the kind, for `--json` errors. */
 export class DeliveryError extends OperationError {
   readonly kind: FailureKind;
-  override readonly code: string;
-  constructor(kind: FailureKind, code: string, message: string, hint: string | undefined, cause: unknown) {
-    super(message, { cause, ...(hint === undefined ? {} : { hint }) });
+  constructor(kind: FailureKind, message: string, hint: string | undefined, cause: unknown) {
+    super(message, { cause, code: kind, ...(hint === undefined ? {} : { hint }) });
     this.kind = kind;
-    this.code = code;
   }
 }
 
@@ -228,48 +228,39 @@ function flatten(headers: IncomingHttpHeaders): Record<string, string> {
 }
 
 function interrupted(url: URL, ms: number, cause: unknown): DeliveryError {
-  return new DeliveryError('interrupted', 'INTERRUPTED', `interrupted after ${formatMs(Math.round(ms))} without an answer from ${url.href}`, undefined, cause);
+  return new DeliveryError('interrupted', `interrupted after ${formatMs(Math.round(ms))} without an answer from ${url.href}`, undefined, cause);
 }
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-function errorCode(err: unknown): string {
-  let e: unknown = err;
-  // Wrapped errors: the code that says what happened is on the innermost cause.
-  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
-    const code: unknown = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== '') return code;
-    if (e instanceof AggregateError && e.errors.length > 0) e = e.errors[0];
-    else e = e.cause;
-  }
-  return err instanceof Error ? err.name : 'UNKNOWN';
-}
-
 export function describeFailure(err: unknown, url: URL, timeoutMs: number, timedOut: boolean): DeliveryError {
-  const code = errorCode(err);
+  const failure = networkFailure(err, { timedOut });
+  const code = failure?.system ?? (err instanceof Error ? err.name : 'UNKNOWN');
   const where = url.href;
-  if (timedOut || code === 'TIMEOUT' || code === 'ETIMEDOUT') {
-    return new DeliveryError('timeout', 'TIMEOUT', `no answer from ${where} within ${formatMs(timeoutMs)}`, 'raise --timeout if the receiver is slow', err);
+  switch (failure?.code) {
+    case 'timeout':
+      return new DeliveryError('timeout', `no answer from ${where} within ${formatMs(timeoutMs)}`, 'raise --timeout if the receiver is slow', err);
+    case 'unreachable':
+      return code === 'ECONNREFUSED'
+        ? new DeliveryError('unreachable', `nothing is listening at ${where}`, 'start `etsyhook dev` or pass --to', err)
+        : new DeliveryError('unreachable', `cannot reach ${url.host}: ${failure.reason}`, 'check --to and the network', err);
+    case 'dns':
+      return new DeliveryError('dns', `cannot resolve the host ${url.hostname}`, 'check --to', err);
+    case 'reset':
+      return new DeliveryError('reset', `the connection to ${where} was closed before an answer`, undefined, err);
+    case 'tls':
+      return isCertificateCode(code)
+        ? new DeliveryError('tls', `the TLS certificate of ${url.host} is not trusted (${code})`, undefined, err)
+        : new DeliveryError('tls', `TLS handshake with ${where} failed (${code})`, url.protocol === 'https:' ? 'is the receiver really serving https?' : undefined, err);
+    case 'interrupted':
+      return new DeliveryError('interrupted', `interrupted without an answer from ${where}`, undefined, err);
+    case undefined: {
+      const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      return new DeliveryError('network', `request to ${where} failed: ${detail}`, undefined, err);
+    }
   }
-  if (code === 'ECONNREFUSED') {
-    return new DeliveryError('refused', code, `nothing is listening at ${where}`, 'start `etsyhook dev` or pass --to', err);
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new DeliveryError('dns', code, `cannot resolve the host ${url.hostname}`, 'check --to', err);
-  }
-  if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return new DeliveryError('reset', code, `the connection to ${where} was closed before an answer`, undefined, err);
-  }
-  if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
-    return new DeliveryError('other', code, `TLS handshake with ${where} failed (${code})`, url.protocol === 'https:' ? 'is the receiver really serving https?' : undefined, err);
-  }
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return new DeliveryError('other', code, `the TLS certificate of ${url.host} is not trusted (${code})`, undefined, err);
-  }
-  const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-  return new DeliveryError('other', code, `request to ${where} failed: ${detail}`, undefined, err);
 }
 
 function formatMs(ms: number): string {

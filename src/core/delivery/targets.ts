@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { ReceivedRecord } from '../log/records.js';
 import { bodyBytes } from '../log/records.js';
 import { resourceUrlOf } from '../events/resource.js';
-import type { AttemptResult, SendAttempt } from './forwarder.js';
+import type { AttemptResult, SendAttempt } from './attempt.js';
 import type { Deliverer } from './http.js';
 import type { Route, TEMPLATE_VARIABLES } from './routes.js';
 

@@ -7,7 +7,7 @@
 // every append resolves only once its bytes are on disk, and durability costs one fsync per batch, not per event.
 import { constants, promises as fsp, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir } from '../../config.js';
+import { ensureDir } from '../../home.js';
 import { StoreUnavailableError } from '../../errors.js';
 import { formatRecord, parseRecord, type StoreRecord } from './records.js';
 import { linesBackward, linesForwardInFile } from './scan.js';

@@ -1,14 +1,17 @@
 // The Redis side of etsyhook: one client per process role, the key layout (every key under one hash tag, so the
-// layout runs on Redis Cluster and Valkey as on one server), and one clear line for each way connecting fails.
+// layout runs on a Redis Cluster as on one server), and one clear line for each way connecting fails. A cluster is
+// found here (redis+cluster://, or a redis:// node that says cluster_enabled:1), so every caller gets it for free.
 import { hostname } from 'node:os';
-import { createClient, type RedisClientType } from 'redis';
-import { OperationError } from '../../errors.js';
+import { createClient, createCluster } from 'redis';
+import { OperationError, UsageError } from '../../errors.js';
 import type { QueueTarget } from './url.js';
 
 export { parseQueueUrl, parseRetain, redact, DEFAULT_RETENTION, type QueueTarget, type Retention } from './url.js';
 
 /** Every key carries this hash tag: one slot on a Cluster, so scripts and MULTI may touch several keys. */
 export const HASH_TAG = '{etsyhook}';
+/** That slot: CLUSTER KEYSLOT {etsyhook}. */
+const HASH_SLOT = 5045;
 
 export const KEYS = {
   /** Stream: every received request and every delivery attempt, field `r` = the record's JSON. */
@@ -21,26 +24,51 @@ export const KEYS = {
   dead: `${HASH_TAG}:dead`,
   /** String per accepted webhook-id (value: the event id), expiring with the history: shared de-duplication. */
   seen: (webhookId: string): string => `${HASH_TAG}:seen:${webhookId}`,
+  /** String written by serve's /ready: proof that the slot's node takes writes, not only PINGs. */
+  ready: `${HASH_TAG}:ready`,
 } as const;
 
 export const GROUP = 'workers';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type RedisClient = RedisClientType<{}, {}, {}, 3, {}>;
+/**
+ * What etsyhook asks of a connection: node-redis's own client on one server (no wrapper on the hot path), or its
+ * cluster client behind ClusterClient.
+ */
+export interface RedisClient {
+  /** True on a Redis Cluster (for messages: "Redis Cluster at …"). */
+  readonly cluster?: boolean;
+  sendCommand(args: string[], options?: object): Promise<unknown>;
+  readonly isReady: boolean;
+  close(): Promise<void>;
+  destroy(): void;
+}
 
 export interface ConnectOptions {
   /** Told when an open connection is lost (once per loss) and when it is back. */
   onDown?: (reason: string) => void;
   onUp?: () => void;
   connectTimeoutMs?: number;
+  /** --legacy-queue: a key the receive script writes with etsyhook's own, so on a cluster it must share their slot. */
+  legacyQueue?: string;
 }
 
 /**
  * Connect, or fail with one line that says what is wrong (nothing listening, wrong password, TLS mismatch). Once
  * connected the client reconnects by itself; commands fail at once while it is down (no offline queue), so the
- * receiver answers 503 instead of waiting.
+ * receiver answers 503 instead of waiting. A Redis Cluster (named by redis+cluster://, or found on the node a
+ * redis:// URL names) gets node-redis's cluster client: every command goes to the node that owns the {etsyhook}
+ * slot, and follows it when the slot moves (MOVED, ASK).
  */
 export async function connect(target: QueueTarget, options: ConnectOptions = {}): Promise<RedisClient> {
+  if (target.seeds !== undefined) return connectCluster(target, target.seeds, options);
+  const client = await connectNode(target, options);
+  // Asked once per connection, never per request: a cluster node would answer MOVED for a slot it does not own.
+  if (!(await clusterEnabled(client))) return client;
+  await client.close().catch(() => client.destroy());
+  return connectCluster(target, [target.url], options);
+}
+
+async function connectNode(target: QueueTarget, options: ConnectOptions): Promise<RedisClient> {
   let connected = false;
   let down = false;
   let firstError: Error | undefined;
@@ -82,6 +110,115 @@ export async function connect(target: QueueTarget, options: ConnectOptions = {})
   return client;
 }
 
+async function clusterEnabled(client: RedisClient): Promise<boolean> {
+  try {
+    return /^cluster_enabled:1\b/m.test(String(await command(client, ['INFO', 'cluster'])));
+  } catch {
+    return false; // a user not allowed INFO: one server, as before
+  }
+}
+
+/** node-redis's cluster client, seen through the RedisClient that every caller uses. */
+class ClusterClient implements RedisClient {
+  readonly cluster = true;
+  constructor(
+    private readonly nodes: Pick<ReturnType<typeof createCluster>, 'isReady' | 'close' | 'destroy'> & {
+      sendCommand(firstKey: string, isReadonly: boolean, args: string[], options?: object): Promise<unknown>;
+      getNodeClientForKey(key: string): Promise<{ sendCommand(args: string[], options?: object): Promise<unknown> }>;
+    },
+  ) {}
+  sendCommand(args: string[], options?: object): Promise<unknown> {
+    // node-redis sends SCRIPT LOAD to every node, so one node down anywhere would keep a script from loading: the
+    // slot's owner is the one that runs etsyhook's scripts.
+    if (args[0] === 'SCRIPT' && args[1] === 'LOAD') return this.nodes.getNodeClientForKey(HASH_TAG).then((node) => node.sendCommand(args, options));
+    // Every key etsyhook touches carries the hash tag, so every other command is routed by it.
+    return this.nodes.sendCommand(HASH_TAG, false, args, options);
+  }
+  get isReady(): boolean {
+    return this.nodes.isReady;
+  }
+  close(): Promise<void> {
+    return this.nodes.close();
+  }
+  destroy(): void {
+    this.nodes.destroy();
+  }
+}
+
+async function connectCluster(target: QueueTarget, seeds: readonly string[], options: ConnectOptions): Promise<RedisClient> {
+  let connected = false;
+  let down = false;
+  let firstError: Error | undefined;
+  // The seeds only find the cluster; the nodes it names are reached with these defaults (credentials, TLS).
+  const first = new URL(seeds[0]!);
+  const cluster = createCluster({
+    rootNodes: seeds.map((url) => ({ url })),
+    defaults: {
+      ...(first.username === '' ? {} : { username: decodeURIComponent(first.username) }),
+      ...(first.password === '' ? {} : { password: decodeURIComponent(first.password) }),
+      disableOfflineQueue: true,
+      socket: {
+        ...(target.tls ? { tls: true as const } : {}),
+        connectTimeout: options.connectTimeoutMs ?? 5_000,
+        reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** Math.min(retries, 5), 1_000) : cause),
+      },
+    },
+  });
+  const failed = (err: Error): void => {
+    if (!connected) {
+      firstError ??= err;
+      return;
+    }
+    if (!down) {
+      down = true;
+      options.onDown?.(describeRedisError(err, target));
+    }
+  };
+  // Only the node that owns the slot matters: another master going away changes nothing for etsyhook.
+  const ours = (node: { host: string; port: number }): boolean => {
+    const master = cluster.slots[HASH_SLOT]?.master;
+    return master === undefined || (master.host === node.host && master.port === node.port);
+  };
+  cluster.on('error', failed);
+  cluster.on('node-error', (err: Error, node: { host: string; port: number }) => {
+    if (ours(node)) failed(err);
+  });
+  cluster.on('node-ready', (node: { host: string; port: number }) => {
+    if (down && ours(node)) {
+      down = false;
+      options.onUp?.();
+    }
+  });
+  try {
+    await cluster.connect();
+    connected = true;
+  } catch (err) {
+    cluster.destroy();
+    throw new OperationError(`cannot use the Redis Cluster at ${target.where}: ${describeRedisError(firstError ?? err, target)}`, {
+      hint: hintFor(firstError ?? err, target),
+      cause: err,
+    });
+  }
+  const client = new ClusterClient(cluster);
+  if (options.legacyQueue !== undefined) {
+    const key = options.legacyQueue;
+    const [mine, its] = await Promise.all([command(client, ['CLUSTER', 'KEYSLOT', HASH_TAG]), command(client, ['CLUSTER', 'KEYSLOT', key])]);
+    if (Number(mine) !== Number(its)) {
+      await client.close().catch(() => client.destroy());
+      throw new UsageError(
+        `--legacy-queue ${key} is in another slot of the Redis Cluster than etsyhook's keys, so one script cannot write both`,
+        `name the list with etsyhook's hash tag, e.g. --legacy-queue '${HASH_TAG}${key}', and read it under that name`,
+      );
+    }
+  }
+  return client;
+}
+
+/** A write to the {etsyhook} slot, as /ready asks: a PING answers even where the slot's writes would fail. */
+export async function probeWrite(client: RedisClient, timeoutMs = 2_000): Promise<void> {
+  await command(client, ['SET', KEYS.ready, new Date().toISOString(), 'PX', '60000'], timeoutMs);
+}
+
 /** A name for this consumer in the group: host, pid and a random part (a restarted process is a new consumer). */
 export function consumerName(): string {
   return `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -105,6 +242,8 @@ export function describeRedisError(err: unknown, target: QueueTarget): string {
   }
   if (/timeout/i.test(e.name ?? '') || /timeout/i.test(msg)) return target.tls ? 'timed out without a TLS answer (a rediss:// URL on a plain redis:// port?)' : 'timed out: nothing answered';
   if (/MISCONF|READONLY|OOM/.test(msg)) return `Redis refuses writes: ${msg.split('\n')[0]}`;
+  if (/SELECT is not allowed in cluster mode/i.test(msg)) return 'this Redis is a cluster node, and a cluster has only database 0: drop the /N from the URL';
+  if (/^(TRYAGAIN|ASK|MOVED|CLUSTERDOWN)\b/.test(msg)) return `the Redis Cluster is moving or missing the {etsyhook} slot: ${msg.split('\n')[0]}`;
   return msg.split('\n')[0] ?? 'failed';
 }
 

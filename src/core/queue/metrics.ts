@@ -6,7 +6,7 @@ import { queueDepth } from './sink.js';
 
 export function serveMetrics(client: RedisClient): {
   observe: (verdict: string, ms: number) => void;
-  routes: (health: () => { ok: boolean; reason?: string }) => Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  routes: (ready: () => Promise<{ ok: boolean; reason?: string }>) => Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 } {
   const registry = new Registry();
   const requests = new Counter({ name: 'etsyhook_requests_total', help: 'Requests answered, by verdict (unstored: Redis could not keep it, answered 503)', labelNames: ['verdict'], registers: [registry] });
@@ -30,12 +30,13 @@ export function serveMetrics(client: RedisClient): {
       requests.inc({ verdict });
       latency.observe(ms / 1000);
     },
-    routes: (health) => ({
+    routes: (ready) => ({
       '/ready': (_req, res) => {
-        const h = health();
-        const body = JSON.stringify(h.ok ? { status: 'ready' } : { status: 'not ready', reason: h.reason ?? 'Redis is unreachable' });
-        res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-        res.end(body);
+        void ready().then((h) => {
+          const body = JSON.stringify(h.ok ? { status: 'ready' } : { status: 'not ready', reason: h.reason ?? 'Redis is unreachable' });
+          res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
       },
       '/metrics': (_req, res) => {
         registry.metrics().then(

@@ -2,8 +2,9 @@
 // routesFor), and each route's job is delivered here through the same senders `dev` uses for routes — byte-exact
 // HTTP through the one Deliverer, exec:, slack:, pushover: through targets.ts.
 import type { ReceivedRecord } from '../log/records.js';
-import type { Deliverer, DeliveryResult } from '../delivery/http.js';
-import type { AttemptResult, SendAttempt } from '../delivery/forwarder.js';
+import type { DeliveryResult } from '../delivery/attempt.js';
+import type { Deliverer } from '../delivery/http.js';
+import type { AttemptResult, SendAttempt } from '../delivery/attempt.js';
 import type { Route } from '../delivery/routes.js';
 import { killCommands, routeSender } from '../delivery/targets.js';
 import type { EventDelivery } from './worker.js';

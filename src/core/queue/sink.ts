@@ -5,7 +5,7 @@ import { StoreUnavailableError } from '../../errors.js';
 import type { EventSink } from '../log/sink.js';
 import type { DeliveryRecord, ReceivedRecord, StoreRecord, Verdict } from '../log/records.js';
 import { bodyBytes } from '../log/records.js';
-import { command, KEYS, ReplyDeadlines, Script, type RedisClient, type Retention, describeRedisError, type QueueTarget } from './connection.js';
+import { command, KEYS, probeWrite, ReplyDeadlines, Script, type RedisClient, type Retention, describeRedisError, type QueueTarget } from './connection.js';
 import { pythonJsonDumps } from './python-json.js';
 
 // KEYS: history, jobs, seen key of the webhook-id[, legacy list]
@@ -169,6 +169,16 @@ export class RedisSink implements EventSink {
     const ok = this.client.isReady;
     const reason = ok ? undefined : (this.lastError ?? 'not connected to Redis');
     return { store: `redis://${this.target.where}`, ok, ...(reason === undefined ? {} : { reason }) };
+  }
+
+  /** /ready: a write to the {etsyhook} slot went through (on a cluster, on the node that owns it now). */
+  async ready(): Promise<{ ok: boolean; reason?: string }> {
+    try {
+      await probeWrite(this.client);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, reason: describeRedisError(err, this.target) };
+    }
   }
 
   async close(): Promise<void> {

@@ -3,9 +3,10 @@
 // (acknowledged), a retry due later (a sorted set, moved back to the stream when due), or dead (the dead-letter
 // stream). An entry a worker took and never settled (it was killed) is reclaimed by another after claimAfterMs.
 import type { DeliveryRecord, ReceivedRecord } from '../log/records.js';
-import { bodyBytes, isoNow } from '../log/records.js';
+import { bodyBytes } from '../log/records.js';
 import { delayBefore } from '../delivery/retry.js';
-import type { Deliverer, DeliveryResult } from '../delivery/http.js';
+import { attemptRecord, delivered, type DeliveryResult } from '../delivery/attempt.js';
+import type { Deliverer } from '../delivery/http.js';
 import { command, GROUP, KEYS, Script, type RedisClient } from './connection.js';
 
 /**
@@ -247,15 +248,11 @@ export class QueueWorker {
     }
     const attempt = e.attempt + 1;
     const { target, result } = await this.o.delivery.deliver(event, bodyBytes(event), attempt, e.route);
-    const ok = result.ok ?? (result.status !== undefined && result.status >= 200 && result.status < 300);
+    const ok = delivered(result);
     const maxAttempts = (e.route === undefined ? undefined : this.o.delivery.maxAttemptsFor?.(e.route)) ?? this.o.maxAttempts;
     const retryInMs = ok ? undefined : delayBefore(this.o.schedule, attempt + 1, maxAttempts);
     const outcome = ok ? 'delivered' : retryInMs === undefined ? 'dead' : 'failed';
-    const record: DeliveryRecord = { kind: 'delivery', id: event.id, at: isoNow(), target, attempt, status: outcome, ms: result.ms };
-    if (e.route !== undefined) record.route = e.route;
-    if (result.status !== undefined) record.httpStatus = result.status;
-    if (result.error !== undefined) record.error = result.error;
-    if (result.response !== undefined) record.response = result.response;
+    const record = attemptRecord({ id: event.id, target, route: e.route, attempt, status: outcome }, result);
     const error = result.error ?? (result.status !== undefined ? `HTTP ${result.status}` : 'no answer');
     const args = [
       GROUP,
