@@ -162,7 +162,7 @@ async function checkHelpPath(program: Command, words: readonly string[]): Promis
     const next = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
     if (next === undefined) {
       const { UsageError } = await import('./errors.js');
-      const { closeMatches } = await import('./core/events/catalog.js');
+      const { closeMatches } = await import('./words.js');
       const near = closeMatches(word, cmd.commands.map((c) => c.name()).filter((n) => n !== 'help'), 1);
       const parent = cmd === program ? 'etsyhook' : `etsyhook ${cmd.name()}`;
       throw new UsageError(`unknown command '${word}'${near.length > 0 ? ` (did you mean ${near[0]}?)` : ''}`, `\`${parent} --help\` lists the commands`);

@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { it, newHome, runCli } from './support/index.js';
+import { it, newHome, runCli, unusedPort } from './support/index.js';
 
 describe('the CLI surface', () => {
   it('prints the version from package.json and nothing else', async ({ home }) => {
@@ -103,5 +103,12 @@ describe('the CLI surface', () => {
     const failed = await runCli(['events', 'show', 'evt_nope', '--json'], { env: newHome(cleanups).env });
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ error: { code: 'failed' } });
+  });
+
+  it('a network failure in --json is its documented code, whichever command met it: unreachable for a closed port', async ({ cleanups }) => {
+    const port = await unusedPort();
+    const queue = await runCli(['events', 'list', '--queue', `redis://127.0.0.1:${port}`, '--json'], { env: newHome(cleanups).env });
+    expect(queue.code).toBe(1);
+    expect(JSON.parse(queue.stdout)).toEqual({ error: { message: expect.stringMatching(/^cannot use Redis at 127\.0\.0\.1:\d+: connection refused/), code: 'unreachable' } });
   });
 });

@@ -89,7 +89,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   // The inspector reads what the pipeline writes (the file log or the Redis history), and records its replays
   // through the pipeline's sink.
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
-  printBanner(o, secret, pipeline, publicUrl, inspector?.url, o.queue ? `Redis at ${o.queue.where}` : dir, recent.pending.length, out);
+  printBanner(o, secret, pipeline, publicUrl, inspector?.url, pipeline.sink.health().store, recent.pending.length, out);
   lines.release();
 
   const outcome = await untilStopped((f) => (fatal = f));

@@ -98,16 +98,14 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
     process.on('SIGINT', finish);
     process.on('SIGTERM', finish);
     // `etsyhook tail | head` closing the pipe is a normal way to stop.
-    const onPipe = (err: NodeJS.ErrnoException): void => {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') finish();
-    };
-    process.stdout.on('error', onPipe);
+    });
     if (empty) out.info(`following ${history.name}: waiting for events (start a receiver with \`etsyhook dev\`)…`);
     else out.info(out.c.dim(`following ${history.name}; Ctrl-C to stop`));
     await following.done;
     process.off('SIGINT', finish);
     process.off('SIGTERM', finish);
-    process.stdout.off('error', onPipe);
   } finally {
     await history.close();
   }

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApiError, OperationError, UsageError } from '../errors.js';
-import { closeMatches } from '../core/events/catalog.js';
+import { closeMatches } from '../words.js';
 import type { EtsyClient } from './client.js';
 
 export const DEFAULT_AUTHORIZE_URL = 'https://www.etsy.com/oauth/connect';

@@ -1,5 +1,5 @@
 // A logged-in Etsy session: credentials resolved (flags > env > stored), tokens refreshed, push configurations.
-import type { ConfigStore } from '../config.js';
+import { ConfigStore } from '../config.js';
 import { ApiError, NotLoggedInError, OperationError, UsageError } from '../errors.js';
 import { DEFAULT_API_BASE, EtsyClient, type HttpMethod, type RequestOptions } from './client.js';
 import { REFRESH_TOKEN_LIFETIME_MS, refreshTokens, type TokenSet } from './oauth.js';
@@ -72,7 +72,7 @@ function nonEmpty(v: string | undefined): string | undefined {
 
 export async function openEtsySession(options: EtsySessionOptions): Promise<EtsySession> {
   const env = options.env ?? process.env;
-  const config = options.config ?? new (await import('../config.js')).ConfigStore(env);
+  const config = options.config ?? new ConfigStore(env);
   const stored = await config.all();
   const apiBase = resolveApiBase(options.apiBase, env);
 

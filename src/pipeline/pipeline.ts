@@ -5,7 +5,7 @@
 import { Receiver, type ReceiverOptions, type RequestReport } from '../core/receive/receiver.js';
 import type { AttemptReport, Dispatcher, DispatchNotice } from '../core/delivery/dispatcher.js';
 import type { EventSink } from '../core/log/sink.js';
-import type { PipelineObserver } from '../core/observer.js';
+import type { PipelineObserver } from '../core/delivery/observer.js';
 import type { ReceivedRecord } from '../core/log/records.js';
 import { Forwarder } from '../core/delivery/forwarder.js';
 import { RouteDispatcher } from '../core/delivery/route-dispatcher.js';
@@ -14,7 +14,7 @@ import { FileSink } from '../core/log/file-sink.js';
 import type { RecentState } from '../core/log/recovery.js';
 import { OperationError } from '../errors.js';
 
-export type { PipelineObserver } from '../core/observer.js';
+export type { PipelineObserver } from '../core/delivery/observer.js';
 
 /** Fan-out to every observer; one that throws does not stop the others or the pipeline. */
 export class Observers implements Required<PipelineObserver> {

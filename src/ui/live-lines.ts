@@ -1,6 +1,6 @@
 // What a running receiver shows as it works: one human line per request and per delivery attempt on stderr (the
 // same lines as `tail`, from event-line.ts), or with --json one NDJSON object per record on stdout (present.ts).
-import type { PipelineObserver } from '../core/observer.js';
+import type { PipelineObserver } from '../core/delivery/observer.js';
 import { formatEventLine, formatWait } from './event-line.js';
 import { LineWriter, type Output } from './output.js';
 import { attemptJson, receivedLineJson } from './present.js';

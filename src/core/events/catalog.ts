@@ -1,5 +1,6 @@
 // events/: what etsyhook knows about Etsy's event types — the catalog (this file), realistic fixtures (fixtures.ts),
 // `--set key.path=value` edits (set-path.ts), type globs (globs.ts), and which API resource an event names (resource.ts).
+import { closeMatches as closeNames, editDistance } from '../../words.js';
 
 /**
  * Where a type comes from: `etsy` documented by Etsy and delivered today; `announced` announced by Etsy for webhooks
@@ -114,32 +115,9 @@ export function isKnownName(name: string): boolean {
   return findEventType(name) !== undefined || replacementOf(name) !== undefined;
 }
 
-/**
- * Names close to `name`, best first: those within a small edit distance; failing that, those sharing the part before
- * the dot (`order` → the order.* events) or containing what was typed.
- */
+/** Event type names close to `name`, best first (src/words.ts: the same for any list of names). */
 export function closeMatches(name: string, candidates: readonly string[] = EVENT_TYPE_NAMES, max = 3): string[] {
-  const typed = name.toLowerCase();
-  const scored = candidates.map((c) => ({ c, d: editDistance(typed, c) })).sort((a, b) => a.d - b.d);
-  const near = scored.filter(({ d }) => d <= Math.max(2, Math.floor(typed.length / 4)));
-  if (near.length > 0) return near.slice(0, max).map(({ c }) => c);
-  const prefix = typed.split('.')[0] ?? typed;
-  return scored
-    .filter(({ c }) => c.split('.')[0] === prefix || (typed.length >= 3 && c.includes(typed)))
-    .slice(0, max)
-    .map(({ c }) => c);
+  return closeNames(name, candidates, max);
 }
 
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
-}
+export { editDistance };

@@ -1,6 +1,5 @@
 // Which Etsy API resource a stored event is about, for `events show --expand`.
-import type { ReceivedRecord } from '../log/records.js';
-import { bodyBytes } from '../log/records.js';
+import { bodyBytes, type ReceivedRecord } from './record.js';
 
 /**
  * The API URL (or /v3 path) of the resource an event names: Etsy's order.* events carry resource_url; the seed

@@ -1,19 +1,2 @@
-// The sink seam of the pipeline: where received requests and delivery attempts are kept. Today the file log
-// (file-sink.ts over store.ts); the shared Redis queue next. The receiver never knows which.
-import type { DeliveryRecord, ReceivedRecord, Verdict } from './records.js';
-
-export interface EventSink {
-  /**
-   * Keep a received request. An `accepted` record whose webhook-id this sink has already accepted is kept as a
-   * `duplicate` instead (status and reason rewritten on the record): de-duplication lives with the data, so that
-   * receivers sharing a sink share it. Resolves with the verdict kept once the record is durable; rejects with
-   * StoreUnavailableError when it cannot be (the receiver answers 503).
-   */
-  receive(record: ReceivedRecord): Promise<Verdict>;
-  /** Keep a delivery attempt: written at once, made durable soon (its loss only makes the event look pending). */
-  attempt(record: DeliveryRecord): Promise<void>;
-  /** Wait for writes in flight and make everything durable; rejects when that fails. */
-  close(): Promise<void>;
-  /** For /health: what this sink is and whether it can write. */
-  health(): { store: string; ok: boolean; reason?: string };
-}
+// The sink seam, declared where the receiver (its first user) can reach it: core/receive/sink.ts.
+export type { EventSink } from '../receive/sink.js';

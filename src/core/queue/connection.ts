@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { createClient, createCluster } from 'redis';
 import { OperationError, UsageError } from '../../errors.js';
+import { networkFailure } from '../../net-errors.js';
 import type { QueueTarget } from './url.js';
 
 export { parseQueueUrl, parseRetain, redact, DEFAULT_RETENTION, type QueueTarget, type Retention } from './url.js';
@@ -105,6 +106,7 @@ async function connectNode(target: QueueTarget, options: ConnectOptions): Promis
     throw new OperationError(`cannot use Redis at ${target.where}: ${describeRedisError(firstError ?? err, target)}`, {
       hint: hintFor(firstError ?? err, target),
       cause: err,
+      code: networkFailure(firstError ?? err)?.code ?? 'failed',
     });
   }
   return client;
@@ -197,6 +199,7 @@ async function connectCluster(target: QueueTarget, seeds: readonly string[], opt
     throw new OperationError(`cannot use the Redis Cluster at ${target.where}: ${describeRedisError(firstError ?? err, target)}`, {
       hint: hintFor(firstError ?? err, target),
       cause: err,
+      code: networkFailure(firstError ?? err)?.code ?? 'failed',
     });
   }
   const client = new ClusterClient(cluster);
@@ -231,16 +234,18 @@ export function describeRedisError(err: unknown, target: QueueTarget): string {
   if (/WRONGPASS|invalid username-password/i.test(msg)) return 'the password (or user) in the URL was refused';
   if (/NOAUTH/i.test(msg)) return 'Redis wants a password: put it in the URL, redis://:PASSWORD@host:port';
   if (/AUTH.*called without any password|ERR AUTH/i.test(msg)) return 'the URL carries a password but this Redis has none set';
-  if (e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(msg)) return 'connection refused (is redis-server running there?)';
+  // The network failures as every sender names them (src/net-errors.ts), worded for Redis.
+  const net = networkFailure(err);
+  if (net?.system === 'ECONNREFUSED' || /ECONNREFUSED/.test(msg)) return 'connection refused (is redis-server running there?)';
   if (/client is offline/i.test(msg)) return 'not connected (Redis is down or unreachable; reconnecting)';
-  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return 'host not found';
-  if (e.code === 'ECONNRESET' || /ECONNRESET|Socket closed unexpectedly/i.test(msg)) {
+  if (net?.code === 'dns') return 'host not found';
+  if (net?.code === 'reset' || /ECONNRESET|Socket closed unexpectedly/i.test(msg)) {
     return target.tls ? 'the connection was closed during the TLS handshake (is this port TLS?)' : 'the connection was closed';
   }
-  if (/wrong version number|ssl|tls|certificate|EPROTO/i.test(msg) || /^ERR_SSL|CERT/.test(e.code ?? '')) {
+  if (net?.code === 'tls' || /wrong version number|ssl|tls|certificate|EPROTO/i.test(msg)) {
     return `TLS failed: ${msg.split('\n')[0]}`;
   }
-  if (/timeout/i.test(e.name ?? '') || /timeout/i.test(msg)) return target.tls ? 'timed out without a TLS answer (a rediss:// URL on a plain redis:// port?)' : 'timed out: nothing answered';
+  if (net?.code === 'timeout' || /timeout/i.test(e.name ?? '') || /timeout/i.test(msg)) return target.tls ? 'timed out without a TLS answer (a rediss:// URL on a plain redis:// port?)' : 'timed out: nothing answered';
   if (/MISCONF|READONLY|OOM/.test(msg)) return `Redis refuses writes: ${msg.split('\n')[0]}`;
   if (/SELECT is not allowed in cluster mode/i.test(msg)) return 'this Redis is a cluster node, and a cluster has only database 0: drop the /N from the URL';
   if (/^(TRYAGAIN|ASK|MOVED|CLUSTERDOWN)\b/.test(msg)) return `the Redis Cluster is moving or missing the {etsyhook} slot: ${msg.split('\n')[0]}`;

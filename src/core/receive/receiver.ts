@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { OperationError, StoreUnavailableError } from '../../errors.js';
-import { encodeBody, isoNow, newEventId, type ReceivedRecord, type Verdict } from '../log/records.js';
+import { encodeBody, isoNow, newEventId, type ReceivedRecord, type Verdict } from '../events/record.js';
 import { createVerifier, type Scheme, type VerifyOptions } from './signature.js';
-import type { EventSink } from '../log/sink.js';
+import type { EventSink } from './sink.js';
 
 import { DEFAULT_MAX_BODY } from '../defaults.js';
 

@@ -1,9 +1,9 @@
 // Both signature schemes: Etsy's Standard Webhooks scheme ("standard") and the seed chapter's X-Etsy-Signature
 // ("legacy"). Always over the raw bytes received; comparisons are constant-time.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SCHEMES, type Scheme } from '../events/record.js';
 
-export type Scheme = 'standard' | 'legacy';
-export const SCHEMES: readonly Scheme[] = ['standard', 'legacy'];
+export { SCHEMES, type Scheme };
 
 import { DEFAULT_TOLERANCE_SECONDS } from '../defaults.js';
 

@@ -8,6 +8,7 @@
 //   ETSYHOOK_TUNNEL_GIVE_UP_MS=N          how long a dropped tunnel may try to reconnect before dev exits 1 (default 60 s)
 //   ETSYHOOK_NGROK_SERVER_ADDR=host:port  the real ngrok module dials this instead of ngrok's service (error-path tests)
 // ETSYHOOK_TUNNEL takes only `fake` or `ngrok`: it once imported any module path given, i.e. ran arbitrary code.
+import { fork } from 'node:child_process';
 import { OperationError, UsageError } from '../../errors.js';
 
 export interface Tunnel {
@@ -123,7 +124,6 @@ async function openNgrok(port: number, host: string, options: TunnelOptions): Pr
   if (authtoken === undefined || authtoken === '') {
     throw new OperationError('no ngrok authtoken, so no public tunnel', { hint: NO_AUTHTOKEN_HINT });
   }
-  const { fork } = await import('node:child_process');
   const target = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const sup = supervise(options);

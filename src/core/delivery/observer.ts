@@ -1,7 +1,7 @@
 // What watches a running pipeline (terminal lines, JSON lines, metrics): told of every answered request, every
 // delivery attempt and every change in a target's state. Observers never delay the receiver.
-import type { AttemptReport, DispatchNotice } from './delivery/dispatcher.js';
-import type { RequestReport } from './receive/receiver.js';
+import type { AttemptReport, DispatchNotice } from './dispatcher.js';
+import type { RequestReport } from '../receive/receiver.js';
 
 export interface PipelineObserver {
   /** A request was answered (health checks excepted). */
