@@ -3,7 +3,7 @@
 import { accessSync, constants, mkdirSync, statSync, statfsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { OperationError } from './errors.js';
+import { OperationError, UsageError } from './errors.js';
 
 export interface Paths {
   /** Directory holding config.json (mode 0600). */
@@ -15,7 +15,9 @@ export interface Paths {
 /** ETSYHOOK_HOME holds everything; otherwise the platform's config and data directories. */
 export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
   const home = env.ETSYHOOK_HOME;
-  if (home !== undefined && home !== '') return { config: home, data: home };
+  // Set but empty (usually an unset variable expanded): a usage error, never a reason to use the real home instead.
+  if (home === '') throw new UsageError('ETSYHOOK_HOME is empty', 'set it to a directory, or unset it to use the default places (is the variable you expanded unset?)');
+  if (home !== undefined) return { config: home, data: home };
   return platformPaths(env, process.platform, homedir());
 }
 

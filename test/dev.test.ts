@@ -175,9 +175,12 @@ describe('dev answers', () => {
     // A rejected request keeps its own answer: the verdict does not depend on the disk.
     expect((await send(dev.url, { body: '{}' })).status).toBe(401);
     const health = await send(`http://127.0.0.1:${dev.port}/health`, { method: 'GET' });
-    // /health says so, with the reason, while the store cannot write: a load balancer stops sending here.
-    expect(health.status).toBe(503);
-    expect(health.json()).toMatchObject({ status: 'unhealthy', reason: expect.stringMatching(/ENOSPC|no space/i), accepted: 0, unstored: 2 });
+    // /health (liveness) says so, with the reason, and stays 200; /ready is the 503 a load balancer acts on.
+    expect(health.status).toBe(200);
+    expect(health.json()).toMatchObject({ status: 'healthy', ready: false, reason: expect.stringMatching(/ENOSPC|no space/i), accepted: 0, unstored: 2 });
+    const ready = await send(`http://127.0.0.1:${dev.port}/ready`, { method: 'GET' });
+    expect(ready.status).toBe(503);
+    expect(ready.json()).toMatchObject({ status: 'not ready', reason: expect.stringMatching(/ENOSPC|no space/i) });
     await waitFor('the 503 line', () => /unstored +503/.test(dev.stderr()), 5000);
   });
 });
@@ -360,7 +363,7 @@ describe('the store after a crash', () => {
     const { join } = await import('node:path');
     appendFileSync(join(h.dir, 'events', 'events.ndjson'), '{"kind":"received","id":"evt_torn","at":"2026-');
     const b = await startDev(cleanups, [], { home: h });
-    expect(b.stderr()).toMatch(/skipped 1 unreadable line/);
+    expect(b.stderr()).toMatch(/skipped a record cut short at the end of .*events\.ndjson \(byte \d+\): a write torn by a crash, never acknowledged/);
     const id2 = (await post(b.url, signed())).json().id as string;
     const ids = readStore(h.dir).records.map((r) => r.id);
     expect(ids).toEqual([id, id2]);

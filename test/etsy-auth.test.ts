@@ -1,5 +1,5 @@
 // `etsyhook auth`: the whole OAuth login against the fake Etsy (the test plays the browser), status and logout.
-import { statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -263,4 +263,38 @@ describe('auth status and logout', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ loggedIn: true, userId: fake.userId, expiresAt: null });
   });
+});
+
+describe('auth login opening the browser', () => {
+  /** A stand-in `xdg-open` on PATH that records its call and exits with `code`. */
+  function opener(dir: string, code: number): string {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > "${join(dir, 'opened')}"\nexit ${code}\n`, { mode: 0o755 });
+    return `${bin}:${process.env.PATH ?? ''}`;
+  }
+
+  const OPENED = /\(opened in your browser\)/;
+  const OPEN_IT = /\(no browser could be opened here: open the URL above yourself\)/;
+  // [name, display variables, the opener's exit code, what is said, whether the opener ran]
+  const cases: [string, Record<string, string | undefined>, number, RegExp, boolean][] = [
+    ['a display and an opener that exits 0: says it opened it', { DISPLAY: ':0' }, 0, OPENED, true],
+    ['no DISPLAY nor WAYLAND_DISPLAY: asks the user to open it', { DISPLAY: undefined, WAYLAND_DISPLAY: undefined }, 0, OPEN_IT, false],
+    ['a display but an opener that fails: asks the user to open it', { WAYLAND_DISPLAY: 'wayland-0', DISPLAY: undefined }, 3, OPEN_IT, true],
+  ];
+  for (const [name, display, code, said, ran] of cases) {
+    // The display rule is for X11/Wayland; macOS and Windows always have a browser to show.
+    it.skipIf(process.platform === 'darwin' || process.platform === 'win32')(name, async ({ fake, home }) => {
+      const env = cleanEnv(home.dir, { ETSY_API_BASE: fake.apiBase, ETSY_OAUTH_AUTHORIZE_URL: fake.authorizeUrl, CI: undefined, PATH: opener(home.dir, code), ...display });
+      const port = await unusedPort();
+      const cli = await startCli(['auth', 'login', '--port', String(port), '--api-key', fake.keystring, '--shared-secret', fake.sharedSecret], { env, ready: /Waiting for Etsy/ });
+      try {
+        expect(cli.stderr()).toMatch(said);
+        expect(OPENED.test(cli.stderr())).toBe(said === OPENED);
+        expect(existsSync(join(home.dir, 'opened'))).toBe(ran);
+      } finally {
+        await cli.stop();
+      }
+    });
+  }
 });

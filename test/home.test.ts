@@ -1,5 +1,5 @@
 // An ETSYHOOK_HOME etsyhook cannot use: one line naming it and the path, exit 1, never a hang or a raw EEXIST/ENOTDIR.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { cleanEnv, it, runCli } from './support/index.js';
@@ -59,5 +59,21 @@ describe('an unusable ETSYHOOK_HOME', () => {
     expect(res.stderr).not.toMatch(/error/);
     expect(res.code).toBe(0);
     expect(existsSync(join(home, 'config.json'))).toBe(true);
+  });
+});
+
+describe('ETSYHOOK_HOME set but empty', () => {
+  it('is a usage error naming the variable, for every command that uses the home; nothing is created anywhere', async ({ home }) => {
+    // A stand-in for the user's real home: nothing may appear in it.
+    const real = join(home.dir, 'real-home');
+    mkdirSync(real);
+    const env = cleanEnv('', { HOME: real, XDG_CONFIG_HOME: undefined, XDG_DATA_HOME: undefined });
+    for (const args of COMMANDS) {
+      const res = await runCli(args, { env, timeoutMs: 10_000 });
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(2);
+      expect(res.stderr, args.join(' ')).toMatch(/ETSYHOOK_HOME is empty/);
+      expect(res.stderr.trim().split('\n')[0]).not.toMatch(/at .*\.js:\d+/);
+    }
+    expect(readdirSync(real)).toEqual([]);
   });
 });

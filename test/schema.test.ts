@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { BIN, ROOT, SECRET, Target, it, post, runCli, signed, waitFor } from './support/index.js';
 
 const WORDS = {
-  received: ['accepted', 'rejected', 'duplicate', 'ignored'],
+  received: ['accepted', 'rejected', 'duplicate', 'ignored', 'unstored'],
   delivery: ['delivered', 'failed', 'dead'],
   event: ['accepted', 'rejected', 'duplicate', 'ignored', 'pending', 'delivered', 'failed', 'dead'],
 } as const;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { formatRecord, type StoreRecord } from '../src/core/log/records.js';
@@ -202,6 +202,32 @@ describe('tail --queue', () => {
     expect(listed.code).toBe(0);
     expect((JSON.parse(listed.stdout) as { id: string }[]).map((e) => e.id)).toEqual([id]);
     expect(await t.stop('SIGTERM')).toBe(0);
+  });
+});
+
+describe('tail --last', () => {
+  it('shows the last N matching records, read from the end (never the start of the log), then follows', async ({ cleanups, home }) => {
+    const { dir, env } = home;
+    const paid = Array.from({ length: 12 }, (_, i) => received({ type: 'order.paid', minutesAgo: 30 - i }));
+    const listings = Array.from({ length: 5 }, (_, i) => received({ type: 'listing.updated', minutesAgo: 10 - i }));
+    // Garbage at the very start of the log: a reader that went that far would say so.
+    mkdirSync(eventsDir(dir), { recursive: true });
+    appendFileSync(logFile(dir), 'not a record\n');
+    await writeStore(dir, [...paid, ...listings, delivery(paid[11]!)]);
+    const t = await tail(cleanups, env, '--last', '3', '--type', 'order.paid', '--json');
+    await waitFor('three lines', () => jsonLines(t.stdout()).length === 3);
+    // The two newest requests of that type and the newest record of all (their attempt), oldest first.
+    expect(jsonLines(t.stdout()).map((l) => [l.kind, l.id])).toEqual([
+      ['received', paid[10]!.id],
+      ['received', paid[11]!.id],
+      ['delivery', paid[11]!.id],
+    ]);
+    expect(t.stderr()).not.toMatch(/unreadable/);
+    // Then it follows.
+    const next = received({ type: 'order.paid' });
+    await appendFromAnotherProcess(dir, [received({ type: 'listing.created' }), next]);
+    await waitFor('the next one', () => jsonLines(t.stdout()).length === 4);
+    expect(jsonLines(t.stdout())[3]).toMatchObject({ kind: 'received', id: next.id });
   });
 });
 

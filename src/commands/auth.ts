@@ -176,7 +176,7 @@ async function login(opts: LoginOptions, out: Out): Promise<void> {
     out.info(`Open this URL in a browser and approve access (${scopes.join(' ')}):`);
     out.info(`  ${url}`);
     if (opts.browser && !isCI()) {
-      if (await openBrowser(url)) out.info('(opened in your browser)');
+      out.info(await (await import('../ui/browser.js')).browserLine(url));
     }
     // A plain line rather than a spinner: notices about stray callbacks may arrive while we wait.
     out.info(`Waiting for Etsy to redirect to ${server.redirectUri} (up to ${formatDuration(waitMs)}; Ctrl-C to stop)`);
@@ -225,29 +225,6 @@ async function askOrFail(out: Out, flag: string, envName: string, what: string, 
   const prompts = await import('../ui/prompts.js');
   const label = `${what[0]?.toUpperCase()}${what.slice(1)}:`;
   return secret ? prompts.askSecret(label) : prompts.askText(label);
-}
-
-/** Best effort: the URL is printed anyway, so a missing opener is not an error. */
-async function openBrowser(url: string): Promise<boolean> {
-  const { spawn } = await import('node:child_process');
-  const [cmd, args] =
-    process.platform === 'darwin'
-      ? ['open', [url]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
-        : ['xdg-open', [url]];
-  return new Promise((resolve) => {
-    try {
-      const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
-      child.once('error', () => resolve(false));
-      child.once('spawn', () => {
-        child.unref();
-        resolve(true);
-      });
-    } catch {
-      resolve(false);
-    }
-  });
 }
 
 async function currentStatus(): Promise<{ status: AuthStatus; keystring: { value: string; source: string } | undefined; detail: string; configPath: string }> {

@@ -93,7 +93,7 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
   let path = raw.path.trim();
   if (path === '' || /[?#\s]/.test(path)) throw new UsageError(`--path must be a URL path such as /webhook, got '${raw.path}'`);
   if (!path.startsWith('/')) path = `/${path}`;
-  if (path === '/health') throw new UsageError('--path /health is taken by the health check', 'choose another path');
+  if (path === '/health' || path === '/ready') throw new UsageError(`--path ${path} is taken by the health checks`, 'choose another path');
   let scheme: Scheme | undefined;
   if (raw.scheme !== undefined) {
     const s = raw.scheme.trim().toLowerCase();

@@ -15,6 +15,8 @@ import { liveLines } from '../ui/live-lines.js';
 import { routeTable } from '../ui/route-table.js';
 import { plural } from '../ui/words.js';
 import { mask, type Output } from '../ui/output.js';
+import { listeningNote, portMovedNote, storeDamage } from '../ui/words.js';
+import { logPath } from '../core/log/store.js';
 import type { DevOptions } from './dev-options.js';
 import type { Inspector } from '../inspector/index.js';
 import { openHistory } from '../core/history/index.js';
@@ -55,6 +57,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
     held: true,
     maxAttempts: o.maxAttempts,
     ...(routes ? { maxAttemptsOf: (route: string) => routes.find((r) => r.label === route)?.maxAttempts } : {}),
+    ...(o.queue ? { queue: o.queue.url } : {}),
   });
   const delivery = {
     maxAttempts: o.maxAttempts,
@@ -80,7 +83,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
     observers: [lines],
   });
   out.debug(`start-up scan: ${recent.scanned} recent records, ${recent.acceptedIds.length} accepted webhook-ids, ${recent.pending.length} pending deliveries`);
-  if (recent.badLines > 0) out.warn(`skipped ${recent.badLines} unreadable line(s) in the event store (a write torn by a crash); nothing acknowledged was lost`);
+  if (recent.badLines > 0) out.warn(storeDamage(recent, logPath(dir)));
 
   let fatal: ((err: Error) => void) | undefined;
   const tunnel = o.tunnel ? await openPublicTunnel(o, pipeline, out, (err) => fatal?.(err)) : undefined;
@@ -89,7 +92,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   // The inspector reads what the pipeline writes (the file log or the Redis history), and records its replays
   // through the pipeline's sink.
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
-  printBanner(o, secret, pipeline, publicUrl, inspector?.url, pipeline.sink.health().store, recent.pending.length, out);
+  printBanner(o, secret, pipeline, publicUrl, inspector && inspector.url + out.c.dim(portMovedNote(o.inspectPort!, inspector.port)), pipeline.sink.health().store, recent.pending.length, out);
   lines.release();
 
   const outcome = await untilStopped((f) => (fatal = f));
@@ -209,7 +212,7 @@ function printBanner(
   const from = secret.source === 'flag' ? '--secret' : secret.source === 'env' ? 'ETSY_WEBHOOK_SECRET' : 'the stored config';
   const row = (k: string, v: string): void => out.info(`  ${c.bold(k.padEnd(9))}${v}`);
   out.info(c.bold('etsyhook dev: receiving Etsy webhooks'));
-  row('Local', pipeline.url);
+  row('Local', pipeline.url + c.dim(listeningNote(o.host)));
   row('Inspect', inspectUrl ?? c.dim(o.inspectPort === undefined ? 'off (--no-inspect)' : 'off'));
   row('Public', publicUrl ? `${c.cyan(publicUrl)}  ${c.dim("← paste into Etsy's webhook portal")}` : c.dim('none (--no-tunnel)'));
   row('Events', o.events.length ? o.events.join(', ') : 'all');

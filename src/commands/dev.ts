@@ -59,7 +59,7 @@ Examples:
 
 Answers: 200 {"status":"accepted","id"} once the event is on disk ("duplicate", "ignored" likewise); 401 bad, missing or stale signature;
 400 not JSON or no event_type; 413 over --max-body; 405 wrong method; 404 other paths; 503 store cannot write.
-GET /health answers {"status":"healthy",...}. The public tunnel needs an ngrok authtoken: NGROK_AUTHTOKEN or
+GET /health (liveness) answers {"status":"healthy",...}; GET /ready is 503 while the store cannot write. The public tunnel needs an ngrok authtoken: NGROK_AUTHTOKEN or
 \`etsyhook config set ngrok-authtoken <token>\`. Stored events: etsyhook events list, tail, replay.`,
     )
     .action(async (_o: RawDevOptions, cmd: Command) => {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { closeMatches, isKnownName, withCurrentNames } from '../core/events/catalog.js';
 import type { EventStatus } from '../core/log/records.js';
 import type { Output } from '../ui/output.js';
+import { unreadableRecords } from '../ui/words.js';
 import { requiredList } from '../core/events/globs.js';
 import { listOption, parseSince, parseStatuses, sinceOption, statusOption, STATUS_HELP } from './flags.js';
 
@@ -86,8 +87,7 @@ export function badLineReporter(out: Output, file: string): { onBadLine: (offset
     },
     report: () => {
       if (count === 0) return;
-      const what = count === 1 ? `1 unreadable record at byte ${first}` : `${count} unreadable records (the first at byte ${first})`;
-      out.warn(`skipped ${what} of ${file}: a write torn by a crash, or corruption`);
+      out.warn(unreadableRecords(count, first, file));
     },
   };
 }

@@ -5,6 +5,7 @@ import { DEFAULT_INSPECT_PORT } from '../core/defaults.js';
 import { OperationError } from '../errors.js';
 import { parseQueueUrl, type QueueTarget } from '../core/queue/url.js';
 import { openHistory } from '../core/history/index.js';
+import { portMovedNote } from '../ui/words.js';
 import { context } from './common.js';
 import { queueUrl } from './queue-options.js';
 
@@ -74,7 +75,7 @@ Examples:
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
         throw new OperationError(`port ${options.port} and the ones after it are taken`, { hint: 'pass --inspect-port N (0 picks any free port)' });
       });
-      const moved = options.port !== 0 && inspector.port !== options.port ? out.c.dim(`  (port ${options.port} was taken)`) : '';
+      const moved = out.c.dim(portMovedNote(options.port, inspector.port));
       out.info(`${out.c.bold('Inspector:')} ${inspector.url}${moved}`);
       out.info(out.c.dim(`  events in ${history.where}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
       await new Promise<void>((resolve) => {

@@ -10,7 +10,7 @@ import { EXIT_INTERRUPTED } from './interrupt.js';
 import type { Output } from '../ui/output.js';
 import { attemptJson } from '../ui/present.js';
 import { collect, context } from './common.js';
-import { duration, plural } from '../ui/words.js';
+import { duration, plural, replayedElsewhere } from '../ui/words.js';
 import type { FilterFlags, ParsedFilters } from './event-filters.js';
 import { STATUS_HELP } from './flags.js';
 
@@ -380,6 +380,7 @@ function renderSummary(sent: Sent, c: { mode: string; where: string; to: string 
   const line = `replayed ${plural(summary.count, 'event')} ${mode} in ${duration(summary.elapsedMs)}${rate}: ${counted}${times}`;
   if (summary.failed === 0 && summary.duplicates === 0) out.success(line);
   else out.info(line);
+  if (summary.elsewhere > 0) out.info(replayedElsewhere(summary.elsewhere));
   if (summary.duplicates > 0) {
     const hint = resign?.newId ? 'they were sent with new webhook-ids: is the receiver de-duplicating on something else?' : 'add --resign --new-id to send them as new events';
     out.warn(`${summary.duplicates === 1 ? '1 replay was' : `${summary.duplicates} replays were`} answered as a duplicate (the receiver already had the webhook-id, and did not take it again): ${hint}`);

@@ -143,7 +143,7 @@ async function runServe(o: ServeOptions, out: Output): Promise<void> {
       routes: metrics.routes(() => sink.ready()),
     },
     sink,
-    observers: [lines, { onRequest: (r) => metrics.observe(r.stored ? (r.record?.status ?? 'rejected') : 'unstored', r.ms) }],
+    observers: [lines, { onRequest: (r) => metrics.observe(r.outcome, r.ms) }],
   });
   const listening = pipeline.url.replace('127.0.0.1', o.host);
   out.info(`serve: listening on ${listening}, events go to Redis${client.cluster ? ' Cluster' : ''} at ${where}${o.legacyQueue ? ` (and the list ${o.legacyQueue})` : ''}`);

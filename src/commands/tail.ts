@@ -8,16 +8,19 @@ import { openHistory } from '../core/history/index.js';
 import { TailFilter } from '../core/log/follower.js';
 import { addFilterOptions, filtersOf, type ParsedFilterFlags, type ParsedFilters } from './event-filters.js';
 import { queueUrl } from './queue-options.js';
+import { parseIntFlag } from '../config.js';
 
 export interface TailOptions {
   filters: ParsedFilters;
   json: boolean;
   /** --queue / ETSYHOOK_QUEUE: follow the Redis history instead of the file log. */
   queue: string | undefined;
+  /** --last N: first the last N records that match, read from the end. */
+  last: number | undefined;
 }
 
-export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions & { queue?: string }): TailOptions {
-  return { filters: filtersOf(raw), json: raw.json ?? false, queue: queueUrl(raw.queue) };
+export function parseTailOptions(raw: ParsedFilterFlags & GlobalOptions & { queue?: string; last?: string }): TailOptions {
+  return { filters: filtersOf(raw), json: raw.json ?? false, queue: queueUrl(raw.queue), last: parseIntFlag('--last', raw.last, { min: 0 }) };
 }
 
 export function register(program: Command): void {
@@ -29,6 +32,7 @@ export function register(program: Command): void {
     since: 'first show what is already stored from this far back (30m, 2h, 7d) or since a date',
   })
     .option('--queue <url>', 'follow the Redis history every serve and worker writes, instead of the local store (env ETSYHOOK_QUEUE)')
+    .option('--last <n>', 'first show the last N records that match the filters (read from the end), then follow')
     .addHelpText(
       'after',
       `
@@ -40,6 +44,7 @@ answered, or what the app answered an attempt), and for attempts ms, error, targ
 Examples:
   $ etsyhook tail
   $ etsyhook tail --type 'order.*' --status rejected,failed,dead
+  $ etsyhook tail --last 20 --status failed,dead
   $ etsyhook tail --since 10m --json | jq -c 'select(.kind == "delivery")'`,
     )
     .action(async (_flags: object, cmd: Command) => {
@@ -58,7 +63,7 @@ function renderer(
 ): (rec: StoreRecord) => string {
   return (rec) => {
     const type = typeOf(rec);
-    if (!o.json) return formatEventLine(rec, out.cOut, type === undefined ? {} : { type });
+    if (!o.json) return formatEventLine(rec, out.cOut, { ...(type === undefined ? {} : { type }), ...(o.queue === undefined ? {} : { queue: o.queue }) });
     return JSON.stringify(rec.kind === 'received' ? receivedJson(rec) : attemptJson(rec, { type, webhookId: webhookIdOf(rec) }));
   };
 }
@@ -89,6 +94,7 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
       {
         filter,
         ...(since === undefined ? {} : { since }),
+        ...(o.last === undefined ? {} : { last: o.last }),
         // Said as it happens: a tail has no "afterwards".
         onBadLine: (offset) => out.warn(`skipped an unreadable record at byte ${offset} of ${history.name}: a write torn by a crash, or corruption`),
         onError: (err) => out.warn(`lost ${history.name}: ${err.message.split('\n')[0]}; retrying`),

@@ -278,6 +278,8 @@ export class InspectorServer {
       attempt: attempt === undefined ? null : attemptJson(attempt, ev.record),
       recorded: summary.storeError === undefined,
       ...(summary.storeError === undefined ? {} : { recordError: summary.storeError.message }),
+      // Sent elsewhere than the event's own deliveries: recorded and shown, and its status is unchanged.
+      elsewhere: summary.elsewhere > 0,
     });
   }
 

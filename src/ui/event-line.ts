@@ -22,6 +22,8 @@ export interface EventLineOptions {
   maxAttempts?: number;
   /** For a failed attempt the target did not answer at all: it waits with the held ones until the target answers. */
   held?: boolean;
+  /** Where the event is stored, when not the local store: the resend hint names it (`--queue URL`). */
+  queue?: string;
 }
 
 /** One human line for a received request or a delivery attempt; no trailing newline. */
@@ -63,13 +65,29 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
   }
   const why = rec.httpStatus !== undefined ? String(rec.httpStatus) : (rec.error ?? 'failed');
   const verdict =
-    rec.status === 'dead'
-      ? c.red(`dead after ${rec.attempt === 1 ? '1 attempt' : `${rec.attempt} attempts`}; resend with: etsyhook replay ${rec.id}${rec.route !== undefined ? ' --failed' : ''}`)
+    options.held === true || rec.held === true
+      ? c.dim('held until the app answers (no attempt used)')
+      : rec.status === 'dead'
+      ? c.red(`dead after ${rec.attempt === 1 ? '1 attempt' : `${rec.attempt} attempts`}; resend with: etsyhook replay ${rec.id}${rec.route !== undefined ? ' --failed' : ''}${options.queue !== undefined ? ` --queue ${queueForHint(options.queue)}` : ''}`)
       : c.dim(
           `attempt ${rec.attempt}${options.maxAttempts !== undefined ? `/${options.maxAttempts}` : ''}` +
-            (options.held ? ', held until the app answers' : options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
+            (options.retryInMs !== undefined ? `, retry in ${formatWait(options.retryInMs)}` : ', failed'),
         );
   return `${head} ${c.yellow(why)}  ${tail}  ${verdict}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
+}
+
+/** A Redis URL to print in a command line: as given, unless it holds a password (then the variable, or masked). */
+export function queueForHint(url: string, env: NodeJS.ProcessEnv = process.env): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (parsed.password === '') return url;
+  if (env.ETSYHOOK_QUEUE === url) return '"$ETSYHOOK_QUEUE"';
+  parsed.password = 'PASSWORD';
+  return parsed.href;
 }
 
 function stamp(at: string, c: ChalkInstance, options: EventLineOptions): string {

@@ -17,7 +17,7 @@ const MAX_HELD = 1000;
 
 export function liveLines(
   out: Output,
-  options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined; held?: boolean } = {},
+  options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined; queue?: string; held?: boolean } = {},
 ): LiveLines {
   const c = out.c;
   const writer = new LineWriter(process.stderr);
@@ -42,11 +42,11 @@ export function liveLines(
       const rec = r.record;
       if (rec === undefined) return;
       if (out.json) {
-        data.write(JSON.stringify(receivedLineJson(rec, { httpStatus: r.status, reason: r.storeError ?? rec.reason ?? null, stored: r.stored, ms: r.ms })));
+        data.write(JSON.stringify(receivedLineJson(rec, { outcome: r.outcome, httpStatus: r.status, reason: r.storeError ?? rec.reason ?? null, stored: r.stored, ms: r.ms })));
         return;
       }
       // Not stored: the line shows the 503 actually answered, not the answer the record was meant to carry.
-      lines.write(r.storeError === undefined ? formatEventLine(rec, c) : formatEventLine({ ...rec, httpStatus: r.status }, c, { unstored: r.storeError }));
+      lines.write(r.outcome !== 'unstored' ? formatEventLine(rec, c) : formatEventLine({ ...rec, httpStatus: r.status }, c, { unstored: r.storeError ?? 'not stored' }));
     },
     onAttempt({ record, event, retryInMs, held }) {
       if (out.json) {
@@ -60,6 +60,7 @@ export function liveLines(
           ...(retryInMs !== undefined ? { retryInMs } : {}),
           ...(held ? { held } : {}),
           ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+          ...(options.queue !== undefined ? { queue: options.queue } : {}),
         }),
       );
     },

@@ -1,7 +1,7 @@
 // The one JSON presenter: every `--json` output, the inspector's API and the Redis layout give a record the same
 // field names. `status` is always an outcome word, `httpStatus` always the HTTP code (see the README's schema table).
 import type { StoredEvent } from '../core/log/query.js';
-import type { AttemptResponse, DeliveryRecord, EventStatus, ReceivedRecord, Verdict } from '../core/log/records.js';
+import type { AttemptResponse, DeliveryRecord, EventStatus, ReceivedRecord, RequestOutcome, Verdict } from '../core/log/records.js';
 
 /** A received request, as a line of `dev --json`, `tail --json`, `serve`. */
 export interface ReceivedJson {
@@ -81,7 +81,9 @@ export function receivedJson(r: ReceivedRecord): ReceivedJson {
 }
 
 /** A line of `dev --json` and `serve` for a request answered: receivedJson's fields with what the answer was. */
-export interface ReceivedLineJson extends ReceivedJson {
+export interface ReceivedLineJson extends Omit<ReceivedJson, 'status'> {
+  /** The outcome word: the verdict, or `unstored` (answered 503: the store could not keep it). */
+  status: RequestOutcome;
   /** False when the store could not keep it (the answer was then a 503). */
   stored: boolean;
   /** Milliseconds from the request's arrival to the answer, to 0.1. */
@@ -92,14 +94,14 @@ export interface ReceivedLineJson extends ReceivedJson {
  * receivedJson(r) with the answer's HTTP status and reason, then `stored` and `ms`, built as one object literal:
  * serve writes one per request, and the spread form (`{...receivedJson(r), …}`) cost ~5 µs of the ~1 this does.
  */
-export function receivedLineJson(r: ReceivedRecord, answer: { httpStatus: number; reason: string | null; stored: boolean; ms: number }): ReceivedLineJson {
+export function receivedLineJson(r: ReceivedRecord, answer: { outcome: RequestOutcome; httpStatus: number; reason: string | null; stored: boolean; ms: number }): ReceivedLineJson {
   return {
     kind: 'received',
     id: r.id,
     at: r.at,
     webhookId: r.webhookId ?? null,
     type: r.type ?? null,
-    status: r.status,
+    status: answer.outcome,
     httpStatus: answer.httpStatus,
     reason: answer.reason,
     scheme: r.scheme ?? null,

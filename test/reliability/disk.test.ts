@@ -89,8 +89,9 @@ describe('disk trouble', () => {
     for (let i = 0; i < 10; i++) after.push((await sendOne(dev.url, secret)).status);
     expect(after.every((s) => s === 503), `while full: ${after.join(',')}`).toBe(true);
     expect(whileFull.slice(firstFail).every((s) => s === 503)).toBe(true);
-    // Still up, and /health says the store cannot write (503), so a load balancer stops sending here.
-    expect(await health(dev.origin), 'receiver still up with a full disk').toMatchObject({ httpStatus: 503, body: { status: 'unhealthy' } });
+    // Still up (/health 200), and /ready says the store cannot write (503), so a load balancer stops sending here.
+    expect(await health(dev.origin), 'receiver still up with a full disk').toMatchObject({ httpStatus: 200, body: { status: 'healthy', ready: false } });
+    expect((await send(`${dev.origin}/ready`, { method: 'GET' })).status).toBe(503);
 
     // Space returns.
     unlinkSync(filler);
@@ -119,7 +120,8 @@ describe('disk trouble', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) statuses.push((await sendOne(dev.url, secret)).status);
     expect(statuses.every((s) => s === 503), statuses.join(',')).toBe(true);
-    expect(await health(dev.origin), 'receiver still up').toMatchObject({ httpStatus: 503, body: { status: 'unhealthy' } });
+    expect(await health(dev.origin), 'receiver still up').toMatchObject({ httpStatus: 200, body: { status: 'healthy', ready: false } });
+    expect((await send(`${dev.origin}/ready`, { method: 'GET' })).status).toBe(503);
     expect(dev.child.exitCode).toBeNull();
     recordFigure('4b. store on /dev/full', `10 × 503, 0 × 2xx; receiver up`);
   });

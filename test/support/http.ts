@@ -46,8 +46,8 @@ export function post(url: string, event: { body: Buffer | string; headers: Recor
   return send(url, { headers: event.headers, body: event.body });
 }
 
-/** GET /health's answer (200 healthy, 503 while the store cannot write) with its JSON (the receiver's counters), or
- *  undefined when nothing answers. */
+/** GET /health's answer (liveness: 200 while it serves; `ready: false` while the store cannot write) with its JSON
+ *  (the receiver's counters), or undefined when nothing answers. */
 export async function health(origin: string): Promise<{ httpStatus: number; body: Record<string, any> } | undefined> {
   try {
     const r = await send(`${origin}/health`, { method: 'GET', timeoutMs: 5000 });
@@ -131,6 +131,8 @@ export type TargetMode = 'ok' | 'refuse' | 'hang' | 'error';
  *  answers 500 ('error'); counts deliveries per webhook-id. Closed when the scope ends. */
 export class Target {
   readonly received = new Map<string, number>();
+  /** Webhook-ids in the order they were delivered (answered 200). */
+  readonly order: string[] = [];
   mode: TargetMode = 'ok';
   private server: Server | undefined;
   private hung: (() => void)[] = [];
@@ -172,6 +174,7 @@ export class Target {
           }
           const id = String(req.headers['webhook-id'] ?? req.headers['x-etsy-timestamp'] ?? '?');
           this.received.set(id, (this.received.get(id) ?? 0) + 1);
+          this.order.push(id);
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
         };
         if (this.mode === 'hang') this.hung.push(answer);

@@ -25,8 +25,8 @@ export interface RecorderOptions {
   headers?: Record<string, string>;
   /** Wait this long before answering. */
   delayMs?: number;
-  /** Never answer (for timeouts). */
-  hang?: boolean;
+  /** Never answer (for timeouts): every request, or those the function picks. */
+  hang?: boolean | ((req: Recorded) => boolean);
   path?: string;
 }
 
@@ -42,7 +42,7 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
     req.on('end', () => {
       const rec: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
       requests.push(rec);
-      if (options.hang) return;
+      if (typeof options.hang === 'function' ? options.hang(rec) : options.hang) return;
       const answer = (): void => {
         inFlight--;
         const status = typeof options.status === 'function' ? options.status(rec) : (options.status ?? 200);

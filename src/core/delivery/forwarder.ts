@@ -33,7 +33,7 @@ export interface ForwarderOptions {
   maxAttempts?: number;
   timeoutMs?: number;
   insecure?: boolean;
-  /** The delay before each attempt (retry.ts); default DEFAULT_RETRY_SCHEDULE_MS. Its first non-zero delay also paces the breaker's probes. */
+  /** The delay before each attempt (retry.ts); default DEFAULT_RETRY_SCHEDULE_MS. The breaker's probes keep their own pace. */
   schedule?: readonly number[];
   /** Called after each attempt is recorded (or failed to be). */
   onAttempt?: (attempt: AttemptReport) => void;
@@ -54,8 +54,14 @@ import { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS } from '../defaults.js';
 export { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS };
 /** The longest pause between two probes of an app that does not answer. */
 export const MAX_PROBE_INTERVAL_MS = 30_000;
+/** The pause before the first probe, doubling after each probe the app does not answer (whatever the retry schedule). */
+export const FIRST_PROBE_MS = 2_000;
+/** Probes of one event that time out in a row, while others are held, before that event uses an attempt. */
+export const PROBE_TIMEOUTS_COUNTED = 3;
 
 interface Job {
+  /** Arrival order: held events are probed and released oldest first. */
+  seq: number;
   event: ReceivedRecord;
   /** The exact body bytes when the receiver still has them (saves decoding the record). */
   body?: Buffer;
@@ -63,6 +69,8 @@ interface Job {
   attempts: number;
   /** Sent as the breaker's probe: if the app does not answer it either, the attempt is not counted. */
   probe?: boolean;
+  /** Probes of this event in a row that timed out. */
+  timeouts?: number;
 }
 
 /** The pause before probe `n` (1-based) of an app that does not answer: the base doubling, capped, ±10% jitter. */
@@ -80,10 +88,12 @@ export class Forwarder implements Dispatcher {
   private readonly timeoutMs: number;
   private readonly insecure: boolean;
   private readonly schedule: readonly number[];
-  private readonly probeBaseMs: number;
   private readonly random: () => number;
   private readonly queue: Job[] = [];
   private queueHead = 0;
+  /** Events the app did not answer, oldest first: they go before anything queued, one probe at a time while held. */
+  private readonly held: Job[] = [];
+  private seq = 0;
   private active = 0;
   private readonly waiting = new Set<NodeJS.Timeout>();
   private stopping = false;
@@ -96,8 +106,10 @@ export class Forwarder implements Dispatcher {
    * Circuit breaker: after a delivery fails without an HTTP answer (refused, reset, timed out), nothing more is sent
    * until `openUntil`; then a single probe goes, and only its success lets the queue flow again. Without it, a dead
    * app makes every queued event cost a connection attempt, an error and a record at once, which slows the receiver.
-   * Events held back by the breaker use up none of their attempts, and neither does a probe the app does not answer:
-   * only attempts sent while the app was answering count, so a dead app never turns held events dead.
+   * An attempt the app does not answer (refused, reset, timed out) uses none of the event's attempts, the one that
+   * opens the breaker included, and neither do probes: a dead app never turns held events dead. The one exception is
+   * an event whose probes keep timing out while others wait behind it: after PROBE_TIMEOUTS_COUNTED it uses an
+   * attempt and the next event is probed, so one request that hangs the app cannot hold the rest back for ever.
    */
   private breakerFailures = 0;
   private openUntil = 0;
@@ -111,7 +123,6 @@ export class Forwarder implements Dispatcher {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? this.schedule.length);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
     this.insecure = options.insecure ?? false;
-    this.probeBaseMs = Math.min(MAX_PROBE_INTERVAL_MS, this.schedule.find((ms) => ms > 0) ?? 1_000);
     this.random = options.random ?? Math.random;
     this.ownsDeliverer = options.deliverer === undefined;
     this.deliverer = options.deliverer ?? new Deliverer({ connections: this.concurrency, insecure: this.insecure });
@@ -119,19 +130,20 @@ export class Forwarder implements Dispatcher {
 
   /** Events queued, in flight, or waiting for a retry. */
   get pending(): number {
-    return this.queue.length - this.queueHead + this.active + this.waiting.size;
+    return this.queue.length - this.queueHead + this.held.length + this.active + this.waiting.size;
   }
 
   /** Queue an accepted event for delivery; `attemptsSoFar` continues the count of a resumed event. */
   dispatch(event: ReceivedRecord, attemptsSoFar = 0, body?: Buffer): void {
     if (this.stopping) return;
     if (attemptsSoFar >= this.maxAttempts) attemptsSoFar = this.maxAttempts - 1; // a resumed event gets one more try
-    this.queue.push(body === undefined ? { event, attempts: attemptsSoFar } : { event, attempts: attemptsSoFar, body });
+    const seq = this.seq++;
+    this.queue.push(body === undefined ? { seq, event, attempts: attemptsSoFar } : { seq, event, attempts: attemptsSoFar, body });
     this.pump();
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.queueHead < this.queue.length && !this.stopping) {
+    while (this.active < this.concurrency && (this.held.length > 0 || this.queueHead < this.queue.length) && !this.stopping) {
       if (this.breakerFailures > 0) {
         const wait = this.openUntil - Date.now();
         if (wait > 0) {
@@ -144,15 +156,9 @@ export class Forwarder implements Dispatcher {
         if (this.probing) return;
         this.probing = true;
       }
-      const job = this.queue[this.queueHead]!;
+      const job = this.next();
       if (this.breakerFailures > 0) job.probe = true;
       else delete job.probe;
-      this.queue[this.queueHead] = undefined as unknown as Job;
-      this.queueHead++;
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue.splice(0, this.queueHead);
-        this.queueHead = 0;
-      }
       this.active++;
       void this.attempt(job).finally(() => {
         this.active--;
@@ -161,6 +167,28 @@ export class Forwarder implements Dispatcher {
         this.checkIdle();
       });
     }
+  }
+
+  /** The oldest held event, else the head of the queue. */
+  private next(): Job {
+    const held = this.held.shift();
+    if (held !== undefined) return held;
+    const job = this.queue[this.queueHead]!;
+    this.queue[this.queueHead] = undefined as unknown as Job;
+    this.queueHead++;
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    return job;
+  }
+
+  /** Back with the held events, in arrival order. */
+  private hold(job: Job): void {
+    delete job.probe;
+    let i = this.held.length;
+    while (i > 0 && this.held[i - 1]!.seq > job.seq) i--;
+    this.held.splice(i, 0, job);
   }
 
   private async attempt(job: Job): Promise<void> {
@@ -179,43 +207,52 @@ export class Forwarder implements Dispatcher {
         });
     if (this.abandoned) return;
     const answered = result.answered ?? result.status !== undefined;
-    if (!answered && job.probe === true) {
-      // A probe the target did not answer either: not an attempt of this event. Back with the held ones.
-      delete job.probe;
-      if (!this.stopping) this.queue.push(job);
-      this.updateBreaker(result);
+    const timedOut = !answered && result.error?.startsWith('timed out') === true;
+    job.timeouts = job.probe === true && timedOut ? (job.timeouts ?? 0) + 1 : 0;
+    // No answer: not an attempt of this event, unless its probes keep timing out while others wait behind it.
+    const held = !answered && (job.timeouts < PROBE_TIMEOUTS_COUNTED || (this.held.length === 0 && this.queueHead >= this.queue.length));
+    if (held && job.probe === true) {
+      // A probe the target did not answer either: said by the hold notice, not recorded. Back with the held ones.
+      if (!this.stopping) this.hold(job);
+      this.updateBreaker(result, true);
       return;
     }
+    if (!held) delete job.timeouts;
     const ok = delivered(result);
-    const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts ? 'dead' : 'failed';
+    const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= this.maxAttempts && !held ? 'dead' : 'failed';
     const record = attemptRecord({ id: event.id, target: this.target, route: this.options.route, attempt, status: outcome }, result);
+    if (held) record.held = true;
     // Recorded in the background: the slot is free for the next delivery while the group commit runs. Lazily synced:
     // an attempt lost in an OS crash leaves the event pending, and it is delivered again (at least once).
     const recorded = this.options.sink.attempt(record).catch((err: unknown) => this.options.onRecordError?.(err as Error));
     this.recording.add(recorded);
     void recorded.finally(() => this.recording.delete(recorded));
     let retryInMs: number | undefined;
-    let held = false;
-    if (outcome === 'failed' && !this.stopping && !answered) {
+    if (held) {
       // No answer at all: the breaker opens (below) and this event waits with the held ones until the app answers.
-      held = true;
-      this.queue.push({ event, attempts: attempt, body });
+      if (!this.stopping) this.hold({ ...job, body });
     } else if (outcome === 'failed' && !this.stopping) {
       retryInMs = delayBefore(this.schedule, attempt + 1, this.maxAttempts, this.random) ?? 0;
       const timer = setTimeout(() => {
         this.waiting.delete(timer);
         if (this.stopping) return;
-        this.queue.push({ event, attempts: attempt, body });
+        this.queue.push({ seq: job.seq, event, attempts: attempt, body });
         this.pump();
       }, retryInMs);
       this.waiting.add(timer);
     }
     this.options.onAttempt?.({ record, event, ...(retryInMs !== undefined ? { retryInMs } : {}), ...(held ? { held } : {}) });
-    this.updateBreaker(result);
+    if (!answered && !held) {
+      // The probe that used an attempt: the app may only be stuck on this event, so the next held one goes now.
+      this.probing = false;
+      this.openUntil = Date.now();
+      return;
+    }
+    this.updateBreaker(result, job.probe === true);
   }
 
-  private updateBreaker(result: AttemptResult): void {
-    this.probing = false;
+  private updateBreaker(result: AttemptResult, probe: boolean): void {
+    if (probe) this.probing = false;
     if (result.answered ?? result.status !== undefined) {
       // The app answered (even with an error status): it is there.
       if (this.breakerFailures > 0) this.options.onResume?.();
@@ -226,7 +263,7 @@ export class Forwarder implements Dispatcher {
     // Failures of attempts that were already in flight when the breaker opened do not lengthen the pause.
     if (now < this.openUntil) return;
     this.breakerFailures++;
-    const pause = probeDelay(this.breakerFailures, this.probeBaseMs, this.random);
+    const pause = probeDelay(this.breakerFailures, FIRST_PROBE_MS, this.random);
     this.openUntil = now + pause;
     if (!this.stopping) this.options.onHold?.(pause, this.breakerFailures - 1);
   }
@@ -256,6 +293,7 @@ export class Forwarder implements Dispatcher {
     clearTimeout(this.breakerTimer);
     this.queue.length = 0;
     this.queueHead = 0;
+    this.held.length = 0;
     if (this.active > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

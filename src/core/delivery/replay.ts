@@ -5,7 +5,7 @@ import { isDuplicateAnswer } from './answer.js';
 import type { DeliveryResult } from './attempt.js';
 import type { DeliverOptions } from './http.js';
 import { latency } from './stats.js';
-import type { StoredEvent } from '../log/query.js';
+import { countsForStatus, type StoredEvent } from '../log/query.js';
 import { bodyBytes, type DeliveryRecord, type ReceivedRecord } from '../log/records.js';
 import { detectScheme, newWebhookId, signatureHeaders, type Scheme } from '../receive/signature.js';
 import type { EventSink } from '../log/sink.js';
@@ -101,6 +101,8 @@ export interface ReplaySummary {
   interrupted: boolean;
   /** Failures per reason: 'HTTP 500', 'connection refused' … */
   reasons: Record<string, number>;
+  /** Replays sent elsewhere than where the event's own deliveries go: recorded, and its status unchanged. */
+  elsewhere: number;
   elapsedMs: number;
   /** A store append that failed (the replays still happened). */
   storeError: Error | undefined;
@@ -139,7 +141,7 @@ export interface ReplaySource {
 
 /** A summary before anything is sent: what `replay --json` prints when there is nothing to replay. */
 export function emptyReplaySummary(planned = 0): ReplaySummary {
-  return { count: 0, planned, delivered: 0, duplicates: 0, failed: 0, statuses: {}, ms: null, interrupted: false, reasons: {}, elapsedMs: 0, storeError: undefined };
+  return { count: 0, planned, delivered: 0, duplicates: 0, failed: 0, statuses: {}, ms: null, interrupted: false, reasons: {}, elsewhere: 0, elapsedMs: 0, storeError: undefined };
 }
 
 /** Send every request, at most `concurrency` at a time, recording each attempt; oldest first as given. */
@@ -180,6 +182,7 @@ export async function replayEvents(requests: ReplaySource, options: ReplayOption
         result,
       );
       summary.count++;
+      if (!countsForStatus(request.event.record, record, request.event.deliveries)) summary.elsewhere++;
       if (result.status !== undefined) {
         summary.statuses[String(result.status)] = (summary.statuses[String(result.status)] ?? 0) + 1;
         times.push(result.ms);

@@ -32,6 +32,15 @@ export function planReplay(events: readonly StoredEvent[], options: ReplayPlanOp
     const recorded = [...new Set([...(event.record.routes ?? []), ...[...groups.keys()].filter((k) => k !== '')])];
     const settled = (label: string): boolean => groups.get(label)?.at(-1)?.status === 'delivered';
     const attemptOn = (label: string): number => (groups.get(label)?.length ?? 0) + 1;
+    // --to a route's own target is an attempt on that route; anywhere else, a replay of no route.
+    const onRoute = options.to === undefined ? undefined : recorded.find((label) => sameUrl(label.slice(label.indexOf('=') + 1), options.to!));
+    if (onRoute !== undefined) {
+      if (options.onlyFailed && settled(onRoute)) continue;
+      let route = rebuilt.get(onRoute);
+      if (route === undefined) rebuilt.set(onRoute, (route = rebuildRoute(onRoute, options.env)));
+      items.push({ event, route, attempt: attemptOn(onRoute) });
+      continue;
+    }
     if (options.to !== undefined || (recorded.length === 0 && options.routes === undefined)) {
       items.push({ event, attempt: event.attempts + 1 });
       continue;
@@ -55,6 +64,14 @@ export function planReplay(events: readonly StoredEvent[], options: ReplayPlanOp
     }
   }
   return items;
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
 }
 
 /** A route from its recorded label; a usage error when the label lost its secret (a Slack URL) to masking. */

@@ -10,6 +10,10 @@ export const SCHEMES: readonly Scheme[] = ['standard', 'legacy'];
 /** What the receiver decided about a request. */
 export type Verdict = 'accepted' | 'rejected' | 'duplicate' | 'ignored';
 
+/** How a request ended, as the receiver's log says it: its verdict, or `unstored` when it was answered 503 because
+ *  the store could not keep it (such a request is in no store: only logs and metrics name it). */
+export type RequestOutcome = Verdict | 'unstored';
+
 /** How one delivery attempt ended: delivered (2xx), failed (will be retried, or a one-off replay failed), dead (gave up). */
 export type DeliveryOutcome = 'delivered' | 'failed' | 'dead';
 
@@ -17,8 +21,8 @@ export type DeliveryOutcome = 'delivered' | 'failed' | 'dead';
  * An event's status, the one word users filter on: the receiver's verdict, or for an accepted event, where its
  * delivery stands (`pending` while an attempt is still to come).
  */
-export type EventStatus = Verdict | 'pending' | DeliveryOutcome;
-export const EVENT_STATUSES: readonly EventStatus[] = ['accepted', 'rejected', 'duplicate', 'ignored', 'pending', 'delivered', 'failed', 'dead'];
+export type EventStatus = RequestOutcome | 'pending' | DeliveryOutcome;
+export const EVENT_STATUSES: readonly EventStatus[] = ['accepted', 'rejected', 'duplicate', 'ignored', 'unstored', 'pending', 'delivered', 'failed', 'dead'];
 
 export interface ReceivedRecord {
   kind: 'received';
@@ -68,6 +72,8 @@ export interface DeliveryRecord {
   error?: string;
   /** Set when the attempt came from `etsyhook replay`. */
   replay?: boolean;
+  /** The target did not answer and deliveries were held: this try used none of the event's attempts (the next try carries the same number). */
+  held?: boolean;
   /** What the target answered. */
   response?: AttemptResponse;
 }

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { checkDir } from '../../home.js';
 import { clearEvents, type ClearOptions, type ClearResult } from '../log/clear.js';
-import { completeEnd, LogFollower, planTail, TailFilter } from '../log/follower.js';
+import { completeEnd, lastRecords, LogFollower, planTail, TailFilter } from '../log/follower.js';
 import { findEvents, queryEvents, type EventFilter, type RefMatch, type StoredEvent } from '../log/query.js';
 import type { DeliveryRecord, StoreRecord } from '../log/records.js';
 import { EventStore, logPath } from '../log/store.js';
@@ -149,10 +149,14 @@ export class FileHistory implements History {
   follow(onRecords: Listener, options: FollowOptions = {}): Following {
     const bad = this.bad(options);
     const end = completeEnd(this.name, this.size());
-    if (options.since !== undefined || options.filter !== undefined) {
+    if (options.since !== undefined || options.filter !== undefined || options.last !== undefined) {
       // Its own reader, from where the backlog to show starts (and the filter taught the recent types).
-      const start = planTail(this.name, end, options.filter ?? new TailFilter(), options.since);
-      return this.ownFollower(start, onRecords, bad);
+      const filter = options.filter ?? new TailFilter();
+      const start = planTail(this.name, end, filter, options.since);
+      if (options.last === undefined) return this.ownFollower(start, onRecords, bad);
+      const last = lastRecords(this.name, end, filter, options.last, (offset) => bad.onBadLine?.(offset, 0));
+      if (last.length > 0) void onRecords(last);
+      return this.ownFollower(end, onRecords, bad);
     }
     this.listeners.add(onRecords);
     if (this.shared === undefined) {

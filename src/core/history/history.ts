@@ -29,6 +29,8 @@ export interface FollowOptions extends ReadOptions {
   since?: number;
   /** A tail's filter: taught the types of recent events before following, so later attempts' lines can show theirs. */
   filter?: TailFilter;
+  /** `tail --last N`: first the last N records `filter` accepts, read backwards from the end (no full scan). */
+  last?: number;
   /** Told once when following fails (Redis lost); following keeps retrying. Default: the one given at open. */
   onError?: (err: Error) => void;
 }

@@ -4,7 +4,8 @@ import type { EventFilter, RefMatch, StoredEvent } from '../log/query.js';
 import { normaliseRef } from '../log/query.js';
 import type { DeliveryRecord, StoreRecord } from '../log/records.js';
 import { command, connect, describeRedisError, KEYS, type RedisClient } from '../queue/connection.js';
-import { findQueueEvents, followHistory, lastHistoryId, queryQueueEntries, queryQueueEvents } from '../queue/reader.js';
+import { findQueueEvents, followHistory, lastHistoryId, lastHistoryRecords, queryQueueEntries, queryQueueEvents } from '../queue/reader.js';
+import { TailFilter } from '../log/follower.js';
 import { RedisSink } from '../queue/sink.js';
 import { DEFAULT_RETENTION, type QueueTarget } from '../queue/url.js';
 import { BadCursorError, checkRef, LookupError, searchMatcher, type AttemptWriter, type EventPage, type FollowOptions, type Following, type History, type HistoryQuery } from './history.js';
@@ -154,6 +155,11 @@ export class RedisHistory implements History {
 
   follow(onRecords: Listener, options: FollowOptions = {}): Following {
     const onError = options.onError ?? this.options.onFollowError;
+    if (options.last !== undefined) {
+      const { last } = options;
+      const filter = options.filter ?? new TailFilter();
+      return this.followFrom(this.from, onRecords, onError, (client) => lastHistoryRecords(client, this.from, last, filter));
+    }
     if (options.since !== undefined) return this.followFrom(`${Math.max(0, options.since - SINCE_SLACK_MS)}-0`, onRecords, onError);
     // One blocking read however many pages are open, from where the history ended when it was opened.
     this.listeners.add(onRecords);
@@ -180,7 +186,8 @@ export class RedisHistory implements History {
   }
 
   /** A blocking read on its own connection (opened now; a failure to open is told as a following error, retried). */
-  private followFrom(after: string, onRecords: Listener, onError: ((err: Error) => void) | undefined): Following {
+  /** With `backlog`, what it reads (once connected) goes first. */
+  private followFrom(after: string, onRecords: Listener, onError: ((err: Error) => void) | undefined, backlog?: (client: RedisClient) => Promise<StoreRecord[]>): Following {
     let stopped = false;
     let warned = false;
     const warn = (err: Error): void => {
@@ -200,6 +207,8 @@ export class RedisHistory implements History {
         }
       }
       if (stopped || client === undefined) return client;
+      const first = await backlog?.(client).catch((err: unknown) => (warn(err as Error), []));
+      if (first !== undefined && first.length > 0) await onRecords(first);
       reading = followHistory(client, after, onRecords, warn);
       return client;
     })();

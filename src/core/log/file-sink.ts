@@ -1,9 +1,14 @@
 // The embedded sink: the file log (store.ts) plus the webhook-ids it has accepted, so a retried delivery is kept as a
 // duplicate and dispatched once. What `dev` uses without --queue.
 import type { DeliveryRecord, ReceivedRecord, Verdict } from './records.js';
-import { scanRecent, type RecentState } from './recovery.js';
+import { countUnrecordedAttempts, scanRecent, type RecentState } from './recovery.js';
 import type { EventSink } from './sink.js';
 import { EventStore, logPath } from './store.js';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Left in the store's directory by a receiver that stopped cleanly (its attempts all recorded); gone after a crash. */
+const STOPPED_CLEANLY = 'stopped-cleanly';
 
 /** The webhook-ids already accepted, in arrival order; the oldest are forgotten beyond `capacity`. */
 export class DuplicateIndex {
@@ -48,6 +53,13 @@ export class FileSink implements EventSink {
   static async open(dir: string): Promise<{ sink: FileSink; recent: RecentState }> {
     const store = await EventStore.open(dir);
     const recent = scanRecent(logPath(dir));
+    let clean = true;
+    try {
+      unlinkSync(join(dir, STOPPED_CLEANLY));
+    } catch {
+      clean = false;
+    }
+    if (!clean) countUnrecordedAttempts(recent);
     return { sink: new FileSink(store, new DuplicateIndex(recent.acceptedIds)), recent };
   }
 
@@ -82,8 +94,13 @@ export class FileSink implements EventSink {
     return this.store.append(record, { durable: false });
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  async close(): Promise<void> {
+    await this.store.close();
+    try {
+      writeFileSync(join(this.store.dir, STOPPED_CLEANLY), '');
+    } catch {
+      // Without it the next start counts an attempt that may have been made: never fewer than were.
+    }
   }
 
   health(): { store: string; ok: boolean; reason?: string } {

@@ -277,6 +277,28 @@ export function planTail(file: string, end: number, filter: TailFilter, since: n
   return start;
 }
 
+/**
+ * The last `n` records before `end` that `filter` accepts, oldest first (`tail --last N`): read backwards from the end,
+ * so only as much of the log as it takes to find them. Call after planTail, which teaches the filter the types of
+ * recent events (attempt records do not carry one). Unreadable lines are skipped and reported.
+ */
+export function lastRecords(file: string, end: number, filter: TailFilter, n: number, onBadLine?: (offset: number) => void): StoreRecord[] {
+  const found: StoreRecord[] = [];
+  if (n <= 0) return found;
+  for (const line of linesBackward(file, { end })) {
+    const rec = looksComplete(line.bytes) ? parseLine(line.bytes) : undefined;
+    if (rec === undefined) {
+      onBadLine?.(line.offset);
+      continue;
+    }
+    if (rec.kind === 'received') filter.remember(rec);
+    if (!filter.accepts(rec)) continue;
+    found.push(rec);
+    if (found.length >= n) break;
+  }
+  return found.reverse();
+}
+
 /** The offset just past the last newline at or before `size`: where complete lines end (0 for none). */
 export function completeEnd(file: string, size: number): number {
   if (size === 0) return 0;

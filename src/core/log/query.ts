@@ -44,15 +44,37 @@ export const MAX_PENDING_EVENTS = 100_000;
 const SINCE_SLACK_MS = 5 * 60_000;
 
 /**
- * An accepted event's status is where its last delivery stands; otherwise the receiver's verdict. With routes
- * (`all` given, attempts naming routes), each route stands where its own last attempt does, and the event is dead
- * if any route is dead, else failed if any failed, else delivered.
+ * Does this attempt speak for the event's delivery? Its own dispatcher's attempts do, and so does a replay that went
+ * where those go: on one of its routes, or to its own target (ownTarget). A replay anywhere else is recorded and
+ * shown, and changes no status.
+ */
+export function countsForStatus(record: ReceivedRecord, d: DeliveryRecord, all: readonly DeliveryRecord[]): boolean {
+  if (d.replay !== true || d.route !== undefined) return true;
+  const own = ownTarget(record, all);
+  return own === undefined || d.target === own;
+}
+
+/** Where an event's deliveries go outside routes: the recorded --forward-to, else where a worker or dev sent it,
+ *  else (an event only stored) where it was first replayed. */
+export function ownTarget(record: ReceivedRecord, all: readonly DeliveryRecord[]): string | undefined {
+  if (record.forwardTo !== undefined) return record.forwardTo;
+  const plain = all.filter((d) => d.route === undefined);
+  return (plain.find((d) => d.replay !== true) ?? plain[0])?.target;
+}
+
+/**
+ * An accepted event's status is where its last delivery stands (of the attempts that count: countsForStatus);
+ * otherwise the receiver's verdict. With routes (attempts naming routes), each route stands where its own last
+ * attempt does, and the event is dead if any route is dead, else failed if any failed, else delivered.
  */
 export function eventStatus(record: ReceivedRecord, lastDelivery: DeliveryRecord | undefined, all?: readonly DeliveryRecord[]): EventStatus {
   if (record.status !== 'accepted' || lastDelivery === undefined) return record.status;
-  if (all === undefined || lastDelivery.route === undefined) return lastDelivery.status;
+  const own = (all ?? [lastDelivery]).filter((d) => countsForStatus(record, d, all ?? [lastDelivery]));
+  const last = own.at(-1);
+  if (last === undefined) return record.status;
+  if (last.route === undefined) return last.status;
   const latest = new Map<string, DeliveryRecord['status']>();
-  for (const d of all) latest.set(d.route ?? '', d.status);
+  for (const d of own) latest.set(d.route ?? '', d.status);
   const outcomes = [...latest.values()];
   return outcomes.includes('dead') ? 'dead' : outcomes.includes('failed') ? 'failed' : 'delivered';
 }
@@ -246,8 +268,9 @@ const VERDICT_STATUSES: readonly EventStatus[] = ['rejected', 'duplicate', 'igno
 
 /** Could an event whose request is `bytes` (with these attempts held) have one of `statuses`? */
 function statusMayMatch(bytes: Buffer, held: Held | undefined, statuses: readonly EventStatus[]): boolean {
-  // If the verdict is accepted, the status is the newest attempt's outcome, or accepted when there is none.
-  const ifAccepted = held === undefined ? statuses.includes('accepted') : held.outcomes < 0 || (held.outcomes & outcomeMask(statuses)) !== 0;
+  // If the verdict is accepted, the status is the newest attempt's outcome, or accepted when none counts (a replay
+  // elsewhere does not): `held.outcomes` holds every attempt's, a superset.
+  const ifAccepted = statuses.includes('accepted') || (held !== undefined && (held.outcomes < 0 || (held.outcomes & outcomeMask(statuses)) !== 0));
   // Otherwise it is the verdict: only worth reading the verdict when such a status is wanted.
   if (!statuses.some((st) => VERDICT_STATUSES.includes(st))) return ifAccepted;
   const verdicts = statusValues(bytes);

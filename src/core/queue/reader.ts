@@ -4,6 +4,7 @@ import { typeMatcher } from '../events/globs.js';
 import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../log/records.js';
 import { eventStatus, MAX_ATTEMPTS_KEPT, normaliseRef, type EventFilter, type RefMatch, type StoredEvent } from '../log/query.js';
 import { command, KEYS, type RedisClient } from './connection.js';
+import type { TailFilter } from '../log/follower.js';
 
 const BATCH = 1_000;
 /** Receivers' clocks and the stream's ids differ a little: read this far past a --since cut-off. */
@@ -42,6 +43,32 @@ export async function* historyEntriesBackward(client: RedisClient, options: { en
     if (batch.length < BATCH) return;
     end = `(${parseEntry(batch[batch.length - 1]).id}`;
   }
+}
+
+/** Entries read back first to learn the types of recent events (attempt records carry none), as the file's tail does. */
+const TYPES_SEED = 10_000;
+
+/**
+ * The last `n` records up to stream id `end` that `filter` accepts, oldest first (`tail --last N --queue`): read
+ * backwards from there, after learning the types of the recent events so attempts can be filtered by type.
+ */
+export async function lastHistoryRecords(client: RedisClient, end: string, n: number, filter: TailFilter): Promise<StoreRecord[]> {
+  const found: StoreRecord[] = [];
+  if (n <= 0 || end === '0-0') return found;
+  const seed: ReceivedRecord[] = [];
+  let read = 0;
+  for await (const { record } of historyEntriesBackward(client, { end })) {
+    if (record.kind === 'received') seed.push(record);
+    if (++read >= TYPES_SEED) break;
+  }
+  for (let i = seed.length - 1; i >= 0; i--) filter.remember(seed[i]!);
+  for await (const { record } of historyEntriesBackward(client, { end })) {
+    if (record.kind === 'received') filter.remember(record);
+    if (!filter.accepts(record)) continue;
+    found.push(record);
+    if (found.length >= n) break;
+  }
+  return found.reverse();
 }
 
 /** Is stream id `a` older than `b`? (`ms-seq`, compared as numbers.) */
@@ -90,7 +117,9 @@ export async function* queryQueueEntries(
     const deliveries = (h?.deliveries ?? []).reverse();
     // An accepted event without attempts is queued for a worker (or a dev delivering it): pending.
     // With routes, per event: dead on any route is dead (the latest attempt of each route decides).
-    const status = rec.status === 'accepted' && deliveries.length === 0 ? 'pending' : eventStatus(rec, deliveries[deliveries.length - 1], deliveries);
+    // Accepted and no attempt that counts (none yet, or only replays elsewhere): still queued for the workers.
+    const own = eventStatus(rec, deliveries[deliveries.length - 1], deliveries);
+    const status = rec.status === 'accepted' && own === 'accepted' ? 'pending' : own;
     if (before !== undefined && !streamIdBefore(streamId, before)) continue;
     const ev: StoredEvent = { record: rec, deliveries, attempts: h?.count ?? 0, status };
     if (!matches(ev, filter, matchType)) continue;

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { OperationError, StoreUnavailableError } from '../../errors.js';
-import { encodeBody, isoNow, newEventId, type ReceivedRecord, type Verdict } from '../events/record.js';
+import { encodeBody, isoNow, newEventId, type ReceivedRecord, type RequestOutcome, type Verdict } from '../events/record.js';
 import { createVerifier, type Scheme, type VerifyOptions } from './signature.js';
 import type { EventSink } from './sink.js';
 
@@ -40,10 +40,10 @@ export interface ReceiverOptions {
   onAccepted?: (record: ReceivedRecord, body: Buffer) => void;
   /** One call per answered request (health checks excepted), after the answer. */
   onRequest?: (report: RequestReport) => void;
-  /** Extra fields for GET /health. */
+  /** Extra fields for GET /health (liveness; GET /ready answers 503 while the sink cannot write). */
   health?: () => Record<string, unknown>;
   /**
-   * Other GET paths this server answers (e.g. /ready, /metrics of `serve`): the handler answers the request itself.
+   * Other GET paths this server answers (e.g. /metrics of `serve`): the handler answers the request itself.
    * Not recorded as events.
    */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
@@ -60,6 +60,8 @@ export interface RequestReport {
   status: number;
   /** False when the store could not write it. */
   stored: boolean;
+  /** The outcome word: the verdict, or `unstored` when the answer became a 503 because the store could not keep it. */
+  outcome: RequestOutcome;
   /** Milliseconds from the request's arrival to the answer. */
   ms: number;
   method: string;
@@ -180,20 +182,21 @@ export class Receiver {
       this.refuse(req, res, t0, 405, 'method not allowed: webhooks are POSTed', { allow: 'POST' });
       return;
     }
-    if (pathname === '/health') {
+    // A /ready of the caller's own (serve probes a write to Redis) comes first.
+    if (pathname === '/health' || (pathname === '/ready' && this.options.routes?.['/ready'] === undefined)) {
       if (req.method === 'GET' || req.method === 'HEAD') {
-        // Unhealthy (503, with the reason) while the sink cannot write: a load balancer sends traffic elsewhere.
+        // /health is liveness: 200 while this process serves, whatever the store (restarting a receiver would not
+        // bring Redis back). /ready is readiness: 503, with the reason, while the store cannot write, so a load
+        // balancer sends traffic elsewhere.
         const sink = this.options.sink.health();
-        const body = JSON.stringify({
-          status: sink.ok ? 'healthy' : 'unhealthy',
-          ...(sink.reason !== undefined ? { reason: sink.reason } : {}),
-          path: this.path,
-          store: sink.store,
-          uptime_s: Math.round((Date.now() - this.started) / 1000),
-          ...this.counts,
-          ...this.options.health?.(),
-        });
-        res.writeHead(sink.ok ? 200 : 503, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
+        const reason = sink.ok ? {} : { reason: sink.reason ?? 'the store cannot write' };
+        const live = pathname === '/health';
+        const body = JSON.stringify(
+          live
+            ? { status: 'healthy', ready: sink.ok, ...reason, path: this.path, store: sink.store, uptime_s: Math.round((Date.now() - this.started) / 1000), ...this.counts, ...this.options.health?.() }
+            : { status: sink.ok ? 'ready' : 'not ready', ...reason, store: sink.store },
+        );
+        res.writeHead(live || sink.ok ? 200 : 503, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
         res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }
@@ -377,7 +380,8 @@ export class Receiver {
     this.counts.received++;
     if (!stored) this.counts.unstored++;
     else this.counts[rec.status]++;
-    if (!stored && status < 300) {
+    const unstored = !stored && status < 300;
+    if (unstored) {
       status = 503;
       body = JSON.stringify({ error: `${storeError}; the event was not stored, send it again later`, id: null });
       headers = { ...headers, 'retry-after': '5' };
@@ -389,7 +393,8 @@ export class Receiver {
       res.end(body);
     }
     if (this.options.onRequest !== undefined) {
-      const report: RequestReport = { record: rec, status, stored, ms: performance.now() - t0, method: rec.method, path: rec.path };
+      const outcome = unstored ? 'unstored' : rec.status;
+      const report: RequestReport = { record: rec, status, stored, outcome, ms: performance.now() - t0, method: rec.method, path: rec.path };
       if (storeError !== undefined) report.storeError = storeError;
       this.options.onRequest(report);
     }

@@ -197,15 +197,31 @@ function addLive(ev) {
   showCount();
 }
 
+function redrawRow(ev) {
+  const i = state.events.indexOf(ev);
+  const row = renderRow(ev);
+  if (i === state.selected) row.classList.add('selected');
+  rowAt(i)?.replaceWith(row);
+}
+
+function refreshRow(ev) {
+  api(`/api/events/${encodeURIComponent(ev.id)}`).then(
+    (fresh) => {
+      ev.status = fresh.status;
+      redrawRow(ev);
+    },
+    () => {},
+  );
+}
+
 function updateDelivery(d) {
   const ev = state.byId.get(d.id);
   if (ev) {
     ev.attempts += 1;
-    if (ev.verdict === 'accepted') ev.status = d.status;
-    const i = state.events.indexOf(ev);
-    const row = renderRow(ev);
-    if (i === state.selected) row.classList.add('selected');
-    rowAt(i)?.replaceWith(row);
+    // A replay may have gone elsewhere than the event's own deliveries, which changes no status: ask the server.
+    if (d.replay) refreshRow(ev);
+    else if (ev.verdict === 'accepted') ev.status = d.status;
+    redrawRow(ev);
   }
   if (state.detail && state.detail.id === d.id) openDetail(d.id, true);
 }
@@ -457,7 +473,7 @@ async function replay(options) {
     const a = r.attempt;
     const how = r.edited ? 'edited, re-signed' : r.resigned ? 're-signed' : 'byte-exact';
     const answer = a.httpStatus !== null ? `${a.httpStatus}` : a.error;
-    result(r.delivered, `${how} → ${r.target}: ${answer} in ${a.ms} ms (${a.status})${r.recorded ? '' : `; not recorded: ${r.recordError}`}`);
+    result(r.delivered, `${how} → ${r.target}: ${answer} in ${a.ms} ms (${a.status})${r.recorded ? '' : `; not recorded: ${r.recordError}`}${r.elsewhere ? "; not where its deliveries go, so its status is unchanged" : ''}`);
   } catch (err) {
     result(false, err.message);
   }
