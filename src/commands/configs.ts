@@ -1,7 +1,7 @@
 // `etsyhook configs list | create | delete`: the shop's push configurations (webhook endpoints) via the Etsy API.
 import type { Command } from 'commander';
 import { OperationError, UsageError } from '../errors.js';
-import { closeMatches, EVENT_TYPE_NAMES, EVENT_TYPES } from '../core/events/catalog.js';
+import { closeMatches, EVENT_TYPES, isKnownName, toCurrentNames } from '../core/events/catalog.js';
 import { splitList } from '../core/events/globs.js';
 import type { PushConfiguration } from '../etsy/session.js';
 import type { Output } from '../ui/output.js';
@@ -90,7 +90,7 @@ export function parseEventTypes(raw: string, name: string, previous: string[] = 
   const names = splitList(raw);
   if (names.length === 0) throw new UsageError(`${name} is empty`, EVENTS_EXAMPLE);
   for (const n of names) {
-    if (!EVENT_TYPE_NAMES.includes(n)) {
+    if (!isKnownName(n)) {
       const near = closeMatches(n);
       throw new UsageError(`${name}: unknown event type '${n}'${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}`, 'see etsyhook events types');
     }
@@ -129,13 +129,15 @@ async function createConfig(o: CreateOptions, out: Output): Promise<void> {
   const session = await openSession(o.api, out);
   const prompts = out.interactive ? await import('../ui/prompts.js') : undefined;
   const url = o.url ?? (await prompts!.askText('HTTPS URL Etsy should deliver to:', checkUrl));
-  const events =
+  const chosen =
     o.events ??
     (await prompts!.askChoices(
       'Events to deliver (space to select, enter to confirm):',
       EVENT_TYPES.map((t) => ({ value: t.name, description: t.description })),
     ));
   checkLoopbackPair(url, session.apiBase);
+  const { names: events, warnings } = toCurrentNames(chosen);
+  for (const w of warnings) out.warn(w);
   const shopId = await session.shopId();
   const createdConfig = await session.createPushConfiguration(shopId, { url, events });
   if (out.json) out.data(createdConfig);

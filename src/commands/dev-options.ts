@@ -1,7 +1,7 @@
 // dev's flags: the raw strings commander gives, and DevOptions, validated by a pure function (tested in-process).
 import { parseDurationMs, parseIntFlag, parseUrlFlag } from '../config.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BODY, DEFAULT_SANDBOX_PORT, DEFAULT_TOLERANCE_SECONDS } from '../core/defaults.js';
-import { EVENT_TYPE_NAMES, closeMatches } from '../core/events/catalog.js';
+import { closeMatches, isKnownName, withCurrentNames } from '../core/events/catalog.js';
 import { splitList } from '../core/events/globs.js';
 import type { Scheme } from '../core/receive/signature.js';
 import type { Route } from '../core/delivery/routes.js';
@@ -54,6 +54,8 @@ export interface DevOptions {
   events: string[];
   /** --events entries that name no known type (a warning, not an error). */
   unknownEvents: { pattern: string; near: string[] }[];
+  /** Deprecated names in --events, said at start. */
+  eventWarnings: string[];
   forwardTo: URL | undefined;
   /** --route values (GLOB=TARGET), checked when dev runs (routes.ts). */
   route: string[];
@@ -122,9 +124,9 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
   if (raw.legacyQueue !== undefined && (queue === undefined || raw.legacyQueue.trim() === '')) {
     throw new UsageError('--legacy-queue needs a Redis key and --queue', 'e.g. --queue redis://127.0.0.1:6379 --legacy-queue etsy_webhooks');
   }
-  const events = splitList(raw.events);
+  const { patterns: events, warnings: eventWarnings } = withCurrentNames(splitList(raw.events));
   const unknownEvents = events
-    .filter((p) => !p.includes('*') && !p.includes('?') && !EVENT_TYPE_NAMES.includes(p))
+    .filter((p) => !p.includes('*') && !p.includes('?') && !isKnownName(p))
     .map((pattern) => ({ pattern, near: closeMatches(pattern) }));
   return {
     host,
@@ -136,6 +138,7 @@ export function parseDevOptions(raw: RawDevOptions, env: NodeJS.ProcessEnv = pro
     maxBody: raw.maxBody === undefined ? DEFAULT_MAX_BODY : parseSize(raw.maxBody, '--max-body'),
     events,
     unknownEvents,
+    eventWarnings,
     forwardTo,
     route: raw.route ?? [],
     routesFile: raw.routes,

@@ -14,6 +14,7 @@ import { DEFAULT_RETENTION } from '../core/queue/url.js';
 import { formatWait } from '../ui/event-line.js';
 import { liveLines } from '../ui/live-lines.js';
 import { routeTable } from '../ui/route-table.js';
+import { plural } from '../ui/words.js';
 import { mask, type Output } from '../ui/output.js';
 import { listeningNote, portMovedNote, storeDamage } from '../ui/words.js';
 import { logPath } from '../core/log/store.js';
@@ -45,6 +46,7 @@ export async function devSecret(o: DevOptions, out: Output): Promise<DevSecret> 
 
 export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output): Promise<void> {
   checkSecret(o, secret, out);
+  for (const w of o.eventWarnings) out.warn(`--events: ${w}`);
   for (const u of o.unknownEvents) {
     out.warn(`--events: '${u.pattern}' is not a known event type${u.near.length ? ` (did you mean ${u.near.join(', ')}?)` : ''}; see etsyhook events types`);
   }
@@ -53,6 +55,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   const schedule = o.retrySchedule;
   const routes = o.routes;
   const lines = liveLines(out, {
+    held: true,
     maxAttempts: o.maxAttempts,
     ...(routes ? { maxAttemptsOf: (route: string) => routes.find((r) => r.label === route)?.maxAttempts } : {}),
     ...(o.queue ? { queue: o.queue.url } : {}),
@@ -92,6 +95,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
   const inspector = o.inspectPort === undefined ? undefined : await openDevInspector(o, secret, dir, pipeline, out);
   const sandbox = o.sandboxPort === undefined ? undefined : await startDevSandbox(o.sandboxPort, secret, pipeline.url, out);
   printBanner(o, secret, pipeline, publicUrl, inspector && inspector.url + out.c.dim(portMovedNote(o.inspectPort!, inspector.port)), pipeline.sink.health().store, recent.pending.length, out, sandbox?.env);
+  lines.release();
 
   const outcome = await untilStopped((f) => (fatal = f));
   lines.flush();
@@ -237,7 +241,7 @@ function printBanner(
     row('Routes', '');
     for (const l of routeTable(o.routes, c, { timeoutMs: o.forwardTimeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   } else {
-    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
+    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${formatWait(o.forwardTimeoutMs)}, ${plural(o.maxAttempts, 'attempt')}: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
   }
   row('Secret', `${mask(secret.value)}  ${c.dim(secret.created ? '(new, shown in full above; --print-secret shows it again)' : `(from ${from}; --print-secret shows it)`)}`);
   if (secret.created) {

@@ -1,11 +1,11 @@
 // Flags and messages shared by `events`, `replay` and `tail`: --type, --status, --since, the store's location, and
 // the warning about unreadable records.
 import type { Command } from 'commander';
-import { closeMatches, EVENT_TYPE_NAMES } from '../core/events/catalog.js';
+import { closeMatches, isKnownName, withCurrentNames } from '../core/events/catalog.js';
 import type { EventStatus } from '../core/log/records.js';
 import type { Output } from '../ui/output.js';
 import { unreadableRecords } from '../ui/words.js';
-import { splitList } from '../core/events/globs.js';
+import { requiredList } from '../core/events/globs.js';
 import { listOption, parseSince, parseStatuses, sinceOption, statusOption, STATUS_HELP } from './flags.js';
 
 export { STATUS_HELP };
@@ -41,8 +41,9 @@ export function addFilterOptions(cmd: Command, what: { status: string; since: st
 }
 
 export function filtersOf(flags: ParsedFilterFlags): ParsedFilters {
-  const types = flags.type ?? [];
-  return { types, statuses: flags.status ?? [], since: flags.since, warnings: unknownTypeWarnings(types) };
+  const given = flags.type ?? [];
+  const { patterns: types, warnings } = withCurrentNames(given);
+  return { types, statuses: flags.status ?? [], since: flags.since, warnings: [...warnings, ...unknownTypeWarnings(given)] };
 }
 
 /** The same from raw strings, for a command that still registers the filters as plain options (replay). */
@@ -51,7 +52,7 @@ export function parseFilters(
   out: Output,
 ): Omit<ParsedFilters, 'warnings'> {
   const parsed = filtersOf({
-    type: splitList(raw.type),
+    type: raw.type === undefined ? [] : requiredList(raw.type, '--type'),
     status: raw.status === undefined ? [] : parseStatuses(raw.status),
     ...(raw.since === undefined ? {} : { since: parseSince(raw.since, '--since') }),
   });
@@ -63,7 +64,7 @@ export function parseFilters(
 export function unknownTypeWarnings(types: readonly string[]): string[] {
   const warnings: string[] = [];
   for (const t of types) {
-    if (/[*?]/.test(t) || EVENT_TYPE_NAMES.includes(t)) continue;
+    if (/[*?]/.test(t) || isKnownName(t)) continue;
     const close = closeMatches(t);
     warnings.push(`'${t}' is not an event type etsyhook knows${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}`);
   }

@@ -4,7 +4,8 @@
 import type { EventEmitter } from 'node:events';
 import { Option, type Command } from './commander.js';
 import { UsageError } from '../errors.js';
-import { splitList } from '../core/events/globs.js';
+import { requiredList } from '../core/events/globs.js';
+import { parseCalendarTime } from '../ui/time.js';
 import { EVENT_STATUSES, type EventStatus } from '../core/log/records.js';
 import { SCHEMES, type Scheme } from '../core/receive/signature.js';
 
@@ -47,11 +48,9 @@ export function parseSince(raw: string, name: string, now = Date.now()): number 
   const s = raw.trim();
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/i.exec(s);
   if (m) return now - Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!;
-  if (/^\d{4}-\d{2}-\d{2}/.test(s)) {
-    const t = Date.parse(s);
-    if (!Number.isNaN(t)) return t;
-  }
-  throw new UsageError(`${name} must be a duration such as 30m, 2h or 7d, or a date such as 2026-01-31, got '${raw}'`);
+  const t = parseCalendarTime(s);
+  if (t !== undefined) return t;
+  throw new UsageError(`${name} must be a duration such as 30m, 2h or 7d, or a date that exists such as 2026-01-31, got '${raw}'`);
 }
 
 /** A size in bytes: 512kb, 1mb, 1MiB or 1048576; k, m and g are powers of 1024. */
@@ -91,7 +90,7 @@ export const STATUS_HELP = EVENT_STATUSES.join(', ');
 
 /** Event statuses, comma-separated, any case. */
 export function parseStatuses(raw: string | readonly string[], name = '--status'): EventStatus[] {
-  const statuses = splitList(typeof raw === 'string' ? raw : [...raw]).map((s) => s.toLowerCase());
+  const statuses = requiredList(typeof raw === 'string' ? raw : [...raw], name).map((s) => s.toLowerCase());
   for (const s of statuses) {
     if (!(EVENT_STATUSES as readonly string[]).includes(s)) throw new UsageError(`${name} must be one of ${STATUS_HELP}; got '${s}'`);
   }
@@ -177,9 +176,10 @@ export function schemeOption(flags: string, description: string): Option {
   return option;
 }
 
-/** A repeatable, comma-separated list (`--type order.*,listing.created --type shop.updated`); empty items dropped. */
+/** A repeatable, comma-separated list (`--type order.*,listing.created --type shop.updated`); empty items dropped,
+ *  an empty value (`--type ''`) a usage error. */
 export function listOption(flags: string, description: string): Option {
-  return parsedOption<string[]>(flags, description, (raw, _name, previous) => [...(previous ?? []), ...splitList(raw)]);
+  return parsedOption<string[]>(flags, description, (raw, name, previous) => [...(previous ?? []), ...requiredList(raw, name)]);
 }
 
 export function statusOption(flags: string, description: string): Option {

@@ -95,6 +95,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     const plan = planReplay(events, { ...(p.routes ? { routes: p.routes } : {}), onlyFailed: opts.failed ?? false, ...(p.to === undefined ? {} : { to: p.to }) });
     if (plan.length === 0) {
       out.info('nothing to replay: no route of the selected events matches');
+      await printNothingToReplay(out);
       return;
     }
     const targetOf = (item: (typeof plan)[number]): string => item.route?.targetLabel ?? replay.replayTarget(item.event.record, p.to);
@@ -107,7 +108,9 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
         return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
       },
     };
-    const mode = describeMode(p.resign, p.secretOrigin, events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined));
+    const { describeReplayMode } = await import('../ui/replay-mode.js');
+    const hasWebhookIds = events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined);
+    const mode = describeReplayMode(p.resign, p.secretOrigin, hasWebhookIds, plan.map((item) => item.route?.target.kind ?? 'http'));
     const targets = [...new Set(plan.map(targetOf))];
     const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
     if (opts.dryRun) return printDryRun(requests, mode, where, out);
@@ -194,6 +197,7 @@ async function selectFrom(history: History, ids: string[], filters: ReplayParsed
   if (await history.isEmpty()) {
     out.info(f.emptyStoreMessage(history));
     if (ids.length > 0) throw new OperationError(`no stored event matches '${ids[0]}'`);
+    await printNothingToReplay(out);
     return;
   }
   const query = await import('../core/log/query.js');
@@ -236,6 +240,7 @@ async function selectFrom(history: History, ids: string[], filters: ReplayParsed
   }
   if (events.length === 0) {
     out.info('nothing to replay: no stored events match');
+    await printNothingToReplay(out);
     return;
   }
   return events;
@@ -394,6 +399,12 @@ function renderSummary(sent: Sent, c: { mode: string; where: string; to: string 
 /** Progress lines without a terminal: this often. */
 const PROGRESS_EVERY_MS = 2_000;
 
+/** --json gets the empty summary when there is nothing to do (as events list --json gets []), never nothing. */
+async function printNothingToReplay(out: Output): Promise<void> {
+  const { emptyReplaySummary } = await import('../core/delivery/replay.js');
+  if (out.json) out.data({ kind: 'summary', ...summaryJson(emptyReplaySummary()) });
+}
+
 function summaryJson(s: import('../core/delivery/replay.js').ReplaySummary): Record<string, unknown> {
   return {
     interrupted: s.interrupted,
@@ -407,15 +418,6 @@ function summaryJson(s: import('../core/delivery/replay.js').ReplaySummary): Rec
     ms: s.ms,
     elapsedMs: s.elapsedMs,
   };
-}
-
-
-function describeMode(resign: import('../core/delivery/replay.js').Resign | undefined, secretOrigin: string, hasWebhookIds: boolean): string {
-  if (!resign) return 'byte-exact (original body and signature headers)';
-  // Only events that arrived with a webhook-id keep one (the legacy scheme has none).
-  const legacy = resign.scheme === 'legacy';
-  const id = resign.newId && !legacy ? ' (a new webhook-id)' : hasWebhookIds && !legacy ? ' (webhook-id kept)' : '';
-  return `re-signed with a fresh timestamp and the secret from ${secretOrigin}${id}`;
 }
 
 function bar(done: number, total: number, width = 24): string {

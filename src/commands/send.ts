@@ -96,11 +96,14 @@ Exit codes: 0 sent (and matched --expect), 1 no answer or another status, 2 usag
 
 async function validate(typeName: string, raw: RawSendOptions, out: Output): Promise<SendOptions> {
   const { UsageError } = await import('../errors.js');
-  const { closeMatches, findEventType } = await import('../core/events/catalog.js');
+  const { closeMatches, deprecationWarning, findEventType, replacementOf } = await import('../core/events/catalog.js');
   const { parseDurationMs, parseIntFlag, parseUrlFlag } = await import('../config.js');
   const input = await import('./signing-input.js');
 
-  const name = typeName.trim();
+  const given = typeName.trim();
+  const deprecated = deprecationWarning(given);
+  if (deprecated !== undefined) out.warn(deprecated);
+  const name = replacementOf(given) ?? given;
   const known = findEventType(name);
   if (known === undefined) {
     const close = closeMatches(name);

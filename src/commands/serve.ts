@@ -2,6 +2,7 @@
 // Redis has it), one NDJSON line per request on stdout; /health, /ready and /metrics for the load balancer.
 import type { Command } from 'commander';
 import type { Output } from '../ui/output.js';
+import { CHECK_CONFIG_HELP, checkedConfig } from '../ui/check-config.js';
 import { context } from './common.js';
 import type { QueueFlags } from './queue-options.js';
 
@@ -15,6 +16,7 @@ export interface RawServeOptions extends QueueFlags {
   maxBody: string;
   events?: string;
   legacyQueue?: string;
+  checkConfig?: boolean;
 }
 
 export function register(program: Command): void {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
     .option('--queue <url>', 'the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB] (or any node of a cluster), rediss:// for TLS, redis+cluster://H1:P1,H2:P2 (env ETSYHOOK_QUEUE)')
     .option('--legacy-queue <key>', "also LPUSH each accepted payload onto this Redis list, as the seed chapter's WebhookQueue does")
     .option('--retain <what>', 'history kept in Redis: a duration, a number of events, or both (7d,1000000)', '7d,1000000')
+    .option('--check-config', CHECK_CONFIG_HELP)
     .addHelpText(
       'after',
       `
@@ -45,7 +48,9 @@ Examples:
     )
     .action(async (_o: RawServeOptions, cmd: Command) => {
       const { opts, out } = context<RawServeOptions>(cmd);
-      await runServe(await parseServeOptions(opts), out);
+      const o = await parseServeOptions(opts);
+      if (checkedConfig(opts, 'serve', { listen: `${o.host}:${o.port}${o.path}`, queue: o.queue.target.where }, out)) return;
+      await runServe(o, out);
     });
 }
 

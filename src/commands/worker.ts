@@ -2,6 +2,7 @@
 // dead-letter stream. Any number of workers share the queue; one NDJSON line per attempt on stdout.
 import type { Command } from 'commander';
 import type { Output } from '../ui/output.js';
+import { CHECK_CONFIG_HELP, checkedConfig } from '../ui/check-config.js';
 import { context } from './common.js';
 import type { QueueFlags } from './queue-options.js';
 
@@ -15,6 +16,7 @@ export interface RawWorkerOptions extends QueueFlags {
   claimAfter: string;
   timeout: string;
   insecure?: boolean;
+  checkConfig?: boolean;
 }
 
 export function register(program: Command): void {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
     .option('--timeout <duration>', 'per-attempt timeout', '30s')
     .option('--insecure', 'accept a self-signed certificate on an https --forward-to')
     .option('--retain <what>', 'history kept in Redis: a duration, a number of events, or both (7d,1000000)', '7d,1000000')
+    .option('--check-config', CHECK_CONFIG_HELP)
     .addHelpText(
       'after',
       `
@@ -47,7 +50,12 @@ Examples:
     )
     .action(async (_o: RawWorkerOptions, cmd: Command) => {
       const { opts, out } = context<RawWorkerOptions>(cmd);
-      await runWorker(await parseWorkerOptions(opts), out);
+      const o = await parseWorkerOptions(opts);
+      for (const w of o.warnings) out.warn(w);
+      const { maskTarget } = await import('../core/delivery/routes.js');
+      const to = o.routes ? o.routes.map((r) => r.label).join(' ') : maskTarget(o.forwardTo!);
+      if (checkedConfig(opts, 'worker', { queue: o.queue.target.where, 'deliver to': to }, out)) return;
+      await runWorker(o, out);
     });
 }
 
@@ -125,7 +133,6 @@ async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   const data = new LineWriter(process.stdout);
   const sender = new Deliverer({ connections: o.concurrency, insecure: o.insecure });
   const delivery = o.routes ? new RouteDelivery(o.routes, sender, o.timeoutMs) : new ForwardDelivery(o.forwardTo!, sender, o.timeoutMs);
-  for (const w of o.warnings) out.warn(w);
   const worker = new QueueWorker({
     client,
     reader,

@@ -1,4 +1,6 @@
 // Event-type globs (`order.*`, `listing.?reated`) and comma-separated flag lists.
+import { UsageError } from '../../errors.js';
+
 /** A predicate for a list of globs such as `order.*,listing.created`; an empty list matches everything. */
 export function typeMatcher(patterns: readonly string[]): (type: string | undefined) => boolean {
   const cleaned = patterns.map((p) => p.trim()).filter((p) => p !== '');
@@ -14,4 +16,11 @@ export function splitList(raw: string | string[] | undefined): string[] {
   if (raw === undefined) return [];
   const parts = Array.isArray(raw) ? raw.flatMap((r) => r.split(',')) : raw.split(',');
   return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** splitList for a flag given a value: one that names nothing (`--type ''`, `--type ,`) is a usage error, not "all". */
+export function requiredList(raw: string | string[], name: string): string[] {
+  const parts = splitList(raw);
+  if (parts.length === 0) throw new UsageError(`${name} is empty`, `give one or more values (comma-separated), or leave ${name} out`);
+  return parts;
 }
