@@ -156,6 +156,23 @@ export function handleError(err: unknown, argv: readonly string[] = process.argv
   return EXIT_FAILURE;
 }
 
+/** `help WORDS`: each word must name a command (else the general help, exit 0, would hide the typo): exit 2, did you mean. */
+async function checkHelpPath(program: Command, words: readonly string[]): Promise<void> {
+  let cmd = program;
+  for (const word of words) {
+    if (word.startsWith('-')) return;
+    const next = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (next === undefined) {
+      const { UsageError } = await import('./errors.js');
+      const { closeMatches } = await import('./words.js');
+      const near = closeMatches(word, cmd.commands.map((c) => c.name()).filter((n) => n !== 'help'), 1);
+      const parent = cmd === program ? 'etsyhook' : `etsyhook ${cmd.name()}`;
+      throw new UsageError(`unknown command '${word}'${near.length > 0 ? ` (did you mean ${near[0]}?)` : ''}`, `\`${parent} --help\` lists the commands`);
+    }
+    cmd = next;
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const args = argv.slice(2);
   // The cheapest path: `etsyhook --version` loads nothing else.
@@ -167,6 +184,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     // `etsyhook help events list` is `etsyhook events list --help` (commander's own help command takes one level).
     const rest = args[0] === 'help' && args.length > 1 ? [...args.slice(1), '--help'] : args;
     const [program] = await Promise.all([buildProgram(rest), loadColours()]);
+    if (rest !== args) await checkHelpPath(program, args.slice(1));
     await program.parseAsync(rest, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {

@@ -46,11 +46,9 @@ export function parseSince(raw: string, name: string, now = Date.now()): number 
   const s = raw.trim();
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/i.exec(s);
   if (m) return now - Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!;
-  if (/^\d{4}-\d{2}-\d{2}/.test(s)) {
-    const t = Date.parse(s);
-    if (!Number.isNaN(t)) return t;
-  }
-  throw new UsageError(`${name} must be a duration such as 30m, 2h or 7d, or a date such as 2026-01-31, got '${raw}'`);
+  const t = parseCalendarTime(s);
+  if (t !== undefined) return t;
+  throw new UsageError(`${name} must be a duration such as 30m, 2h or 7d, or a date that exists such as 2026-01-31, got '${raw}'`);
 }
 
 /** A size in bytes: 512kb, 1mb, 1MiB or 1048576; k, m and g are powers of 1024. */
@@ -91,6 +89,25 @@ export function splitList(raw: string | readonly string[] | undefined): string[]
   if (raw === undefined) return [];
   const parts = typeof raw === 'string' ? raw.split(',') : raw.flatMap((r) => r.split(','));
   return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** splitList for a flag given a value: one that names nothing (`--type ''`, `--type ,`) is a usage error, not "all". */
+export function requiredList(raw: string | readonly string[], name: string): string[] {
+  const parts = splitList(raw);
+  if (parts.length === 0) throw new UsageError(`${name} is empty`, `give one or more values (comma-separated), or leave ${name} out`);
+  return parts;
+}
+
+/** A date (2026-01-31, or ISO 8601 with a time) as epoch ms, only when the day exists (2026-02-30 does not). */
+export function parseCalendarTime(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/.exec(text);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) return undefined;
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
+  return t;
 }
 
 /** A secret: anything but empty (an empty variable must not silently mean "use another secret"). */

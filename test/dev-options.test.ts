@@ -31,6 +31,13 @@ describe('parseDevOptions', () => {
     expect(o.unknownEvents).toEqual([{ pattern: 'order.payed', near: expect.arrayContaining(['order.paid']) }]);
   });
 
+  it("--events with an old invented name takes Etsy's name too, and says so", async () => {
+    const o = await dev('--events', 'listing.inventory.updated,order.*');
+    expect(o.events).toEqual(['listing.inventory.updated', 'inventory.updated', 'order.*']);
+    expect(o.unknownEvents).toEqual([]);
+    expect(o.eventWarnings).toEqual([expect.stringMatching(/^'listing\.inventory\.updated' is deprecated: Etsy names this event 'inventory\.updated'/)]);
+  });
+
   const bad: [string, string[], RegExp][] = [
     ['a port out of range', ['--port', '70000'], /--port/],
     ['an empty host', ['--host', ' '], /--host/],

@@ -75,11 +75,18 @@ describe('dev answers', () => {
     ]);
   });
 
+  it("the banner counts attempts in words: '1 attempt: at once'", async ({ cleanups }) => {
+    const dev = await startDev(cleanups, ['--forward-to', 'http://127.0.0.1:9/hooks', '--max-attempts', '1']);
+    expect(dev.stderr()).toMatch(/\(timeout 30 s, 1 attempt: at once\)/);
+  });
+
   it('413 over --max-body, answered early without reading a 50 MB body, and keeps serving', async ({ cleanups }) => {
     const dev = await startDev(cleanups, ['--max-body', '1kb']);
-    const over = await post(dev.url, signed({ body: JSON.stringify({ event_type: 'order.paid', pad: 'x'.repeat(1100) }) }));
+    const big = JSON.stringify({ event_type: 'order.paid', pad: 'x'.repeat(1100) });
+    const over = await post(dev.url, signed({ body: big }));
     expect(over.status).toBe(413);
-    expect(over.json().error).toMatch(/over the 1024-byte limit/);
+    // The size and the limit, each said as such (not "1138 bytes over the 1024-byte limit").
+    expect(over.json().error).toBe(`body too large: ${Buffer.byteLength(big)} bytes; the limit is 1024 bytes (--max-body)`);
 
     // 50 MB announced: the 413 comes back before the body is sent, and the server does not wait for it.
     // (A raw socket, so the test reads the answer itself instead of racing a client that is still writing.)

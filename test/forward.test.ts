@@ -205,6 +205,9 @@ describe('dev --forward-to', () => {
     expect(b.stderr()).toMatch(/resuming 2 pending deliveries/);
     await waitFor('both resumed deliveries', () => up.got.length === 2, 10_000);
     await waitFor('delivered records', () => b.store().deliveries.filter((d) => d.status === 'delivered').length === 2, 5000);
+    // The banner first, then the resumed deliveries' lines (they used to print above it).
+    await waitFor('the resumed lines', () => (b.stderr().match(/→ 200/g) ?? []).length === 2, 5000);
+    expect(b.stderr().indexOf('→ 200')).toBeGreaterThan(b.stderr().indexOf('Ready: listening on'));
     const delivered = b.store().deliveries.filter((d) => d.status === 'delivered');
     expect(delivered.map((d) => d.id).sort()).toEqual([first, second].sort());
     const attempted = a.store().deliveries[0]!.id;

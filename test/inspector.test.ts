@@ -130,6 +130,19 @@ describe('inspect: the JSON API', () => {
     expect((await getJson(`${ins.url}api/events?cursor=garbage`)).status).toBe(400);
   });
 
+  it("follows the catalog: /api/types is events types --json, and an old invented type name finds Etsy's too", async ({ cleanups, home: h }) => {
+    const old = received({ type: 'listing.state.updated', minutesAgo: 3 });
+    const current = received({ type: 'listing.updated', minutesAgo: 2 });
+    await store(h.dir, [old, current, received({ type: 'listing.created', minutesAgo: 1 })]);
+    const ins = await inspect(cleanups, h.env);
+    const cli = await runCli(['events', 'types', '--json'], { env: h.env });
+    const types = await fetch(`${ins.url}api/types`);
+    expect(types.status).toBe(200);
+    expect(await types.json()).toEqual(JSON.parse(cli.stdout));
+    const found = await getJson(`${ins.url}api/events?type=listing.state.updated`);
+    expect((found.body.events as { id: string }[]).map((e) => e.id)).toEqual([current.id, old.id]);
+  });
+
   it('streams new records as server-sent events: received (filtered like the list) and delivery', async ({ cleanups, home: h }) => {
     const s = sample('http://127.0.0.1:9/webhook');
     await store(h.dir, s.records);
@@ -256,6 +269,46 @@ describe('dev serves the inspector beside the receiver', () => {
 });
 
 describe('inspect: the page, in a browser', () => {
+  it("shows times as the CLI does (a date when not today, the full date in the detail), badges whole at 1400 px, and filters by pending", async ({ cleanups }) => {
+    const h = newHome(cleanups);
+    const yesterday = received({ type: 'order.paid', minutesAgo: 26 * 60, status: 'duplicate', httpStatus: 200, forwardTo: 'http://127.0.0.1:9/hooks' });
+    const today = received({ type: 'inventory.out_of_stock', minutesAgo: 1, forwardTo: 'http://127.0.0.1:9/hooks', httpStatus: 200 });
+    const attempts = [
+      delivery(today, { status: 'failed', httpStatus: 500, attempt: 1 }),
+      delivery(today, { status: 'failed', httpStatus: 500, attempt: 2 }),
+      delivery(today, { status: 'delivered', httpStatus: 200, attempt: 3 }),
+    ];
+    await store(h.dir, [yesterday, today, ...attempts]);
+    const ins = await inspect(cleanups, h.env);
+    const page = await open(cleanups, ins.url);
+    await page.waitForSelector('body[data-count="2"]');
+
+    const cells = (id: string): Promise<{ text: string; cut: boolean }[]> =>
+      page.$$eval(`#rows .row[data-id="${id}"] > span`, (spans) => spans.map((s) => ({ text: s.textContent ?? '', cut: s.scrollWidth > s.clientWidth })));
+    const old = await cells(yesterday.id);
+    const now = await cells(today.id);
+    expect(old[0]!.text).toMatch(/^\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(now[0]!.text).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    expect(old[2]!.text).toBe('duplicate 200');
+    expect(now[4]!.text).toBe('delivered ×3');
+    // Nothing but the free-width columns (type, webhook-id) may be cut: time, verdict and delivery are whole.
+    for (const row of [old, now]) for (const i of [0, 2, 4]) expect(row[i]!.cut, `${row[i]!.text} is cut`).toBe(false);
+
+    await page.click(`#rows .row[data-id="${yesterday.id}"]`);
+    await page.waitForSelector(`body[data-detail="${yesterday.id}"]`);
+    const d = new Date(yesterday.at);
+    const p = (n: number): string => String(n).padStart(2, '0');
+    const full = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+    expect(await page.textContent('dl.facts')).toContain(full);
+    expect(full.slice(5)).toBe(old[0]!.text);
+
+    // pending is a status the filter offers, as the API takes it.
+    expect(await page.$$eval('#status option', (os) => os.map((o) => o.textContent))).toContain('pending');
+    const answered = page.waitForResponse((r) => r.url().includes('/api/events') && r.url().includes('status=pending'));
+    await page.selectOption('#status', 'pending');
+    expect((await answered).status()).toBe(200);
+  });
+
   it('lists stored events, shows the detail (request line, headers, pretty body, signature), and adds a new one live', async ({ cleanups }) => {
     const h = newHome(cleanups, { ETSY_WEBHOOK_SECRET: SECRET });
     const s = sample('http://127.0.0.1:9/webhook');

@@ -94,6 +94,19 @@ describe('replay', () => {
     expect((await listed(env)).get(ev.id)!.deliveries.map((d) => d.attempt)).toEqual([1, 2]);
   });
 
+  it('--json with nothing to replay prints the empty summary on stdout, never nothing (an empty store, nothing failed)', async ({ home }) => {
+    const empty = { kind: 'summary', interrupted: false, planned: 0, count: 0, delivered: 0, duplicates: 0, failed: 0, httpStatuses: {}, reasons: {}, ms: null, elapsedMs: 0 };
+    const none = await runCli(['replay', '--failed', '--json'], { env: home.env });
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual(empty);
+    const ok = received();
+    await writeStore(home.dir, [ok, delivery(ok)]);
+    const nothingFailed = await runCli(['replay', '--failed', '--json'], { env: home.env });
+    expect(nothingFailed.code).toBe(0);
+    expect(nothingFailed.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([empty]);
+    expect(nothingFailed.stderr).toMatch(/nothing to replay/);
+  });
+
   it('--resign without a secret is a usage error naming where to put it', async ({ home }) => {
     const { dir, env } = home;
     const ev = received();

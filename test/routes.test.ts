@@ -326,6 +326,10 @@ describe('dev --route', () => {
     // By id with --failed: that event, only on its routes that failed.
     const r = await runCli(['replay', id, '--failed', '--routes', file, '--json'], { env: dev.env });
     expect(r.code).toBe(0);
+    // It says what each kind of target gets: the bytes and signature headers to the URL, a message to Slack.
+    expect(r.stderr).toMatch(/^replaying 2 events .* to 2 targets$/m);
+    expect(r.stderr).toContain('byte-exact (original body and signature headers) for http(s) targets');
+    expect(r.stderr).toContain("as a Slack message (the route's template, or a line naming the event) for slack: routes");
     const results = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; route: string; status: string; attempt: number });
     expect(results.map((x) => [x.id, x.route, x.status, x.attempt]).sort()).toEqual(
       [

@@ -114,12 +114,32 @@ describe('send: --set and --data', () => {
     expect(r.requests).toHaveLength(1);
   });
 
-  it("Etsy's announced listing events have fixtures pointing at the listing", async ({ cleanups, home }) => {
+  it("Etsy's announced events have Etsy's thin shape: listing.* point at the listing, inventory.* at its inventory", async ({ cleanups, home }) => {
     const r = await recorder(cleanups);
-    const res = await send(home.env, ['listing.inventory.updated', '--to', r.url, '--secret', SECRET, '--shop', '555']);
+    for (const type of ['listing.created', 'inventory.out_of_stock']) {
+      const res = await send(home.env, [type, '--to', r.url, '--secret', SECRET, '--shop', '555']);
+      expect(res.code).toBe(0);
+      expect(res.stderr).not.toMatch(/warning/);
+    }
+    const [listing, inventory] = r.requests.map((q) => JSON.parse(q.body.toString()) as Record<string, unknown>);
+    expect(Object.keys(listing!).sort()).toEqual(['event_type', 'resource_url', 'shop_id']);
+    expect(listing).toMatchObject({ event_type: 'listing.created', shop_id: 555 });
+    expect(listing!.resource_url).toMatch(/^https:\/\/api\.etsy\.com\/v3\/application\/listings\/\d{10}$/);
+    expect(inventory).toMatchObject({ event_type: 'inventory.out_of_stock', shop_id: 555 });
+    expect(inventory!.resource_url).toMatch(/^https:\/\/api\.etsy\.com\/v3\/application\/listings\/\d{10}\/inventory$/);
+  });
+
+  it('the old invented names still send, as Etsy names the event, with a deprecation warning on stderr', async ({ cleanups, home }) => {
+    const r = await recorder(cleanups);
+    const res = await send(home.env, ['listing.inventory.updated', '--to', r.url, '--secret', SECRET, '--json']);
     expect(res.code).toBe(0);
+    expect(res.stderr).toContain("warning: 'listing.inventory.updated' is deprecated: Etsy names this event 'inventory.updated'");
+    expect(JSON.parse(res.stdout)).toMatchObject({ event: { payload: { event_type: 'inventory.updated' } } });
     const body = JSON.parse(r.requests[0]!.body.toString()) as Record<string, unknown>;
-    expect(body.event_type).toBe('listing.inventory.updated');
-    expect(body.resource_url).toMatch(/^https:\/\/api\.etsy\.com\/v3\/application\/shops\/555\/listings\/\d+$/);
+    expect(body.event_type).toBe('inventory.updated');
+    const state = await send(home.env, ['listing.state.updated', '--to', r.url, '--secret', SECRET]);
+    expect(state.code).toBe(0);
+    expect(state.stderr).toContain("'listing.state.updated' is deprecated: Etsy names this event 'listing.updated'");
+    expect(JSON.parse(r.requests[1]!.body.toString())).toMatchObject({ event_type: 'listing.updated' });
   });
 });

@@ -6,9 +6,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseSince } from '../parse.js';
+import { parseSince, splitList } from '../parse.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_LOCAL_TARGET } from '../core/defaults.js';
-import { splitList } from '../parse.js';
+import { catalogEntries, withCurrentNames } from '../core/events/catalog.js';
 import type { StoredEvent } from '../core/log/query.js';
 import { EVENT_STATUSES, type DeliveryRecord, type EventStatus, type ReceivedRecord, type StoreRecord } from '../core/log/records.js';
 import { buildReplayRequest, replayEvents, type Resign, type Sender } from '../core/delivery/replay.js';
@@ -142,6 +142,7 @@ export class InspectorServer {
       if (path === '/' || path === '/index.html') return this.page(res);
       if (path === '/favicon.ico') return this.send(res, 204, Buffer.alloc(0), 'image/x-icon');
       if (path === '/api/events') return this.list(url, res);
+      if (path === '/api/types') return this.json(res, 200, catalogEntries());
       if (path === '/api/stream') return this.stream(url, req, res);
       const m = /^\/api\/events\/([^/]+)$/.exec(path);
       if (m) return this.detail(decodeRef(m[1]!), res);
@@ -151,7 +152,7 @@ export class InspectorServer {
       if (m) return this.replay(decodeRef(m[1]!), req, res);
     }
     if (/^\/api\/events\/[^/]+\/replay$/.test(path)) throw new HttpError(405, `${method} is not allowed here: use POST`);
-    if (['/', '/api/events', '/api/stream'].includes(path) || path.startsWith('/api/events/')) {
+    if (['/', '/api/events', '/api/types', '/api/stream'].includes(path) || path.startsWith('/api/events/')) {
       throw new HttpError(405, `${method} is not allowed here: use GET`);
     }
     throw new HttpError(404, `no such page or API: ${path}`);
@@ -358,7 +359,7 @@ function listen(server: Server, port: number): Promise<void> {
 
 /** `events list`'s filters from a query string: type and status repeated or comma-separated, since, q. */
 export function parseQuery(params: URLSearchParams): HistoryQuery {
-  const types = splitList(params.getAll('type'));
+  const types = withCurrentNames(splitList(params.getAll('type'))).patterns;
   const statuses = splitList(params.getAll('status')).map((s) => s.toLowerCase());
   for (const s of statuses) {
     if (!(EVENT_STATUSES as readonly string[]).includes(s)) throw new HttpError(400, `status must be one of ${EVENT_STATUSES.join(', ')}; got '${s}'`);

@@ -61,7 +61,8 @@ function deliveryLine(rec: DeliveryRecord, c: ChalkInstance, options: EventLineO
     // Acknowledged but not taken again: the receiver already had the webhook-id.
     if (isDuplicateAnswer(rec.httpStatus, rec.response?.body)) notes.unshift('duplicate');
     const ms = rec.ms === undefined ? '' : ` ${formatMs(rec.ms)}`;
-    return `${head} ${c.green(String(rec.httpStatus ?? ''))}${ms}  ${tail}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
+    // No HTTP code (an exec:, slack: or pushover: attempt that worked): the outcome word instead.
+    return `${head} ${c.green(rec.httpStatus === undefined ? 'delivered' : String(rec.httpStatus))}${ms}  ${tail}${notes.length > 0 ? c.dim(`  (${notes.join(', ')})`) : ''}`;
   }
   const why = rec.httpStatus !== undefined ? String(rec.httpStatus) : (rec.error ?? 'failed');
   const verdict =

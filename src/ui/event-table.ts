@@ -7,13 +7,14 @@ import { localTime, renderTable, truncate, type Column } from './table.js';
 
 export { localTime, truncate };
 
-// Ids stay whole (they are what `events show` and `replay` take); the rest narrows to fit 80 columns.
-const COLUMNS: readonly Column[] = [
+// On a narrow terminal the status's detail gives way first, then the type, and the webhook-id last; the event id
+// stays whole (it is what `events show` and `replay` take). Off a terminal nothing is cut.
+export const EVENT_COLUMNS: readonly Column[] = [
   { header: 'received' },
   { header: 'id' },
-  { header: 'webhook-id', min: 10, shrinkFirst: 0 },
+  { header: 'webhook-id', min: 10, shrinkFirst: 2 },
   { header: 'type', min: 12, shrinkFirst: 1 },
-  { header: 'status', min: 10, shrinkFirst: 2 },
+  { header: 'status', min: 10, shrinkFirst: 0 },
 ];
 
 /** The cells of one event's row. */
@@ -36,7 +37,7 @@ export function eventRow(ev: StoredEvent, c: ChalkInstance): string[] {
 }
 
 export function renderEventRows(rows: readonly string[][], c: ChalkInstance, width: number): string {
-  return renderTable(COLUMNS, rows, c, width);
+  return renderTable(EVENT_COLUMNS, rows, c, width);
 }
 
 export function colourStatus(status: EventStatus, c: ChalkInstance): string {

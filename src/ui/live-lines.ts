@@ -9,11 +9,33 @@ import { attemptJson, receivedLineJson } from './present.js';
 export interface LiveLines extends PipelineObserver {
   /** Write what is buffered (lines go out every 20 ms). */
   flush(): void;
+  /** With `held`: the lines kept back so far go out now, and the next ones as they come. */
+  release(): void;
 }
 
-export function liveLines(out: Output, options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined; queue?: string } = {}): LiveLines {
+/** Lines kept back at most while `held` (a start that takes long must not hold a burst in memory). */
+const MAX_HELD = 1000;
+
+export function liveLines(
+  out: Output,
+  options: { maxAttempts?: number; maxAttemptsOf?: (route: string) => number | undefined; queue?: string; held?: boolean } = {},
+): LiveLines {
   const c = out.c;
-  const lines = new LineWriter(process.stderr);
+  const writer = new LineWriter(process.stderr);
+  // Held until release(): resumed deliveries start with the pipeline, before dev has printed its banner.
+  let held: string[] | undefined = options.held ? [] : undefined;
+  const release = (): void => {
+    for (const line of held ?? []) writer.write(line);
+    held = undefined;
+  };
+  const lines = {
+    write(line: string): void {
+      if (held !== undefined && held.length >= MAX_HELD) release();
+      if (held !== undefined) held.push(line);
+      else writer.write(line);
+    },
+    flush: () => writer.flush(),
+  };
   const data = new LineWriter(process.stdout);
   const clock = (): string => new Date().toTimeString().slice(0, 8);
   return {
@@ -60,5 +82,6 @@ export function liveLines(out: Output, options: { maxAttempts?: number; maxAttem
       lines.flush();
       data.flush();
     },
+    release,
   };
 }

@@ -1,5 +1,6 @@
 // The one table style (events list, configs list): no borders, bold headers, two spaces between columns, fitted to the
-// terminal's width (80 columns when stdout is not a terminal) by narrowing the columns that can lose characters.
+// terminal's width by narrowing the columns that can lose characters; off a terminal (a pipe, a file, CI logs) rows
+// are never cut, so nothing a script greps for (ids, types, statuses) is lost.
 import { stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
@@ -22,9 +23,9 @@ const NO_BORDERS = {
   left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
 };
 
-/** Width to fit: the terminal's columns, else 80 (a pipe, a file, CI logs). */
+/** Width to fit: the terminal's columns; off a terminal, no limit. */
 export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
-  return stream.isTTY && stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
+  return stream.isTTY && stream.columns !== undefined && stream.columns > 0 ? stream.columns : Number.POSITIVE_INFINITY;
 }
 
 /**

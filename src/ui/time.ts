@@ -6,3 +6,4 @@ export function localTime(at: string | number, options: { seconds?: boolean } = 
   const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
   return `${day} ${p(d.getHours())}:${p(d.getMinutes())}${options.seconds === false ? '' : `:${p(d.getSeconds())}`}`;
 }
+

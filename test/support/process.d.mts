@@ -12,9 +12,10 @@ export interface RunResult {
   stderr: string;
   stdoutBytes: Buffer;
 }
+/** `command`: spawn this (an installed copy's bin, `npx etsyhook`) instead of the built CLI through this node. */
 export declare function runCli(
   args: string[],
-  options?: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number; cwd?: string },
+  options?: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number; cwd?: string; command?: string[] },
 ): Promise<RunResult>;
 
 export interface Proc {
@@ -27,7 +28,7 @@ export interface Proc {
 }
 export declare function startCli(
   args: string[],
-  options?: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number; nodeArgs?: string[]; keepChars?: number },
+  options?: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number; nodeArgs?: string[]; keepChars?: number; command?: string[]; cwd?: string },
 ): Promise<Proc>;
 
 export declare function readyUrl(stderr: string): string | undefined;
@@ -45,4 +46,7 @@ export declare function launchDev(options: {
   nodeArgs?: string[];
   timeoutMs?: number;
   keepChars?: number;
+  /** Spawn this (an installed copy's bin, npx …) instead of the built CLI through this node. */
+  command?: string[];
+  cwd?: string;
 }): Promise<LaunchedDev>;

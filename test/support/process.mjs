@@ -36,10 +36,17 @@ export function cleanEnv(home, extra = {}) {
   return env;
 }
 
+/** What to spawn: the built CLI through this node, or `options.command` (e.g. an installed copy's bin, or npx). */
+function commandLine(args, options) {
+  if (options.command) return [options.command[0], [...options.command.slice(1), ...args]];
+  return [process.execPath, [...(options.nodeArgs ?? []), BIN, ...args]];
+}
+
 /** Run the built CLI to completion. */
 export function runCli(args, options = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? process.env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [file, argv] = commandLine(args, options);
+    const child = spawn(file, argv, { env: options.env ?? process.env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(child);
     const out = [];
     const err = [];
@@ -62,7 +69,8 @@ export function runCli(args, options = {}) {
  *  after `graceMs`) and resolves with the exit code. */
 export function startCli(args, options = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { env: options.env ?? process.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, argv] = commandLine(args, options);
+    const child = spawn(file, argv, { env: options.env ?? process.env, cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let stdout = '';
     let stderr = '';
@@ -130,12 +138,12 @@ export function readyUrl(stderr) {
  * `etsyhook dev --no-tunnel --port 0` (unless args say `--tunnel` or `--port`), with `--secret` when given; resolves
  * once the Ready line is printed, with the URL and port it names: the port is the kernel's, never a probed one.
  */
-export async function launchDev({ env, args = [], secret, port = 0, nodeArgs, timeoutMs = 20_000, keepChars }) {
+export async function launchDev({ env, args = [], secret, port = 0, nodeArgs, timeoutMs = 20_000, keepChars, command, cwd }) {
   const tunnel = args.includes('--tunnel') ? [] : ['--no-tunnel'];
   const portArgs = args.includes('--port') ? [] : ['--port', String(port)];
   const secretArgs = secret ? ['--secret', secret] : [];
   const rest = args.filter((a) => a !== '--tunnel');
-  const proc = await startCli(['dev', ...tunnel, ...portArgs, ...secretArgs, ...rest], { env, nodeArgs, timeoutMs, keepChars, ready: READY });
+  const proc = await startCli(['dev', ...tunnel, ...portArgs, ...secretArgs, ...rest], { env, nodeArgs, timeoutMs, keepChars, command, cwd, ready: READY });
   const url = readyUrl(proc.stderr());
   const parsed = new URL(url);
   return { ...proc, url, origin: parsed.origin, port: Number(parsed.port) };

@@ -1,6 +1,6 @@
 // configs create/delete: the rules across their flags, and the checks of a delivery URL and event types.
 import { UsageError } from '../../errors.js';
-import { closeMatches, EVENT_TYPE_NAMES } from '../../core/events/catalog.js';
+import { closeMatches, isKnownName } from '../../core/events/catalog.js';
 import { splitList } from '../../parse.js';
 import { type GlobalOptions } from '../shared/context.js';
 import { type ApiFlags } from '../shared/etsy.js';
@@ -75,7 +75,7 @@ export function parseEventTypes(raw: string, name: string, previous: string[] = 
   const names = splitList(raw);
   if (names.length === 0) throw new UsageError(`${name} is empty`, EVENTS_EXAMPLE);
   for (const n of names) {
-    if (!EVENT_TYPE_NAMES.includes(n)) {
+    if (!isKnownName(n)) {
       const near = closeMatches(n);
       throw new UsageError(`${name}: unknown event type '${n}'${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}`, 'see etsyhook events types');
     }

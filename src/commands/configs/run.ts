@@ -1,7 +1,7 @@
 // configs list/create/delete against the Etsy API: parse → call → render.
 import { outputWidth, renderTable } from '../../ui/table.js';
 import { OperationError } from '../../errors.js';
-import { EVENT_TYPES } from '../../core/events/catalog.js';
+import { EVENT_TYPES, toCurrentNames } from '../../core/events/catalog.js';
 import type { PushConfiguration } from '../../etsy/session.js';
 import type { Output } from '../../ui/output.js';
 import { localTime } from '../../ui/time.js';
@@ -38,13 +38,15 @@ export async function createConfig(o: CreateOptions, out: Output): Promise<void>
   const session = await openSession(o.api, out);
   const prompts = out.interactive ? await import('../../ui/prompts.js') : undefined;
   const url = o.url ?? (await prompts!.askText('HTTPS URL Etsy should deliver to:', checkUrl));
-  const events =
+  const chosen =
     o.events ??
     (await prompts!.askChoices(
       'Events to deliver (space to select, enter to confirm):',
       EVENT_TYPES.map((t) => ({ value: t.name, description: t.description })),
     ));
   checkLoopbackPair(url, session.apiBase);
+  const { names: events, warnings } = toCurrentNames(chosen);
+  for (const w of warnings) out.warn(w);
   const shopId = await session.shopId();
   const createdConfig = await session.createPushConfiguration(shopId, { url, events });
   if (out.json) out.data(createdConfig);

@@ -1,6 +1,6 @@
 // dev's banner (where it listens, the public URL, routes, the secret masked) and its last line when it stops.
 import { DEFAULT_RETRY_SCHEDULE_MS, describeSchedule } from '../../core/delivery/retry.js';
-import { duration } from '../../format.js';
+import { duration, plural } from '../../format.js';
 import type { RunningDev } from '../../pipeline/dev.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { mask, type Output } from '../../ui/output.js';
@@ -24,7 +24,7 @@ export function printBanner(o: DevOptions, secret: DevSecret, dev: RunningDev, o
     row('Routes', '');
     for (const l of routeTable(o.routes, c, { timeoutMs: o.forwardTimeoutMs, maxAttempts: o.maxAttempts })) out.info(`    ${l}`);
   } else {
-    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${duration(o.forwardTimeoutMs)}, ${o.maxAttempts} attempts: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
+    row('Forward', o.forwardTo ? `${o.forwardTo.href}  ${c.dim(`(timeout ${duration(o.forwardTimeoutMs)}, ${plural(o.maxAttempts, 'attempt')}: ${describeSchedule((o.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS).slice(0, o.maxAttempts))})`)}` : c.dim('none (--forward-to URL or --route GLOB=TARGET)'));
   }
   row('Secret', `${mask(secret.value)}  ${c.dim(secret.created ? '(new, shown in full above; --print-secret shows it again)' : `(from ${from}; --print-secret shows it)`)}`);
   if (secret.created) {

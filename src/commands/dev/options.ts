@@ -1,7 +1,7 @@
 // dev's flags as commander hands them over (typed by flags.ts), and DevOptions: the rules across flags, checked by a
 // pure function (tested in-process).
 import { DEFAULT_INSPECT_PORT, DEFAULT_MAX_ATTEMPTS, DEFAULT_SANDBOX_PORT } from '../../core/defaults.js';
-import { EVENT_TYPE_NAMES, closeMatches } from '../../core/events/catalog.js';
+import { closeMatches, isKnownName, withCurrentNames } from '../../core/events/catalog.js';
 import { parseQueueUrl } from '../../core/queue/url.js';
 import { UsageError } from '../../errors.js';
 import type { DevSettings } from '../../pipeline/dev.js';
@@ -35,6 +35,8 @@ export interface DevFlags extends ReceiverFlags {
 export interface DevOptions extends Omit<DevSettings, 'secret'> {
   /** --secret; the command resolves it (env, stored, or a new one) before the runtime starts. */
   secret: string | undefined;
+  /** Deprecated names in --events, said at start. */
+  eventWarnings: string[];
   /** --events entries that name no known type (a warning, not an error). */
   unknownEvents: { pattern: string; near: string[] }[];
   /** --route values (GLOB=TARGET), checked when dev runs (routes.ts). */
@@ -65,9 +67,9 @@ export function parseDevOptions(flags: DevFlags, env: NodeJS.ProcessEnv = proces
   if (flags.legacyQueue !== undefined && (queue === undefined || flags.legacyQueue.trim() === '')) {
     throw new UsageError('--legacy-queue needs a Redis key and --queue', 'e.g. --queue redis://127.0.0.1:6379 --legacy-queue etsy_webhooks');
   }
-  const events = flags.events ?? [];
+  const { patterns: events, warnings: eventWarnings } = withCurrentNames(flags.events ?? []);
   const unknownEvents = events
-    .filter((p) => !p.includes('*') && !p.includes('?') && !EVENT_TYPE_NAMES.includes(p))
+    .filter((p) => !p.includes('*') && !p.includes('?') && !isKnownName(p))
     .map((pattern) => ({ pattern, near: closeMatches(pattern) }));
   return {
     host,
@@ -79,6 +81,7 @@ export function parseDevOptions(flags: DevFlags, env: NodeJS.ProcessEnv = proces
     maxBody: flags.maxBody,
     events,
     unknownEvents,
+    eventWarnings,
     forwardTo,
     route: flags.route ?? [],
     routesFile: flags.routes,

@@ -35,13 +35,16 @@ export async function devSecret(o: DevOptions, out: Output): Promise<DevSecret> 
 
 export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output): Promise<void> {
   checkSecret(o, secret, out);
+  for (const w of o.eventWarnings) out.warn(`--events: ${w}`);
   for (const u of o.unknownEvents) {
     out.warn(`--events: '${u.pattern}' is not a known event type${u.near.length ? ` (did you mean ${u.near.join(', ')}?)` : ''}; see etsyhook events types`);
   }
   const https = o.forwardTo?.protocol === 'https:' || (o.routes ?? []).some((r) => r.target.kind === 'http' && r.target.url.startsWith('https:'));
   if (o.insecure && !https) out.warn('--insecure only matters for an https --forward-to or route');
   const routes = o.routes;
+  // Lines of resumed deliveries wait for the banner.
   const lines = liveLines(out, {
+    held: true,
     maxAttempts: o.maxAttempts,
     ...(routes ? { maxAttemptsOf: (route: string) => routes.find((r) => r.label === route)?.maxAttempts } : {}),
     ...(o.queue ? { queue: o.queue.url } : {}),
@@ -56,6 +59,7 @@ export async function runReceiver(o: DevOptions, secret: DevSecret, out: Output)
     life.stop();
   };
   printBanner(o, secret, dev, out);
+  lines.release();
   const signal = await life.stopped;
   lines.flush();
   if (signal) out.info(out.c.dim(`stopping (${signal}): finishing writes in flight…`));

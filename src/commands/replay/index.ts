@@ -13,7 +13,8 @@ import { durationOption, intOption, repeatOption, schemeOption, secretOption, ur
 import { parseReplay, type ReplayFlags } from './options.js';
 import { selectEvents } from './select.js';
 import { sendAll } from './send.js';
-import { describeMode, printDryRun, renderSummary, warnStale } from './render.js';
+import { printDryRun, printNothingToReplay, renderSummary, warnStale } from './render.js';
+import { describeReplayMode } from '../../ui/replay-mode.js';
 import { planReplay } from '../../core/delivery/route-replay.js';
 import * as replay from '../../core/delivery/replay.js';
 
@@ -76,6 +77,7 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
     const plan = planReplay(events, { ...(p.routes ? { routes: p.routes } : {}), onlyFailed: opts.failed ?? false, ...(p.to === undefined ? {} : { to: p.to }) });
     if (plan.length === 0) {
       out.info('nothing to replay: no route of the selected events matches');
+      printNothingToReplay(out);
       return;
     }
     const targetOf = (item: (typeof plan)[number]): string => item.route?.targetLabel ?? replay.replayTarget(item.event.record, p.to);
@@ -88,7 +90,8 @@ async function runReplay(ids: string[], opts: ReplayFlags & { json?: boolean }, 
         return item.route === undefined ? request : { ...request, route: item.route, attempt: item.attempt };
       },
     };
-    const mode = describeMode(p.resign, p.secretOrigin, events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined));
+    const hasWebhookIds = events.some((ev) => ev.record.webhookId !== undefined || ev.record.headers['webhook-id'] !== undefined);
+    const mode = describeReplayMode(p.resign, p.secretOrigin, hasWebhookIds, plan.map((item) => item.route?.target.kind ?? 'http'));
     const targets = [...new Set(plan.map(targetOf))];
     const where = targets.length === 1 ? targets[0]! : `${targets.length} targets`;
     if (opts.dryRun) return printDryRun(requests, mode, where, out);

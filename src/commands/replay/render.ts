@@ -8,6 +8,7 @@ import { duration, plural } from '../../format.js';
 import { type Sent } from './send.js';
 import type { ReplaySummary } from '../../core/delivery/replay.js';
 import { replayedElsewhere } from '../../ui/words.js';
+import { emptyReplaySummary } from '../../core/delivery/replay.js';
 
 export function printDryRun(requests: ReplaySource, mode: string, where: string, out: Output): void {
     for (let i = 0; i < requests.length; i++) {
@@ -91,11 +92,7 @@ export function summaryJson(s: ReplaySummary): Record<string, unknown> {
   };
 }
 
-
-export function describeMode(resign: Resign | undefined, secretOrigin: string, hasWebhookIds: boolean): string {
-  if (!resign) return 'byte-exact (original body and signature headers)';
-  // Only events that arrived with a webhook-id keep one (the legacy scheme has none).
-  const legacy = resign.scheme === 'legacy';
-  const id = resign.newId && !legacy ? ' (a new webhook-id)' : hasWebhookIds && !legacy ? ' (webhook-id kept)' : '';
-  return `re-signed with a fresh timestamp and the secret from ${secretOrigin}${id}`;
+/** --json gets the empty summary when there is nothing to do (as events list --json gets []), never nothing. */
+export function printNothingToReplay(out: Output): void {
+  if (out.json) out.data({ kind: 'summary', ...summaryJson(emptyReplaySummary()) });
 }

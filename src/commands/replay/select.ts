@@ -1,5 +1,6 @@
 // The events to replay, oldest first: by id or prefix, or by the filters; from the file log or the Redis history.
 import { badLineReporter, emptyStoreMessage } from '../shared/filters.js';
+import { printNothingToReplay } from './render.js';
 import type { StoredEvent } from '../../core/log/query.js';
 import { openHistory, type History } from '../../core/history/index.js';
 import { OperationError } from '../../errors.js';
@@ -24,6 +25,7 @@ async function selectFrom(history: History, ids: string[], filters: ReplayParsed
   if (await history.isEmpty()) {
     out.info(emptyStoreMessage(history));
     if (ids.length > 0) throw new OperationError(`no stored event matches '${ids[0]}'`);
+    printNothingToReplay(out);
     return;
   }
   const bad = badLineReporter(out, history.name);
@@ -65,6 +67,7 @@ async function selectFrom(history: History, ids: string[], filters: ReplayParsed
   }
   if (events.length === 0) {
     out.info('nothing to replay: no stored events match');
+    printNothingToReplay(out);
     return;
   }
   return events;

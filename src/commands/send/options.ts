@@ -1,6 +1,6 @@
 // send's flags (typed by their Options) into SendOptions: the rules across flags, the secret, the --data body.
 import { UsageError } from '../../errors.js';
-import { closeMatches, findEventType, type EventType } from '../../core/events/catalog.js';
+import { closeMatches, deprecationWarning, findEventType, replacementOf, type EventType } from '../../core/events/catalog.js';
 import type { Scheme } from '../../core/receive/signature.js';
 import type { Output } from '../../ui/output.js';
 import { checkSecretFormat, resolveSecret } from '../shared/signing.js';
@@ -49,7 +49,10 @@ export interface SendOptions {
 
 export async function validate(typeName: string, raw: SendFlags, out: Output): Promise<SendOptions> {
 
-  const name = typeName.trim();
+  const given = typeName.trim();
+  const deprecated = deprecationWarning(given);
+  if (deprecated !== undefined) out.warn(deprecated);
+  const name = replacementOf(given) ?? given;
   const known = findEventType(name);
   if (known === undefined) {
     const close = closeMatches(name);

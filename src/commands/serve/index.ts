@@ -3,6 +3,7 @@
 import type { Command } from '../shared/commander.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_PORT } from '../../core/defaults.js';
 import { startServe } from '../../pipeline/serve.js';
+import { CHECK_CONFIG_HELP, checkedConfig } from '../../ui/check-config.js';
 import { liveLines } from '../../ui/live-lines.js';
 import { Output } from '../../ui/output.js';
 import { context } from '../shared/context.js';
@@ -19,6 +20,7 @@ export function register(program: Command): void {
     .addOption(queueOption('the Redis queue: redis://[:PASSWORD@]HOST:PORT[/DB] (or any node of a cluster), rediss:// for TLS, redis+cluster://H1:P1,H2:P2 (env ETSYHOOK_QUEUE)'))
     .option('--legacy-queue <key>', "also LPUSH each accepted payload onto this Redis list, as the seed chapter's WebhookQueue does")
     .addOption(retainOption())
+    .option('--check-config', CHECK_CONFIG_HELP)
     .addHelpText(
       'after',
       `
@@ -32,7 +34,9 @@ Examples:
     )
     .action(async (_o: ServeFlags, cmd: Command) => {
       const { opts, out } = context<ServeFlags>(cmd);
-      await runServe(await parseServeOptions(opts), out);
+      const o = await parseServeOptions(opts);
+      if (checkedConfig(opts, 'serve', { listen: `${o.host}:${o.port}${o.path}`, queue: o.queue.target.where }, out)) return;
+      await runServe(o, out);
     });
 }
 

@@ -9,6 +9,7 @@ import { webhookSecret } from '../shared/secret.js';
 
 export interface ServeFlags extends ReceiverFlags, QueueFlags {
   legacyQueue?: string;
+  checkConfig?: boolean;
 }
 
 export interface ServeOptions {

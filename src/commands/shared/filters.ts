@@ -1,7 +1,7 @@
 // Flags and messages shared by `events`, `replay` and `tail`: --type, --status, --since, the store's location, and
 // the warning about unreadable records.
 import type { Command } from 'commander';
-import { closeMatches, EVENT_TYPE_NAMES } from '../../core/events/catalog.js';
+import { closeMatches, isKnownName, withCurrentNames } from '../../core/events/catalog.js';
 import type { EventStatus } from '../../core/log/records.js';
 import type { Output } from '../../ui/output.js';
 import { listOption, sinceOption, statusOption, STATUS_HELP } from './flags.js';
@@ -31,15 +31,16 @@ export function addFilterOptions(cmd: Command, what: { type?: string; status: st
 }
 
 export function filtersOf(flags: ParsedFilterFlags): ParsedFilters {
-  const types = flags.type ?? [];
-  return { types, statuses: flags.status ?? [], since: flags.since, warnings: unknownTypeWarnings(types) };
+  const given = flags.type ?? [];
+  const { patterns: types, warnings } = withCurrentNames(given);
+  return { types, statuses: flags.status ?? [], since: flags.since, warnings: [...warnings, ...unknownTypeWarnings(given)] };
 }
 
 /** A plain name etsyhook does not know gets a warning, not an error: stores may hold other types. */
 export function unknownTypeWarnings(types: readonly string[]): string[] {
   const warnings: string[] = [];
   for (const t of types) {
-    if (/[*?]/.test(t) || EVENT_TYPE_NAMES.includes(t)) continue;
+    if (/[*?]/.test(t) || isKnownName(t)) continue;
     const close = closeMatches(t);
     warnings.push(`'${t}' is not an event type etsyhook knows${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}`);
   }

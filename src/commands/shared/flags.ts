@@ -3,7 +3,7 @@
 // ones are a UsageError (exit 2) before it runs. Flags that several commands share are declared here once.
 import type { EventEmitter } from 'node:events';
 import { Option, type Command } from './commander.js';
-import { parseChoice, parseDuration, parseInteger, parsePort, parseSecret, parseSince, parseSize, parseUrl, splitList, type IntRange } from '../../parse.js';
+import { parseChoice, parseDuration, parseInteger, parsePort, parseSecret, parseSince, parseSize, parseUrl, requiredList, type IntRange } from '../../parse.js';
 import { UsageError } from '../../errors.js';
 import { parseRetrySchedule } from '../../core/delivery/retry.js';
 import { EVENT_STATUSES, type EventStatus } from '../../core/log/records.js';
@@ -18,7 +18,7 @@ export const STATUS_HELP = EVENT_STATUSES.join(', ');
 
 /** Event statuses, comma-separated, any case. */
 export function parseStatuses(raw: string | readonly string[], name = '--status'): EventStatus[] {
-  const statuses = splitList(raw).map((s) => s.toLowerCase());
+  const statuses = requiredList(raw, name).map((s) => s.toLowerCase());
   for (const s of statuses) {
     if (!(EVENT_STATUSES as readonly string[]).includes(s)) throw new UsageError(`${name} must be one of ${STATUS_HELP}; got '${s}'`);
   }
@@ -84,9 +84,10 @@ export function schemeOption(flags: string, description: string): Option {
   return option;
 }
 
-/** A repeatable, comma-separated list (`--type order.*,listing.created --type shop.updated`); empty items dropped. */
+/** A repeatable, comma-separated list (`--type order.*,listing.created --type shop.updated`); empty items dropped,
+ *  an empty value (`--type ''`) a usage error. */
 export function listOption(flags: string, description: string): Option {
-  return parsedOption<string[]>(flags, description, (raw, _name, previous) => [...(previous ?? []), ...splitList(raw)]);
+  return parsedOption<string[]>(flags, description, (raw, name, previous) => [...(previous ?? []), ...requiredList(raw, name)]);
 }
 
 /** `--retry-schedule`: 'etsy', or the delays before each attempt (0,10s,5m). */

@@ -5,6 +5,8 @@ import { DEFAULT_CLAIM_AFTER_MS, DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_TIMEOUT_M
 import { describeSchedule, ETSY_RETRY_SCHEDULE_MS } from '../../core/delivery/retry.js';
 import { formatDuration } from '../../format.js';
 import { startWorker } from '../../pipeline/worker.js';
+import { maskTarget } from '../../core/delivery/routes.js';
+import { CHECK_CONFIG_HELP, checkedConfig } from '../../ui/check-config.js';
 import type { Output } from '../../ui/output.js';
 import { attemptJson } from '../../ui/present.js';
 import { routeTable } from '../../ui/route-table.js';
@@ -29,6 +31,7 @@ export function register(program: Command): void {
     .addOption(durationOption('--timeout <duration>', 'per-attempt timeout', { min: 1 }).default(DEFAULT_DELIVERY_TIMEOUT_MS, formatDuration(DEFAULT_DELIVERY_TIMEOUT_MS)))
     .option('--insecure', 'accept a self-signed certificate on an https --forward-to')
     .addOption(retainOption())
+    .option('--check-config', CHECK_CONFIG_HELP)
     .addHelpText(
       'after',
       `
@@ -44,14 +47,17 @@ Examples:
     )
     .action(async (_o: WorkerFlags, cmd: Command) => {
       const { opts, out } = context<WorkerFlags>(cmd);
-      await runWorker(await parseWorkerOptions(opts), out);
+      const o = parseWorkerOptions(opts);
+      for (const w of o.warnings) out.warn(w);
+      const to = o.routes ? o.routes.map((r) => r.label).join(' ') : maskTarget(o.forwardTo!);
+      if (checkedConfig(opts, 'worker', { queue: o.queue.target.where, 'deliver to': to }, out)) return;
+      await runWorker(o, out);
     });
 }
 
 async function runWorker(o: WorkerOptions, out: Output): Promise<void> {
   const where = o.queue.target.where;
   const data = out.dataLines();
-  for (const w of o.warnings) out.warn(w);
   const life = lifecycle();
   const worker = await startWorker({
     ...o,

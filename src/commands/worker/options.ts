@@ -14,6 +14,7 @@ export interface WorkerFlags extends QueueFlags {
   claimAfter: number;
   timeout: number;
   insecure?: boolean;
+  checkConfig?: boolean;
 }
 
 /** worker's flags, validated: the settings its runtime (pipeline/worker.ts) takes, and the queue and warnings. */

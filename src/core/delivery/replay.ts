@@ -138,22 +138,14 @@ export interface ReplaySource {
   at(index: number): ReplayRequest;
 }
 
+/** A summary before anything is sent: what `replay --json` prints when there is nothing to replay. */
+export function emptyReplaySummary(planned = 0): ReplaySummary {
+  return { count: 0, planned, delivered: 0, duplicates: 0, failed: 0, statuses: {}, ms: null, interrupted: false, reasons: {}, elsewhere: 0, elapsedMs: 0, storeError: undefined };
+}
+
 /** Send every request, at most `concurrency` at a time, recording each attempt; oldest first as given. */
 export async function replayEvents(requests: ReplaySource, options: ReplayOptions): Promise<ReplaySummary> {
-  const summary: ReplaySummary = {
-    count: 0,
-    planned: requests.length,
-    delivered: 0,
-    duplicates: 0,
-    failed: 0,
-    statuses: {},
-    ms: null,
-    interrupted: false,
-    reasons: {},
-    elsewhere: 0,
-    elapsedMs: 0,
-    storeError: undefined,
-  };
+  const summary = emptyReplaySummary(requests.length);
   const times: number[] = [];
   const signal = options.signal;
   const started = performance.now();

@@ -5,7 +5,7 @@ import { accessSync, constants as fsConstants, readFileSync, statSync } from 'no
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../errors.js';
-import { closeMatches, EVENT_TYPE_NAMES } from '../events/catalog.js';
+import { closeMatches, EVENT_TYPE_NAMES, replacementOf, withCurrentNames } from '../events/catalog.js';
 import { typeMatcher } from '../events/globs.js';
 
 export type Target =
@@ -174,7 +174,9 @@ interface RouteSpec {
 function buildRoute(spec: RouteSpec, ctx: { origin: string; env: NodeJS.ProcessEnv; cwd: string; warnings: string[] }): Route {
   const { origin } = ctx;
   const events = spec.events.map((g) => g.trim());
-  for (const glob of events) checkGlob(glob, origin, ctx.warnings);
+  const current = withCurrentNames(events);
+  for (const w of current.warnings) ctx.warnings.push(`${origin}: ${w}`);
+  for (const glob of events) if (replacementOf(glob) === undefined) checkGlob(glob, origin, ctx.warnings);
   const target = parseTarget(spec.to, origin, ctx.env, ctx.cwd);
   if (spec.template !== undefined) {
     if (target.kind !== 'slack' && target.kind !== 'pushover') {
@@ -188,7 +190,7 @@ function buildRoute(spec: RouteSpec, ctx: { origin: string; env: NodeJS.ProcessE
   const targetLabel = maskTarget(spec.to);
   const route: Route = {
     events,
-    matches: typeMatcher(events),
+    matches: typeMatcher(current.patterns),
     target,
     label: `${events.join(',')}=${targetLabel}`,
     targetLabel,

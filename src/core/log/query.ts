@@ -400,6 +400,8 @@ export function findEvents(file: string, refs: readonly string[], options: ScanO
   for (const ids of byWebhook.values()) for (const id of ids) viaWebhook.add(id);
   const hits: StoredEvent[][] = refs.map(() => []);
   const counts = refs.map(() => 0);
+  // Every event that matches counts, not only the MAX_HITS kept: "(92 in all)" must say 92.
+  const distinct: Set<string>[] = refs.map(() => new Set());
   const keepId = (id: string): boolean => viaWebhook.has(id) || wanted.some((w) => id.startsWith(w.prefix));
   // Full ids are unique, and the webhook-ids' records are known: once each is found, the rest need not be read.
   const allFull = wanted.every((w) => w.prefix.length >= FULL_ID_LENGTH || w.webhook !== undefined);
@@ -413,28 +415,30 @@ export function findEvents(file: string, refs: readonly string[], options: ScanO
       const byWh = w.webhook !== undefined && byWebhook.get(w.webhook)!.has(ev.record.id);
       if (!byId && !byWh) return;
       counts[i]!++;
+      distinct[i]!.add(eventKey(ev, w.webhook));
       if (hits[i]!.length < MAX_HITS) hits[i]!.push(ev);
     });
     if (allFull && webhookLeft <= 0 && wanted.every((w, i) => w.webhook !== undefined || counts[i]! > 0)) break;
   }
-  return wanted.map((w, i) => resolveHits(w.ref, w.webhook, hits[i]!, counts[i]!));
+  return wanted.map((w, i) => resolveHits(w.ref, w.webhook, hits[i]!, distinct[i]!.size));
+}
+
+/** What counts as one event for a reference: the records of one webhook-id (duplicates) are one, else one per id. */
+function eventKey(ev: StoredEvent, webhook: string | undefined): string {
+  return webhook !== undefined && ev.record.webhookId?.startsWith(webhook) ? `wh:${ev.record.webhookId}` : `id:${ev.record.id}`;
 }
 
 /** One event per id; the records of one webhook-id count as one, represented by the accepted record. */
 function resolveHits(ref: string, webhook: string | undefined, hits: StoredEvent[], count: number): RefMatch {
-  const key = (ev: StoredEvent): string =>
-    webhook !== undefined && ev.record.webhookId?.startsWith(webhook) ? `wh:${ev.record.webhookId}` : `id:${ev.record.id}`;
   const groups = new Map<string, StoredEvent[]>();
   for (const ev of hits) {
-    const k = key(ev);
+    const k = eventKey(ev, webhook);
     const g = groups.get(k);
     if (g === undefined) groups.set(k, [ev]);
     else g.push(ev);
   }
   const candidates = hits.slice(0, 5).map((ev) => ev.record.id);
-  if (groups.size !== 1 || count > hits.length) {
-    return { ref, event: undefined, count: Math.max(groups.size, count > hits.length ? 2 : 0), candidates };
-  }
+  if (groups.size !== 1 || count !== 1) return { ref, event: undefined, count, candidates };
   const [k, group] = [...groups][0]!;
   const chosen = group.find((ev) => ev.record.status === 'accepted') ?? group[0]!;
   const others = group.filter((ev) => ev !== chosen).map((ev) => ev.record.id);

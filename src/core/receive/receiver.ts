@@ -259,8 +259,9 @@ export class Receiver {
 
   /** 413 without reading the rest: answer now and close the connection instead of swallowing a huge body. */
   private tooLarge(req: IncomingMessage, res: ServerResponse, t0: number, declared: number | undefined): void {
-    const what = declared !== undefined ? `${declared} bytes` : 'the body';
-    const reason = `body too large: ${what} over the ${this.maxBody}-byte limit (--max-body)`;
+    // The size and the limit, each said as such ("5000000 bytes over the 1048576-byte limit" read as 5 MB *over*).
+    const size = declared !== undefined ? `${declared} bytes` : `more than ${this.maxBody} bytes`;
+    const reason = `body too large: ${size}; the limit is ${this.maxBody} bytes (--max-body)`;
     req.removeAllListeners('data');
     // Keep discarding what arrives (never buffered): unread data at close would reset the connection.
     req.resume();

@@ -46,10 +46,17 @@ async function api(path, options) {
 
 // ---- the list ----
 
-function time(iso) {
+// Local time in the CLI's one format: 2026-01-31 14:03:22 in the detail (as `events show`); in the list and the
+// attempts the time alone for today, 01-31 14:03:22 for another day (as `events list`).
+function fullTime(iso) {
   const d = new Date(iso);
   const p = (n) => String(n).padStart(2, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+function time(iso) {
+  const full = fullTime(iso);
+  return full.slice(0, 10) === fullTime(new Date().toISOString()).slice(0, 10) ? full.slice(11) : full.slice(5);
 }
 
 function deliveryState(ev) {
@@ -372,7 +379,7 @@ async function openDetail(id, refresh) {
     el('h2', {}, el('span', { class: 'mono' }, d.id), d.type || '(unknown type)', el('span', { class: `badge s-${d.status}`, id: 'detail-status' }, d.status)),
     el('div', { class: 'reqline', id: 'reqline' }, `${d.method} ${d.path} HTTP/1.1`),
     facts([
-      ['received', `${new Date(d.at).toLocaleString()}${d.remote ? ` from ${d.remote}` : ''}`],
+      ['received', `${fullTime(d.at)}${d.remote ? ` from ${d.remote}` : ''}`],
       ['verdict', `${d.verdict}${d.httpStatus === null ? '' : ` (answered ${d.httpStatus})`}`],
       ['reason', d.reason],
       ['webhook-id', d.webhookId],
@@ -515,5 +522,7 @@ rowsEl.addEventListener('click', (e) => {
   if (row) select(state.events.indexOf(state.byId.get(row.dataset.id)), true);
 });
 
+// The type filter suggests every type in etsyhook's catalog, then any other type the list shows.
+api('/api/types').then((types) => types.forEach((t) => rememberType(t.name)), () => {});
 loadList(false);
 connect();
