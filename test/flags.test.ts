@@ -33,10 +33,10 @@ describe('parsers', () => {
     const now = Date.parse('2026-02-01T12:00:00Z');
     expect(parseSince('2h', '--since', now)).toBe(now - 7_200_000);
     expect(parseSince('2026-01-31T00:00:00Z', '--since', now)).toBe(Date.parse('2026-01-31T00:00:00Z'));
-    expect(expectUsageError(() => parseSince('yesterday', '--older-than', now)).toMatch(/^--older-than must be a duration such as 30m/);
+    expect(expectUsageError(() => parseSince('yesterday', '--older-than', now))).toMatch(/^--older-than must be a duration such as 30m/);
     // A day that does not exist is refused, not rolled over into the next month; a leap day that exists is taken.
     for (const impossible of ['2026-02-30', '2025-02-29', '2026-04-31', '2026-02-30T10:00:00Z', '2026-00-10']) {
-      expect(expectUsageError(() => parseSince(impossible, '--since', now)).toBe(
+      expect(expectUsageError(() => parseSince(impossible, '--since', now))).toBe(
         `--since must be a duration such as 30m, 2h or 7d, or a date that exists such as 2026-01-31, got '${impossible}'`,
       );
     }

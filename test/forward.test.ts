@@ -1,41 +1,23 @@
 // `etsyhook dev --forward-to`: exact bytes and headers to the app, retries with backoff, dead letters, duplicates,
 // a slow target that never delays acknowledgements, and pending deliveries resumed after a restart.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect } from 'vitest';
+import { recorder, type Recorded, type Recorder } from './support/recorder.js';
 import { deliveriesSettled, health, it, newHome, post, runCli, SECRET, signed, startDev, unusedPort, waitFor, type Scope } from './support/index.js';
 
-interface Got {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  url: string;
-}
-
-/** The app under development: records what arrives; answers `status` (or never, with hang). */
-async function app(cleanups: Scope, options: { port?: number; status?: number | ((n: number) => number); hang?: boolean } = {}): Promise<{ port: number; url: string; got: Got[]; close: () => Promise<void> }> {
-  const got: Got[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push({ headers: req.headers, body: Buffer.concat(chunks), url: req.url ?? '' });
-      if (options.hang) return;
-      const status = typeof options.status === 'function' ? options.status(got.length) : (options.status ?? 200);
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status < 300 ? 'ok' : 'app says no');
-    });
+/** The app under development, the one recording target of test/support: answers `status` (or never, with hang). */
+async function app(cleanups: Scope, options: { port?: number; status?: number | ((n: number) => number); hang?: boolean } = {}): Promise<{ port: number; url: string; got: Recorded[]; close: () => Promise<void> }> {
+  // The status of the request being answered: the recorder has counted it already.
+  const statusOf = (): number => (typeof options.status === 'function' ? options.status(r.requests.length) : (options.status ?? 200));
+  const r: Recorder = await recorder(cleanups, {
+    path: '/hooks/etsy',
+    headers: { 'content-type': 'text/plain' },
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.hang ? { hang: true } : {}),
+    status: statusOf,
+    body: () => (statusOf() < 300 ? 'ok' : 'app says no'),
   });
-  const port = options.port ?? 0;
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  const addr = server.address();
-  const actual = typeof addr === 'object' && addr ? addr.port : port;
-  const close = (): Promise<void> =>
-    new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
-  cleanups.push(close);
-  return { port: actual, url: `http://127.0.0.1:${actual}/hooks/etsy`, got, close };
+  return { port: r.port, url: r.url, got: r.requests, close: r.close };
 }
 
 describe('dev --forward-to', () => {

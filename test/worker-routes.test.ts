@@ -1,8 +1,6 @@
 // worker --route/--routes on a real redis-server: each route of an event is its own job (own attempts, retries and
 // dead letter), through the same senders as dev's routes; a bad routes file is refused before anything connects.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { recorder } from './support/recorder.js';
@@ -93,17 +91,10 @@ describe('worker with routes', () => {
     const r = await redis(cleanups);
     const { url } = await serve(cleanups, r, h);
     // The first request is never answered (the worker dies waiting), later ones are.
-    const seen: string[] = [];
-    const slow = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        seen.push(req.url ?? '');
-        if (seen.length > 1) res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => (slow.closeAllConnections(), slow.close(() => resolve()))));
-    const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`;
+    let taken = 0;
+    const slow = await recorder(cleanups, { path: '/slow', body: 'ok', hang: () => ++taken === 1 });
+    const seen = slow.requests;
+    const slowUrl = slow.url;
     const good = await recorder(cleanups);
     const routes = ['--route', `order.*=${slowUrl}`, '--route', `*=${good.url}`, '--claim-after', '500ms', '--timeout', '60s'];
     const w1 = await worker(cleanups, r, h, routes);

@@ -28,6 +28,8 @@ export interface RecorderOptions {
   /** Never answer (for timeouts): every request, or those the function picks. */
   hang?: boolean | ((req: Recorded) => boolean);
   path?: string;
+  /** Listen on this port (an app coming back where it was); default any free one. */
+  port?: number;
 }
 
 export async function startRecorder(options: RecorderOptions = {}): Promise<Recorder> {
@@ -54,9 +56,9 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
       else answer();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   return {
     url: `http://127.0.0.1:${port}${options.path ?? '/webhook'}`,
     port,
