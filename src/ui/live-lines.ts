@@ -36,7 +36,9 @@ export function liveLines(
     },
     flush: () => writer.flush(),
   };
-  const data = new LineWriter(process.stdout);
+  // stdout through Output, opened at the first line: a start that fails still gets its {"error"} there.
+  let dataLines: LineWriter | undefined;
+  const data = { write: (line: string): void => (dataLines ??= out.dataLines()).write(line), flush: (): void => dataLines?.flush() };
   const clock = (): string => new Date().toTimeString().slice(0, 8);
   return {
     onRequest(r) {
