@@ -16,6 +16,7 @@ import { eventDetailJson } from '../ui/event-detail.js';
 import { attemptJson, eventJson } from '../ui/present.js';
 import { diagnoseSignature } from './diagnose.js';
 import { BadCursorError, liveMatcher, LookupError, type History, type HistoryQuery } from '../core/history/history.js';
+import { readBody } from '../core/receive/body.js';
 
 /** Ports tried after a taken one. */
 const PORT_TRIES = 20;
@@ -234,7 +235,7 @@ export class InspectorServer {
     if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
       throw new HttpError(415, 'send the replay options as application/json');
     }
-    const input = parseReplayInput(await readBody(req));
+    const input = parseReplayInput((await readBody(req, MAX_REQUEST_BODY, () => new HttpError(413, `the replay options are over ${MAX_REQUEST_BODY} bytes`))).toString('utf8'));
     const ev = await this.lookup(ref);
     const edited = input.body !== undefined || input.headers !== undefined;
     const resignWanted = input.resign || edited;
@@ -425,24 +426,6 @@ export function parseReplayInput(text: string): ReplayInput {
     }
   }
   return { to, resign: o.resign === true, newId: o.newId === true, body: o.body as string | undefined, headers };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_REQUEST_BODY) {
-        reject(new HttpError(413, `the replay options are over ${MAX_REQUEST_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function decodeRef(raw: string): string {

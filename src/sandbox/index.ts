@@ -18,12 +18,12 @@ import { loadLog, lockState, logSize, StateFileError, StateLog, writeLog } from 
 import { newIdentity, type AppIdentity } from './model.js';
 import { Outbox } from './outbox.js';
 import { ApiFailure, SandboxState, type Entry } from './state.js';
+import { readBody } from '../core/receive/body.js';
 
 export { parseRateLimit } from './http.js';
 export { StateFileError } from './log.js';
 
 export const STATE_FILE = 'state.ndjson';
-export { DEFAULT_SANDBOX_PORT } from '../core/defaults.js';
 /** Rewrite the log as one snapshot at start once it is this big. */
 const COMPACT_BYTES = 8 * 1024 * 1024;
 const MAX_BODY = 1024 * 1024;
@@ -197,7 +197,7 @@ async function serve(core: SandboxCore, req: IncomingMessage, res: ServerRespons
   let answer: Answer;
   let rateHeaders: Record<string, string> | undefined;
   try {
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY, () => new ApiFailure(413, 'The request body is too large'));
     const request: Request = { method: req.method ?? 'GET', url, headers: req.headers, body };
     if (url.pathname.startsWith('/v3/')) {
       const taken = rate.take();
@@ -243,24 +243,6 @@ function optionalUser(core: SandboxCore, req: Request): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiFailure(413, 'The request body is too large'));
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, a: Answer, rateHeaders: Record<string, string> | undefined): void {

@@ -7,7 +7,7 @@ import { completeEnd, lastRecords, LogFollower, planTail, TailFilter } from '../
 import { findEvents, queryEvents, type EventFilter, type RefMatch, type StoredEvent } from '../log/query.js';
 import type { DeliveryRecord, StoreRecord } from '../log/records.js';
 import { EventStore, logPath } from '../log/store.js';
-import { BadCursorError, checkRef, LookupError, searchMatcher, type AttemptWriter, type EventPage, type FollowOptions, type Following, type History, type HistoryQuery, type ReadOptions } from './history.js';
+import { BadCursorError, checkRef, LookupError, searchMatcher, sharedFollowing, type AttemptWriter, type Listener, type EventPage, type FollowOptions, type Following, type History, type HistoryQuery, type ReadOptions } from './history.js';
 
 interface Cursor {
   /** The log's end when paging began: later events do not shift the pages. */
@@ -32,7 +32,6 @@ function decodeCursor(raw: string): Cursor | undefined {
   }
 }
 
-type Listener = (records: StoreRecord[]) => void | Promise<void>;
 
 export interface FileHistoryOptions {
   /** Where attempts go: a running pipeline's sink; by default the store, opened on the first attempt. */
@@ -174,19 +173,10 @@ export class FileHistory implements History {
       this.shared = follower;
       follower.start();
     }
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    return {
-      done,
-      stop: () => {
-        this.listeners.delete(onRecords);
-        if (this.listeners.size === 0) {
-          this.shared?.stop();
-          this.shared = undefined;
-        }
-        resolve();
-      },
-    };
+    return sharedFollowing(this.listeners, onRecords, () => {
+      this.shared?.stop();
+      this.shared = undefined;
+    });
   }
 
   private ownFollower(start: number, onRecords: Listener, bad: ReadOptions): Following {

@@ -42,6 +42,26 @@ export interface Following {
   done: Promise<void>;
 }
 
+/** What a follow hands each batch of new records to. */
+export type Listener = (records: StoreRecord[]) => void | Promise<void>;
+
+/**
+ * One listener's handle on a reader shared by every follow of a history (the inspector's pages, tail): stopping it
+ * removes the listener, and the last one to stop stops the reader.
+ */
+export function sharedFollowing(listeners: Set<Listener>, onRecords: Listener, stopReader: () => void): Following {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  return {
+    done,
+    stop: () => {
+      listeners.delete(onRecords);
+      if (listeners.size === 0) stopReader();
+      resolve();
+    },
+  };
+}
+
 export interface History {
   /** Where the events are, for a header or a banner: the store directory, or the queue's `redis://host:port`. */
   readonly where: string;

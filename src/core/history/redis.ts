@@ -9,13 +9,12 @@ import { TailFilter } from '../log/follower.js';
 import { RedisSink } from '../queue/sink.js';
 import type { QueueTarget } from '../queue/url.js';
 import { DEFAULT_RETENTION } from '../defaults.js';
-import { BadCursorError, checkRef, LookupError, searchMatcher, type AttemptWriter, type EventPage, type FollowOptions, type Following, type History, type HistoryQuery } from './history.js';
+import { BadCursorError, checkRef, LookupError, searchMatcher, sharedFollowing, type AttemptWriter, type Listener, type EventPage, type FollowOptions, type Following, type History, type HistoryQuery } from './history.js';
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 /** Receivers' clocks and the stream's ids differ a little: follow from this far before a --since cut-off. */
 const SINCE_SLACK_MS = 60_000;
 
-type Listener = (records: StoreRecord[]) => void | Promise<void>;
 
 export interface RedisHistoryOptions {
   /** Where attempts go: a running pipeline's sink; by default one on this history's connection (it trims nothing). */
@@ -171,19 +170,10 @@ export class RedisHistory implements History {
       },
       onError,
     );
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    return {
-      done,
-      stop: () => {
-        this.listeners.delete(onRecords);
-        if (this.listeners.size === 0) {
-          this.shared?.stop();
-          this.shared = undefined;
-        }
-        resolve();
-      },
-    };
+    return sharedFollowing(this.listeners, onRecords, () => {
+      this.shared?.stop();
+      this.shared = undefined;
+    });
   }
 
   /** A blocking read on its own connection (opened now; a failure to open is told as a following error, retried). */

@@ -291,12 +291,19 @@ export function lastRecords(file: string, end: number, filter: TailFilter, n: nu
       onBadLine?.(line.offset);
       continue;
     }
-    if (rec.kind === 'received') filter.remember(rec);
-    if (!filter.accepts(rec)) continue;
-    found.push(rec);
-    if (found.length >= n) break;
+    if (keepLast(found, rec, filter, n)) break;
   }
   return found.reverse();
+}
+
+/**
+ * One record read backwards for `tail --last N` (the file's or the Redis history's): the filter learns its type, and
+ * it is kept when the filter takes it. True once N are kept.
+ */
+export function keepLast(found: StoreRecord[], rec: StoreRecord, filter: TailFilter, n: number): boolean {
+  if (rec.kind === 'received') filter.remember(rec);
+  if (filter.accepts(rec)) found.push(rec);
+  return found.length >= n;
 }
 
 /** The offset just past the last newline at or before `size`: where complete lines end (0 for none). */

@@ -70,46 +70,62 @@ export async function connect(target: QueueTarget, options: ConnectOptions = {})
 }
 
 async function connectNode(target: QueueTarget, options: ConnectOptions): Promise<RedisClient> {
-  let connected = false;
-  let down = false;
-  let firstError: Error | undefined;
+  const watch = watchConnection(target, options);
   const client = createClient({
     url: target.url,
     disableOfflineQueue: true,
-    socket: {
-      connectTimeout: options.connectTimeoutMs ?? 5_000,
-      // Back again within a second or so of Redis returning; before the first connect, give up (one clear error).
-      reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** Math.min(retries, 5), 1_000) : cause),
-    },
+    socket: { connectTimeout: options.connectTimeoutMs ?? 5_000, reconnectStrategy: watch.reconnectStrategy },
   });
-  client.on('error', (err: Error) => {
-    if (!connected) {
-      firstError ??= err;
-      return;
-    }
-    if (!down) {
-      down = true;
-      options.onDown?.(describeRedisError(err, target));
-    }
-  });
-  client.on('ready', () => {
-    if (down) {
-      down = false;
-      options.onUp?.();
-    }
-  });
-  try {
-    await client.connect();
-    connected = true;
-  } catch (err) {
-    client.destroy();
-    throw new OperationError(`cannot use Redis at ${target.where}: ${describeRedisError(firstError ?? err, target)}`, {
-      hint: hintFor(firstError ?? err, target),
-      cause: err,
-      code: networkFailure(firstError ?? err)?.code ?? 'failed',
-    });
-  }
+  client.on('error', watch.failed);
+  client.on('ready', watch.back);
+  await watch.open('Redis', () => client.connect(), () => client.destroy());
   return client;
+}
+
+/**
+ * The life of one connection (a server or a cluster): before it is first established, the first error is kept for
+ * one clear failure and no reconnect is tried; after, a loss is told once (onDown) and so is the return (onUp), with
+ * reconnects within a second or so.
+ */
+function watchConnection(target: QueueTarget, options: ConnectOptions) {
+  let connected = false;
+  let down = false;
+  let firstError: Error | undefined;
+  return {
+    reconnectStrategy: (retries: number, cause: Error): number | Error => (connected ? Math.min(50 * 2 ** Math.min(retries, 5), 1_000) : cause),
+    get down(): boolean {
+      return down;
+    },
+    failed(err: Error): void {
+      if (!connected) {
+        firstError ??= err;
+        return;
+      }
+      if (!down) {
+        down = true;
+        options.onDown?.(describeRedisError(err, target));
+      }
+    },
+    back(): void {
+      if (down) {
+        down = false;
+        options.onUp?.();
+      }
+    },
+    async open(what: string, connectNow: () => Promise<unknown>, destroy: () => void): Promise<void> {
+      try {
+        await connectNow();
+        connected = true;
+      } catch (err) {
+        destroy();
+        throw new OperationError(`cannot use ${what} at ${target.where}: ${describeRedisError(firstError ?? err, target)}`, {
+          hint: hintFor(firstError ?? err, target),
+          cause: err,
+          code: networkFailure(firstError ?? err)?.code ?? 'failed',
+        });
+      }
+    },
+  };
 }
 
 async function clusterEnabled(client: RedisClient): Promise<boolean> {
@@ -148,9 +164,7 @@ class ClusterClient implements RedisClient {
 }
 
 async function connectCluster(target: QueueTarget, seeds: readonly string[], options: ConnectOptions): Promise<RedisClient> {
-  let connected = false;
-  let down = false;
-  let firstError: Error | undefined;
+  const watch = watchConnection(target, options);
   // The seeds only find the cluster; the nodes it names are reached with these defaults (credentials, TLS).
   const first = new URL(seeds[0]!);
   const cluster = createCluster({
@@ -162,46 +176,23 @@ async function connectCluster(target: QueueTarget, seeds: readonly string[], opt
       socket: {
         ...(target.tls ? { tls: true as const } : {}),
         connectTimeout: options.connectTimeoutMs ?? 5_000,
-        reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** Math.min(retries, 5), 1_000) : cause),
+        reconnectStrategy: watch.reconnectStrategy,
       },
     },
   });
-  const failed = (err: Error): void => {
-    if (!connected) {
-      firstError ??= err;
-      return;
-    }
-    if (!down) {
-      down = true;
-      options.onDown?.(describeRedisError(err, target));
-    }
-  };
   // Only the node that owns the slot matters: another master going away changes nothing for etsyhook.
   const ours = (node: { host: string; port: number }): boolean => {
     const master = cluster.slots[HASH_SLOT]?.master;
     return master === undefined || (master.host === node.host && master.port === node.port);
   };
-  cluster.on('error', failed);
+  cluster.on('error', watch.failed);
   cluster.on('node-error', (err: Error, node: { host: string; port: number }) => {
-    if (ours(node)) failed(err);
+    if (ours(node)) watch.failed(err);
   });
   cluster.on('node-ready', (node: { host: string; port: number }) => {
-    if (down && ours(node)) {
-      down = false;
-      options.onUp?.();
-    }
+    if (watch.down && ours(node)) watch.back();
   });
-  try {
-    await cluster.connect();
-    connected = true;
-  } catch (err) {
-    cluster.destroy();
-    throw new OperationError(`cannot use the Redis Cluster at ${target.where}: ${describeRedisError(firstError ?? err, target)}`, {
-      hint: hintFor(firstError ?? err, target),
-      cause: err,
-      code: networkFailure(firstError ?? err)?.code ?? 'failed',
-    });
-  }
+  await watch.open('the Redis Cluster', () => cluster.connect(), () => cluster.destroy());
   const client = new ClusterClient(cluster);
   if (options.legacyQueue !== undefined) {
     const key = options.legacyQueue;

@@ -4,7 +4,7 @@ import { typeMatcher } from '../events/globs.js';
 import type { DeliveryRecord, ReceivedRecord, StoreRecord } from '../log/records.js';
 import { eventStatus, MAX_ATTEMPTS_KEPT, normaliseRef, type EventFilter, type RefMatch, type StoredEvent } from '../log/query.js';
 import { command, KEYS, type RedisClient } from './connection.js';
-import type { TailFilter } from '../log/follower.js';
+import { keepLast, type TailFilter } from '../log/follower.js';
 
 const BATCH = 1_000;
 /** Receivers' clocks and the stream's ids differ a little: read this far past a --since cut-off. */
@@ -63,10 +63,7 @@ export async function lastHistoryRecords(client: RedisClient, end: string, n: nu
   }
   for (let i = seed.length - 1; i >= 0; i--) filter.remember(seed[i]!);
   for await (const { record } of historyEntriesBackward(client, { end })) {
-    if (record.kind === 'received') filter.remember(record);
-    if (!filter.accepts(record)) continue;
-    found.push(record);
-    if (found.length >= n) break;
+    if (keepLast(found, record, filter, n)) break;
   }
   return found.reverse();
 }
