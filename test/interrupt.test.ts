@@ -136,13 +136,16 @@ describe('the long-running commands, interrupted', () => {
     expect(await again.stop('SIGTERM')).toBe(0);
   });
 
-  it('tail and inspect: Ctrl-C exits 130, SIGTERM 0', async ({ cleanups, home }) => {
+  it('tail and inspect: Ctrl-C says what it stopped and exits 130, SIGTERM 0', async ({ cleanups, home }) => {
     const tail = await startCli(['tail'], { env: home.env, ready: /waiting for events|following/ });
     cleanups.push(() => tail.stop('SIGKILL'));
     expect(await tail.stop('SIGINT')).toBe(130);
+    // Ctrl-C says what it stopped, not nothing.
+    expect(tail.stderr()).toMatch(/^stopped: 0 records shown$/m);
     const inspect = await startCli(['inspect', '--inspect-port', '0', '--secret', SECRET], { env: home.env, ready: /Inspector:/ });
     cleanups.push(() => inspect.stop('SIGKILL'));
     expect(await inspect.stop('SIGINT')).toBe(130);
+    expect(inspect.stderr()).toMatch(/^stopped: the inspector at http:\/\/127\.0\.0\.1:\d+\/ is closed$/m);
     const calm = await startCli(['inspect', '--inspect-port', '0', '--secret', SECRET], { env: home.env, ready: /Inspector:/ });
     cleanups.push(() => calm.stop('SIGKILL'));
     expect(await calm.stop('SIGTERM')).toBe(0);

@@ -126,6 +126,11 @@ describe('sandbox durability', () => {
     const fresh = await startSandbox(cleanups, home, ['--fresh']);
     expect(fresh.info).toEqual({ ...first.info, apiBase: fresh.info.apiBase });
     expect((await fresh.api(`/application/shops/${fresh.info.shopId}/receipts`)).body.count).toBe(0);
+    // The banner's example names a real listing; Ctrl-C sums up the run.
+    const named = Number(/order create --listing (\d+) --pay/.exec(fresh.stderr())?.[1]);
+    const active = (await fresh.api(`/application/shops/${fresh.info.shopId}/listings`)).body.results.map((l: { listing_id: number }) => l.listing_id);
+    expect(active).toContain(named);
     expect(await fresh.stop('SIGINT')).toBe(130);
+    expect(fresh.stderr()).toMatch(/^stopped: 2 API requests, 0 webhooks delivered, 0 failed attempts$/m);
   });
 });

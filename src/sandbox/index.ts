@@ -56,6 +56,10 @@ export interface RunningSandbox {
   info: SandboxRecord;
   /** What an app needs, as environment variables. */
   env: Record<string, string>;
+  /** The shop's active listings, for a banner's example (`order create --listing ID`). */
+  activeListings(): { listingId: number; title: string; quantity: number }[];
+  /** Webhooks not yet delivered (resumed at the next start). */
+  pendingWebhooks(): number;
   close(): Promise<void>;
 }
 
@@ -124,6 +128,9 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
     listening: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
     info,
     env: envOf(info, origin),
+    activeListings: () =>
+      [...state.listings.values()].filter((l) => l.state === 'active').map((l) => ({ listingId: l.listing_id, title: l.title, quantity: l.quantity })),
+    pendingWebhooks: () => state.webhooks.size,
     close: async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();

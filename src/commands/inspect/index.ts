@@ -81,6 +81,7 @@ Examples:
       out.info(out.c.dim(`  events in ${history.where}${secret === undefined ? '; no signing secret: re-signed replays are off' : ''}. Ctrl-C to stop.`));
       await life.stopped;
       await inspector.close();
+      out.info(`stopped: the inspector at ${inspector.url} is closed`);
       if (badLines > 0) out.warn(`skipped ${badLines} unreadable record(s) in the event store: a write torn by a crash, or corruption`);
       life.end();
     });

@@ -1,5 +1,6 @@
 // `etsyhook sandbox`: serve the local Etsy until stopped. Parse the flags, start it (src/sandbox), print the
 // environment an app needs, then one line (or NDJSON record) per request and per webhook attempt.
+import { plural } from '../../format.js';
 import type { Command } from '../shared/commander.js';
 import { context } from '../shared/context.js';
 import { lifecycle } from '../shared/lifecycle.js';
@@ -39,6 +40,7 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
   const data = (value: object): void => (lines ??= out.dataLines()).write(JSON.stringify(value));
   // Listening for the stop before anything starts: a signal during start-up still stops cleanly.
   const life = lifecycle();
+  const counts = { api: 0, delivered: 0, failed: 0 };
   // Loaded here, not at the top: the control commands share this command's module and need none of it.
   const { startSandbox } = await import('../../sandbox/index.js');
   const sandbox = await startSandbox({
@@ -51,7 +53,13 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
     ...(o.retrySchedule ? { retrySchedule: o.retrySchedule } : {}),
     ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     fresh: o.fresh === true,
-    onRecord: (r) => (out.json ? data(r) : render(out, r)),
+    onRecord: (r) => {
+      if (r.kind === 'api') counts.api++;
+      else if (r.status === 'delivered') counts.delivered++;
+      else counts.failed++;
+      if (out.json) data(r);
+      else render(out, r);
+    },
     onWarning: (m) => out.warn(m),
   });
   if (out.json) {
@@ -61,10 +69,13 @@ async function serve(o: ServeOptions, out: Output): Promise<void> {
   const where = sandbox.origin === sandbox.listening ? '' : `, listening on ${sandbox.listening}`;
   out.info(`Etsy sandbox on ${sandbox.apiBase}${where} (not Etsy; local and throwaway). For your app:\n`);
   for (const [k, v] of Object.entries(sandbox.env)) out.info(`${k}=${v}`);
-  out.info('\nOrders: etsyhook sandbox order create --listing ID --pay. Ctrl-C to stop.');
+  const listing = sandbox.activeListings()[0];
+  out.info(`\nOrders: etsyhook sandbox order create --listing ${listing?.listingId ?? 'ID'} --pay${listing ? `  (${listing.title}, ${listing.quantity} in stock)` : ''}. Ctrl-C to stop.`);
   await life.stopped;
+  const pending = sandbox.pendingWebhooks();
   await sandbox.close();
   lines?.flush();
+  out.info(`stopped: ${plural(counts.api, 'API request')}, ${plural(counts.delivered, 'webhook delivered', 'webhooks delivered')}, ${plural(counts.failed, 'failed attempt')}${pending > 0 ? `; ${plural(pending, 'webhook')} pending, resumed at the next start` : ''}`);
   life.end();
 }
 

@@ -1,4 +1,5 @@
 // `etsyhook tail`: follow, live, what a receiver stores (from another terminal, even before the receiver starts).
+import { plural } from '../../format.js';
 import type { Command } from '../shared/commander.js';
 import type { StoreRecord } from '../../core/log/records.js';
 import type { Output } from '../../ui/output.js';
@@ -83,12 +84,17 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
   const life = lifecycle();
   // The queue when one is named (the home is not touched then), else the file log.
   const history = await openHistory({ queue: o.queue });
+  let shown = 0;
   try {
     const empty = await history.isEmpty();
     const following = history.follow(
       (records) => {
         let text = '';
-        for (const rec of records) if (filter.accepts(rec)) text += `${render(rec)}\n`;
+        for (const rec of records) {
+          if (!filter.accepts(rec)) continue;
+          text += `${render(rec)}\n`;
+          shown++;
+        }
         // Held back while stdout is backed up.
         if (text !== '' && !out.raw(text)) return out.drained();
       },
@@ -109,5 +115,6 @@ async function followLog(o: TailOptions, out: Output): Promise<void> {
     life.dispose();
     await history.close();
   }
+  if (life.reason !== undefined && life.reason !== 'EPIPE') out.info(`stopped: ${plural(shown, 'record')} shown`);
   life.end();
 }
