@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import {
-  Target, cleanEnv, generateSecret, it, launchDev, newHome, orderBody, recordFigure, runCli, send, signHeaders, startDev, unusedPort, type Scope,
+  recorder, cleanEnv, generateSecret, it, launchDev, newHome, orderBody, recordFigure, runCli, send, signHeaders, startDev, unusedPort, type Scope,
 } from '../support/index.js';
 
 const SECRET = generateSecret();
@@ -64,7 +64,7 @@ describe('secrets stay secret', () => {
   it('no command prints a known secret or token unless asked; the config file is 0600', async ({ cleanups, home }) => {
     const h = home.dir;
     const api = await fakeApi(cleanups);
-    const target = await Target.start(cleanups, 'ok');
+    const target = await recorder(cleanups);
     const env = cleanEnv(h, {
       ETSY_WEBHOOK_SECRET: SECRET,
       ETSY_ACCESS_TOKEN: TOKEN,
