@@ -2,7 +2,7 @@
 // none of its attempts, the one that opened the breaker included; held events are probed and released oldest first;
 // an event that hangs the app on every probe uses an attempt after three, so the others get their turn.
 import { describe, expect } from 'vitest';
-import { it, runCli, SECRET, Target, waitFor, type Home } from './support/index.js';
+import { it, runCli, SECRET, waitFor, type Home } from './support/index.js';
 import { recorder } from './support/recorder.js';
 
 /** `etsyhook send TYPE` to a running dev, as a user would; resolves with the webhook-id it sent. */
@@ -21,7 +21,7 @@ async function statuses(home: Home): Promise<Map<string, string>> {
 
 describe('the circuit breaker', () => {
   it('an app that is down uses no attempt, even of the event that trips it; back up, held events go oldest first', async ({ cleanups, home, dev: startDev }) => {
-    const target = await Target.start(cleanups, 'refuse');
+    const target = await recorder(cleanups, { mode: 'refuse' });
     const dev = await startDev(['--forward-to', target.url, '--max-attempts', '1']);
     const first = await sendOne(home, dev.url, 'order.paid');
     await waitFor('the hold', () => /holding deliveries/.test(dev.stderr()), 10_000);

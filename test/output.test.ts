@@ -1,11 +1,9 @@
 // The colour and stream policy: data on stdout, humans on stderr; colour only on a terminal, NO_COLOR and
 // FORCE_COLOR honoured.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect } from 'vitest';
 import { loadColours, Output } from '../src/ui/output.js';
-import { cleanEnv, it, runCli, SECRET } from './support/index.js';
+import { cleanEnv, it, recorder, runCli, SECRET } from './support/index.js';
 
 const ESC = '\u001b[';
 const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR, TERM: process.env.TERM };
@@ -61,24 +59,15 @@ describe('Output', () => {
     expect((await render(false)).err).toContain(ESC);
   });
 
-  it('through the CLI: FORCE_COLOR colours a piped stderr, NO_COLOR keeps it plain', async ({ home: h }) => {
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.end('{"status":"received"}'));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
-    try {
-      const args = ['send', 'order.paid', '--to', url, '--secret', SECRET];
-      const forced = await runCli(args, { env: cleanEnv(h.dir, { FORCE_COLOR: '1' }) });
-      const plain = await runCli(args, { env: cleanEnv(h.dir, { NO_COLOR: '1' }) });
-      expect(forced.code).toBe(0);
-      expect(plain.code).toBe(0);
-      expect(forced.stderr).toContain(ESC);
-      expect(plain.stderr).not.toContain(ESC);
-      expect(plain.stderr).toMatch(/200/);
-    } finally {
-      server.close();
-    }
+  it('through the CLI: FORCE_COLOR colours a piped stderr, NO_COLOR keeps it plain', async ({ cleanups, home: h }) => {
+    const target = await recorder(cleanups, { body: '{"status":"received"}' });
+    const args = ['send', 'order.paid', '--to', target.url, '--secret', SECRET];
+    const forced = await runCli(args, { env: cleanEnv(h.dir, { FORCE_COLOR: '1' }) });
+    const plain = await runCli(args, { env: cleanEnv(h.dir, { NO_COLOR: '1' }) });
+    expect(forced.code).toBe(0);
+    expect(plain.code).toBe(0);
+    expect(forced.stderr).toContain(ESC);
+    expect(plain.stderr).not.toContain(ESC);
+    expect(plain.stderr).toMatch(/200/);
   });
 });

@@ -1,43 +1,20 @@
 // `etsyhook dev --route / --routes`: each event type to its own handlers — HTTP apps, a command, Slack, Pushover —
 // each route its own delivery with its own attempts and dead letter; secrets in targets never printed.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import type { DeliveryRecord } from '../src/core/log/records.js';
-import { it, newHome, post, runCli, signed, startDev, waitFor, type Scope } from './support/index.js';
+import { it, newHome, post, recorder, runCli, signed, startDev, waitFor, type Recorded, type Recorder, type Scope } from './support/index.js';
 
-interface Got {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  url: string;
-}
+type Answer = { status: number; body?: string };
 
-/** A loopback HTTP server recording what arrives; answers with `answer(n)` for the n-th request. */
-async function server(cleanups: Scope, answer: (n: number, got: Got) => { status: number; body?: string } = () => ({ status: 200, body: 'ok' })): Promise<{ port: number; base: string; got: Got[] }> {
-  const got: Got[] = [];
-  const srv: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const g = { headers: req.headers, body: Buffer.concat(chunks), url: req.url ?? '' };
-      got.push(g);
-      const a = answer(got.length, g);
-      res.writeHead(a.status, { 'content-type': a.body?.startsWith('{') ? 'application/json' : 'text/plain' });
-      res.end(a.body ?? '');
-    });
+/** The recorder answering `answer(request)`: its body as text/plain, or application/json when it is an object. */
+function server(cleanups: Scope, answer: (got: Recorded) => Answer = () => ({ status: 200, body: 'ok' })): Promise<Recorder> {
+  return recorder(cleanups, {
+    status: (got) => answer(got).status,
+    body: (got) => answer(got).body ?? '',
+    headers: (got) => ({ 'content-type': answer(got).body?.startsWith('{') ? 'application/json' : 'text/plain' }),
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const addr = srv.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        srv.closeAllConnections();
-        srv.close(() => r());
-      }),
-  );
-  return { port, base: `http://127.0.0.1:${port}`, got };
 }
 
 function orderEvent(type = 'order.paid', receipt = 3012345678): ReturnType<typeof signed> {
@@ -65,9 +42,9 @@ describe('dev --route', () => {
   it('sends each event type to its own HTTP route, byte-exact; a type no route matches is stored as ignored', async ({ cleanups }) => {
     const orders = await server(cleanups);
     const listings = await server(cleanups);
-    const dev = await startDev(cleanups, ['--route', `order.*=${orders.base}/orders`, '--route', `listing.*=${listings.base}/listings`]);
-    expect(dev.stderr()).toContain(`order.*    → ${orders.base}/orders`);
-    expect(dev.stderr()).toContain(`listing.*  → ${listings.base}/listings`);
+    const dev = await startDev(cleanups, ['--route', `order.*=${orders.origin}/orders`, '--route', `listing.*=${listings.origin}/listings`]);
+    expect(dev.stderr()).toContain(`order.*    → ${orders.origin}/orders`);
+    expect(dev.stderr()).toContain(`listing.*  → ${listings.origin}/listings`);
 
     const o = orderEvent();
     const l = listingEvent();
@@ -78,17 +55,17 @@ describe('dev --route', () => {
     expect(ignored.json()).toMatchObject({ status: 'ignored' });
 
     await waitFor('two delivery records', () => dev.store().deliveries.length === 2, 10_000);
-    expect(orders.got.map((g) => g.url)).toEqual(['/orders']);
-    expect(orders.got[0]!.body.equals(o.body)).toBe(true);
-    expect(orders.got[0]!.headers['webhook-signature']).toBe(o.headers['webhook-signature']);
-    expect(listings.got.map((g) => g.body.toString())).toEqual([l.body.toString()]);
+    expect(orders.requests.map((g) => g.url)).toEqual(['/orders']);
+    expect(orders.requests[0]!.body.equals(o.body)).toBe(true);
+    expect(orders.requests[0]!.headers['webhook-signature']).toBe(o.headers['webhook-signature']);
+    expect(listings.requests.map((g) => g.body.toString())).toEqual([l.body.toString()]);
     const recs = dev.store().received;
     expect(recs.find((r) => r.type === 'shop.updated')).toMatchObject({ status: 'ignored', reason: 'no route matches' });
-    expect(recs.find((r) => r.type === 'order.paid')!.routes).toEqual([`order.*=${orders.base}/orders`]);
+    expect(recs.find((r) => r.type === 'order.paid')!.routes).toEqual([`order.*=${orders.origin}/orders`]);
     expect(dev.store().deliveries.map((d) => [d.route, d.target, d.status]).sort()).toEqual(
       [
-        [`listing.*=${listings.base}/listings`, `${listings.base}/listings`, 'delivered'],
-        [`order.*=${orders.base}/orders`, `${orders.base}/orders`, 'delivered'],
+        [`listing.*=${listings.origin}/listings`, `${listings.origin}/listings`, 'delivered'],
+        [`order.*=${orders.origin}/orders`, `${orders.origin}/orders`, 'delivered'],
       ].sort(),
     );
   });
@@ -96,13 +73,13 @@ describe('dev --route', () => {
   it('an event matching two routes goes to both; --forward-to is the route *=URL', async ({ cleanups }) => {
     const app = await server(cleanups);
     const audit = await server(cleanups);
-    const dev = await startDev(cleanups, ['--forward-to', `${app.base}/all`, '--route', `order.paid=${audit.base}/paid`]);
+    const dev = await startDev(cleanups, ['--forward-to', `${app.origin}/all`, '--route', `order.paid=${audit.origin}/paid`]);
     expect(dev.stderr()).toMatch(/\*\s+→ http:\/\/127\.0\.0\.1:\d+\/all/);
     await post(dev.url, orderEvent('order.paid'));
     await post(dev.url, orderEvent('order.shipped'));
     await waitFor('three deliveries', () => dev.store().deliveries.length === 3, 10_000);
-    expect(app.got.length).toBe(2);
-    expect(audit.got.map((g) => JSON.parse(g.body.toString()).event_type)).toEqual(['order.paid']);
+    expect(app.requests.length).toBe(2);
+    expect(audit.requests.map((g) => JSON.parse(g.body.toString()).event_type)).toEqual(['order.paid']);
   });
 
   it('exec: runs the command without a shell: the exact body on stdin, the event in its environment; exit 0 is delivered', async ({ cleanups, home: h }) => {
@@ -177,14 +154,14 @@ describe('dev --route', () => {
   it('slack: posts {"text"} naming type, shop and receipt, a template per route from the file; the webhook URL is never printed nor stored', async ({ cleanups }) => {
     const slack = await server(cleanups, () => ({ status: 200, body: 'ok' }));
     const secretPath = '/services/T0SECRET1/B0SECRET2/xoxbSlackSecret3';
-    const h = newHome(cleanups, { SLACK_ORDERS_URL: `${slack.base}${secretPath}` });
+    const h = newHome(cleanups, { SLACK_ORDERS_URL: `${slack.origin}${secretPath}` });
     const file = join(h.dir, 'routes.json');
     writeFileSync(
       file,
       JSON.stringify({
         routes: [
           { events: ['order.paid'], to: 'slack:${SLACK_ORDERS_URL}' },
-          { events: ['listing.*'], to: `slack:${slack.base}${secretPath}`, template: 'New {{type}} in shop {{shop_id}}: listing {{listing_id}}' },
+          { events: ['listing.*'], to: `slack:${slack.origin}${secretPath}`, template: 'New {{type}} in shop {{shop_id}}: listing {{listing_id}}' },
         ],
       }),
     );
@@ -192,41 +169,41 @@ describe('dev --route', () => {
     await post(dev.url, orderEvent('order.paid', 3099887766));
     await post(dev.url, listingEvent('listing.updated'));
     await waitFor('two slack deliveries', () => dev.store().deliveries.length === 2, 10_000);
-    const texts = slack.got.map((g) => {
+    const texts = slack.requests.map((g) => {
       expect(g.headers['content-type']).toBe('application/json');
       expect(g.url).toBe(secretPath);
       return (JSON.parse(g.body.toString()) as { text: string }).text;
     });
     expect(texts.find((t) => t.includes('order.paid'))).toMatch(/order\.paid.*shop 12345678.*receipt 3099887766/);
     expect(texts).toContain('New listing.updated in shop 12345678: listing 4455667788');
-    expect(dev.store().deliveries.every((d) => d.status === 'delivered' && d.target === `slack:${slack.base}/…`)).toBe(true);
+    expect(dev.store().deliveries.every((d) => d.status === 'delivered' && d.target === `slack:${slack.origin}/…`)).toBe(true);
 
     const shown = await runCli(['events', 'list', '--json'], { env: dev.env });
     const detail = await runCli(['events', 'show', dev.store().received[0]!.id], { env: dev.env });
     await dev.stop('SIGTERM');
     const everything = [dev.stdout(), dev.stderr(), shown.stdout, shown.stderr, detail.stdout, detail.stderr, readFileSync(join(h.dir, 'events', 'events.ndjson'), 'utf8')].join('\n');
-    expect(everything).toContain(`slack:${slack.base}/…`);
+    expect(everything).toContain(`slack:${slack.origin}/…`);
     for (const secret of ['T0SECRET1', 'B0SECRET2', 'xoxbSlackSecret3']) expect(everything).not.toContain(secret);
   });
 
   it('pushover: sends token, user, message, title and the route priority to its messages API; a refusal is a failure with its errors', async ({ cleanups }) => {
     const token = 'aPushoverAppToken1234567890abc';
     const user = 'uPushoverUserKey1234567890xyz';
-    const pushover = await server(cleanups, (_n, g) => {
+    const pushover = await server(cleanups, (g) => {
       const form = new URLSearchParams(g.body.toString());
       return form.get('token') === token
         ? { status: 200, body: '{"status":1,"request":"5042853c-402d-4a18-abcb-168734a801de"}' }
         : { status: 400, body: '{"token":"invalid","errors":["application token is invalid"],"status":0,"request":"x"}' };
     });
-    const h = newHome(cleanups, { PUSHOVER_TOKEN: token, PUSHOVER_USER: user, ETSYHOOK_PUSHOVER_API: pushover.base });
+    const h = newHome(cleanups, { PUSHOVER_TOKEN: token, PUSHOVER_USER: user, ETSYHOOK_PUSHOVER_API: pushover.origin });
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(file, 'routes:\n  - events: [order.paid]\n    to: "pushover:"\n    priority: 1\n    template: "Paid: receipt {{receipt_id}}"\n');
     const dev = await startDev(cleanups, ['--routes', file], { home: h });
     expect(dev.stderr()).toMatch(/order\.paid\s+→ pushover:\s+\(.*priority 1/);
     await post(dev.url, orderEvent('order.paid', 3055555555));
     await waitFor('the pushover delivery', () => dev.store().deliveries.length === 1, 10_000);
-    expect(pushover.got[0]!.url).toBe('/1/messages.json');
-    const form = Object.fromEntries(new URLSearchParams(pushover.got[0]!.body.toString()));
+    expect(pushover.requests[0]!.url).toBe('/1/messages.json');
+    const form = Object.fromEntries(new URLSearchParams(pushover.requests[0]!.body.toString()));
     expect(form).toMatchObject({ token, user, message: 'Paid: receipt 3055555555', title: 'etsyhook: order.paid', priority: '1' });
     expect(dev.store().deliveries[0]).toMatchObject({ status: 'delivered', httpStatus: 200, target: 'pushover:', route: 'order.paid=pushover:' });
     await dev.stop('SIGTERM');
@@ -245,21 +222,21 @@ describe('dev --route', () => {
     const good = await server(cleanups);
     const broken = await server(cleanups, () => ({ status: 500, body: 'handler crashed' }));
     const file = join(h.dir, 'routes.yaml');
-    writeFileSync(file, `routes:\n  - events: ['*']\n    to: ${good.base}/all\n  - events: ['order.*']\n    to: ${broken.base}/orders\n    max_attempts: 3\n`);
+    writeFileSync(file, `routes:\n  - events: ['*']\n    to: ${good.origin}/all\n  - events: ['order.*']\n    to: ${broken.origin}/orders\n    max_attempts: 3\n`);
     const dev = await startDev(cleanups, ['--routes', file, '--retry-schedule', '0,50ms,100ms,200ms,400ms'], { home: h });
     const res = await post(dev.url, orderEvent());
     const id = res.json().id as string;
     await waitFor('one delivery and three failing attempts', () => dev.store().deliveries.length === 4, 10_000);
-    const brokenRoute = `order.*=${broken.base}/orders`;
-    const goodRoute = `*=${good.base}/all`;
+    const brokenRoute = `order.*=${broken.origin}/orders`;
+    const goodRoute = `*=${good.origin}/all`;
     expect(byRoute(dev.store().deliveries, goodRoute).map((d) => d.status)).toEqual(['delivered']);
     expect(byRoute(dev.store().deliveries, brokenRoute).map((d) => [d.attempt, d.status])).toEqual([
       [1, 'failed'],
       [2, 'failed'],
       [3, 'dead'],
     ]);
-    expect(good.got).toHaveLength(1);
-    expect(broken.got).toHaveLength(3);
+    expect(good.requests).toHaveLength(1);
+    expect(broken.requests).toHaveLength(3);
     await waitFor('the dead line', () => /dead after 3 attempts/.test(dev.stderr()), 5000);
 
     const dead = await runCli(['events', 'list', '--status', 'dead', '--json'], { env: dev.env });
@@ -284,7 +261,7 @@ describe('dev --route', () => {
     const good = await server(cleanups);
     let up = false;
     const flaky = await server(cleanups, () => (up ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }));
-    const args = ['--route', `order.*=${good.base}/a`, '--route', `order.*=${flaky.base}/b`, '--retry-schedule', '0,1m,2m,4m,8m'];
+    const args = ['--route', `order.*=${good.origin}/a`, '--route', `order.*=${flaky.origin}/b`, '--retry-schedule', '0,1m,2m,4m,8m'];
     const first = await startDev(cleanups, args, { home: h });
     await post(first.url, orderEvent());
     await waitFor('first attempts', () => first.store().deliveries.length === 2, 10_000);
@@ -293,9 +270,9 @@ describe('dev --route', () => {
     const second = await startDev(cleanups, args, { home: h, port: first.port });
     expect(second.stderr()).toMatch(/resuming 1 pending delivery/);
     await waitFor('the resumed attempt', () => second.store().deliveries.length === 3, 10_000);
-    expect(good.got).toHaveLength(1);
-    expect(flaky.got).toHaveLength(2);
-    expect(byRoute(second.store().deliveries, `order.*=${flaky.base}/b`).map((d) => [d.attempt, d.status])).toEqual([
+    expect(good.requests).toHaveLength(1);
+    expect(flaky.requests).toHaveLength(2);
+    expect(byRoute(second.store().deliveries, `order.*=${flaky.origin}/b`).map((d) => [d.attempt, d.status])).toEqual([
       [1, 'failed'],
       [2, 'delivered'],
     ]);
@@ -309,7 +286,7 @@ describe('dev --route', () => {
     const file = join(h.dir, 'routes.yaml');
     writeFileSync(
       file,
-      `routes:\n  - events: ['*']\n    to: ${good.base}/all\n  - events: ['order.*']\n    to: ${broken.base}/orders\n  - events: [order.paid]\n    to: slack:${slack.base}/services/TSEC/BSEC/slacksecret\n`,
+      `routes:\n  - events: ['*']\n    to: ${good.origin}/all\n  - events: ['order.*']\n    to: ${broken.origin}/orders\n  - events: [order.paid]\n    to: slack:${slack.origin}/services/TSEC/BSEC/slacksecret\n`,
     );
     const dev = await startDev(cleanups, ['--routes', file, '--max-attempts', '1'], { home: h });
     const id = (await post(dev.url, orderEvent())).json().id as string;
@@ -321,7 +298,7 @@ describe('dev --route', () => {
     const refused = await runCli(['replay', '--failed'], { env: dev.env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^error: the route order\.paid=slack:http:\/\/127\.0\.0\.1:\d+\/… keeps no secret in the store.*--routes FILE/);
-    expect(broken.got).toHaveLength(1);
+    expect(broken.requests).toHaveLength(1);
 
     // By id with --failed: that event, only on its routes that failed.
     const r = await runCli(['replay', id, '--failed', '--routes', file, '--json'], { env: dev.env });
@@ -333,13 +310,13 @@ describe('dev --route', () => {
     const results = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; route: string; status: string; attempt: number });
     expect(results.map((x) => [x.id, x.route, x.status, x.attempt]).sort()).toEqual(
       [
-        [id, `order.*=${broken.base}/orders`, 'delivered', 2],
-        [id, `order.paid=slack:${slack.base}/…`, 'delivered', 2],
+        [id, `order.*=${broken.origin}/orders`, 'delivered', 2],
+        [id, `order.paid=slack:${slack.origin}/…`, 'delivered', 2],
       ].sort(),
     );
-    expect(good.got).toHaveLength(1);
-    expect(broken.got).toHaveLength(2);
-    expect(slack.got).toHaveLength(2);
+    expect(good.requests).toHaveLength(1);
+    expect(broken.requests).toHaveLength(2);
+    expect(slack.requests).toHaveLength(2);
     const list = await runCli(['events', 'list', '--status', 'delivered', '--json'], { env: dev.env });
     expect((JSON.parse(list.stdout) as { id: string }[]).map((e) => e.id)).toEqual([id]);
     // Nothing failed any more: a second --failed sends nothing.
@@ -348,10 +325,10 @@ describe('dev --route', () => {
     expect(again.stderr).toMatch(/nothing to replay/);
 
     const other = await server(cleanups);
-    const elsewhere = await runCli(['replay', id, '--route', `order.*=${other.base}/new`], { env: dev.env });
+    const elsewhere = await runCli(['replay', id, '--route', `order.*=${other.origin}/new`], { env: dev.env });
     expect(elsewhere.code).toBe(0);
-    expect(other.got.map((g) => g.url)).toEqual(['/new']);
-    expect(good.got).toHaveLength(1);
+    expect(other.requests.map((g) => g.url)).toEqual(['/new']);
+    expect(good.requests).toHaveLength(1);
     for (const out of [refused, r, elsewhere]) expect(out.stdout + out.stderr).not.toContain('slacksecret');
   });
 });

@@ -3,16 +3,14 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { cleanEnv, it, runCli, standardSignature, startSandbox, unusedPort, waitFor } from './support/index.js';
-import { startRecorder } from './support/recorder.js';
+import { cleanEnv, it, recorder, runCli, standardSignature, startSandbox, waitFor } from './support/index.js';
 
 const stateFile = (home: string): string => join(home, 'sandbox', 'state.ndjson');
 
 describe('sandbox durability', () => {
   it('retries a failing endpoint with the same webhook-id, each attempt signed afresh', async ({ cleanups, home }) => {
     let calls = 0;
-    const app = await startRecorder({ status: () => (++calls <= 2 ? 500 : 200) });
-    cleanups.push(() => app.close());
+    const app = await recorder(cleanups, { status: () => (++calls <= 2 ? 500 : 200) });
     const sb = await startSandbox(cleanups, home, ['--webhook', app.url, '--retry-schedule', '0,300ms,300ms']);
     const listingId = (await sb.api(`/application/shops/${sb.info.shopId}/listings`)).body.results[0].listing_id;
     expect((await sb.control('/orders', { listing_id: listingId, pay: true })).status).toBe(201);
@@ -30,8 +28,7 @@ describe('sandbox durability', () => {
   });
 
   it('--public-url names where apps reach it: apiBase and every resource_url use it', async ({ cleanups, home }) => {
-    const app = await startRecorder();
-    cleanups.push(() => app.close());
+    const app = await recorder(cleanups);
     const sb = await startSandbox(cleanups, home, ['--public-url', 'https://sandbox.example.test/', '--webhook', app.url]);
     expect(sb.info.apiBase).toBe('https://sandbox.example.test/v3');
     const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(sb.stderr())![1]!;
@@ -44,33 +41,22 @@ describe('sandbox durability', () => {
   });
 
   it('keeps state and credentials across a restart, and resumes a webhook due after a SIGKILL', async ({ cleanups, home }) => {
-    const port = await unusedPort();
-    const target = `http://127.0.0.1:${port}/hook`;
-    const first = await startSandbox(cleanups, home, ['--webhook', target, '--retry-schedule', '0,1500ms,1500ms']);
+    // The app refuses until the sandbox is killed, then answers 204 where it was.
+    const app = await recorder(cleanups, { mode: 'refuse', status: 204, body: '' });
+    const first = await startSandbox(cleanups, home, ['--webhook', app.url, '--retry-schedule', '0,1500ms,1500ms']);
     const listingId = (await first.api(`/application/shops/${first.info.shopId}/listings`)).body.results[0].listing_id;
     const receipt = (await first.control('/orders', { listing_id: listingId, pay: true })).body;
     await waitFor('the refused first attempt', () => first.records().some((r) => r.kind === 'delivery' && r.error === 'connection refused'));
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const { createServer } = await import('node:http');
-    const got: { id: string; body: string }[] = [];
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        got.push({ id: String(req.headers['webhook-id']), body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    await app.setMode('ok');
 
     // No --webhook this time: the pending webhook goes to the endpoint it was recorded for.
     const second = await startSandbox(cleanups, home, ['--retry-schedule', '0,1500ms,1500ms']);
     expect(second.info).toEqual({ ...first.info, apiBase: second.info.apiBase });
-    await waitFor('the resumed delivery', () => got.length >= 1, 15_000);
-    expect(JSON.parse(got[0]!.body)).toMatchObject({ event_type: 'order.paid', shop_id: first.info.shopId });
+    await waitFor('the resumed delivery', () => app.requests.length >= 1, 15_000);
+    expect(JSON.parse(app.requests[0]!.body.toString())).toMatchObject({ event_type: 'order.paid', shop_id: first.info.shopId });
     const kept = await second.api(`/application/shops/${second.info.shopId}/receipts/${receipt.receipt_id}`);
     expect(kept.status).toBe(200);
     expect(kept.body).toMatchObject({ status: 'paid', is_paid: true });
@@ -79,13 +65,13 @@ describe('sandbox durability', () => {
       return records.length > 0 && records;
     });
     expect(resumed.map((r) => [r.attempt, r.status])).toEqual([[2, 'delivered']]);
-    expect(resumed[0]!.webhookId).toBe(got[0]!.id);
+    expect(resumed[0]!.webhookId).toBe(String(app.requests[0]!.headers['webhook-id']));
     expect(await second.stop('SIGTERM')).toBe(0);
     // Delivered: not sent again at the next start.
     const third = await startSandbox(cleanups, home, ['--retry-schedule', '0,1500ms,1500ms']);
     expect((await third.api('/application/openapi-ping')).status).toBe(200);
     expect(third.records().filter((r) => r.kind === 'delivery')).toEqual([]);
-    expect(got).toHaveLength(1);
+    expect(app.requests).toHaveLength(1);
   });
 
   it('drops a torn last record with a warning; any other unreadable record is one line naming the file and --fresh', async ({ cleanups, home }) => {

@@ -2,7 +2,7 @@
 // code (or null), with the same field names for the same things (README, "The record schema").
 import { spawn } from 'node:child_process';
 import { expect } from 'vitest';
-import { BIN, ROOT, SECRET, Target, it, post, runCli, signed, waitFor } from './support/index.js';
+import { BIN, ROOT, SECRET, recorder, it, post, runCli, signed, waitFor } from './support/index.js';
 
 const WORDS = {
   received: ['accepted', 'rejected', 'duplicate', 'ignored', 'unstored'],
@@ -34,7 +34,7 @@ function holdsSchema(value: unknown, where: string): number {
 const lines = (text: string): unknown[] => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
 
 it('dev, tail, events list/show, replay and send --json all hold the record schema', async ({ dev, home, cleanups }) => {
-  const target = await Target.start(cleanups);
+  const target = await recorder(cleanups);
   const d = await dev(['--json', '--forward-to', target.url]);
   const ev = signed();
   expect((await post(d.url, ev)).status).toBe(200);

@@ -5,7 +5,7 @@
 import { Agent } from 'node:http';
 import { describe, expect } from 'vitest';
 import {
-  Target, cleanEnv, generateSecret, it, orderBody, readStore, recordFigure, runCli, send, signHeaders, sleep, startDev, waitFor,
+  recorder, cleanEnv, generateSecret, it, orderBody, readStore, recordFigure, runCli, send, signHeaders, sleep, startDev, waitFor,
 } from '../support/index.js';
 
 const ROUNDS = 3;
@@ -25,7 +25,7 @@ describe('crash: SIGKILL mid-load', () => {
   ] as const)(`${ROUNDS} rounds, target %s: every acknowledged event survives, the store reads, delivery resumes (%s)`, async ([targetState], { cleanups, home }) => {
     const h = home.dir;
     const secret = generateSecret();
-    const target = await Target.start(cleanups, targetState === 'up' ? 'ok' : 'refuse');
+    const target = await recorder(cleanups, { mode: targetState === 'up' ? 'ok' : 'refuse' });
     // Enough attempts that no event goes dead while the target is down across the rounds.
     const devArgs = ['--forward-to', target.url, '--max-attempts', '50'];
     /** webhook-id → the store id the receiver answered with. */
@@ -93,13 +93,13 @@ describe('crash: SIGKILL mid-load', () => {
 
     // The last restart: everything acknowledged is there, and delivery of what was pending resumes.
     // Refusing, the target got nothing; up, it got events before the last restart.
-    expect(target.received.size === 0, `the target received ${target.received.size} events before the last restart`).toBe(targetState === 'down');
+    expect(target.delivered.size === 0, `the target received ${target.delivered.size} events before the last restart`).toBe(targetState === 'down');
     await target.setMode('ok');
     const dev = await restart();
     await checkStore(`after restart ${ROUNDS}`);
     await waitFor(
       'every acknowledged event at the forward target',
-      () => [...acked.keys()].every((wid) => (target.received.get(wid) ?? 0) > 0),
+      () => [...acked.keys()].every((wid) => (target.delivered.get(wid) ?? 0) > 0),
       60_000,
       200,
     );

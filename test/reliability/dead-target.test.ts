@@ -4,7 +4,7 @@
 import { Agent } from 'node:http';
 import { describe, expect } from 'vitest';
 import {
-  Target, generateSecret, it, listEvents, orderBody, percentile, recordFigure, send, signHeaders, sleep, waitFor,
+  recorder, generateSecret, it, listEvents, orderBody, percentile, recordFigure, send, signHeaders, sleep, waitFor,
 } from '../support/index.js';
 
 const CONCURRENCY = 8;
@@ -13,7 +13,7 @@ describe('dead forward target', () => {
   it('refused, then 500, then hanging, then back: acks stay fast; every event delivered once or dead', async ({ cleanups, home, dev: startDev }) => {
     const h = home.dir;
     const secret = generateSecret();
-    const target = await Target.start(cleanups, 'refuse');
+    const target = await recorder(cleanups, { mode: 'refuse' });
     const dev = await startDev(['--forward-to', target.url], { secret });
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const latencies: Record<string, number[]> = { refuse: [], error: [], hang: [], ok: [] };
@@ -66,10 +66,10 @@ describe('dead forward target', () => {
     expect(delivered.length, 'some events delivered once the target was back').toBeGreaterThan(0);
     expect(delivered.length + dead.length).toBe(accepted.size); // none lost
     expect(target.duplicates(), 'delivered twice').toEqual([]);
-    for (const e of delivered) expect(target.received.get(e.webhookId!), `delivered ${e.webhookId} never reached the target`).toBe(1);
-    for (const e of dead) expect(target.received.get(e.webhookId!) ?? 0, `dead ${e.webhookId} reached the target`).toBe(0);
+    for (const e of delivered) expect(target.delivered.get(e.webhookId!), `delivered ${e.webhookId} never reached the target`).toBe(1);
+    for (const e of dead) expect(target.delivered.get(e.webhookId!) ?? 0, `dead ${e.webhookId} reached the target`).toBe(0);
     // The target got nothing it was not sent.
-    for (const wid of target.received.keys()) expect(accepted.has(wid)).toBe(true);
+    for (const wid of target.delivered.keys()) expect(accepted.has(wid)).toBe(true);
 
     const all = Object.values(latencies).flat();
     const p99 = (xs: number[]): number => Math.round(percentile(xs, 99) * 10) / 10;

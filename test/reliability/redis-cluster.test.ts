@@ -4,7 +4,7 @@
 // does this test's sender); every event answered 2xx is delivered by the worker and listed.
 import { describe, expect } from 'vitest';
 import { redisCluster, servePort } from '../support/redis.js';
-import { Target, cleanEnv, generateSecret, it, orderBody, recordFigure, runCli, send, signHeaders, startCli, uniqueId, waitFor } from '../support/index.js';
+import { recorder, cleanEnv, generateSecret, it, orderBody, recordFigure, runCli, send, signHeaders, startCli, uniqueId, waitFor } from '../support/index.js';
 
 const EVENTS = 200;
 const CLIENTS = 4;
@@ -17,7 +17,7 @@ describe('serve + worker on a Redis Cluster: the {etsyhook} slot moves mid-load'
     const cl = await redisCluster(cleanups);
     const env = cleanEnv(home.dir);
     const secret = generateSecret();
-    const target = await Target.start(cleanups, 'ok');
+    const target = await recorder(cleanups);
     const from = await cl.owner();
     // Neither names the owner: serve one node, the worker the other.
     const [serveAt, workerAt] = cl.nodes.filter((n) => n !== from);
@@ -76,7 +76,7 @@ describe('serve + worker on a Redis Cluster: the {etsyhook} slot moves mid-load'
     // the slot changed hands are told 503.
     expect(outside.length, '503s outside the move').toBeLessThanOrEqual(CLIENTS);
 
-    await waitFor('every acknowledged event delivered', () => [...acked].every((id) => target.received.has(id)), 30_000, 50);
+    await waitFor('every acknowledged event delivered', () => [...acked].every((id) => target.delivered.has(id)), 30_000, 50);
     const seconds = (Date.now() - t0) / 1000;
     const listed = await runCli(['events', 'list', '--json', '--limit', '1000', '--queue', cl.nodes.find((n) => n.id !== moved.to.id)!.url], { env, timeoutMs: 20_000 });
     expect(listed.code, listed.stderr).toBe(0);
@@ -88,7 +88,7 @@ describe('serve + worker on a Redis Cluster: the {etsyhook} slot moves mid-load'
       '7. Redis Cluster slot move under load',
       `${EVENTS} events sent (a 503 re-sent, as Etsy does), ${acked.size} acknowledged; ${inMove.length} requests answered during the move ` +
         `(${moveEnd - moveStart} ms, ${moved.keys} keys migrated), ${during} of them 503${outside.length > 0 ? ` (${outside.length} more just after it)` : ''}; ` +
-        `${[...acked].filter((id) => target.received.has(id)).length} delivered by the worker (${twice} twice); ${seconds.toFixed(1)} s`,
+        `${[...acked].filter((id) => target.delivered.has(id)).length} delivered by the worker (${twice} twice); ${seconds.toFixed(1)} s`,
     );
   });
 });

@@ -3,7 +3,7 @@
 // the app come only from the kills; while Redis is down every answer is 503, never 2xx.
 import { describe, expect } from 'vitest';
 import { servePort, startRedis } from '../support/redis.js';
-import { Target, cleanEnv, generateSecret, it, orderBody, recordFigure, runCli, send, signHeaders, startCli, uniqueId, waitFor } from '../support/index.js';
+import { recorder, cleanEnv, generateSecret, it, orderBody, recordFigure, runCli, send, signHeaders, startCli, uniqueId, waitFor } from '../support/index.js';
 
 const CLIENTS = 12;
 const WORKER_CONCURRENCY = 8;
@@ -14,7 +14,7 @@ describe('serve + worker on Redis: kills under load', () => {
     cleanups.push(redis.cleanup);
     const env = cleanEnv(home.dir);
     const secret = generateSecret();
-    const target = await Target.start(cleanups, 'ok');
+    const target = await recorder(cleanups);
     const serves = await Promise.all(
       [0, 1].map(async () => {
         const proc = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--secret', secret, '--queue', redis.url], { env, ready: /serve: listening/ });
@@ -77,7 +77,7 @@ describe('serve + worker on Redis: kills under load', () => {
 
     expect(answeredWhileDown.filter((s) => s >= 200 && s < 300), 'a 2xx while Redis was down').toEqual([]);
     expect(answeredWhileDown.every((s) => s === 503)).toBe(true);
-    await waitFor('every acknowledged event delivered', () => [...acked].every((id) => target.received.has(id)), 90_000, 200);
+    await waitFor('every acknowledged event delivered', () => [...acked].every((id) => target.delivered.has(id)), 90_000, 200);
 
     const listed = await runCli(['events', 'list', '--json', '--limit', '10000000', '--queue', redis.url], { env, timeoutMs: 60_000 });
     expect(listed.code, listed.stderr).toBe(0);

@@ -3,11 +3,10 @@
 // (`--print-secret`); the config file is mode 0600. The asked-for cases are checked too, to prove the check sees.
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import {
-  Target, cleanEnv, generateSecret, it, launchDev, newHome, orderBody, recordFigure, runCli, send, signHeaders, startDev, unusedPort, type Scope,
+  recorder, cleanEnv, generateSecret, it, launchDev, newHome, orderBody, recordFigure, runCli, send, signHeaders, startDev, unusedPort, type Scope,
 } from '../support/index.js';
 
 const SECRET = generateSecret();
@@ -43,28 +42,26 @@ function leaks(text: string): string[] {
 
 /** A fake Etsy API that accepts anything: users/me, push configurations, receipts. */
 async function fakeApi(cleanups: Scope): Promise<string> {
-  const server: Server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.setHeader('x-limit-per-second', '10');
-    res.setHeader('x-remaining-this-second', '9');
-    const url = req.url ?? '';
-    if (url.includes('/users/me')) res.end('{"user_id":12345678,"shop_id":456}');
-    else if (url.includes('push-configurations') && req.method === 'POST') res.end('{"push_configuration_id":2,"url":"https://example.test/hook","events":["order.paid"],"create_timestamp":1700000000}');
-    else if (url.includes('push-configurations') && req.method === 'DELETE') res.end('{}');
-    else if (url.includes('push-configurations')) res.end('{"count":1,"results":[{"push_configuration_id":1,"url":"https://example.test/hook","events":["order.paid"],"create_timestamp":1700000000}]}');
-    else if (url.includes('/oauth/token')) res.end(JSON.stringify({ access_token: TOKEN, refresh_token: REFRESH, expires_in: 3600, token_type: 'Bearer' }));
-    else res.end('{"receipt_id":1,"shop_id":456,"status":"paid"}');
+  const api = await recorder(cleanups, {
+    path: '/v3',
+    headers: { 'x-limit-per-second': '10', 'x-remaining-this-second': '9' },
+    body: ({ url, method }) => {
+      if (url.includes('/users/me')) return '{"user_id":12345678,"shop_id":456}';
+      if (url.includes('push-configurations') && method === 'POST') return '{"push_configuration_id":2,"url":"https://example.test/hook","events":["order.paid"],"create_timestamp":1700000000}';
+      if (url.includes('push-configurations') && method === 'DELETE') return '{}';
+      if (url.includes('push-configurations')) return '{"count":1,"results":[{"push_configuration_id":1,"url":"https://example.test/hook","events":["order.paid"],"create_timestamp":1700000000}]}';
+      if (url.includes('/oauth/token')) return JSON.stringify({ access_token: TOKEN, refresh_token: REFRESH, expires_in: 3600, token_type: 'Bearer' });
+      return '{"receipt_id":1,"shop_id":456,"status":"paid"}';
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}/v3`;
+  return api.url;
 }
 
 describe('secrets stay secret', () => {
   it('no command prints a known secret or token unless asked; the config file is 0600', async ({ cleanups, home }) => {
     const h = home.dir;
     const api = await fakeApi(cleanups);
-    const target = await Target.start(cleanups, 'ok');
+    const target = await recorder(cleanups);
     const env = cleanEnv(h, {
       ETSY_WEBHOOK_SECRET: SECRET,
       ETSY_ACCESS_TOKEN: TOKEN,

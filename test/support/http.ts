@@ -1,8 +1,7 @@
-// Loopback HTTP for the tests: exact requests, raw sockets, the receiver's /health counters, and a forward target
-// that can answer, refuse, hang or fail.
-import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+// Loopback HTTP for the tests: exact requests, raw sockets and the receiver's /health counters (the fake webhook
+// target is the recorder, in recorder.ts).
+import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import type { Scope } from './scope.js';
 
 export interface Answer {
   status: number;
@@ -122,86 +121,6 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(everyMs);
-  }
-}
-
-export type TargetMode = 'ok' | 'refuse' | 'hang' | 'error';
-
-/** A forward target on loopback: answers 200 ('ok'), is not listening ('refuse'), never answers ('hang') or
- *  answers 500 ('error'); counts deliveries per webhook-id. Closed when the scope ends. */
-export class Target {
-  readonly received = new Map<string, number>();
-  /** Webhook-ids in the order they were delivered (answered 200). */
-  readonly order: string[] = [];
-  mode: TargetMode = 'ok';
-  private server: Server | undefined;
-  private hung: (() => void)[] = [];
-  private constructor(readonly port: number) {}
-
-  static async start(scope: Scope, mode: TargetMode = 'ok'): Promise<Target> {
-    // Bind once to learn a port the kernel gave us; 'refuse' then closes it again.
-    const t = new Target(0);
-    scope.push(() => t.close());
-    await t.listen();
-    await t.setMode(mode);
-    return t;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/hook`;
-  }
-
-  /** Webhook-ids delivered more than once. */
-  duplicates(): string[] {
-    return [...this.received].filter(([, n]) => n > 1).map(([id]) => id);
-  }
-
-  async setMode(mode: TargetMode): Promise<void> {
-    this.mode = mode;
-    if (mode === 'refuse') return this.close();
-    if (mode !== 'hang') this.releaseHung();
-    if (!this.server) await this.listen();
-  }
-
-  private async listen(): Promise<void> {
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const answer = (): void => {
-          if (this.mode === 'error') {
-            res.writeHead(500).end('{"error":"target says no"}');
-            return;
-          }
-          const id = String(req.headers['webhook-id'] ?? req.headers['x-etsy-timestamp'] ?? '?');
-          this.received.set(id, (this.received.get(id) ?? 0) + 1);
-          this.order.push(id);
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-        };
-        if (this.mode === 'hang') this.hung.push(answer);
-        else answer();
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    (this as { port: number }).port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  private releaseHung(): void {
-    const hung = this.hung;
-    this.hung = [];
-    for (const a of hung) a();
-  }
-
-  async close(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s) return;
-    this.releaseHung();
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
   }
 }
 

@@ -8,6 +8,7 @@ import { drain, type Cleanup } from './scope.js';
 export * from './process.mjs';
 export * from './sign.js';
 export * from './http.js';
+export * from './recorder.js';
 export * from './store.js';
 export * from './dev.js';
 export * from './scope.js';
