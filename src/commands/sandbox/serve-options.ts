@@ -40,7 +40,7 @@ export function addServeOptions(cmd: Command): Command {
     }))
     .addOption(parsedOption('--rate-limit <limits>', 'answer 429 past this rate, e.g. 10/s,10000/d (off by default)', (raw, name) => {
       const limit = parseRateLimit(raw);
-      if (!limit) throw new UsageError(`${name} must be such as 10/s,10000/d, got '${raw}'`);
+      if (!limit) throw new UsageError(`${name} must be a per-second and a per-day limit such as 10/s,10000/d, got '${raw}'`);
       return limit;
     }))
     .option('--fresh', 'start again from the seed shop (the app credentials and webhook secret are kept)');
