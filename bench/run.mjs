@@ -793,7 +793,8 @@ async function partE({ tail: withTail = true } = {}) {
     if (other > 0) notes.push(`tail printed ${other} lines besides the burst (it should start at the end of the store unless --since)`);
     child.kill('SIGINT');
     const code = await Promise.race([exited, sleep(5000).then(() => 'timeout')]);
-    figure('e', 'tail exit on SIGINT', String(code), '', '0', code === 0);
+    // Ctrl-C on every long-running command: the summary so far, then 130.
+    figure('e', 'tail exit on SIGINT', String(code), '', '130', code === 130);
   } catch (err) {
     failure('e', `tail: ${err.message}`);
   } finally {
@@ -973,6 +974,21 @@ function printTable(t) {
   process.stdout.write(`\n${line(t[0])}\n${w.map((n) => '-'.repeat(n)).join('  ')}\n${t.slice(1).map(line).join('\n')}\n`);
 }
 
+/**
+ * The sections of RESULTS.md that other commands write (the sandbox's bench, the cluster run's notes), kept as they
+ * are: this run rewrites only its own (the reliability table, its table, the analysis from ANALYSIS.md).
+ */
+function otherSections(old) {
+  const own = ['## Reliability suite', '## `npm run bench`', '## Why targets are missed'];
+  const analysis = existsSync(join(ROOT, 'bench', 'ANALYSIS.md')) ? readFileSync(join(ROOT, 'bench', 'ANALYSIS.md'), 'utf8') : '';
+  return old
+    .split(/\n(?=## )/)
+    .slice(1)
+    .filter((section) => !own.some((h) => section.startsWith(h)) && !analysis.includes(section.split('\n')[0]))
+    .map((section) => `\n${section.trimEnd()}\n`)
+    .join('');
+}
+
 function markdown(t, meta) {
   const md = (r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
   let reliability = '';
@@ -1075,7 +1091,8 @@ async function main() {
     wrk: GENERATORS.includes('wrk'),
   };
   if (!flags['no-write']) {
-    writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), markdown(t, meta));
+    const results = join(ROOT, 'bench', 'RESULTS.md');
+    writeFileSync(results, markdown(t, meta) + otherSections(existsSync(results) ? readFileSync(results, 'utf8') : ''));
     log(`\nwrote bench/RESULTS.md`);
   }
   const missed = rows.filter((r) => r.ok === false);
