@@ -6,7 +6,7 @@ import { Option, type Command } from './commander.js';
 import { parseChoice, parseDuration, parseInteger, parsePort, parseSecret, parseSince, parseSize, parseUrl, requiredList, type IntRange } from '../../parse.js';
 import { UsageError } from '../../errors.js';
 import { parseRetrySchedule } from '../../core/delivery/retry.js';
-import { EVENT_STATUSES, type EventStatus } from '../../core/log/records.js';
+import { EVENT_STATUSES, type EventStatus } from '../../core/events/record.js';
 import { SCHEMES, type Scheme } from '../../core/receive/signature.js';
 
 /** A signature scheme, any case. */
