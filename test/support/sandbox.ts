@@ -4,18 +4,10 @@ import { cleanEnv, startCli, type Proc } from './process.mjs';
 import type { Scope } from './scope.js';
 import type { Home } from './dev.js';
 import { waitFor } from './http.js';
+import type { SandboxRecord } from '../../src/core/events/record.js';
 
-export interface SandboxInfo {
-  kind: 'sandbox';
-  apiBase: string;
-  keystring: string;
-  sharedSecret: string;
-  accessToken: string;
-  refreshToken: string;
-  userId: number;
-  shopId: number;
-  webhookSecret: string;
-}
+/** The first stdout line of `etsyhook sandbox --json` (the record schema's `sandbox` kind). */
+export type SandboxInfo = SandboxRecord;
 
 export interface Sandbox extends Proc {
   info: SandboxInfo;
