@@ -81,10 +81,15 @@ export class StateLog {
   private flushing: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(private readonly handle: fsp.FileHandle) {}
+  private constructor(
+    private readonly handle: fsp.FileHandle,
+    /** Where the last whole record ends: a failed write is cut back to here, so no torn line stays mid-file. */
+    private size: number,
+  ) {}
 
   static async open(file: string): Promise<StateLog> {
-    return new StateLog(await fsp.open(file, 'a', 0o600));
+    const handle = await fsp.open(file, 'a', 0o600);
+    return new StateLog(handle, (await handle.stat()).size);
   }
 
   append(entry: unknown): Promise<void> {
@@ -100,11 +105,21 @@ export class StateLog {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
+        const data = Buffer.from(batch.map((w) => w.text).join(''), 'utf8');
         try {
-          await this.handle.write(batch.map((w) => w.text).join(''));
+          // A nearly full disk may take part of the bytes without an error: write the rest, or fail.
+          for (let off = 0; off < data.length; ) {
+            const { bytesWritten } = await this.handle.write(data, off, data.length - off);
+            if (bytesWritten <= 0) throw new Error('short write');
+            off += bytesWritten;
+          }
           await this.handle.datasync();
+          this.size += data.length;
           for (const w of batch) w.resolve();
         } catch (err) {
+          // A disk that filled half-way through leaves part of a line: cut it off, or the next start would refuse a
+          // damaged record in the middle of the log. (If even that fails, the tail is a torn last line, dropped at load.)
+          await this.handle.truncate(this.size).catch(() => {});
           const e = new OperationError(`cannot write the sandbox state: ${(err as Error).message}`);
           for (const w of batch) w.reject(e);
         }

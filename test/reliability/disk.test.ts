@@ -1,56 +1,11 @@
 // Reliability 4: the store cannot write. As root, chmod does not stop writes, so the store is put on a small tmpfs
 // that is then filled (ENOSPC), and separately pointed at /dev/full. The receiver answers 503 — never a 2xx for an
 // event that is not stored — stays up, and once space returns it accepts again; every 2xx'd event is in the store.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeSync, openSync, closeSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { generateSecret, health, it, listEvents, orderBody, recordFigure, send, signHeaders, startDev, type Scope } from '../support/index.js';
-
-/** A tmpfs of `size` mounted on a fresh directory, unmounted after the test; or why it cannot be had here. */
-function tmpfs(cleanups: Scope, size: string): { dir: string } | { reason: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'etsyhook-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    return { reason: `mount -t tmpfs failed: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}` };
-  }
-  cleanups.push(() => {
-    try {
-      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-  return { dir };
-}
-
-/** Fill the file system holding `dir` until a write fails with ENOSPC; returns the filler's path. */
-function fill(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const block = Buffer.alloc(4096, 0x7a);
-  try {
-    for (let i = 0; i < 1_000_000; i++) writeSync(fd, block);
-    throw new Error('the file system never filled up');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
-  // Also take the last scraps smaller than a block.
-  const fd2 = openSync(join(dir, 'filler2'), 'w');
-  try {
-    for (let i = 0; i < 4096; i++) writeSync(fd2, Buffer.alloc(1));
-  } catch {
-    /* full */
-  } finally {
-    closeSync(fd2);
-  }
-  return path;
-}
+import { generateSecret, health, it, listEvents, orderBody, recordFigure, send, signHeaders, startDev } from '../support/index.js';
+import { fill, tmpfs } from '../support/disk.js';
 
 async function sendOne(url: string, secret: string): Promise<{ status: number; id: string }> {
   const body = orderBody();
