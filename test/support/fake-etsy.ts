@@ -40,13 +40,9 @@ interface TokenInfo {
   expiresAt: number;
 }
 
-export interface PushConfig {
-  id: number;
-  url: string;
-  events: string[];
-  created_timestamp: number;
-  updated_timestamp: number;
-}
+/** A stored push configuration: the shape the sandbox keeps too. */
+export type { PushConfig } from '../../src/sandbox/model.js';
+import type { PushConfig } from '../../src/sandbox/model.js';
 
 const KNOWN_EVENTS = new Set([
   'order.paid', 'order.canceled', 'order.shipped', 'order.delivered',
